@@ -1,0 +1,76 @@
+package limits
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestDefaultMatchesDocumentedTable(t *testing.T) {
+	tbl := Default()
+	cases := []struct {
+		plan             Plan
+		urlRate          float64
+		urlsPerReq       int
+		flexRate         float64
+		flexBurst, rules int
+		minTTL           int
+		regex, customKey bool
+	}{
+		{Free, 800, 100, 5.0 / 60, 25, 10, 7200, false, false},
+		{Pro, 1500, 100, 5, 25, 25, 3600, false, false},
+		{Business, 1500, 100, 10, 50, 50, 1, true, false},
+		{Enterprise, 3000, 500, 50, 500, 300, 1, true, true},
+	}
+	for _, c := range cases {
+		l := tbl.For(c.plan)
+		if l.URLPurgeRate != c.urlRate || l.URLsPerRequest != c.urlsPerReq || l.FlexPurgeRate != c.flexRate ||
+			l.FlexPurgeBurst != c.flexBurst || l.RulesPerZone != c.rules || l.MinEdgeTTLSeconds != c.minTTL ||
+			l.RegexAllowed != c.regex || l.CustomCacheKey != c.customKey {
+			t.Errorf("%s: got %+v", c.plan, l)
+		}
+		if l.FlexItemsPerRequest != 100 || l.TagMaxLength != 1024 || l.APIRequestsPerWindow != 1200 {
+			t.Errorf("%s: common limits wrong: %+v", c.plan, l)
+		}
+	}
+}
+
+func TestOverrides(t *testing.T) {
+	tbl, err := Default().WithOverrides(map[string]map[string]any{"free": {"urls_per_request": 30, "tag_max_length": 120}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tbl.For(Free); got.URLsPerRequest != 30 || got.TagMaxLength != 120 || got.URLPurgeRate != 800 {
+		t.Errorf("override not applied: %+v", got)
+	}
+	if Default().For(Free).URLsPerRequest != 100 {
+		t.Error("override leaked into the default table")
+	}
+	bad := []struct {
+		in   map[string]map[string]any
+		want string
+	}{
+		{map[string]map[string]any{"gold": {"urls_per_request": 1}}, `unknown plan "gold"`},
+		{map[string]map[string]any{"pro": {"url_per_request": 1}}, `unknown field "url_per_request"`},
+		{map[string]map[string]any{"pro": {"urls_per_request": "many"}}, "cannot unmarshal"},
+		{map[string]map[string]any{"pro": {"urls_per_request": 0}}, "at least 1"},
+	}
+	for _, b := range bad {
+		_, err := Default().WithOverrides(b.in)
+		if err == nil || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("%v: got %v, want %q", b.in, err, b.want)
+		}
+	}
+}
+
+func TestParsePlanAndOrder(t *testing.T) {
+	p, err := ParsePlan(" Business ")
+	if err != nil || p != Business {
+		t.Fatalf("got %q %v", p, err)
+	}
+	if _, err := ParsePlan("gold"); err == nil {
+		t.Fatal("gold accepted")
+	}
+	if !Enterprise.AtLeast(Business) || Pro.AtLeast(Business) || !Free.AtLeast(Free) {
+		t.Fatal("plan order wrong")
+	}
+}
