@@ -1,0 +1,295 @@
+// Package cfapi is cfcache's one narrow client over cloudflare-go v7. It is
+// built in one place from the resolved base URL, credentials, timeout and an
+// injectable *http.Client, and imports only the service packages it uses.
+package cfapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cloudflare/cloudflare-go/v7/accounts"
+	"github.com/cloudflare/cloudflare-go/v7/cache"
+	"github.com/cloudflare/cloudflare-go/v7/option"
+	"github.com/cloudflare/cloudflare-go/v7/rulesets"
+	"github.com/cloudflare/cloudflare-go/v7/user"
+	"github.com/cloudflare/cloudflare-go/v7/zones"
+
+	"github.com/cfcache/cfcache/pkg/config"
+)
+
+// Options configure a Client.
+type Options struct {
+	BaseURL     string
+	Credentials config.Credentials
+	HTTPClient  *http.Client // nil: a client with Timeout
+	Timeout     time.Duration
+	UserAgent   string
+	// Verbose, when set, receives one line per HTTP exchange: method, path,
+	// status and timing. Headers and bodies are never logged, so credentials
+	// cannot reach it.
+	Verbose io.Writer
+	// Retries for idempotent reads (GET) on 429, 5xx and transport errors.
+	// Purges and writes are retried by their callers, which know what is safe.
+	ReadRetries int
+}
+
+// Client talks to the Cloudflare API.
+type Client struct {
+	opts        Options
+	zones       *zones.ZoneService
+	cache       *cache.CacheService
+	userTokens  *user.TokenService
+	acctTokens  *accounts.TokenService
+	phases      *rulesets.PhaseService
+	versions    *rulesets.PhaseVersionService
+	mu          sync.Mutex
+	zoneByQuery map[string]Zone
+	logMu       sync.Mutex
+}
+
+// New builds the client. Nothing is sent until a method is called.
+func New(o Options) (*Client, error) {
+	if err := config.CheckAPIURL(o.BaseURL); err != nil {
+		return nil, err
+	}
+	if o.Credentials.Token.IsZero() && o.Credentials.Key.IsZero() {
+		return nil, config.ErrNoCredentials
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 30 * time.Second
+	}
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: o.Timeout}
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = "cfcache"
+	}
+	c := &Client{opts: o, zoneByQuery: map[string]Zone{}}
+	base := strings.TrimRight(o.BaseURL, "/") + "/"
+	reqOpts := []option.RequestOption{
+		option.WithBaseURL(base),
+		option.WithHTTPClient(hc),
+		// Our callers retry with knowledge of rate limits; SDK retries would multiply with theirs.
+		option.WithMaxRetries(0),
+		option.WithRequestTimeout(o.Timeout),
+		option.WithHeader("User-Agent", o.UserAgent),
+		option.WithMiddleware(c.logMiddleware, errorMiddleware),
+	}
+	if !o.Credentials.Token.IsZero() {
+		reqOpts = append(reqOpts, option.WithAPIToken(o.Credentials.Token.Reveal()))
+	} else {
+		reqOpts = append(reqOpts, option.WithAPIKey(o.Credentials.Key.Reveal()), option.WithAPIEmail(o.Credentials.Email))
+	}
+	c.zones = zones.NewZoneService(reqOpts...)
+	c.cache = cache.NewCacheService(reqOpts...)
+	c.userTokens = user.NewTokenService(reqOpts...)
+	c.acctTokens = accounts.NewTokenService(reqOpts...)
+	c.phases = rulesets.NewPhaseService(reqOpts...)
+	c.versions = rulesets.NewPhaseVersionService(reqOpts...)
+	return c, nil
+}
+
+func (c *Client) logMiddleware(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+	if c.opts.Verbose == nil {
+		return next(req)
+	}
+	start := time.Now()
+	resp, err := next(req)
+	elapsed := time.Since(start).Round(time.Millisecond)
+	status := "error"
+	if resp != nil {
+		status = strconv.Itoa(resp.StatusCode)
+	} else if apiErr := (*APIError)(nil); errors.As(err, &apiErr) {
+		status = strconv.Itoa(apiErr.Status)
+	} else if err != nil {
+		status = "error: " + redactURLError(err)
+	}
+	c.logMu.Lock()
+	fmt.Fprintf(c.opts.Verbose, "* %s %s → %s (%s)\n", req.Method, req.URL.RequestURI(), status, elapsed)
+	c.logMu.Unlock()
+	return resp, err
+}
+
+// redactURLError keeps a transport error's cause but not the request it wraps.
+func redactURLError(err error) string {
+	var ue interface{ Unwrap() error }
+	if errors.As(err, &ue) && ue.Unwrap() != nil {
+		return ue.Unwrap().Error()
+	}
+	return err.Error()
+}
+
+// errorMiddleware turns every HTTP error response into an *APIError before
+// the SDK sees it, so callers get Cloudflare's codes and the response headers
+// (Retry-After, Ratelimit) in one typed value.
+func errorMiddleware(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+	resp, err := next(req)
+	if err != nil || resp == nil || resp.StatusCode < 400 {
+		return resp, err
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	apiErr := &APIError{Status: resp.StatusCode, Header: resp.Header.Clone(), Method: req.Method, Path: req.URL.Path}
+	var env struct {
+		Errors []struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+			Source  struct {
+				Pointer string `json:"pointer"`
+			} `json:"source"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(body, &env) == nil {
+		for _, e := range env.Errors {
+			apiErr.Errors = append(apiErr.Errors, ErrorDetail{Code: e.Code, Message: e.Message, Pointer: e.Source.Pointer})
+		}
+	}
+	return nil, apiErr
+}
+
+// ErrorDetail is one entry of Cloudflare's errors array.
+type ErrorDetail struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+	Pointer string `json:"pointer,omitempty"`
+}
+
+// APIError is an HTTP error answer from the API.
+type APIError struct {
+	Status int
+	Errors []ErrorDetail
+	Header http.Header
+	Method string
+	Path   string
+}
+
+func (e *APIError) Error() string {
+	var parts []string
+	for _, d := range e.Errors {
+		s := fmt.Sprintf("%s (code %d)", d.Message, d.Code)
+		if d.Pointer != "" {
+			s += " at " + d.Pointer
+		}
+		parts = append(parts, s)
+	}
+	msg := strings.Join(parts, "; ")
+	if msg == "" {
+		msg = http.StatusText(e.Status)
+	}
+	return fmt.Sprintf("%s %s: HTTP %d: %s", e.Method, e.Path, e.Status, msg)
+}
+
+// Message is the API's messages without the request line.
+func (e *APIError) Message() string {
+	var parts []string
+	for _, d := range e.Errors {
+		parts = append(parts, d.Message)
+	}
+	if len(parts) == 0 {
+		return http.StatusText(e.Status)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Codes lists the error codes.
+func (e *APIError) Codes() []int {
+	out := make([]int, 0, len(e.Errors))
+	for _, d := range e.Errors {
+		out = append(out, d.Code)
+	}
+	return out
+}
+
+// HasCode reports whether the answer carries code.
+func (e *APIError) HasCode(code int) bool {
+	for _, d := range e.Errors {
+		if d.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// IsAuth reports an authentication or permission failure.
+func (e *APIError) IsAuth() bool {
+	return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden || e.HasCode(10000) || e.HasCode(9109)
+}
+
+// RetryAfter parses the Retry-After header (seconds or HTTP date).
+func (e *APIError) RetryAfter() time.Duration {
+	return ParseRetryAfter(e.Header.Get("Retry-After"), time.Now())
+}
+
+// ParseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
+		return time.Duration(secs * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// IsRetryable reports a failure worth repeating for an idempotent request.
+func IsRetryable(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Status == http.StatusTooManyRequests || apiErr.Status >= 500
+	}
+	return true // transport errors: resets, timeouts, refused connections
+}
+
+// retryRead runs an idempotent read, retrying transient failures.
+func (c *Client) retryRead(ctx context.Context, f func() error) error {
+	backoff := 500 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		err := f()
+		if err == nil || attempt >= c.opts.ReadRetries || !IsRetryable(err) || ctx.Err() != nil {
+			return err
+		}
+		wait := backoff << attempt
+		var apiErr *APIError
+		if errors.As(err, &apiErr) {
+			if ra := apiErr.RetryAfter(); ra > wait {
+				wait = ra
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// rawJSON sends a raw JSON body (or none) and returns the raw response body.
+// It keeps fields the SDK's typed structs do not know yet (such as cache
+// rules' `vary`), which a typed round trip would silently drop.
+func jsonBody(v any) (option.RequestOption, error) {
+	if raw, ok := v.([]byte); ok {
+		return option.WithRequestBody("application/json", bytes.NewReader(raw)), nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return option.WithRequestBody("application/json", bytes.NewReader(b)), nil
+}

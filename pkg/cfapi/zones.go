@@ -1,0 +1,180 @@
+package cfapi
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/cloudflare/cloudflare-go/v7/accounts"
+	"github.com/cloudflare/cloudflare-go/v7/zones"
+
+	"github.com/cfcache/cfcache/pkg/limits"
+)
+
+// Zone is what cfcache needs to know of a zone.
+type Zone struct {
+	ID          string      `json:"id"`
+	Name        string      `json:"name"`
+	Status      string      `json:"status"`
+	Plan        limits.Plan `json:"plan"`
+	PlanName    string      `json:"plan_name"`
+	AccountID   string      `json:"account_id"`
+	AccountName string      `json:"account_name"`
+}
+
+var zoneIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// IsZoneID reports whether s is a 32-hex zone id rather than a name.
+func IsZoneID(s string) bool { return zoneIDPattern.MatchString(s) }
+
+// ZoneNotFoundError means no zone by that name is visible to the credentials.
+type ZoneNotFoundError struct{ Query string }
+
+func (e *ZoneNotFoundError) Error() string {
+	return fmt.Sprintf("zone %q not found for these credentials: check the name, or run `cfcache zones list`", e.Query)
+}
+
+// ResolveZone finds a zone by name (GET /zones?name=) or 32-hex id
+// (GET /zones/{id}); the answer is cached for the run.
+func (c *Client) ResolveZone(ctx context.Context, nameOrID string) (Zone, error) {
+	q := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(nameOrID), "."))
+	if q == "" {
+		return Zone{}, fmt.Errorf("no zone given: use --zone NAME|ID, CFCACHE_ZONE or `zone:` in the config file")
+	}
+	c.mu.Lock()
+	z, ok := c.zoneByQuery[q]
+	c.mu.Unlock()
+	if ok {
+		return z, nil
+	}
+	var err error
+	if IsZoneID(q) {
+		var p zones.ZoneGetParams
+		p.ZoneID.Value, p.ZoneID.Present = q, true
+		err = c.retryRead(ctx, func() error {
+			res, e := c.zones.Get(ctx, p)
+			if e == nil {
+				z = fromSDK(*res)
+			}
+			return e
+		})
+		if apiErr := (*APIError)(nil); asAPIError(err, &apiErr) && (apiErr.Status == 404 || apiErr.HasCode(7003) || apiErr.HasCode(1001)) {
+			return Zone{}, &ZoneNotFoundError{Query: nameOrID}
+		}
+	} else {
+		var p zones.ZoneListParams
+		p.Name.Value, p.Name.Present = q, true
+		err = c.retryRead(ctx, func() error {
+			page, e := c.zones.List(ctx, p)
+			if e != nil {
+				return e
+			}
+			for _, r := range page.Result {
+				if strings.EqualFold(r.Name, q) {
+					z = fromSDK(r)
+					return nil
+				}
+			}
+			return &ZoneNotFoundError{Query: nameOrID}
+		})
+	}
+	if err != nil {
+		return Zone{}, err
+	}
+	c.mu.Lock()
+	c.zoneByQuery[q] = z
+	c.zoneByQuery[z.ID] = z
+	c.mu.Unlock()
+	return z, nil
+}
+
+// ListZones returns every zone the credentials can see.
+func (c *Client) ListZones(ctx context.Context) ([]Zone, error) {
+	var out []Zone
+	var p zones.ZoneListParams
+	p.PerPage.Value, p.PerPage.Present = 50, true
+	for page := 1; ; page++ {
+		p.Page.Value, p.Page.Present = float64(page), true
+		var n int
+		err := c.retryRead(ctx, func() error {
+			res, e := c.zones.List(ctx, p)
+			if e != nil {
+				return e
+			}
+			n = len(res.Result)
+			for _, r := range res.Result {
+				out = append(out, fromSDK(r))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if n < 50 {
+			return out, nil
+		}
+	}
+}
+
+func fromSDK(z zones.Zone) Zone {
+	plan, err := limits.ParsePlan(z.Plan.LegacyID)
+	if err != nil {
+		plan = ""
+	}
+	return Zone{ID: z.ID, Name: z.Name, Status: string(z.Status), Plan: plan, PlanName: z.Plan.Name,
+		AccountID: z.Account.ID, AccountName: z.Account.Name}
+}
+
+// TokenStatus is the answer of a token verification.
+type TokenStatus struct {
+	ID        string     `json:"id"`
+	Status    string     `json:"status"`
+	ExpiresOn *time.Time `json:"expires_on"`
+	NotBefore *time.Time `json:"not_before"`
+	Kind      string     `json:"kind"` // user or account
+	AccountID string     `json:"account_id,omitempty"`
+}
+
+// AccountTokenPrefix marks account-owned API tokens, which verify at the account endpoint.
+const AccountTokenPrefix = "cfat_"
+
+// VerifyToken checks the token: user tokens at /user/tokens/verify,
+// account-owned tokens (cfat_) at /accounts/{id}/tokens/verify.
+func (c *Client) VerifyToken(ctx context.Context, accountID string) (TokenStatus, error) {
+	if c.opts.Credentials.Token.IsZero() {
+		return TokenStatus{}, fmt.Errorf("auth verify checks API tokens; these credentials are a legacy API key (%s)", c.opts.Credentials.Source)
+	}
+	var ts TokenStatus
+	if strings.HasPrefix(c.opts.Credentials.Token.Reveal(), AccountTokenPrefix) {
+		if accountID == "" {
+			return TokenStatus{}, fmt.Errorf("account-owned tokens (cfat_…) verify against their account: give --account-id, CLOUDFLARE_ACCOUNT_ID or --zone")
+		}
+		var p accounts.TokenVerifyParams
+		p.AccountID.Value, p.AccountID.Present = accountID, true
+		err := c.retryRead(ctx, func() error {
+			res, e := c.acctTokens.Verify(ctx, p)
+			if e == nil {
+				ts = TokenStatus{ID: res.ID, Status: string(res.Status), ExpiresOn: timePtr(res.ExpiresOn), NotBefore: timePtr(res.NotBefore), Kind: "account", AccountID: accountID}
+			}
+			return e
+		})
+		return ts, err
+	}
+	err := c.retryRead(ctx, func() error {
+		res, e := c.userTokens.Verify(ctx)
+		if e == nil {
+			ts = TokenStatus{ID: res.ID, Status: string(res.Status), ExpiresOn: timePtr(res.ExpiresOn), NotBefore: timePtr(res.NotBefore), Kind: "user"}
+		}
+		return e
+	})
+	return ts, err
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}

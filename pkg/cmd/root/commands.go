@@ -1,0 +1,29 @@
+package root
+
+import (
+	"github.com/spf13/cobra"
+
+	authVerifyCmd "github.com/cfcache/cfcache/pkg/cmd/auth/verify"
+	completionCmd "github.com/cfcache/cfcache/pkg/cmd/completion"
+	limitsCmd "github.com/cfcache/cfcache/pkg/cmd/limits"
+	versionCmd "github.com/cfcache/cfcache/pkg/cmd/version"
+	zonesListCmd "github.com/cfcache/cfcache/pkg/cmd/zones/list"
+	"github.com/cfcache/cfcache/pkg/cmdutil"
+)
+
+func addCommands(f *cmdutil.Factory, root *cobra.Command) {
+	zones := cmdutil.GroupCommand(&cobra.Command{Use: "zones <command>", Short: "List zones"})
+	zones.AddCommand(zonesListCmd.NewCmdList(f, nil))
+
+	auth := cmdutil.GroupCommand(&cobra.Command{Use: "auth <command>", Short: "Check credentials"})
+	auth.AddCommand(authVerifyCmd.NewCmdVerify(f, nil))
+
+	root.AddCommand(
+		zones,
+		auth,
+		limitsCmd.NewCmdLimits(f, nil),
+		SkipConfig(versionCmd.NewCmdVersion(f, nil)),
+		SkipConfig(completionCmd.NewCmdCompletion(f)),
+	)
+	root.CompletionOptions.DisableDefaultCmd = true
+}

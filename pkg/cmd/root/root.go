@@ -1,0 +1,121 @@
+// Package root assembles the cfcache command tree and runs it.
+package root
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/config"
+	"github.com/cfcache/cfcache/pkg/iostreams"
+)
+
+// skipConfig marks commands that must work without a (valid) config file.
+const skipConfig = "cfcache/skip-config"
+
+// Subcommand builders are registered by the packages' own constructors in
+// commands.go, kept apart so this file only wires global behaviour.
+
+// NewCmdRoot builds the tree.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "cfcache <command> <subcommand> [flags]",
+		Short: "Manage Cloudflare's cache: purge, Cache Rules as code, warm",
+		Long: `cfcache manages Cloudflare's cache from a terminal or a CI job.
+
+It purges by URL, prefix, tag or host with every item validated before the
+first request, batched and paced to the zone plan's limits, retried on 429
+and 5xx, and every item either confirmed or reported. It keeps Cache Rules
+as a YAML/JSON file you can validate offline, diff and deploy safely.
+
+Configuration precedence: flag > environment > config file profile > default.`,
+		Example: `  # try it locally against the built-in emulator
+  cfcache sandbox &
+  eval "$(cfcache sandbox --print-env)"
+  cfcache purge url https://example.com/ --zone example.com`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return setUp(f, cmd)
+		},
+	}
+	cmdutil.GroupCommand(cmd)
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
+
+	pf := cmd.PersistentFlags()
+	pf.StringP("zone", "z", "", "zone by name (example.com) or 32-hex id [$CFCACHE_ZONE]")
+	pf.String("profile", "", "profile in the config file (default \"default\") [$CFCACHE_PROFILE]")
+	pf.String("config", "", "config file (default $XDG_CONFIG_HOME/cfcache/config.yaml) [$CFCACHE_CONFIG]")
+	pf.String("api-url", "", "API base URL (default "+config.DefaultAPIURL+") [$CLOUDFLARE_BASE_URL]")
+	pf.String("api-token-file", "", "read the API token from `FILE` (must be chmod 600)")
+	pf.String("account-id", "", "account id, for account-owned (cfat_) tokens [$CLOUDFLARE_ACCOUNT_ID]")
+	pf.StringP("output", "o", "", "output format: text or json [$CFCACHE_OUTPUT]")
+	pf.String("color", "", "colour: auto, always or never [$NO_COLOR, $CLICOLOR_FORCE]")
+	pf.BoolP("quiet", "q", false, "print errors only")
+	pf.BoolP("verbose", "v", false, "log each HTTP request (method, path, status, timing; never credentials) to stderr")
+	cmd.MarkFlagsMutuallyExclusive("quiet", "verbose")
+	_ = cmd.RegisterFlagCompletionFunc("output", fixedCompletion("text", "json"))
+	_ = cmd.RegisterFlagCompletionFunc("color", fixedCompletion("auto", "always", "never"))
+
+	addCommands(f, cmd)
+	return cmd
+}
+
+func fixedCompletion(vals ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return vals, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// setUp resolves configuration once per run and applies the output settings.
+func setUp(f *cmdutil.Factory, cmd *cobra.Command) error {
+	flags := cmd.Flags()
+	quiet, _ := flags.GetBool("quiet")
+	verbose, _ := flags.GetBool("verbose")
+	f.IOStreams.SetQuiet(quiet)
+	f.Verbose = verbose
+	f.TokenFile, _ = flags.GetString("api-token-file")
+
+	for c := cmd; c != nil; c = c.Parent() {
+		if c.Annotations[skipConfig] == "true" {
+			return applyColor(f, flags.Lookup("color").Value.String())
+		}
+	}
+	s, err := config.Load(flags, f.Env)
+	if err != nil {
+		return &cmdutil.FlagError{Err: err}
+	}
+	f.Settings = s
+	switch s.Output {
+	case "text", "json":
+	default:
+		return cmdutil.FlagErrorf("invalid --output %q: want text or json", s.Output)
+	}
+	return applyColor(f, s.Color)
+}
+
+func applyColor(f *cmdutil.Factory, value string) error {
+	if value == "" {
+		value = "auto"
+	}
+	m, err := iostreams.ParseColorMode(value)
+	if err != nil {
+		return &cmdutil.FlagError{Err: err}
+	}
+	f.IOStreams.SetColorMode(m)
+	return nil
+}
+
+// SkipConfig marks a command as runnable without reading the config file.
+func SkipConfig(cmd *cobra.Command) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[skipConfig] = "true"
+	return cmd
+}
+
+func usageHint(cmd *cobra.Command) string {
+	return fmt.Sprintf("Run '%s --help' for usage.", cmd.CommandPath())
+}

@@ -1,0 +1,89 @@
+// Package cmdutil holds what every command shares: the Factory of lazily
+// built dependencies, the typed errors and their exit codes, and small
+// helpers for arguments and output.
+package cmdutil
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/cfcache/cfcache/pkg/build"
+	"github.com/cfcache/cfcache/pkg/cfapi"
+	"github.com/cfcache/cfcache/pkg/config"
+	"github.com/cfcache/cfcache/pkg/iostreams"
+	"github.com/cfcache/cfcache/pkg/limits"
+)
+
+// Factory hands commands their dependencies. Nothing is built until asked,
+// so `cfcache version` or a validation error never touches the network.
+type Factory struct {
+	IOStreams *iostreams.IOStreams
+	Env       config.Env
+	// HTTPClient, when set, is used for API calls (tests inject one).
+	HTTPClient *http.Client
+
+	// Set by the root command once flags are parsed.
+	Settings   *config.Settings
+	TokenFile  string
+	Verbose    bool
+	clientOnce sync.Once
+	client     *cfapi.Client
+	clientErr  error
+}
+
+// New returns a Factory over the process's streams and environment.
+func New() *Factory {
+	return &Factory{IOStreams: iostreams.System(), Env: config.OSEnv}
+}
+
+// Limits returns the per-plan table, with the config file's overrides.
+func (f *Factory) Limits() limits.Table {
+	if f.Settings != nil && f.Settings.Limits != nil {
+		return f.Settings.Limits
+	}
+	return limits.Default()
+}
+
+// Client returns the API client, built once from the resolved settings.
+func (f *Factory) Client() (*cfapi.Client, error) {
+	f.clientOnce.Do(func() {
+		s := f.Settings
+		if s == nil {
+			s = &config.Settings{APIURL: config.DefaultAPIURL}
+		}
+		creds, err := s.Credentials(f.Env, f.TokenFile)
+		if err != nil {
+			f.clientErr = &AuthError{Err: err}
+			return
+		}
+		o := cfapi.Options{
+			BaseURL:     s.APIURL,
+			Credentials: creds,
+			HTTPClient:  f.HTTPClient,
+			Timeout:     30 * time.Second,
+			UserAgent:   build.UserAgent(),
+			ReadRetries: 3,
+		}
+		if f.Verbose {
+			o.Verbose = f.IOStreams.ErrOut
+		}
+		f.client, f.clientErr = cfapi.New(o)
+	})
+	return f.client, f.clientErr
+}
+
+// ResolveZone resolves --zone through the client, mapping "not found" to a
+// usage error and auth failures to AuthError.
+func (f *Factory) ResolveZone(ctx context.Context) (cfapi.Zone, error) {
+	if f.Settings == nil || f.Settings.Zone == "" {
+		return cfapi.Zone{}, FlagErrorf("no zone given: use --zone NAME|ID, CFCACHE_ZONE, or `zone:` in the config file")
+	}
+	c, err := f.Client()
+	if err != nil {
+		return cfapi.Zone{}, err
+	}
+	z, err := c.ResolveZone(ctx, f.Settings.Zone)
+	return z, WrapAPIError(err)
+}

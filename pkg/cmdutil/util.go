@@ -1,0 +1,98 @@
+package cmdutil
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cfcache/cfcache/pkg/cfapi"
+	"github.com/cfcache/cfcache/pkg/config"
+)
+
+// WrapAPIError gives API failures their exit code: auth → AuthError,
+// unknown zone → usage error, unreachable API → a message that names the fix.
+func WrapAPIError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var apiErr *cfapi.APIError
+	var notFound *cfapi.ZoneNotFoundError
+	var netErr net.Error
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &notFound):
+		return &FlagError{Err: err}
+	case errors.As(err, &apiErr) && apiErr.IsAuth():
+		return &AuthError{Err: fmt.Errorf("%s: check the token and that it has the permission this command needs (%s)", apiErr.Message(), apiErr.Path)}
+	case errors.Is(err, config.ErrNoCredentials):
+		return &AuthError{Err: err}
+	case errors.As(err, &opErr), errors.As(err, &netErr):
+		return fmt.Errorf("cannot reach the Cloudflare API: %s (check --api-url / CLOUDFLARE_BASE_URL and the network)", unwrapNet(err))
+	}
+	return err
+}
+
+func unwrapNet(err error) string {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		return opErr.Error()
+	}
+	return err.Error()
+}
+
+// NoArgs refuses positional arguments with a usage error.
+func NoArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return FlagErrorf("unexpected argument %q for %q", args[0], cmd.CommandPath())
+	}
+	return nil
+}
+
+// ExactArgs requires n arguments, saying what is missing.
+func ExactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return FlagErrorf("%s", what)
+		}
+		if len(args) > n {
+			return FlagErrorf("unexpected argument %q for %q", args[n], cmd.CommandPath())
+		}
+		return nil
+	}
+}
+
+// GroupCommand makes a parent command that shows help when called bare and
+// refuses unknown subcommands with a usage error (cobra alone prints help and exits 0).
+func GroupCommand(cmd *cobra.Command) *cobra.Command {
+	cmd.Args = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return FlagErrorf("unknown command %q for %q%s", args[0], c.CommandPath(), suggestionsFor(c, args[0]))
+		}
+		return nil
+	}
+	cmd.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
+	return cmd
+}
+
+func suggestionsFor(c *cobra.Command, arg string) string {
+	if s := c.SuggestionsFor(arg); len(s) > 0 {
+		return "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+	}
+	return ""
+}
+
+// OutputJSON reports whether -o json is in force.
+func (f *Factory) OutputJSON() bool { return f.Settings != nil && f.Settings.Output == "json" }
+
+// WriteJSON prints v as one indented JSON document.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

@@ -1,0 +1,350 @@
+// Package config resolves the settings of one run: flag > environment >
+// config file (selected profile, then top level) > default, implemented once
+// here with a viper instance per run, plus the credentials and their rules.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/cfcache/cfcache/pkg/limits"
+)
+
+// DefaultAPIURL is Cloudflare's API base.
+const DefaultAPIURL = "https://api.cloudflare.com/client/v4"
+
+// Env looks up an environment variable; tests pass a map instead of the process's.
+type Env func(key string) (string, bool)
+
+// OSEnv is the process environment.
+func OSEnv(key string) (string, bool) { return os.LookupEnv(key) }
+
+// MapEnv makes an Env from a map (tests).
+func MapEnv(m map[string]string) Env {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+// setting ties a global flag to its config key and environment variables.
+type setting struct {
+	flag, key string
+	env       []string
+	def       string
+}
+
+// Settings that flags, environment and the config file can all set.
+var settings = []setting{
+	{flag: "zone", key: "zone", env: []string{"CFCACHE_ZONE"}},
+	{flag: "api-url", key: "api_url", env: []string{"CLOUDFLARE_BASE_URL"}, def: DefaultAPIURL},
+	{flag: "output", key: "output", env: []string{"CFCACHE_OUTPUT"}, def: "text"},
+	{flag: "color", key: "color", def: "auto"},
+	{flag: "account-id", key: "account_id", env: []string{"CLOUDFLARE_ACCOUNT_ID"}},
+}
+
+// Keys a config file may hold at top level and inside a profile.
+var fileKeys = []string{"zone", "api_url", "output", "color", "account_id", "api_token", "api_key", "email"}
+
+// Settings is the outcome of Load: final values, whichever layer set them.
+type Settings struct {
+	Profile    string
+	ConfigFile string // path read, or "" when no file exists
+	Zone       string
+	APIURL     string
+	Output     string
+	Color      string
+	AccountID  string
+	Limits     limits.Table
+
+	profileKeys   map[string]any // the selected profile's values (top level merged under it)
+	fileMode      fs.FileMode
+	fileHasSecret bool
+}
+
+// Load reads the config file named by --config / CFCACHE_CONFIG (or the
+// default path), picks the profile, and fills every global flag the user did
+// not set from environment, profile, top level or default, so flag values
+// are final afterwards.
+func Load(flags *pflag.FlagSet, env Env) (*Settings, error) {
+	if env == nil {
+		env = OSEnv
+	}
+	profile := firstOf(flagValue(flags, "profile"), envValue(env, "CFCACHE_PROFILE"), "default")
+	path := firstOf(flagValue(flags, "config"), envValue(env, "CFCACHE_CONFIG"))
+	explicit := path != ""
+	if !explicit {
+		path = DefaultConfigPath(env)
+	}
+
+	v := viper.New()
+	v.SetConfigFile(path)
+	v.SetConfigType("yaml")
+	s := &Settings{Profile: profile, profileKeys: map[string]any{}}
+
+	info, statErr := os.Stat(path)
+	switch {
+	case statErr == nil:
+		if err := v.ReadInConfig(); err != nil {
+			return nil, fmt.Errorf("config file %s is not valid YAML: %s (fix the file or point --config elsewhere)", path, oneLine(err))
+		}
+		s.ConfigFile = path
+		s.fileMode = info.Mode().Perm()
+		if err := s.absorbFile(v, path); err != nil {
+			return nil, err
+		}
+	case errors.Is(statErr, fs.ErrNotExist) && !explicit:
+		// A missing default file is normal on a fresh machine.
+	default:
+		return nil, fmt.Errorf("config file %s: %s", path, oneLine(statErr))
+	}
+	if profile != "default" && s.ConfigFile != "" && !v.IsSet("profiles."+profile) {
+		return nil, fmt.Errorf("profile %q not found in %s (profiles: %s)", profile, path, strings.Join(profileNames(v), ", "))
+	}
+	if profile != "default" && s.ConfigFile == "" {
+		return nil, fmt.Errorf("profile %q requested but there is no config file at %s", profile, path)
+	}
+
+	// viper layers: environment over the config map (profile merged over top
+	// level) over defaults.
+	if err := v.MergeConfigMap(s.profileKeys); err != nil {
+		return nil, err
+	}
+	for _, st := range settings {
+		if st.def != "" {
+			v.SetDefault(st.key, st.def)
+		}
+		for _, name := range st.env {
+			if val, ok := env(name); ok && val != "" {
+				v.Set(st.key, val)
+				break
+			}
+		}
+		if f := flags.Lookup(st.flag); f != nil && !f.Changed && v.IsSet(st.key) {
+			if err := flags.Set(st.flag, v.GetString(st.key)); err != nil {
+				return nil, fmt.Errorf("%s: %w", st.key, err)
+			}
+		}
+	}
+
+	s.Zone = flagValue(flags, "zone")
+	s.APIURL = flagValue(flags, "api-url")
+	s.Output = flagValue(flags, "output")
+	s.Color = flagValue(flags, "color")
+	s.AccountID = flagValue(flags, "account-id")
+	if s.APIURL == "" {
+		s.APIURL = DefaultAPIURL
+	}
+	if err := CheckAPIURL(s.APIURL); err != nil {
+		return nil, err
+	}
+
+	tbl := limits.Default()
+	if raw := v.GetStringMap("limits"); len(raw) > 0 {
+		over := map[string]map[string]any{}
+		for plan, fields := range raw {
+			m, ok := fields.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("config file %s: limits.%s must be a mapping of limit names to values", path, plan)
+			}
+			over[plan] = m
+		}
+		var err error
+		if tbl, err = tbl.WithOverrides(over); err != nil {
+			return nil, fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+	s.Limits = tbl
+	return s, nil
+}
+
+// absorbFile checks the file's keys and collects the selected profile's
+// values over the top-level ones.
+func (s *Settings) absorbFile(v *viper.Viper, path string) error {
+	all := v.AllSettings()
+	var unknown []string
+	for k, val := range all {
+		switch k {
+		case "profiles":
+			profiles, ok := val.(map[string]any)
+			if !ok {
+				return fmt.Errorf("config file %s: profiles must be a mapping of profile names to settings", path)
+			}
+			for name, p := range profiles {
+				pm, ok := p.(map[string]any)
+				if !ok {
+					return fmt.Errorf("config file %s: profiles.%s must be a mapping", path, name)
+				}
+				for pk, pv := range pm {
+					if !contains(fileKeys, pk) {
+						unknown = append(unknown, "profiles."+name+"."+pk+suggest(pk))
+					}
+					if isSecretKey(pk) && pv != "" {
+						s.fileHasSecret = true
+					}
+				}
+			}
+		case "limits":
+		default:
+			if !contains(fileKeys, k) {
+				unknown = append(unknown, k+suggest(k))
+				continue
+			}
+			if isSecretKey(k) && val != "" {
+				s.fileHasSecret = true
+			}
+			s.profileKeys[k] = val
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return fmt.Errorf("config file %s: unknown key %s (known: %s, profiles, limits)", path, strings.Join(unknown, ", "), strings.Join(fileKeys, ", "))
+	}
+	if s.fileHasSecret && insecureMode(s.fileMode) {
+		return fmt.Errorf("config file %s holds a secret and is readable by group or others (mode %04o): run `chmod 600 %s`", path, s.fileMode, path)
+	}
+	if pm, ok := v.Get("profiles." + s.Profile).(map[string]any); ok {
+		for k, val := range pm {
+			s.profileKeys[k] = val
+		}
+	}
+	return nil
+}
+
+func isSecretKey(k string) bool { return k == "api_token" || k == "api_key" }
+
+// DefaultConfigPath is $XDG_CONFIG_HOME/cfcache/config.yaml, or
+// ~/.config/cfcache/config.yaml when XDG_CONFIG_HOME is unset.
+func DefaultConfigPath(env Env) string {
+	if dir, ok := env("XDG_CONFIG_HOME"); ok && dir != "" {
+		return filepath.Join(dir, "cfcache", "config.yaml")
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".config", "cfcache", "config.yaml")
+}
+
+// DefaultStateDir is $XDG_STATE_HOME/cfcache or ~/.local/state/cfcache.
+func DefaultStateDir(env Env) string {
+	if env == nil {
+		env = OSEnv
+	}
+	if dir, ok := env("XDG_STATE_HOME"); ok && dir != "" {
+		return filepath.Join(dir, "cfcache")
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".local", "state", "cfcache")
+}
+
+// CheckAPIURL refuses anything but https, except plain http to a loopback
+// host (the sandbox), so a token is never sent in the clear.
+func CheckAPIURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("invalid API URL %q: want an absolute URL such as %s", raw, DefaultAPIURL)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if IsLoopbackHost(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("refusing plain http API URL %q: credentials would travel unencrypted; use https (plain http is allowed only to loopback hosts)", raw)
+	}
+	return fmt.Errorf("invalid API URL %q: scheme must be https", raw)
+}
+
+// IsLoopbackHost reports whether host is localhost or a loopback IP.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func flagValue(flags *pflag.FlagSet, name string) string {
+	if f := flags.Lookup(name); f != nil {
+		return f.Value.String()
+	}
+	return ""
+}
+
+func envValue(env Env, name string) string {
+	v, _ := env(name)
+	return v
+}
+
+func firstOf(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func profileNames(v *viper.Viper) []string {
+	var names []string
+	for name := range v.GetStringMap("profiles") {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return []string{"none defined"}
+	}
+	return names
+}
+
+func suggest(key string) string {
+	best, bestD := "", 3
+	for _, k := range fileKeys {
+		if d := levenshtein(key, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s?)", best)
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}

@@ -1,0 +1,227 @@
+// Package iostreams owns the process's standard streams: TTY detection, the
+// colour decision, prompting and the theme. Data goes to Out, everything else
+// (status, progress, warnings, errors) to ErrOut.
+package iostreams
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+	"golang.org/x/term"
+)
+
+// ColorMode is the value of --color.
+type ColorMode string
+
+const (
+	ColorAuto   ColorMode = "auto"
+	ColorAlways ColorMode = "always"
+	ColorNever  ColorMode = "never"
+)
+
+// ParseColorMode validates a --color value.
+func ParseColorMode(s string) (ColorMode, error) {
+	switch m := ColorMode(strings.ToLower(s)); m {
+	case ColorAuto, ColorAlways, ColorNever:
+		return m, nil
+	}
+	return "", fmt.Errorf("invalid --color %q: want auto, always or never", s)
+}
+
+// IOStreams is the one place the program reads and writes through.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	stdinTTY, stdoutTTY, stderrTTY bool
+	termWidth                      int
+
+	colorMode  ColorMode
+	noColor    bool // NO_COLOR set
+	forceColor bool // CLICOLOR_FORCE set to a non-zero value
+	quiet      bool
+
+	theme *Theme
+}
+
+// System wires the process's real streams.
+func System() *IOStreams {
+	s := &IOStreams{
+		In:        os.Stdin,
+		Out:       os.Stdout,
+		ErrOut:    os.Stderr,
+		stdinTTY:  isTerminal(os.Stdin),
+		stdoutTTY: isTerminal(os.Stdout),
+		stderrTTY: isTerminal(os.Stderr),
+		colorMode: ColorAuto,
+	}
+	_, s.noColor = os.LookupEnv("NO_COLOR")
+	if v := os.Getenv("CLICOLOR_FORCE"); v != "" && v != "0" {
+		s.forceColor = true
+	}
+	if w, _, err := term.GetSize(int(os.Stderr.Fd())); err == nil {
+		s.termWidth = w
+	}
+	return s
+}
+
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+// Test returns streams over buffers, not a TTY: tests read what was written.
+func Test() (s *IOStreams, in, out, errOut *bytes.Buffer) {
+	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+	return &IOStreams{In: in, Out: out, ErrOut: errOut, colorMode: ColorAuto}, in, out, errOut
+}
+
+// SetTTY marks all three streams as terminals or not (tests).
+func (s *IOStreams) SetTTY(tty bool) {
+	s.stdinTTY, s.stdoutTTY, s.stderrTTY = tty, tty, tty
+	s.theme = nil
+}
+
+// SetColorEnv sets what NO_COLOR and CLICOLOR_FORCE said (tests).
+func (s *IOStreams) SetColorEnv(noColor, force bool) {
+	s.noColor, s.forceColor = noColor, force
+	s.theme = nil
+}
+
+// SetColorMode applies --color.
+func (s *IOStreams) SetColorMode(m ColorMode) { s.colorMode = m; s.theme = nil }
+
+// SetQuiet applies -q: status and progress are dropped, errors still go out.
+func (s *IOStreams) SetQuiet(q bool) { s.quiet = q }
+
+func (s *IOStreams) IsQuiet() bool     { return s.quiet }
+func (s *IOStreams) IsStdinTTY() bool  { return s.stdinTTY }
+func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
+func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
+func (s *IOStreams) CanPrompt() bool   { return s.stdinTTY && s.stderrTTY }
+func (s *IOStreams) TerminalWidth() int {
+	if s.termWidth > 0 {
+		return s.termWidth
+	}
+	return 80
+}
+
+// ColorEnabled decides colour for a stream that is (or is not) a terminal.
+// --color always/never win; then NO_COLOR (off) and CLICOLOR_FORCE (on); else TTY only.
+func (s *IOStreams) colorEnabled(tty bool) bool {
+	switch s.colorMode {
+	case ColorAlways:
+		return true
+	case ColorNever:
+		return false
+	}
+	if s.noColor {
+		return false
+	}
+	if s.forceColor {
+		return true
+	}
+	return tty
+}
+
+// ColorEnabled reports whether stdout output may carry colour.
+func (s *IOStreams) ColorEnabled() bool { return s.colorEnabled(s.stdoutTTY) }
+
+// ErrColorEnabled reports whether stderr output may carry colour.
+func (s *IOStreams) ErrColorEnabled() bool { return s.colorEnabled(s.stderrTTY) }
+
+// Theme returns the styles for stdout; plain when colour is off.
+func (s *IOStreams) Theme() *Theme {
+	if s.theme == nil {
+		s.theme = newTheme(s.ColorEnabled())
+	}
+	return s.theme
+}
+
+// ErrTheme returns the styles for stderr.
+func (s *IOStreams) ErrTheme() *Theme { return newTheme(s.ErrColorEnabled()) }
+
+// Status writes a status line to stderr unless quiet.
+func (s *IOStreams) Status(format string, args ...any) {
+	if s.quiet {
+		return
+	}
+	fmt.Fprintf(s.ErrOut, format+"\n", args...)
+}
+
+// Warn writes a warning to stderr unless quiet.
+func (s *IOStreams) Warn(format string, args ...any) {
+	if s.quiet {
+		return
+	}
+	t := s.ErrTheme()
+	fmt.Fprintf(s.ErrOut, "%s %s\n", t.Warning.Render("warning:"), fmt.Sprintf(format, args...))
+}
+
+// ErrNotInteractive is returned by prompts when stdin or stderr is not a terminal.
+var ErrNotInteractive = errors.New("cannot prompt: not running interactively")
+
+// Prompt asks a question on stderr and reads one line from stdin.
+func (s *IOStreams) Prompt(question string) (string, error) {
+	if !s.CanPrompt() {
+		return "", ErrNotInteractive
+	}
+	fmt.Fprint(s.ErrOut, question)
+	line, err := bufio.NewReader(s.In).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", err
+	}
+	return strings.TrimSpace(line), nil
+}
+
+// Confirm asks a yes/no question; only "y" or "yes" is yes.
+func (s *IOStreams) Confirm(question string) (bool, error) {
+	ans, err := s.Prompt(question + " [y/N] ")
+	if err != nil {
+		return false, err
+	}
+	ans = strings.ToLower(ans)
+	return ans == "y" || ans == "yes", nil
+}
+
+// Theme is the one set of lipgloss styles the program uses. With colour off
+// every style renders plain text, so callers never branch on colour.
+type Theme struct {
+	Colored bool
+	Success lipgloss.Style
+	Warning lipgloss.Style
+	Error   lipgloss.Style
+	Added   lipgloss.Style
+	Removed lipgloss.Style
+	Changed lipgloss.Style
+	Moved   lipgloss.Style
+	Muted   lipgloss.Style
+	Bold    lipgloss.Style
+}
+
+func newTheme(colored bool) *Theme {
+	r := lipgloss.NewRenderer(io.Discard)
+	if colored {
+		r.SetColorProfile(termenv.ANSI256)
+	} else {
+		r.SetColorProfile(termenv.Ascii)
+	}
+	st := func(c string) lipgloss.Style { return r.NewStyle().Foreground(lipgloss.Color(c)) }
+	return &Theme{
+		Colored: colored,
+		Success: st("2"),
+		Warning: st("3"),
+		Error:   st("1"),
+		Added:   st("2"),
+		Removed: st("1"),
+		Changed: st("3"),
+		Moved:   st("6"),
+		Muted:   st("8"),
+		Bold:    r.NewStyle().Bold(true),
+	}
+}
