@@ -1,0 +1,310 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+)
+
+// ChangeKind says what happens to a rule or a field.
+type ChangeKind string
+
+const (
+	Add    ChangeKind = "add"
+	Remove ChangeKind = "remove"
+	Change ChangeKind = "change"
+	Move   ChangeKind = "move"
+)
+
+// FieldDiff is one changed leaf of a rule, such as
+// action_parameters.edge_ttl.default. Old is nil for an added field, New for
+// a removed one.
+type FieldDiff struct {
+	Path   string     `json:"path"`
+	Action ChangeKind `json:"action"`
+	Old    *Value     `json:"old,omitempty"`
+	New    *Value     `json:"new,omitempty"`
+}
+
+// RuleDiff is what happens to one rule. A rule that changed and moved has
+// Action change and Moved set. Positions are 1-based; OldPosition is 0 for
+// an added rule, NewPosition 0 for a removed one.
+type RuleDiff struct {
+	Action      ChangeKind  `json:"action"`
+	Ref         string      `json:"ref"`
+	Description string      `json:"description,omitempty"`
+	OldPosition int         `json:"old_position,omitempty"`
+	NewPosition int         `json:"new_position,omitempty"`
+	Moved       bool        `json:"moved"`
+	Fields      []FieldDiff `json:"fields,omitempty"`
+	// Rule is the whole rule, for added (new) and removed (old) rules.
+	Rule *Value `json:"rule,omitempty"`
+
+	Old *Rule `json:"-"`
+	New *Rule `json:"-"`
+}
+
+// Summary counts the plan. A rule that changed and moved counts in both.
+type Summary struct {
+	Add    int `json:"add"`
+	Change int `json:"change"`
+	Remove int `json:"remove"`
+	Move   int `json:"move"`
+}
+
+// Diff is the difference between the rules in place (old, usually the zone's)
+// and the rules wanted (new, usually the file's).
+type Diff struct {
+	Summary Summary    `json:"summary"`
+	Rules   []RuleDiff `json:"rules"`
+	// Unchanged lists the refs of rules with no change, in new order.
+	Unchanged []string `json:"unchanged"`
+}
+
+// HasChanges reports whether applying the diff would change anything
+// (`rules diff --exit-code` exits 5 when it does).
+func (d *Diff) HasChanges() bool { return len(d.Rules) > 0 }
+
+// Compute pairs rules by ref and compares them. Order matters because later
+// rules win, so rules whose relative order changed are reported as moved;
+// the fewest rules are called moved (those outside the longest run that kept
+// its order). Refs are expected to be unique (Validate enforces it); a
+// repeated ref is paired by occurrence.
+func Compute(old, new []*Rule) *Diff {
+	d := &Diff{Rules: []RuleDiff{}, Unchanged: []string{}}
+	sch := paramsSchema()
+	oldKeys, newKeys := pairKeys(old), pairKeys(new)
+	oldIdx := make(map[string]int, len(old))
+	for i, k := range oldKeys {
+		oldIdx[k] = i
+	}
+	newIdx := make(map[string]int, len(new))
+	for i, k := range newKeys {
+		newIdx[k] = i
+	}
+	// Old indices of common rules in new order; the longest increasing run
+	// stays, everything else moved.
+	var seq []int
+	for _, k := range newKeys {
+		if i, ok := oldIdx[k]; ok {
+			seq = append(seq, i)
+		}
+	}
+	stays := longestIncreasing(seq)
+
+	entries := make([]RuleDiff, 0, len(new))
+	for ni, r := range new {
+		k := newKeys[ni]
+		oi, ok := oldIdx[k]
+		if !ok {
+			d.Summary.Add++
+			entries = append(entries, RuleDiff{Action: Add, Ref: r.Ref, Description: r.Description,
+				NewPosition: ni + 1, Fields: ruleFields(nil, r, sch), Rule: r.apiValue(false, sch), New: r})
+			continue
+		}
+		o := old[oi]
+		fields := ruleFields(o, r, sch)
+		moved := !stays[oi]
+		rd := RuleDiff{Ref: r.Ref, Description: r.Description, OldPosition: oi + 1, NewPosition: ni + 1,
+			Moved: moved, Fields: fields, Old: o, New: r}
+		switch {
+		case len(fields) > 0:
+			rd.Action = Change
+			d.Summary.Change++
+		case moved:
+			rd.Action = Move
+		default:
+			d.Unchanged = append(d.Unchanged, r.Ref)
+			continue
+		}
+		if moved {
+			d.Summary.Move++
+		}
+		entries = append(entries, rd)
+	}
+	// Removed rules go after the entry of the rule that preceded them in the
+	// old order, so the listing reads like the old file with edits.
+	var removed []RuleDiff
+	for oi, r := range old {
+		if _, ok := newIdx[oldKeys[oi]]; ok {
+			continue
+		}
+		d.Summary.Remove++
+		removed = append(removed, RuleDiff{Action: Remove, Ref: r.Ref, Description: r.Description,
+			OldPosition: oi + 1, Fields: ruleFields(r, nil, sch), Rule: r.apiValue(false, sch), Old: r})
+	}
+	d.Rules = mergeRemoved(entries, removed, old, oldKeys, newIdx)
+	return d
+}
+
+// pairKeys gives each rule its pairing key: the ref, with a counter for
+// repeats so that duplicates do not collide.
+func pairKeys(rules []*Rule) []string {
+	seen := map[string]int{}
+	out := make([]string, len(rules))
+	for i, r := range rules {
+		n := seen[r.Ref]
+		seen[r.Ref] = n + 1
+		if n == 0 {
+			out[i] = r.Ref
+		} else {
+			out[i] = fmt.Sprintf("%s\x00%d", r.Ref, n)
+		}
+	}
+	return out
+}
+
+// mergeRemoved inserts each removed rule after the entry for the nearest
+// rule before it in the old order that is still listed (or first).
+func mergeRemoved(entries, removed []RuleDiff, old []*Rule, oldKeys []string, newIdx map[string]int) []RuleDiff {
+	if len(removed) == 0 {
+		return entries
+	}
+	// anchor[i] is the new position of the nearest surviving rule before
+	// removed rule i in the old order (0 = top).
+	type placed struct {
+		anchor int // new position after which it goes
+		order  int // old position, to keep removed rules in old order
+		rd     RuleDiff
+	}
+	var ps []placed
+	for _, rd := range removed {
+		anchor := 0
+		for oi := rd.OldPosition - 2; oi >= 0; oi-- {
+			if ni, ok := newIdx[oldKeys[oi]]; ok {
+				anchor = ni + 1
+				break
+			}
+		}
+		ps = append(ps, placed{anchor, rd.OldPosition, rd})
+	}
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].anchor != ps[j].anchor {
+			return ps[i].anchor < ps[j].anchor
+		}
+		return ps[i].order < ps[j].order
+	})
+	out := make([]RuleDiff, 0, len(entries)+len(removed))
+	k := 0
+	for _, e := range entries {
+		for k < len(ps) && ps[k].anchor < e.NewPosition {
+			out = append(out, ps[k].rd)
+			k++
+		}
+		out = append(out, e)
+	}
+	for ; k < len(ps); k++ {
+		out = append(out, ps[k].rd)
+	}
+	return out
+}
+
+// longestIncreasing marks the elements of seq (distinct ints) that belong to
+// one longest strictly increasing subsequence, in O(n log n).
+func longestIncreasing(seq []int) map[int]bool {
+	tails := []int{} // indices into seq
+	prev := make([]int, len(seq))
+	for i, v := range seq {
+		j := sort.Search(len(tails), func(k int) bool { return seq[tails[k]] >= v })
+		if j > 0 {
+			prev[i] = tails[j-1]
+		} else {
+			prev[i] = -1
+		}
+		if j == len(tails) {
+			tails = append(tails, i)
+		} else {
+			tails[j] = i
+		}
+	}
+	out := make(map[int]bool, len(tails))
+	if len(tails) == 0 {
+		return out
+	}
+	for i := tails[len(tails)-1]; i >= 0; i = prev[i] {
+		out[seq[i]] = true
+	}
+	return out
+}
+
+// ruleFields compares two rules field by field; either may be nil (added or
+// removed rule), in which case the defaults (action set_cache_settings,
+// enabled true) are left out to keep the listing short.
+func ruleFields(o, n *Rule, sch *schema) []FieldDiff {
+	side := func(r *Rule) *Value {
+		if r == nil {
+			return nil
+		}
+		v := r.apiValue(false, sch)
+		v.Delete("ref")
+		if o == nil || n == nil {
+			if r.Action == ActionSetCacheSettings {
+				v.Delete("action")
+			}
+			if r.Enabled {
+				v.Delete("enabled")
+			}
+		}
+		return v
+	}
+	var out []FieldDiff
+	diffValues("", side(o), side(n), &out)
+	return out
+}
+
+// diffValues appends the differences between a and b under path. Objects
+// are compared key by key; lists of scalars as a whole (a reviewer wants to
+// see the new list); lists holding objects element by element.
+func diffValues(path string, a, b *Value, out *[]FieldDiff) {
+	switch {
+	case a == nil && b == nil:
+		return
+	case a == nil:
+		leaves(path, b, func(p string, v *Value) { *out = append(*out, FieldDiff{Path: p, Action: Add, New: v}) })
+		return
+	case b == nil:
+		leaves(path, a, func(p string, v *Value) { *out = append(*out, FieldDiff{Path: p, Action: Remove, Old: v}) })
+		return
+	}
+	switch {
+	case a.Kind == Object && b.Kind == Object:
+		for _, f := range a.Fields {
+			diffValues(joinPath(path, f.Key), f.Value, b.Get(f.Key), out)
+		}
+		for _, f := range b.Fields {
+			if a.Get(f.Key) == nil {
+				diffValues(joinPath(path, f.Key), nil, f.Value, out)
+			}
+		}
+	case a.Kind == Array && b.Kind == Array && !(allScalars(a.Items) && allScalars(b.Items)):
+		for i := 0; i < len(a.Items) || i < len(b.Items); i++ {
+			var x, y *Value
+			if i < len(a.Items) {
+				x = a.Items[i]
+			}
+			if i < len(b.Items) {
+				y = b.Items[i]
+			}
+			diffValues(fmt.Sprintf("%s[%d]", path, i), x, y, out)
+		}
+	default:
+		if !a.Equal(b) {
+			*out = append(*out, FieldDiff{Path: path, Action: Change, Old: a, New: b})
+		}
+	}
+}
+
+// leaves calls fn for every leaf under v, lists of scalars counting as leaves.
+func leaves(path string, v *Value, fn func(string, *Value)) {
+	switch {
+	case v.Kind == Object && len(v.Fields) > 0:
+		for _, f := range v.Fields {
+			leaves(joinPath(path, f.Key), f.Value, fn)
+		}
+	case v.Kind == Array && len(v.Items) > 0 && !allScalars(v.Items):
+		for i, it := range v.Items {
+			leaves(fmt.Sprintf("%s[%d]", path, i), it, fn)
+		}
+	default:
+		fn(path, v)
+	}
+}

@@ -1,0 +1,158 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Setting is one independently overridable setting of a rule: rules stack,
+// and when two matching rules set the same setting the later one wins.
+type Setting struct {
+	Path  string // "edge_ttl", "cache_key.cache_by_device_type", "cache_key.custom_key.header"
+	Value *Value
+	pos   Pos
+}
+
+// Settings lists the rule's settings in file order. Top-level parameters are
+// settings; cache_key and its custom_key are split into their parts because
+// Cloudflare merges those part by part.
+func (r *Rule) Settings() []Setting {
+	var out []Setting
+	if r.Params == nil || r.Params.Kind != Object {
+		return nil
+	}
+	for _, f := range r.Params.Fields {
+		if f.Key == "cache_key" && f.Value.Kind == Object {
+			for _, g := range f.Value.Fields {
+				if g.Key == "custom_key" && g.Value.Kind == Object {
+					for _, h := range g.Value.Fields {
+						out = append(out, Setting{Path: "cache_key.custom_key." + h.Key, Value: h.Value, pos: h.KeyPos})
+					}
+					continue
+				}
+				out = append(out, Setting{Path: "cache_key." + g.Key, Value: g.Value, pos: g.KeyPos})
+			}
+			continue
+		}
+		out = append(out, Setting{Path: f.Key, Value: f.Value, pos: f.KeyPos})
+	}
+	return out
+}
+
+// normExpr strips whitespace differences and outer parentheses so that
+// `(http.host eq "a")` and `http.host eq "a"` count as the same expression.
+func normExpr(e string) string {
+	e = strings.Join(strings.Fields(e), " ")
+	for strings.HasPrefix(e, "(") && strings.HasSuffix(e, ")") && balancedInside(e[1:len(e)-1]) {
+		e = strings.TrimSpace(e[1 : len(e)-1])
+	}
+	return e
+}
+
+// balancedInside reports whether s never closes more parentheses than it
+// opened, so stripping the outer pair of "(s)" is safe.
+func balancedInside(s string) bool {
+	depth := 0
+	inStr := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case inStr && c == '\\':
+			i++
+		case c == '"':
+			inStr = !inStr
+		case !inStr && c == '(':
+			depth++
+		case !inStr && c == ')':
+			depth--
+			if depth < 0 {
+				return false
+			}
+		}
+	}
+	return depth == 0
+}
+
+// MatchesAll reports whether an expression matches every request: the
+// dashboard's "All incoming requests" stores `true`.
+func MatchesAll(expr string) bool { return normExpr(expr) == "true" }
+
+// lint adds the warnings: settings always overridden by a later rule, and
+// disabled rules identical to enabled ones. (The per-rule warnings, such as
+// cache: false with TTLs, are added while checking parameters.)
+func (c *vctx) lint(rules []*Rule) {
+	norm := make([]string, len(rules))
+	for i, r := range rules {
+		norm[i] = normExpr(r.Expression)
+	}
+	// A later enabled rule whose expression is `true`, or the same as this
+	// rule's, matches every request this rule matches; any setting both set is
+	// then always decided by the later one. Proving subsumption for general
+	// expressions needs the full parser, so only these two sure cases count.
+	for i, r := range rules {
+		if !r.Enabled || r.Action != ActionSetCacheSettings {
+			continue
+		}
+		settings := r.Settings()
+		if len(settings) == 0 {
+			continue
+		}
+		reported := map[string]bool{}
+		for j := len(rules) - 1; j > i; j-- {
+			o := rules[j]
+			if !o.Enabled || o.Action != ActionSetCacheSettings || (norm[j] != "true" && norm[j] != norm[i]) {
+				continue
+			}
+			later := map[string]bool{}
+			for _, s := range o.Settings() {
+				later[s.Path] = true
+			}
+			for _, s := range settings {
+				if later[s.Path] && !reported[s.Path] {
+					reported[s.Path] = true
+					why := "matches every request"
+					if norm[j] == norm[i] {
+						why = "has the same expression"
+					}
+					c.warnf(s.pos, fmt.Sprintf("rules[%d].action_parameters.%s", i, s.Path),
+						"always overridden by rules[%d] %q%s, which %s and comes later", j, o.Ref, lineNote(o.Line()), why)
+				}
+			}
+		}
+	}
+	// Only enabled rules sharing an expression with a disabled one can be
+	// its twin, so the (costlier) content key is built for those alone.
+	disabledExprs := map[string]bool{}
+	for i, r := range rules {
+		if !r.Enabled {
+			disabledExprs[norm[i]] = true
+		}
+	}
+	if len(disabledExprs) == 0 {
+		return
+	}
+	enabled := map[string]int{}
+	for i, r := range rules {
+		if r.Enabled && disabledExprs[norm[i]] {
+			if k := contentKey(r, norm[i], c.sch); enabled[k] == 0 {
+				enabled[k] = i + 1
+			}
+		}
+	}
+	for i, r := range rules {
+		if r.Enabled {
+			continue
+		}
+		if j1 := enabled[contentKey(r, norm[i], c.sch)]; j1 > 0 {
+			j := j1 - 1
+			c.warnf(r.pos("enabled"), fmt.Sprintf("rules[%d]", i),
+				"disabled and identical to enabled rules[%d] %q%s; delete one", j, rules[j].Ref, lineNote(rules[j].Line()))
+		}
+	}
+}
+
+// contentKey identifies what a rule does, ignoring ref, description and
+// enabled, for finding duplicates in one pass.
+func contentKey(r *Rule, norm string, sch *schema) string {
+	p := canonical(normParams(r.Params), sch)
+	return r.Action + "\x00" + norm + "\x00" + p.display()
+}

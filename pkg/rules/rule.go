@@ -1,0 +1,341 @@
+// Package rules is the Cache Rules engine under `cfcache rules`: the file
+// model (YAML or JSON in the API's own rule shape, with a position for every
+// node), conversion to and from the Rulesets API, export, offline
+// validation with plan gates and lint warnings, and diffing. It does no I/O:
+// callers hand in bytes and get bytes, problems and diffs back.
+package rules
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"strings"
+)
+
+// Phase is the ruleset phase Cache Rules live in.
+const Phase = "http_request_cache_settings"
+
+// ActionSetCacheSettings is the only action valid in Phase.
+const ActionSetCacheSettings = "set_cache_settings"
+
+// Format is a file format.
+type Format string
+
+const (
+	YAML Format = "yaml"
+	JSON Format = "json"
+)
+
+// ParseFormat accepts "yaml", "yml" or "json" in any case.
+func ParseFormat(s string) (Format, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "yaml", "yml":
+		return YAML, nil
+	case "json":
+		return JSON, nil
+	}
+	return "", fmt.Errorf("unknown format %q: want yaml or json", s)
+}
+
+// DetectFormat decides by the file name's extension, then by content: a
+// document starting with { or [ is JSON.
+func DetectFormat(name string, data []byte) Format {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".json":
+		return JSON
+	case ".yaml", ".yml":
+		return YAML
+	}
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
+	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
+		return JSON
+	}
+	return YAML
+}
+
+// Rule is one cache rule in the API's shape. Action and Enabled hold their
+// defaults when the source left them out.
+type Rule struct {
+	Ref         string
+	Description string
+	Expression  string
+	Action      string
+	Enabled     bool
+	// Params is action_parameters as an ordered tree; nil when absent.
+	Params *Value
+
+	// Read-only fields the API returns; never exported or compared.
+	ID          string
+	Version     string
+	LastUpdated string
+	// RefFromID is set when the API rule had no ref and Ref holds its id.
+	RefFromID bool
+
+	node *Value  // the rule's mapping in its file, nil otherwise
+	src  *source // that file, for expression positions
+}
+
+// Line is where the rule starts in its file, 0 when it did not come from one.
+func (r *Rule) Line() int {
+	if r.node == nil {
+		return 0
+	}
+	return r.node.Pos.Line
+}
+
+// pos returns the position of a top-level field's value (or the rule's own
+// position when the field is absent).
+func (r *Rule) pos(key string) Pos {
+	if r.node == nil {
+		return Pos{}
+	}
+	if f := r.node.field(key); f != nil {
+		return f.Value.Pos
+	}
+	return r.node.Pos
+}
+
+// hasKey reports whether the rule's source mapping has key.
+func (r *Rule) hasKey(key string) bool { return r.node != nil && r.node.field(key) != nil }
+
+// SameContent reports whether two rules do the same thing: expression,
+// action, enabled and parameters. Ref, description and read-only fields are
+// not compared.
+func (r *Rule) SameContent(o *Rule) bool {
+	return r.Expression == o.Expression && r.Action == o.Action && r.Enabled == o.Enabled &&
+		normParams(r.Params).Equal(normParams(o.Params))
+}
+
+// normParams treats an absent action_parameters like an empty one so that a
+// rule from a file and the same rule from the API compare equal.
+func normParams(v *Value) *Value {
+	if v == nil || (v.Kind == Object && len(v.Fields) == 0) {
+		return &Value{Kind: Object}
+	}
+	return v
+}
+
+// File is a parsed rules file.
+type File struct {
+	Name   string
+	Format Format
+	Rules  []*Rule
+	// RulesPos is where the rules list starts (for file-level problems).
+	RulesPos Pos
+	src      *source
+}
+
+// Ruleset-level keys accepted (and ignored) at the top of a file, so the
+// `result` of a ruleset GET pastes in as it is.
+func rulesetReadOnlyKeys() []string {
+	return []string{"id", "name", "description", "kind", "phase", "version", "last_updated", "source"}
+}
+
+// Rule keys: the writable ones in export order, then the read-only ones the
+// API adds.
+func ruleKeys() []string {
+	return []string{"ref", "description", "expression", "action", "action_parameters", "enabled"}
+}
+
+func ruleReadOnlyKeys() []string { return []string{"id", "version", "last_updated", "categories"} }
+
+// Parse reads a rules file. It reports every structural problem it finds
+// (syntax, unknown keys, wrong types) and returns the rules it could read;
+// semantic checks are Validate's job. The name is only used in problems and
+// to pick the format by extension.
+func Parse(name string, data []byte) (*File, Problems) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	f := &File{Name: name, Format: DetectFormat(name, data), src: newSource(data)}
+	var root *Value
+	var err error
+	if f.Format == JSON {
+		root, err = parseJSON(f.src)
+	} else {
+		root, err = parseYAML(f.src)
+	}
+	d := &decoder{file: name, src: f.src}
+	if err != nil {
+		se, ok := err.(*syntaxError)
+		if !ok {
+			se = &syntaxError{Pos: Pos{Line: 1}, Msg: err.Error()}
+		}
+		line := se.Pos.Line
+		if line < 1 {
+			line = 1
+		}
+		d.add(Pos{Line: line}, "", "%s", se.Msg)
+		return f, d.probs
+	}
+	f.Rules, f.RulesPos = d.decodeFile(root)
+	return f, d.probs
+}
+
+// decoder turns a Value tree into rules, collecting problems.
+type decoder struct {
+	file    string
+	src     *source
+	lenient bool // API input: ignore keys we do not know instead of failing
+	probs   Problems
+}
+
+func (d *decoder) add(p Pos, path, format string, args ...any) {
+	d.probs = append(d.probs, Problem{File: d.file, Line: p.Line, Path: path,
+		Message: fmt.Sprintf(format, args...), Severity: SeverityError})
+}
+
+func (d *decoder) decodeFile(root *Value) ([]*Rule, Pos) {
+	if root == nil || root.Kind == Null {
+		d.add(Pos{Line: 1}, "", "the file is empty: want a mapping with a rules list")
+		return nil, Pos{}
+	}
+	if root.Kind != Object {
+		d.add(root.Pos, "", "want a mapping with a rules list, got a %s", root.Kind)
+		return nil, Pos{}
+	}
+	d.dupKeys(root, "")
+	// A whole API response ({"result": {...}, "success": true, ...}) pastes in too.
+	if res := root.Get("result"); res != nil && res.Kind == Object && root.Get("success") != nil {
+		root = res
+	}
+	var rules *Value
+	var rulesPos Pos
+	for _, fl := range root.Fields {
+		switch {
+		case fl.Key == "rules":
+			rules, rulesPos = fl.Value, fl.KeyPos
+		case fl.Key == "phase":
+			if fl.Value.Kind == String && fl.Value.Str != Phase {
+				d.add(fl.Value.Pos, "phase", "these are rules of phase %s, not %s (Cache Rules)", fl.Value.Str, Phase)
+			}
+		case contains(rulesetReadOnlyKeys(), fl.Key):
+		default:
+			d.add(fl.KeyPos, fl.Key, "unknown field%s", suggest(fl.Key, []string{"rules"}))
+		}
+	}
+	if rules == nil {
+		d.add(root.Pos, "rules", "missing rules: want a list of rules")
+		return nil, root.Pos
+	}
+	if rules.Kind == Null {
+		return nil, rulesPos
+	}
+	if rules.Kind != Array {
+		d.add(rules.Pos, "rules", "want a list of rules, got a %s", rules.Kind)
+		return nil, rulesPos
+	}
+	out := make([]*Rule, 0, len(rules.Items))
+	for i, it := range rules.Items {
+		if r := d.rule(it, fmt.Sprintf("rules[%d]", i)); r != nil {
+			out = append(out, r)
+		}
+	}
+	return out, rulesPos
+}
+
+// dupKeys reports keys given twice in one mapping: neither yaml.v3 (when
+// decoding into a Node) nor encoding/json's tokenizer refuses them, and a
+// silently ignored duplicate is exactly the kind of edit a review misses.
+func (d *decoder) dupKeys(v *Value, path string) {
+	switch v.Kind {
+	case Object:
+		seen := make(map[string]Pos, len(v.Fields))
+		for _, f := range v.Fields {
+			p := joinPath(path, f.Key)
+			if first, ok := seen[f.Key]; ok {
+				d.add(f.KeyPos, p, "duplicate key (first given on line %d)", first.Line)
+			} else {
+				seen[f.Key] = f.KeyPos
+			}
+			d.dupKeys(f.Value, p)
+		}
+	case Array:
+		for i, it := range v.Items {
+			d.dupKeys(it, fmt.Sprintf("%s[%d]", path, i))
+		}
+	}
+}
+
+func (d *decoder) rule(v *Value, path string) *Rule {
+	if v.Kind != Object {
+		d.add(v.Pos, path, "want a rule (a mapping), got a %s", v.Kind)
+		return nil
+	}
+	r := &Rule{Action: ActionSetCacheSettings, Enabled: true, node: v, src: d.src}
+	str := func(f *Field) string {
+		if f.Value.Kind != String {
+			d.add(f.Value.Pos, joinPath(path, f.Key), "want a string, got a %s", f.Value.Kind)
+			return ""
+		}
+		return f.Value.Str
+	}
+	for _, f := range v.Fields {
+		switch f.Key {
+		case "ref":
+			r.Ref = str(f)
+		case "description":
+			if f.Value.Kind != Null {
+				r.Description = str(f)
+			}
+		case "expression":
+			r.Expression = str(f)
+		case "action":
+			r.Action = str(f)
+		case "enabled":
+			if f.Value.Kind != Bool {
+				d.add(f.Value.Pos, joinPath(path, f.Key), "want true or false, got a %s", f.Value.Kind)
+			} else {
+				r.Enabled = f.Value.Bool
+			}
+		case "action_parameters":
+			switch f.Value.Kind {
+			case Object:
+				r.Params = f.Value
+			case Null:
+			default:
+				d.add(f.Value.Pos, joinPath(path, f.Key), "want a mapping of settings, got a %s", f.Value.Kind)
+			}
+		case "id":
+			r.ID = scalarText(f.Value)
+		case "version":
+			r.Version = scalarText(f.Value)
+		case "last_updated":
+			r.LastUpdated = scalarText(f.Value)
+		case "categories":
+		default:
+			if !d.lenient {
+				d.add(f.KeyPos, joinPath(path, f.Key), "unknown field%s", suggest(f.Key, ruleKeys()))
+			}
+		}
+	}
+	if r.Ref == "" && r.ID != "" && v.field("ref") == nil {
+		r.Ref, r.RefFromID = r.ID, true
+	}
+	return r
+}
+
+// scalarText is a read-only field's value as text, whatever its type.
+func scalarText(v *Value) string {
+	switch v.Kind {
+	case String, Number:
+		return v.Str
+	case Bool:
+		return fmt.Sprint(v.Bool)
+	}
+	return ""
+}
+
+func joinPath(base, key string) string {
+	if base == "" {
+		return key
+	}
+	return base + "." + key
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

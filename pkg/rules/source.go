@@ -1,0 +1,342 @@
+package rules
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// scalarStyle is how a string was written in the source.
+type scalarStyle uint8
+
+const (
+	stylePlain scalarStyle = iota
+	styleJSON
+	styleDouble
+	styleSingle
+	styleLiteral
+	styleFolded
+)
+
+// source is a file's bytes with a line index, for turning offsets into
+// positions and back.
+type source struct {
+	data  []byte
+	lines []int // byte offset where each line starts
+}
+
+func newSource(data []byte) *source {
+	s := &source{data: data, lines: []int{0}}
+	for i, c := range data {
+		if c == '\n' {
+			s.lines = append(s.lines, i+1)
+		}
+	}
+	return s
+}
+
+// pos turns a byte offset into a 1-based line and a 1-based column counted
+// in characters, which is what editors show.
+func (s *source) pos(off int) Pos {
+	if off > len(s.data) {
+		off = len(s.data)
+	}
+	i := sort.Search(len(s.lines), func(i int) bool { return s.lines[i] > off }) - 1
+	return Pos{Line: i + 1, Col: utf8.RuneCount(s.data[s.lines[i]:off]) + 1}
+}
+
+// offset turns a position back into a byte offset (yaml.v3 reports positions).
+func (s *source) offset(p Pos) int {
+	if p.Line < 1 || p.Line > len(s.lines) {
+		return -1
+	}
+	off := s.lines[p.Line-1]
+	for c := 1; c < p.Col && off < len(s.data); c++ {
+		_, n := utf8.DecodeRune(s.data[off:])
+		off += n
+	}
+	return off
+}
+
+// syntaxError is a problem with the file's YAML or JSON itself.
+type syntaxError struct {
+	Pos Pos
+	Msg string
+}
+
+func (e *syntaxError) Error() string { return fmt.Sprintf("%d:%d: %s", e.Pos.Line, e.Pos.Col, e.Msg) }
+
+// parseJSON reads a JSON document with encoding/json's tokenizer, recording
+// where each value starts. yaml.v3 is not used for JSON because it rejects
+// valid JSON escapes such as \/ and tab indentation in some places.
+func parseJSON(src *source) (*Value, error) {
+	dec := json.NewDecoder(bytes.NewReader(src.data))
+	dec.UseNumber()
+	p := &jsonParser{dec: dec, src: src}
+	v, err := p.value()
+	if err == nil {
+		if _, err2 := dec.Token(); err2 != io.EOF {
+			off := p.skip(int(dec.InputOffset()))
+			err = &syntaxError{Pos: src.pos(off), Msg: "unexpected data after the top-level value"}
+		}
+	}
+	if err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, &syntaxError{Pos: src.pos(int(se.Offset)), Msg: "invalid JSON: " + se.Error()}
+		}
+		var ours *syntaxError
+		if errors.As(err, &ours) {
+			return nil, err
+		}
+		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, &syntaxError{Pos: src.pos(len(src.data)), Msg: "invalid JSON: unexpected end of input"}
+		}
+		return nil, &syntaxError{Pos: Pos{Line: 1, Col: 1}, Msg: "invalid JSON: " + err.Error()}
+	}
+	return v, nil
+}
+
+// parseJSONValue parses JSON without a file behind it (API responses).
+func parseJSONValue(data []byte) (*Value, error) {
+	return parseJSON(newSource(data))
+}
+
+type jsonParser struct {
+	dec *json.Decoder
+	src *source
+}
+
+// skip moves past whitespace and separators to where the next token starts:
+// InputOffset gives the end of the previous token, not the start of the next.
+func (p *jsonParser) skip(off int) int {
+	for off < len(p.src.data) {
+		switch p.src.data[off] {
+		case ' ', '\t', '\r', '\n', ',', ':':
+			off++
+		default:
+			return off
+		}
+	}
+	return off
+}
+
+func (p *jsonParser) next() (json.Token, int, error) {
+	start := p.skip(int(p.dec.InputOffset()))
+	t, err := p.dec.Token()
+	return t, start, err
+}
+
+func (p *jsonParser) value() (*Value, error) {
+	t, start, err := p.next()
+	if err != nil {
+		return nil, err
+	}
+	v := &Value{Pos: p.src.pos(start), off: start}
+	switch t := t.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			v.Kind = Object
+			for p.dec.More() {
+				kt, kstart, err := p.next()
+				if err != nil {
+					return nil, err
+				}
+				key, ok := kt.(string)
+				if !ok {
+					return nil, &syntaxError{Pos: p.src.pos(kstart), Msg: "invalid JSON: object key is not a string"}
+				}
+				val, err := p.value()
+				if err != nil {
+					return nil, err
+				}
+				v.Fields = append(v.Fields, &Field{Key: key, KeyPos: p.src.pos(kstart), Value: val})
+			}
+		case '[':
+			v.Kind = Array
+			for p.dec.More() {
+				it, err := p.value()
+				if err != nil {
+					return nil, err
+				}
+				v.Items = append(v.Items, it)
+			}
+		}
+		if _, err := p.dec.Token(); err != nil { // the closing delimiter
+			return nil, err
+		}
+	case string:
+		v.Kind, v.Str, v.style = String, t, styleJSON
+	case json.Number:
+		f, err := strconv.ParseFloat(string(t), 64)
+		if err != nil || math.IsInf(f, 0) {
+			return nil, &syntaxError{Pos: v.Pos, Msg: fmt.Sprintf("number %s is out of range", t)}
+		}
+		v.Kind, v.Num, v.Str = Number, f, string(t)
+	case bool:
+		v.Kind, v.Bool = Bool, t
+	case nil:
+		v.Kind = Null
+	}
+	return v, nil
+}
+
+// parseYAML reads YAML with yaml.v3, whose nodes carry line and column.
+func parseYAML(src *source) (*Value, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src.data, &doc); err != nil {
+		return nil, yamlErrorAt(src, err)
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, nil
+	}
+	return fromYAML(src, doc.Content[0], 0)
+}
+
+// yamlErrorAt positions a YAML syntax error. yaml.v3 reports the line where
+// the enclosing block starts (or no line at all), not where the problem is,
+// so this finds the shortest prefix of whole lines that fails to parse: block
+// YAML is line-oriented, so that is the line that broke it.
+func yamlErrorAt(src *source, err error) error {
+	se, _ := yamlError(err).(*syntaxError)
+	n := len(src.lines)
+	fails := func(k int) bool {
+		end := len(src.data)
+		if k < n {
+			end = src.lines[k]
+		}
+		var doc yaml.Node
+		return yaml.Unmarshal(src.data[:end], &doc) != nil
+	}
+	lo, hi := 1, n // smallest k in [1, n] with fails(k)
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	if fails(lo) {
+		se.Pos = Pos{Line: lo}
+	}
+	return se
+}
+
+// yamlError turns yaml.v3's "yaml: line N: msg" into a positioned error.
+func yamlError(err error) error {
+	msg := err.Error()
+	var line int
+	var rest string
+	if n, _ := fmt.Sscanf(msg, "yaml: line %d:", &line); n == 1 {
+		if i := bytes.IndexByte([]byte(msg), ':'); i >= 0 {
+			rest = msg[i+1:]
+			if j := bytes.IndexByte([]byte(rest), ':'); j >= 0 {
+				rest = rest[j+1:]
+			}
+		}
+		return &syntaxError{Pos: Pos{Line: line}, Msg: "invalid YAML:" + rest}
+	}
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+		if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
+			return &syntaxError{Pos: Pos{Line: line}, Msg: "invalid YAML:" + msg[bytes.IndexByte([]byte(msg), ':')+1:]}
+		}
+	}
+	return &syntaxError{Pos: Pos{Line: 1}, Msg: "invalid YAML: " + msg}
+}
+
+func fromYAML(src *source, n *yaml.Node, depth int) (*Value, error) {
+	// Aliases can build arbitrarily deep (or exponential) trees; a rules file
+	// has no business being deeper than this.
+	if depth > 64 {
+		return nil, &syntaxError{Pos: Pos{Line: n.Line, Col: n.Column}, Msg: "nesting too deep"}
+	}
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		v, err := fromYAML(src, n.Alias, depth+1)
+		if v != nil {
+			v.Pos = Pos{Line: n.Line, Col: n.Column}
+		}
+		return v, err
+	}
+	v := &Value{Pos: Pos{Line: n.Line, Col: n.Column}}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return &Value{Kind: Null}, nil
+		}
+		return fromYAML(src, n.Content[0], depth+1)
+	case yaml.MappingNode:
+		v.Kind = Object
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			if k.Kind != yaml.ScalarNode {
+				return nil, &syntaxError{Pos: Pos{Line: k.Line, Col: k.Column}, Msg: "mapping keys must be plain strings"}
+			}
+			cv, err := fromYAML(src, val, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			v.Fields = append(v.Fields, &Field{Key: k.Value, KeyPos: Pos{Line: k.Line, Col: k.Column}, Value: cv})
+		}
+	case yaml.SequenceNode:
+		v.Kind = Array
+		for _, c := range n.Content {
+			cv, err := fromYAML(src, c, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			v.Items = append(v.Items, cv)
+		}
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			v.Kind = Null
+		case "!!bool":
+			v.Kind = Bool
+			v.Bool = n.Value == "true" || n.Value == "True" || n.Value == "TRUE"
+		case "!!int", "!!float":
+			f, err := parseYAMLNumber(n.Value)
+			if err != nil {
+				return nil, &syntaxError{Pos: v.Pos, Msg: fmt.Sprintf("%q is not a usable number", n.Value)}
+			}
+			v.Kind, v.Num, v.Str = Number, f, n.Value
+		default: // !!str, !!timestamp, !!binary and custom tags stay text
+			v.Kind, v.Str = String, n.Value
+			v.off = src.offset(v.Pos)
+			switch {
+			case n.Style&yaml.DoubleQuotedStyle != 0:
+				v.style = styleDouble
+			case n.Style&yaml.SingleQuotedStyle != 0:
+				v.style = styleSingle
+			case n.Style&yaml.LiteralStyle != 0:
+				v.style = styleLiteral
+			case n.Style&yaml.FoldedStyle != 0:
+				v.style = styleFolded
+			}
+		}
+	}
+	return v, nil
+}
+
+func parseYAMLNumber(s string) (float64, error) {
+	clean := bytes.ReplaceAll([]byte(s), []byte("_"), nil)
+	if i, err := strconv.ParseInt(string(clean), 0, 64); err == nil {
+		return float64(i), nil
+	}
+	f, err := strconv.ParseFloat(string(clean), 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, fmt.Errorf("bad number")
+	}
+	return f, nil
+}

@@ -1,0 +1,435 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/cfcache/cfcache/pkg/limits"
+)
+
+// Options configure Validate.
+type Options struct {
+	// Limits is the plan's row of the limits table. The zero value means
+	// Enterprise from limits.Default(), the most permissive plan: the command
+	// says so when the user gave no --plan.
+	Limits limits.Limits
+	// Checker checks expressions; nil means NewDefaultChecker().
+	Checker ExpressionChecker
+}
+
+func (o Options) limits() limits.Limits {
+	if o.Limits.Plan == "" {
+		return limits.Default().For(limits.Enterprise)
+	}
+	return o.Limits
+}
+
+// vctx collects problems for one validation run.
+type vctx struct {
+	file  string
+	src   *source
+	lim   limits.Limits
+	sch   *schema
+	probs Problems
+}
+
+func (c *vctx) add(sev Severity, p Pos, path, format string, args ...any) {
+	c.probs = append(c.probs, Problem{File: c.file, Line: p.Line, Path: path,
+		Message: fmt.Sprintf(format, args...), Severity: sev})
+}
+
+func (c *vctx) errf(p Pos, path, format string, args ...any) {
+	c.add(SeverityError, p, path, format, args...)
+}
+
+func (c *vctx) warnf(p Pos, path, format string, args ...any) {
+	c.add(SeverityWarning, p, path, format, args...)
+}
+
+// Validate checks a parsed file: every rule's fields and parameters, the
+// plan's gates, the expressions, and lint warnings. It returns every problem
+// sorted by line; errors make the file invalid, warnings do not.
+func Validate(f *File, opts Options) Problems {
+	c := &vctx{file: f.Name, src: f.src, lim: opts.limits(), sch: paramsSchema()}
+	c.validateRules(f.Rules, f.RulesPos, opts.Checker)
+	c.probs.Sort()
+	return c.probs
+}
+
+// ValidateRules checks rules that did not come from a file (for example the
+// rules about to be written by rollback); problems carry no line.
+func ValidateRules(name string, rules []*Rule, opts Options) Problems {
+	c := &vctx{file: name, lim: opts.limits(), sch: paramsSchema()}
+	c.validateRules(rules, Pos{}, opts.Checker)
+	return c.probs
+}
+
+// Check parses and validates in one go: the common path for `rules validate`.
+// Parse problems come first; validation only runs on a file that parsed.
+func Check(name string, data []byte, opts Options) (*File, Problems) {
+	f, probs := Parse(name, data)
+	if len(f.Rules) > 0 || !probs.HasErrors() {
+		probs = append(probs, Validate(f, opts)...)
+	}
+	probs.Sort()
+	return f, probs
+}
+
+func (c *vctx) validateRules(rules []*Rule, rulesPos Pos, checker ExpressionChecker) {
+	if checker == nil {
+		checker = NewDefaultChecker()
+	}
+	if n := len(rules); n > c.lim.RulesPerZone {
+		c.errf(rulesPos, "rules", "%d rules exceed the %s plan's limit of %d per zone", n, c.lim.Plan, c.lim.RulesPerZone)
+	}
+	refs := make(map[string]int, len(rules))
+	for i, r := range rules {
+		path := fmt.Sprintf("rules[%d]", i)
+		switch {
+		case r.hasKey("ref") && r.Ref == "" && r.node.Get("ref").Kind != String:
+			// Parse already reported the wrong type.
+		case strings.TrimSpace(r.Ref) == "":
+			c.errf(r.pos("ref"), path+".ref", "missing ref: give every rule a unique, stable ref (it identifies the rule in diff and deploy)")
+		case r.Ref != strings.TrimSpace(r.Ref):
+			c.errf(r.pos("ref"), path+".ref", "ref %q has leading or trailing spaces", r.Ref)
+		default:
+			if first, ok := refs[r.Ref]; ok {
+				c.errf(r.pos("ref"), path+".ref", "duplicate ref %q: rules[%d]%s already uses it", r.Ref, first, lineNote(rules[first].Line()))
+			} else {
+				refs[r.Ref] = i
+			}
+		}
+		if r.Action != ActionSetCacheSettings {
+			c.errf(r.pos("action"), path+".action", "action %q is not valid in phase %s: want %s", r.Action, Phase, ActionSetCacheSettings)
+		}
+		c.expression(r, path, checker)
+		c.params(r, path)
+	}
+	c.lint(rules)
+}
+
+func lineNote(line int) string {
+	if line == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (line %d)", line)
+}
+
+func (c *vctx) expression(r *Rule, path string, checker ExpressionChecker) {
+	path += ".expression"
+	var node *Value
+	if r.node != nil {
+		node = r.node.Get("expression")
+	}
+	pos := r.pos("expression")
+	if strings.TrimSpace(r.Expression) == "" {
+		if node == nil {
+			c.errf(pos, path, "missing expression: say which requests the rule matches (true matches all)")
+		} else {
+			c.errf(pos, path, "empty expression: say which requests the rule matches (true matches all)")
+		}
+		return
+	}
+	if n := utf8.RuneCountInString(r.Expression); n > c.lim.ExpressionMaxLength {
+		c.errf(pos, path, "expression is %d characters long: the limit is %d", n, c.lim.ExpressionMaxLength)
+	}
+	for _, ep := range checker.Check(r.Expression, c.lim) {
+		sev := SeverityError
+		if ep.Warning {
+			sev = SeverityWarning
+		}
+		p := Problem{File: c.file, Path: path, Message: ep.Message, Severity: sev}
+		if node != nil {
+			fp := exprFilePos(r.src, node, ep.Line, ep.Col)
+			p.Line, p.Col = fp.Line, fp.Col
+		}
+		c.probs = append(c.probs, p)
+	}
+}
+
+// params checks action_parameters: the schema, then rules the schema cannot
+// express, then the plan's gates.
+func (c *vctx) params(r *Rule, path string) {
+	path += ".action_parameters"
+	p := r.Params
+	if p == nil && r.hasKey("action_parameters") && r.node.Get("action_parameters").Kind != Null {
+		return // Parse already reported the wrong type.
+	}
+	if p == nil || len(p.Fields) == 0 {
+		c.errf(r.pos("action_parameters"), path, "no settings: give at least one (for example cache: true)")
+		return
+	}
+	c.checkSchema(p, c.sch, path)
+
+	if e := p.Get("edge_ttl"); e != nil && e.Kind == Object {
+		c.edgeTTL(e, path+".edge_ttl")
+	}
+	if b := p.Get("browser_ttl"); b != nil && b.Kind == Object {
+		mode, def := b.Get("mode"), b.field("default")
+		if def != nil && mode != nil && mode.Kind == String && mode.Str != "override_origin" {
+			c.errf(def.KeyPos, path+".browser_ttl.default", "default is only allowed with mode override_origin (mode is %s)", mode.Str)
+		}
+		if def == nil && mode != nil && mode.Str == "override_origin" {
+			c.warnf(mode.Pos, path+".browser_ttl", "override_origin without a default: say how long browsers may cache")
+		}
+	}
+	if ck := p.Lookup("cache_key", "custom_key"); ck != nil && ck.Kind == Object {
+		c.customKey(ck, path+".cache_key.custom_key")
+	}
+	// Only edge_ttl is pointless without caching: browser_ttl still decides
+	// what browsers are told (bypass is a common companion of cache: false).
+	if cv := p.Get("cache"); cv != nil && cv.Kind == Bool && !cv.Bool {
+		if f := p.field("edge_ttl"); f != nil {
+			c.warnf(f.KeyPos, path+".edge_ttl", "cache is false, so matching responses are never cached and edge_ttl has no effect")
+		}
+	}
+}
+
+func (c *vctx) edgeTTL(e *Value, path string) {
+	mode := e.Get("mode")
+	modeStr := ""
+	if mode != nil && mode.Kind == String {
+		modeStr = mode.Str
+	}
+	if df := e.field("default"); df != nil {
+		if n, ok := df.Value.Int(); ok && n >= 0 && n < int64(c.lim.MinEdgeTTLSeconds) {
+			c.errf(df.Value.Pos, path+".default", "%d s is below the %s plan's minimum edge TTL of %s", n, c.lim.Plan, humanSeconds(int64(c.lim.MinEdgeTTLSeconds)))
+		}
+		if modeStr != "" && modeStr != "override_origin" {
+			c.warnf(df.KeyPos, path+".default", "default is ignored unless mode is override_origin (mode is %s)", modeStr)
+		}
+	} else if modeStr == "override_origin" {
+		c.warnf(mode.Pos, path, "override_origin without a default: say how long the edge may cache")
+	}
+	sct := e.field("status_code_ttl")
+	if sct == nil || sct.Value.Kind != Array {
+		return
+	}
+	if !c.lim.StatusCodeTTL {
+		c.errf(sct.KeyPos, path+".status_code_ttl", "status code TTLs need the Enterprise plan; this is checked against %s", c.lim.Plan)
+	}
+	type span struct {
+		lo, hi int64
+		i      int
+	}
+	var spans []span
+	for i, it := range sct.Value.Items {
+		ip := fmt.Sprintf("%s.status_code_ttl[%d]", path, i)
+		if it.Kind != Object {
+			continue
+		}
+		code, rng := it.Get("status_code"), it.Get("status_code_range")
+		switch {
+		case code != nil && rng != nil:
+			c.errf(it.Pos, ip, "give status_code or status_code_range, not both")
+			continue
+		case code == nil && rng == nil:
+			c.errf(it.Pos, ip, "missing status_code or status_code_range")
+			continue
+		}
+		lo, hi := int64(100), int64(999)
+		if code != nil {
+			n, ok := code.Int()
+			if !ok {
+				continue
+			}
+			lo, hi = n, n
+		} else if rng.Kind == Object {
+			from, to := rng.Get("from"), rng.Get("to")
+			if from == nil && to == nil {
+				c.errf(rng.Pos, ip+".status_code_range", "give from, to or both")
+				continue
+			}
+			if from != nil {
+				n, ok := from.Int()
+				if !ok {
+					continue
+				}
+				lo = n
+			}
+			if to != nil {
+				n, ok := to.Int()
+				if !ok {
+					continue
+				}
+				hi = n
+			}
+			if lo > hi {
+				c.errf(rng.Pos, ip+".status_code_range", "from %d is greater than to %d", lo, hi)
+				continue
+			}
+		}
+		for _, s := range spans {
+			if lo <= s.hi && s.lo <= hi {
+				c.warnf(it.Pos, ip, "overlaps status_code_ttl[%d]: which TTL applies is unclear", s.i)
+				break
+			}
+		}
+		spans = append(spans, span{lo, hi, i})
+	}
+}
+
+// Cache key headers Cloudflare refuses, and those it accepts only with
+// explicit values (shared/docs/cloudflare.md, "Cache Rules").
+func forbiddenHeaders() []string {
+	return []string{"connection", "content-length", "cache-control", "if-match", "if-modified-since",
+		"if-none-match", "if-unmodified-since", "range", "upgrade", "cookie", "host"}
+}
+
+func restrictedHeaders() []string {
+	return []string{"accept", "accept-charset", "accept-encoding", "accept-datetime", "accept-language", "referer", "user-agent"}
+}
+
+// headerRefusal says why a header cannot be in the cache key, or "".
+func headerRefusal(name string) string {
+	h := strings.ToLower(strings.TrimSpace(name))
+	switch {
+	case h == "":
+		return "empty header name"
+	case h == "origin":
+		return "origin cannot be listed; the cache key includes it unless exclude_origin is true"
+	case h == "cookie":
+		return "cookie cannot be in the cache key as a header; use custom_key.cookie"
+	case h == "host":
+		return "host cannot be in the cache key as a header; use custom_key.host"
+	case strings.HasPrefix(h, "cf-"):
+		return fmt.Sprintf("%s: cf-* headers cannot be in the cache key", name)
+	case contains(forbiddenHeaders(), h):
+		return fmt.Sprintf("%s cannot be in the cache key", name)
+	case strings.ContainsAny(h, " \t:;,\"()/<>=?@[]\\{}"):
+		return fmt.Sprintf("%q is not a valid header name", name)
+	}
+	return ""
+}
+
+func (c *vctx) customKey(ck *Value, path string) {
+	gate := func(f *Field, what string) {
+		if !c.lim.CustomCacheKey {
+			c.errf(f.KeyPos, joinPath(path, f.Key), "a custom cache key by %s needs the Enterprise plan; this is checked against %s", what, c.lim.Plan)
+		}
+	}
+	if qf := ck.field("query_string"); qf != nil && qf.Value.Kind == Object {
+		qs, qp := qf.Value, path+".query_string"
+		inc, exc := qs.field("include"), qs.field("exclude")
+		switch {
+		case inc != nil && exc != nil:
+			c.errf(exc.KeyPos, qp, "give include or exclude, not both")
+		case inc == nil && exc == nil:
+			c.errf(qs.Pos, qp, "give include or exclude")
+		}
+		for _, sel := range []*Field{inc, exc} {
+			if sel == nil || sel.Value.Kind != Object {
+				continue
+			}
+			sp := qp + "." + sel.Key
+			all, list := sel.Value.field("all"), sel.Value.field("list")
+			switch {
+			case all != nil && list != nil:
+				c.errf(list.KeyPos, sp, "give all or list, not both")
+			case all == nil && list == nil:
+				c.errf(sel.Value.Pos, sp, "give all: true or a list of parameters")
+			case all != nil && all.Value.Kind == Bool && !all.Value.Bool:
+				c.errf(all.Value.Pos, sp+".all", "all: false is not accepted; leave %s out instead", sel.Key)
+			case list != nil && list.Value.Kind == Array:
+				gate(qf, "query string parameter list")
+				if len(list.Value.Items) == 0 {
+					c.errf(list.Value.Pos, sp+".list", "empty list: give at least one parameter name")
+				}
+				if len(list.Value.Items) > 100 {
+					c.errf(list.Value.Pos, sp+".list", "%d parameters: a cache key holds at most 100", len(list.Value.Items))
+				}
+				for i, it := range list.Value.Items {
+					if it.Kind == String && strings.TrimSpace(it.Str) == "" {
+						c.errf(it.Pos, fmt.Sprintf("%s.list[%d]", sp, i), "empty parameter name")
+					}
+				}
+			}
+		}
+	}
+	if hf := ck.field("header"); hf != nil && hf.Value.Kind == Object {
+		gate(hf, "header")
+		h, hp := hf.Value, path+".header"
+		for _, key := range []string{"include", "check_presence"} {
+			l := h.Get(key)
+			if l == nil || l.Kind != Array {
+				continue
+			}
+			for i, it := range l.Items {
+				if it.Kind != String {
+					continue
+				}
+				ip := fmt.Sprintf("%s.%s[%d]", hp, key, i)
+				if why := headerRefusal(it.Str); why != "" {
+					c.errf(it.Pos, ip, "%s", why)
+				} else if key == "include" && contains(restrictedHeaders(), strings.ToLower(it.Str)) {
+					c.errf(it.Pos, ip, "%s is restricted: list 1–3 values under contains instead of including every value", strings.ToLower(it.Str))
+				}
+			}
+		}
+		if cm := h.Get("contains"); cm != nil && cm.Kind == Object {
+			for _, f := range cm.Fields {
+				ip := hp + ".contains." + f.Key
+				if why := headerRefusal(f.Key); why != "" {
+					c.errf(f.KeyPos, ip, "%s", why)
+					continue
+				}
+				if f.Value.Kind != Array {
+					continue
+				}
+				n := len(f.Value.Items)
+				restricted := contains(restrictedHeaders(), strings.ToLower(f.Key))
+				switch {
+				case restricted && (n < 1 || n > 3):
+					c.errf(f.Value.Pos, ip, "%s is restricted: give 1–3 values, not %d", strings.ToLower(f.Key), n)
+				case n == 0:
+					c.errf(f.Value.Pos, ip, "empty list: give at least one value")
+				}
+				for i, it := range f.Value.Items {
+					if it.Kind == String && it.Str == "" {
+						c.errf(it.Pos, fmt.Sprintf("%s[%d]", ip, i), "empty value")
+					}
+				}
+			}
+		}
+	}
+	if cf := ck.field("cookie"); cf != nil && cf.Value.Kind == Object {
+		gate(cf, "cookie")
+		for _, key := range []string{"include", "check_presence"} {
+			l := cf.Value.Get(key)
+			if l == nil || l.Kind != Array {
+				continue
+			}
+			for i, it := range l.Items {
+				if it.Kind != String {
+					continue
+				}
+				ip := fmt.Sprintf("%s.cookie.%s[%d]", path, key, i)
+				switch {
+				case strings.TrimSpace(it.Str) == "":
+					c.errf(it.Pos, ip, "empty cookie name")
+				case strings.HasPrefix(strings.ToLower(it.Str), "__cf"):
+					c.errf(it.Pos, ip, "%s: cookies starting __cf belong to Cloudflare and cannot be in the cache key", it.Str)
+				}
+			}
+		}
+	}
+	for _, part := range []string{"host", "user"} {
+		if f := ck.field(part); f != nil {
+			gate(f, part)
+		}
+	}
+}
+
+// humanSeconds writes a duration in the largest unit that divides it.
+func humanSeconds(s int64) string {
+	for _, u := range []struct {
+		n    int64
+		name string
+	}{{31536000, "y"}, {86400, "d"}, {3600, "h"}, {60, "m"}} {
+		if s >= u.n && s%u.n == 0 {
+			return fmt.Sprintf("%d%s", s/u.n, u.name)
+		}
+	}
+	return fmt.Sprintf("%ds", s)
+}

@@ -1,0 +1,344 @@
+package rules
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+)
+
+// Kind is the JSON type of a Value.
+type Kind int
+
+const (
+	Null Kind = iota
+	Bool
+	Number
+	String
+	Array
+	Object
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Bool:
+		return "boolean"
+	case Number:
+		return "number"
+	case String:
+		return "string"
+	case Array:
+		return "list"
+	case Object:
+		return "mapping"
+	}
+	return "null"
+}
+
+// Pos is a 1-based position in the source file; the zero Pos means "not from
+// a file" (for example a rule read from the API).
+type Pos struct {
+	Line int `json:"line"`
+	Col  int `json:"col"`
+}
+
+// Value is an ordered JSON tree that remembers where each node came from.
+// action_parameters are kept in this form rather than in typed structs so
+// that fields this package does not know yet survive a round trip, a diff can
+// name any leaf by path, and every problem can point at a line.
+type Value struct {
+	Kind   Kind
+	Bool   bool
+	Num    float64
+	Str    string   // the string, or a number's literal text
+	Items  []*Value // Array
+	Fields []*Field // Object, in source order
+	Pos    Pos
+
+	// style records how a string scalar was written (see scalarStyle) and off
+	// its byte offset in the source, so a column inside an expression can be
+	// mapped back to the file only when a problem needs it.
+	style scalarStyle
+	off   int
+}
+
+// Field is one key of an Object.
+type Field struct {
+	Key    string
+	KeyPos Pos
+	Value  *Value
+}
+
+// Get returns the value of key in an Object, or nil.
+func (v *Value) Get(key string) *Value {
+	if v == nil || v.Kind != Object {
+		return nil
+	}
+	for _, f := range v.Fields {
+		if f.Key == key {
+			return f.Value
+		}
+	}
+	return nil
+}
+
+// field returns the Field for key, or nil.
+func (v *Value) field(key string) *Field {
+	if v == nil || v.Kind != Object {
+		return nil
+	}
+	for _, f := range v.Fields {
+		if f.Key == key {
+			return f
+		}
+	}
+	return nil
+}
+
+// Lookup follows a path of object keys, returning nil when any is missing.
+func (v *Value) Lookup(path ...string) *Value {
+	for _, k := range path {
+		v = v.Get(k)
+	}
+	return v
+}
+
+// Set replaces or appends key in an Object.
+func (v *Value) Set(key string, val *Value) {
+	for _, f := range v.Fields {
+		if f.Key == key {
+			f.Value = val
+			return
+		}
+	}
+	v.Fields = append(v.Fields, &Field{Key: key, Value: val})
+}
+
+// Delete removes key from an Object.
+func (v *Value) Delete(key string) {
+	for i, f := range v.Fields {
+		if f.Key == key {
+			v.Fields = append(v.Fields[:i:i], v.Fields[i+1:]...)
+			return
+		}
+	}
+}
+
+// IsTrue reports whether v is the boolean true.
+func (v *Value) IsTrue() bool { return v != nil && v.Kind == Bool && v.Bool }
+
+// Int returns v as an integer and whether it is one.
+func (v *Value) Int() (int64, bool) {
+	if v == nil || v.Kind != Number || v.Num != math.Trunc(v.Num) || math.Abs(v.Num) > 1<<53 {
+		return 0, false
+	}
+	return int64(v.Num), true
+}
+
+// NewString, NewBool, NewNumber and NewObject build values with no position.
+func NewString(s string) *Value { return &Value{Kind: String, Str: s} }
+func NewBool(b bool) *Value     { return &Value{Kind: Bool, Bool: b} }
+func NewNumber(f float64) *Value {
+	return &Value{Kind: Number, Num: f, Str: formatNum(f)}
+}
+func NewObject() *Value { return &Value{Kind: Object} }
+
+func formatNum(f float64) string {
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+// Equal compares two trees by value: object key order does not matter, list
+// order does (Cloudflare keeps it), and positions are ignored.
+func (v *Value) Equal(o *Value) bool {
+	if v == nil || o == nil {
+		return v == o
+	}
+	if v.Kind != o.Kind {
+		return false
+	}
+	switch v.Kind {
+	case Null:
+		return true
+	case Bool:
+		return v.Bool == o.Bool
+	case Number:
+		return v.Num == o.Num
+	case String:
+		return v.Str == o.Str
+	case Array:
+		if len(v.Items) != len(o.Items) {
+			return false
+		}
+		for i := range v.Items {
+			if !v.Items[i].Equal(o.Items[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	if len(v.Fields) != len(o.Fields) {
+		return false
+	}
+	for _, f := range v.Fields {
+		if !f.Value.Equal(o.Get(f.Key)) {
+			return false
+		}
+	}
+	return true
+}
+
+// Clone returns a deep copy without source positions.
+func (v *Value) Clone() *Value {
+	if v == nil {
+		return nil
+	}
+	c := &Value{Kind: v.Kind, Bool: v.Bool, Num: v.Num, Str: v.Str}
+	for _, it := range v.Items {
+		c.Items = append(c.Items, it.Clone())
+	}
+	for _, f := range v.Fields {
+		c.Fields = append(c.Fields, &Field{Key: f.Key, Value: f.Value.Clone()})
+	}
+	return c
+}
+
+// MarshalJSON writes the tree compactly, keys in their stored order.
+func (v *Value) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	v.writeJSON(&b, "", "")
+	return b.Bytes(), nil
+}
+
+// UnmarshalJSON reads any JSON document, keeping key order.
+func (v *Value) UnmarshalJSON(data []byte) error {
+	nv, err := parseJSONValue(data)
+	if err != nil {
+		return err
+	}
+	*v = *nv
+	return nil
+}
+
+// writeJSON writes v; with indent != "" it pretty-prints like json.MarshalIndent.
+func (v *Value) writeJSON(b *bytes.Buffer, prefix, indent string) {
+	if v == nil {
+		b.WriteString("null")
+		return
+	}
+	nl := func(depth string) {
+		if indent != "" {
+			b.WriteByte('\n')
+			b.WriteString(depth)
+		}
+	}
+	switch v.Kind {
+	case Null:
+		b.WriteString("null")
+	case Bool:
+		b.WriteString(strconv.FormatBool(v.Bool))
+	case Number:
+		b.WriteString(formatNum(v.Num))
+	case String:
+		writeJSONString(b, v.Str)
+	case Array:
+		if len(v.Items) == 0 {
+			b.WriteString("[]")
+			return
+		}
+		b.WriteByte('[')
+		for i, it := range v.Items {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			nl(prefix + indent)
+			it.writeJSON(b, prefix+indent, indent)
+		}
+		nl(prefix)
+		b.WriteByte(']')
+	case Object:
+		if len(v.Fields) == 0 {
+			b.WriteString("{}")
+			return
+		}
+		b.WriteByte('{')
+		for i, f := range v.Fields {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			nl(prefix + indent)
+			writeJSONString(b, f.Key)
+			b.WriteByte(':')
+			if indent != "" {
+				b.WriteByte(' ')
+			}
+			f.Value.writeJSON(b, prefix+indent, indent)
+		}
+		nl(prefix)
+		b.WriteByte('}')
+	}
+}
+
+// writeJSONString quotes s without escaping <, > and &, which expressions
+// contain and which would otherwise turn into \u003c noise in exports.
+func writeJSONString(b *bytes.Buffer, s string) {
+	var tmp bytes.Buffer
+	enc := json.NewEncoder(&tmp)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	b.Write(bytes.TrimSuffix(tmp.Bytes(), []byte("\n")))
+}
+
+// display renders v on one line for diff and problem messages: JSON with a
+// space after commas and colons, as people write it.
+func (v *Value) display() string {
+	if v == nil {
+		return "(none)"
+	}
+	var b bytes.Buffer
+	v.writeDisplay(&b)
+	return b.String()
+}
+
+func (v *Value) writeDisplay(b *bytes.Buffer) {
+	switch v.Kind {
+	case Array:
+		b.WriteByte('[')
+		for i, it := range v.Items {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			it.writeDisplay(b)
+		}
+		b.WriteByte(']')
+	case Object:
+		b.WriteByte('{')
+		for i, f := range v.Fields {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeJSONString(b, f.Key)
+			b.WriteString(": ")
+			f.Value.writeDisplay(b)
+		}
+		b.WriteByte('}')
+	default:
+		v.writeJSON(b, "", "")
+	}
+}
+
+// sortedKeys returns an Object's keys sorted.
+func (v *Value) sortedKeys() []string {
+	keys := make([]string, 0, len(v.Fields))
+	for _, f := range v.Fields {
+		keys = append(keys, f.Key)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }
