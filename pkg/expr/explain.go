@@ -1,0 +1,216 @@
+package expr
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// maxShown bounds how many array elements an explanation prints.
+const maxShown = 8
+
+// explain finds why e evaluated to false: it descends through `and`, `not`
+// and parentheses to the first false operand and describes the values the
+// request had there.
+func (env *Env) explain(e Expr) Explanation {
+	switch x := e.(type) {
+	case *Paren:
+		return env.explain(x.X)
+	case *Binary:
+		switch x.Op {
+		case OpAnd:
+			if !env.truth(env.eval(x.X)) {
+				return env.explain(x.X)
+			}
+			return env.explain(x.Y)
+		case OpOr:
+			a, b := env.explain(x.X), env.explain(x.Y)
+			return Explanation{Expr: Format(x), Detail: joinDetails(a.Detail, b.Detail), Pos: x.Position()}
+		case OpXor:
+			d := "both sides were false"
+			if env.truth(env.eval(x.X)) {
+				d = "both sides were true"
+			}
+			return Explanation{Expr: Format(x), Detail: joinDetails(d, env.describeBool(x.X), env.describeBool(x.Y)), Pos: x.Position()}
+		}
+	case *Not:
+		d := "`" + Format(x.X) + "` was true"
+		if inner := env.describeBool(x.X); inner != "" {
+			d += ": " + inner
+		}
+		return Explanation{Expr: Format(x), Detail: d, Pos: x.P}
+	}
+	return Explanation{Expr: Format(e), Detail: env.describeBool(e), Pos: e.Position()}
+}
+
+func joinDetails(ds ...string) string {
+	var out []string
+	seen := map[string]bool{}
+	for _, d := range ds {
+		for _, part := range strings.Split(d, "; ") {
+			if part != "" && !seen[part] {
+				seen[part] = true
+				out = append(out, part)
+			}
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// describeBool describes the request values a boolean sub-expression looked
+// at, e.g. `http.host is "www.example.com"`.
+func (env *Env) describeBool(e Expr) string {
+	switch x := e.(type) {
+	case *Paren:
+		return env.describeBool(x.X)
+	case *Compare:
+		d := env.describe(x.X)
+		if l, ok := x.Y.(*ListRef); ok {
+			if _, have := env.lists[l.Name]; !have {
+				d = joinDetails(d, "list $"+l.Name+" was not provided, so nothing is in it")
+			}
+		}
+		return d
+	case *Field, *Index:
+		return env.describe(x)
+	case *Not:
+		return env.describeBool(x.X)
+	case *Binary:
+		return joinDetails(env.describeBool(x.X), env.describeBool(x.Y))
+	case *BoolLit:
+		return ""
+	case *Call:
+		switch x.Name {
+		case "any", "all":
+			if len(x.Args) == 1 {
+				d := env.describeBool(x.Args[0])
+				if x.Name == "any" {
+					return joinDetails("no element matched", d)
+				}
+				return joinDetails("not every element matched", d)
+			}
+		default:
+			var ds []string
+			for _, a := range x.Args {
+				if hasField(a) {
+					ds = append(ds, env.describe(a))
+				}
+			}
+			return joinDetails(ds...)
+		}
+	}
+	return ""
+}
+
+func hasField(e Expr) bool {
+	found := false
+	Walk(e, func(n Expr) bool {
+		if _, ok := n.(*Field); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// describe renders "<expr> is <value>". A trailing [*] is dropped so the
+// whole array is shown.
+func (env *Env) describe(e Expr) string {
+	e = stripParen(e)
+	if ix, ok := e.(*Index); ok && ix.Star {
+		e = ix.X
+	}
+	if c, ok := e.(*Call); ok && len(c.Args) > 0 && !hasField(c) {
+		return ""
+	}
+	v := env.eval(e)
+	// Report the outermost missing part: for X["k"][0] with no key "k",
+	// describe X["k"] rather than the element.
+	for v.k == vMissing && !v.unknown {
+		ix, ok := e.(*Index)
+		if !ok {
+			break
+		}
+		inner := env.eval(ix.X)
+		if inner.k != vMissing || inner.unknown {
+			break
+		}
+		e, v = ix.X, inner
+	}
+	text := Format(e)
+	if f, ok := e.(*Field); ok {
+		if _, known := fieldTable[f.Name]; !known {
+			return f.Name + " is not a known field"
+		}
+	}
+	switch {
+	case v.unknown:
+		if f, ok := e.(*Field); ok {
+			if v.k == vBool {
+				return f.Name + " is not known offline (assumed false)"
+			}
+			return f.Name + " is not known offline (treated as missing)"
+		}
+		return text + " is missing (" + rootField(e) + " is not known offline)"
+	case v.k == vMissing:
+		if ix, ok := e.(*Index); ok {
+			if _, isKey := ix.Key.(*StringLit); isKey {
+				return text + " is missing (no such key)"
+			}
+			return text + " is missing (no such element)"
+		}
+		return text + " is missing"
+	}
+	return text + " is " + render(v)
+}
+
+func render(v value) string {
+	switch v.k {
+	case vBool:
+		return strconv.FormatBool(v.b)
+	case vInt:
+		return strconv.FormatInt(v.i, 10)
+	case vString:
+		return quote(v.s)
+	case vIP:
+		return v.ip.String()
+	case vArray:
+		var b strings.Builder
+		b.WriteByte('[')
+		for i, el := range v.arr {
+			if i == maxShown {
+				b.WriteString(", ... " + strconv.Itoa(len(v.arr)-maxShown) + " more")
+				break
+			}
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(render(el))
+		}
+		b.WriteByte(']')
+		return b.String()
+	case vMap:
+		keys := make([]string, 0, len(v.m))
+		for k := range v.m {
+			keys = append(keys, k)
+		}
+		sortStrings(keys)
+		var b strings.Builder
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i == maxShown {
+				b.WriteString(", ... " + strconv.Itoa(len(keys)-maxShown) + " more")
+				break
+			}
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(quote(k) + ": " + render(v.m[k]))
+		}
+		b.WriteByte('}')
+		return b.String()
+	}
+	return "missing"
+}
+
+func sortStrings(s []string) { sort.Strings(s) }

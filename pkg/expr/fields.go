@@ -1,0 +1,165 @@
+package expr
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/cfcache/cfcache/pkg/limits"
+)
+
+// FieldInfo describes one field of the Rules language.
+type FieldInfo struct {
+	Name       string
+	Type       Type
+	Categories []string
+	// PlanLabel is the source's plan_info_label ("Pro or above",
+	// "Enterprise add-on", ...); MinPlan is the plan it implies.
+	PlanLabel string
+	MinPlan   limits.Plan
+	// InCacheRules reports whether the field may be used in a cache rule;
+	// when false, NotInCacheRules says where it belongs instead.
+	InCacheRules    bool
+	NotInCacheRules string
+	// DeprecatedFor names the field to use instead of a deprecated alias.
+	DeprecatedFor string
+}
+
+// CacheRuleFields are the fields Cloudflare's Cache Rules pages list for cache
+// rule expressions (Expression Builder list and ../shared/docs/cloudflare.md).
+// Every other request field is also accepted in the Expression Editor.
+var CacheRuleFields = []string{
+	"http.cookie", "http.host", "http.referer", "ssl", "http.request.full_uri",
+	"http.request.uri", "http.request.uri.path", "http.request.uri.path.extension",
+	"http.request.uri.query", "http.request.uri.args", "http.request.headers",
+	"http.request.cookies", "http.user_agent", "http.x_forwarded_for", "ip.src",
+	"ip.src.country", "ip.src.continent", "ip.src.asnum",
+}
+
+// fieldTable maps names to their description. It is built once from
+// fieldRows and never modified.
+var fieldTable = buildFieldTable()
+
+// fieldNames is the sorted list of names, for suggestions.
+var fieldNames = sortedFieldNames()
+
+// fieldAvailability derives cache-rule availability from a row. The source
+// file lists no per-product availability, so the rule is: Cloudflare's Cache
+// Rules settings page says the Expression Editor accepts "any of the available
+// fields", and cache rules run on the request, hence every Request field is
+// allowed except those whose description says they are "only available in"
+// another product; Response fields are not available before the response
+// exists.
+func fieldAvailability(r fieldRow) (bool, string) {
+	if r.onlyIn != "" {
+		return false, "it is only available in " + r.onlyIn
+	}
+	if strings.HasPrefix(r.categories, "Response") {
+		return false, "it is a response field, and cache rules run on the request"
+	}
+	return true, ""
+}
+
+func planFromLabel(label string) limits.Plan {
+	switch {
+	case strings.HasPrefix(label, "Pro"):
+		return limits.Pro
+	case strings.HasPrefix(label, "Business"):
+		return limits.Business
+	case strings.HasPrefix(label, "Enterprise"):
+		return limits.Enterprise
+	}
+	return ""
+}
+
+func buildFieldTable() map[string]FieldInfo {
+	m := make(map[string]FieldInfo, len(fieldRows)+len(deprecatedAliases))
+	for _, r := range fieldRows {
+		t, err := ParseType(r.dataType)
+		if err != nil {
+			panic("expr: field table: " + r.name + ": " + err.Error())
+		}
+		ok, why := fieldAvailability(r)
+		m[r.name] = FieldInfo{
+			Name:            r.name,
+			Type:            t,
+			Categories:      strings.Split(r.categories, ", "),
+			PlanLabel:       r.planLabel,
+			MinPlan:         planFromLabel(r.planLabel),
+			InCacheRules:    ok,
+			NotInCacheRules: why,
+		}
+	}
+	for alias, target := range deprecatedAliases {
+		f := m[target]
+		f.Name = alias
+		f.DeprecatedFor = target
+		m[alias] = f
+	}
+	return m
+}
+
+func sortedFieldNames() []string {
+	names := make([]string, 0, len(fieldTable))
+	for n := range fieldTable {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// LookupField returns the description of a field.
+func LookupField(name string) (FieldInfo, bool) {
+	f, ok := fieldTable[name]
+	return f, ok
+}
+
+// Fields returns every known field, sorted by name.
+func Fields() []FieldInfo {
+	out := make([]FieldInfo, 0, len(fieldNames))
+	for _, n := range fieldNames {
+		out = append(out, fieldTable[n])
+	}
+	return out
+}
+
+// suggest returns the closest candidate to name, or "" when none is close.
+func suggest(name string, candidates []string, prefer func(string) bool) string {
+	best, bestD := "", 1<<30
+	limit := len(name)/4 + 1
+	if limit < 2 {
+		limit = 2
+	}
+	for _, c := range candidates {
+		d := levenshtein(name, c)
+		if d > limit {
+			continue
+		}
+		if d < bestD || (d == bestD && prefer != nil && prefer(c) && !prefer(best)) {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	if a == b {
+		return 0
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
