@@ -1,0 +1,666 @@
+package purge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cfcache/cfcache/pkg/limits"
+)
+
+// Defaults of RunConfig.
+const (
+	DefaultConcurrency      = 4
+	DefaultMaxRetries       = 5
+	DefaultRequestTimeout   = 30 * time.Second
+	DefaultGrace            = 10 * time.Second
+	DefaultBackoffBase      = 500 * time.Millisecond
+	DefaultBackoffMax       = 30 * time.Second
+	DefaultJitterTolerance  = 100 * time.Millisecond
+	DefaultBreakerThreshold = 10
+)
+
+// ReasonInterrupted is the reason given to every entry not sent because the
+// run was interrupted (Ctrl-C).
+const ReasonInterrupted = "not sent: interrupted"
+
+// RunConfig configures Run. Zero values take the defaults above.
+type RunConfig struct {
+	Kind   Kind
+	Limits limits.Limits
+	Sender Sender
+	// Concurrency is the most requests in flight at once, within the pacing.
+	Concurrency int
+	// MaxRetries bounds the retries of one batch after 429, 5xx, timeouts
+	// and connection errors. 0 means DefaultMaxRetries; negative, none.
+	MaxRetries int
+	// BatchSize overrides the plan's values per request (it never exceeds
+	// it). It may be lowered during the run when Cloudflare says a batch is
+	// too large.
+	BatchSize int
+	// RequestTimeout bounds one call (a timeout is retried). It runs on
+	// the real clock, as it bounds real network I/O.
+	RequestTimeout time.Duration
+	// Grace is how long requests in flight may still finish after ctx is
+	// cancelled before they are cancelled too.
+	Grace time.Duration
+	// BackoffBase and BackoffMax shape the exponential backoff (with
+	// jitter) between retries of 5xx and transport errors.
+	BackoffBase, BackoffMax time.Duration
+	// JitterTolerance is the network jitter the pacing absorbs: the purge
+	// bucket keeps this much refill in reserve and the API window is
+	// lengthened by it, so a request that arrives early is not refused.
+	JitterTolerance time.Duration
+	// BreakerThreshold stops the run after this many batches in a row
+	// failed for good (retries exhausted or single items refused) without a
+	// success in between: the cause is then the API or the network, not the
+	// items, and carrying on would only spend the API budget.
+	BreakerThreshold int
+	// Clock defaults to the system clock; tests inject a fake one.
+	Clock Clock
+	// Jitter returns a number in [0, 1); nil means math/rand/v2.
+	Jitter func() float64
+	// OnProgress, when set, is called after every response, one call at a
+	// time, with a snapshot. It runs on the engine's goroutines: keep it
+	// quick (the command rate-limits its own drawing).
+	OnProgress func(Progress)
+}
+
+// Progress is a snapshot of a run. Counts are in entries (items after variant
+// expansion) unless said otherwise.
+type Progress struct {
+	Total, Done, Failed int
+	Requests            int // calls made so far, retries included
+	Retries             int
+	InFlight            int
+	BatchSize           int
+	Elapsed             time.Duration
+	Rate                float64       // entries confirmed per second so far
+	Paused              time.Duration // > 0 while every sender waits out a 429
+}
+
+// Failure is an entry not confirmed purged, and why.
+type Failure struct {
+	Entry  Entry
+	Reason string
+}
+
+// Result is the outcome of Run.
+type Result struct {
+	Total    int       // entries
+	Purged   int       // entries whose every form was confirmed
+	Failed   []Failure // every other entry, in input order
+	Requests int       // calls made, retries and split halves included
+	Retries  int       // re-sends after 429, 5xx, timeouts, resets
+	Splits   int       // batches split after a 4xx
+	// BatchSize is the values per request at the end (lower than the plan's
+	// when Cloudflare refused a batch as too large).
+	BatchSize int
+	Duration  time.Duration
+	// Interrupted is set when ctx was cancelled before the work was done.
+	Interrupted bool
+	// Err is why the run stopped early: an *APIError with IsAuth() for
+	// 401/403, or another error the items cannot fix (404, a TLS or DNS
+	// failure, too many failures in a row). Nil otherwise.
+	Err error
+}
+
+// Run sends the entries in batches, paced and retried as configured, and
+// reports every entry as purged or failed: none is dropped, and none is sent
+// again once a request holding it succeeded.
+//
+// For KindEverything, entries are ignored and one purge_everything call is
+// made. When ctx is cancelled no new request starts; requests in flight get
+// cfg.Grace to finish; everything not confirmed fails with
+// ReasonInterrupted.
+func Run(ctx context.Context, cfg RunConfig, entries []Entry) Result {
+	if err := checkLimits(cfg.Limits); err != nil {
+		return Result{Total: len(entries), Err: err}
+	}
+	if cfg.Sender == nil {
+		return Result{Total: len(entries), Err: errors.New("purge: no Sender")}
+	}
+	r := newRunner(cfg, entries)
+	return r.run(ctx)
+}
+
+// checkLimits refuses limits the pacing cannot work with (a zero rate would
+// mean "never"); limits.Table.WithOverrides already refuses them from config.
+func checkLimits(l limits.Limits) error {
+	if l.URLPurgeRate <= 0 || l.FlexPurgeRate <= 0 || l.URLPurgeBurst < 1 || l.FlexPurgeBurst < 1 ||
+		l.URLsPerRequest < 1 || l.FlexItemsPerRequest < 1 {
+		return fmt.Errorf("purge: invalid limits for plan %q: rates, bucket sizes and items per request must be positive", l.Plan)
+	}
+	return nil
+}
+
+type unit struct {
+	entry int32
+	form  uint8
+}
+
+type batch struct {
+	units     []int32 // indexes into runner.units
+	attempts  int     // failed attempts so far
+	retry     bool    // the next send is a retry
+	notBefore time.Time
+}
+
+type runner struct {
+	cfg     RunConfig
+	clock   Clock
+	entries []Entry
+	units   []unit
+	wake    chan struct{}
+	progMu  sync.Mutex // serialises OnProgress calls
+
+	mu        sync.Mutex
+	left      []uint8  // per entry: forms not yet confirmed
+	reason    []string // per entry: why it failed ("" = not failed)
+	cursor    int      // next unit not yet in any batch
+	queue     []*batch // splits and retries waiting to be sent
+	batchSize int
+	pacer     *pacer
+	inflight  int
+	requests  int
+	retries   int
+	splits    int
+	done      int
+	failed    int
+	inARow    int // batches failed for good since the last success
+	stopErr   error
+	start     time.Time
+}
+
+func newRunner(cfg RunConfig, entries []Entry) *runner {
+	orDefault(&cfg.Concurrency, DefaultConcurrency)
+	switch {
+	case cfg.MaxRetries == 0:
+		cfg.MaxRetries = DefaultMaxRetries
+	case cfg.MaxRetries < 0:
+		cfg.MaxRetries = 0
+	}
+	orDefault(&cfg.RequestTimeout, DefaultRequestTimeout)
+	orDefault(&cfg.Grace, DefaultGrace)
+	orDefault(&cfg.BackoffBase, DefaultBackoffBase)
+	orDefault(&cfg.BackoffMax, DefaultBackoffMax)
+	orDefault(&cfg.JitterTolerance, DefaultJitterTolerance)
+	orDefault(&cfg.BreakerThreshold, DefaultBreakerThreshold)
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock()
+	}
+	if cfg.Jitter == nil {
+		cfg.Jitter = rand.Float64
+	}
+	if cfg.Kind == KindEverything {
+		entries = []Entry{{}}
+	}
+	r := &runner{cfg: cfg, clock: cfg.Clock, entries: entries, wake: make(chan struct{}, 1)}
+	r.units = unitsOf(entries)
+	r.left = make([]uint8, len(entries))
+	r.reason = make([]string, len(entries))
+	for i := range entries {
+		r.left[i] = uint8(entries[i].NumForms())
+	}
+	r.batchSize = defaultBatchSize(cfg.Kind, cfg.Limits)
+	if cfg.BatchSize > 0 {
+		r.batchSize = min(r.batchSize, cfg.BatchSize)
+	}
+	if cfg.Kind == KindEverything {
+		r.batchSize = 1
+	}
+	return r
+}
+
+// orDefault replaces a zero or negative setting by its default.
+func orDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+func (r *runner) run(ctx context.Context) Result {
+	r.start = r.clock.Now()
+	r.pacer = newPacer(r.cfg.Kind, r.cfg.Limits, r.cfg.JitterTolerance, r.start)
+	// Requests get their own context: cancelling ctx stops new requests at
+	// once but lets those in flight finish within the grace period.
+	sendCtx, cancelSend := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelSend()
+	var wg sync.WaitGroup
+	interrupted := r.dispatch(ctx, sendCtx, &wg)
+
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	if interrupted {
+		t := r.clock.NewTimer(r.cfg.Grace)
+		select {
+		case <-finished:
+		case <-t.C():
+			cancelSend()
+			<-finished
+		}
+		t.Stop()
+	} else {
+		<-finished
+	}
+	return r.result(interrupted)
+}
+
+// dispatch is the single goroutine that decides what is sent when. It reports
+// whether it stopped because ctx was cancelled.
+func (r *runner) dispatch(ctx, sendCtx context.Context, wg *sync.WaitGroup) bool {
+	var next *batch
+	for {
+		r.mu.Lock()
+		if ctx.Err() != nil || r.stopErr != nil {
+			if next != nil {
+				r.queue = append([]*batch{next}, r.queue...)
+			}
+			r.mu.Unlock()
+			return ctx.Err() != nil
+		}
+		now := r.clock.Now()
+		if next == nil && r.inflight < r.cfg.Concurrency {
+			next = r.pick(now)
+		}
+		if next == nil {
+			if r.inflight == 0 && r.cursor == len(r.units) && len(r.queue) == 0 {
+				r.mu.Unlock()
+				return false
+			}
+			// Wait for a response, or for the earliest retry to be due
+			// (only when a slot is free to send it).
+			var wait time.Duration
+			if r.inflight < r.cfg.Concurrency {
+				wait = r.earliestRetry(now)
+			}
+			r.mu.Unlock()
+			r.sleep(ctx, wait)
+			continue
+		}
+		// The batch size may have been lowered since the batch was formed.
+		if len(next.units) > r.batchSize {
+			rest := &batch{units: next.units[r.batchSize:], attempts: next.attempts, retry: next.retry}
+			next.units = next.units[:r.batchSize:r.batchSize]
+			r.queue = append([]*batch{rest}, r.queue...)
+		}
+		if at := r.pacer.readyAt(now, len(next.units)); at.After(now) {
+			r.mu.Unlock()
+			r.sleep(ctx, at.Sub(now))
+			continue
+		}
+		r.pacer.take(now, len(next.units))
+		r.inflight++
+		r.requests++
+		if next.retry {
+			r.retries++
+		}
+		b, req := next, r.request(next)
+		next = nil
+		r.mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.send(sendCtx, b, req)
+		}()
+	}
+}
+
+// pick returns the next batch to send: a due split or retry first, then a
+// fresh batch from the input. Nil when nothing is due.
+func (r *runner) pick(now time.Time) *batch {
+	for i, b := range r.queue {
+		if !b.notBefore.After(now) {
+			r.queue = append(r.queue[:i:i], r.queue[i+1:]...)
+			return b
+		}
+	}
+	if r.cursor == len(r.units) {
+		return nil
+	}
+	n := min(r.batchSize, len(r.units)-r.cursor)
+	b := &batch{units: make([]int32, n)}
+	for i := range b.units {
+		b.units[i] = int32(r.cursor + i)
+	}
+	r.cursor += n
+	return b
+}
+
+// earliestRetry is how long until the first queued batch is due; 0 when none
+// is waiting (the dispatcher then waits for a response).
+func (r *runner) earliestRetry(now time.Time) time.Duration {
+	var first time.Time
+	for _, b := range r.queue {
+		if first.IsZero() || b.notBefore.Before(first) {
+			first = b.notBefore
+		}
+	}
+	if first.IsZero() {
+		return 0
+	}
+	return max(first.Sub(now), time.Nanosecond)
+}
+
+// sleep waits for d (0: no timer), a response, or cancellation.
+func (r *runner) sleep(ctx context.Context, d time.Duration) {
+	var tc <-chan time.Time
+	if d > 0 {
+		t := r.clock.NewTimer(d)
+		defer t.Stop()
+		tc = t.C()
+	}
+	select {
+	case <-r.wake:
+	case <-tc:
+	case <-ctx.Done():
+	}
+}
+
+func (r *runner) signal() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (r *runner) request(b *batch) Request {
+	return buildRequest(r.cfg.Kind, r.entries, r.units, b.units)
+}
+
+// unitsOf lists the values to send, entry by entry and form by form, so the
+// forms of one entry usually travel in the same request.
+func unitsOf(entries []Entry) []unit {
+	n := 0
+	for i := range entries {
+		n += entries[i].NumForms()
+	}
+	units := make([]unit, 0, n)
+	for i := range entries {
+		for f := 0; f < entries[i].NumForms(); f++ {
+			units = append(units, unit{int32(i), uint8(f)})
+		}
+	}
+	return units
+}
+
+func buildRequest(kind Kind, entries []Entry, units []unit, idx []int32) Request {
+	req := Request{Kind: kind}
+	if kind == KindEverything {
+		return req
+	}
+	req.Items = make([]WireItem, len(idx))
+	for i, u := range idx {
+		un := units[u]
+		e := &entries[un.entry]
+		req.Items[i] = WireItem{Value: e.form(int(un.form)), Headers: e.Headers}
+	}
+	return req
+}
+
+// Batches cuts entries into the requests a run would start with, size values
+// each (0: the plan's limit from l). Run forms its batches the same way,
+// lazily, so that a lowered size applies to the rest of the run; this is the
+// fixed-size view for dry runs and tests.
+func Batches(kind Kind, entries []Entry, l limits.Limits, size int) []Request {
+	if kind == KindEverything {
+		return []Request{{Kind: kind}}
+	}
+	if def := defaultBatchSize(kind, l); size <= 0 || size > def {
+		size = def
+	}
+	units := unitsOf(entries)
+	out := make([]Request, 0, (len(units)+size-1)/size)
+	idx := make([]int32, 0, size)
+	for start := 0; start < len(units); start += size {
+		idx = idx[:0]
+		for i := start; i < min(start+size, len(units)); i++ {
+			idx = append(idx, int32(i))
+		}
+		out = append(out, buildRequest(kind, entries, units, idx))
+	}
+	return out
+}
+
+func (r *runner) send(ctx context.Context, b *batch, req Request) {
+	rctx, cancel := context.WithTimeout(ctx, r.cfg.RequestTimeout)
+	resp, err := r.cfg.Sender.Send(rctx, req)
+	cancel()
+	r.mu.Lock()
+	r.inflight--
+	r.handle(ctx, r.clock.Now(), b, resp, err)
+	r.mu.Unlock()
+	r.signal()
+	r.report()
+}
+
+// handle files the outcome of one call. Called with r.mu held.
+func (r *runner) handle(ctx context.Context, now time.Time, b *batch, resp *Response, err error) {
+	if err == nil {
+		if resp != nil {
+			r.pacer.observe(now, resp.Header, r.inflight)
+		}
+		for _, u := range b.units {
+			r.confirm(u)
+		}
+		r.inARow = 0
+		return
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		r.pacer.observe(now, ae.Header, r.inflight)
+	}
+	switch {
+	case ae == nil && ctx.Err() != nil:
+		// The grace period after an interrupt ran out with this in flight.
+		r.fail(b, "not confirmed: interrupted while the request was in flight")
+	case ae != nil && ae.IsAuth():
+		r.fail(b, ae.Error())
+		r.stop(ae)
+	case ae != nil && ae.Status == http.StatusTooManyRequests:
+		wait := ae.RetryAfter
+		if wait <= 0 {
+			wait = r.backoff(b.attempts + 1)
+		}
+		// Pause every sender, not only this one: the bucket is shared.
+		r.pacer.pause(now, now.Add(wait))
+		r.retryLater(b, now.Add(wait), ae.Error())
+	case Retryable(err):
+		r.retryLater(b, now.Add(r.backoff(b.attempts+1)), err.Error())
+	case ae != nil && ae.Status == http.StatusNotFound:
+		// Zone or endpoint not found: no item can fix that.
+		r.fail(b, ae.Error())
+		r.stop(ae)
+	case ae != nil && ae.Status >= 400 && ae.Status < 500:
+		if len(b.units) > 1 {
+			r.split(b, ae)
+			return
+		}
+		r.fail(b, ae.Error())
+		r.failedForGood(ae.Error())
+	default:
+		// Not retryable and not about the items (TLS, DNS, a request the
+		// Sender could not build): every further call would fail alike.
+		r.fail(b, err.Error())
+		r.stop(err)
+	}
+}
+
+func (r *runner) confirm(u int32) {
+	e := r.units[u].entry
+	r.left[e]--
+	if r.left[e] == 0 && r.reason[e] == "" {
+		r.done++
+	}
+}
+
+// fail marks the entries of b failed with reason (the first reason of an
+// entry wins) and their forms as settled.
+func (r *runner) fail(b *batch, reason string) {
+	for _, u := range b.units {
+		e := r.units[u].entry
+		r.left[e]--
+		if r.reason[e] == "" {
+			r.reason[e] = reason
+			r.failed++
+		}
+	}
+}
+
+func (r *runner) stop(err error) {
+	if r.stopErr == nil {
+		r.stopErr = err
+	}
+}
+
+func (r *runner) failedForGood(msg string) {
+	r.inARow++
+	if r.inARow >= r.cfg.BreakerThreshold {
+		r.stop(fmt.Errorf("stopped after %d failed requests in a row; last: %s", r.inARow, msg))
+	}
+}
+
+func (r *runner) retryLater(b *batch, at time.Time, msg string) {
+	b.attempts++
+	if b.attempts > r.cfg.MaxRetries {
+		reason := msg
+		if r.cfg.MaxRetries > 0 {
+			reason = "gave up after " + strconv.Itoa(r.cfg.MaxRetries) + " retries: " + msg
+		}
+		r.fail(b, reason)
+		r.failedForGood(msg)
+		return
+	}
+	b.retry, b.notBefore = true, at
+	r.queue = append(r.queue, b)
+}
+
+// split handles a 4xx on a batch of several values: the batch is split and
+// the parts retried. When the message says the batch was too large, the
+// batch size is lowered for the rest of the run, to the number the message
+// gives or else to half; otherwise the halves isolate the value Cloudflare
+// refuses, which then fails alone with Cloudflare's message.
+func (r *runner) split(b *batch, ae *APIError) {
+	r.splits++
+	n := len(b.units)
+	size := (n + 1) / 2
+	if limit, ok := sizeLimit(ae.Message, n); ok {
+		size = limit
+		r.batchSize = min(r.batchSize, limit)
+	}
+	var parts []*batch
+	for i := 0; i < n; i += size {
+		parts = append(parts, &batch{units: b.units[i:min(i+size, n):min(i+size, n)]})
+	}
+	r.queue = append(parts, r.queue...)
+}
+
+// sizeLimit reads a 4xx message for "the batch is too large". Words such as
+// "too many", "at most", "maximum", "exceed" or "limit" say so on their own;
+// the limit is then the first number in the message below n ("at most 30"),
+// or half of n when there is none. Otherwise a count of values ("30 files",
+// "100 items") next to "only", "per request" or "allowed" says so too
+// ("Only 30 files can be purged per request"). Any other message is about an
+// item ("Invalid url in files[3]").
+func sizeLimit(msg string, n int) (int, bool) {
+	m := strings.ToLower(msg)
+	has := func(words ...string) bool {
+		for _, w := range words {
+			if strings.Contains(m, w) {
+				return true
+			}
+		}
+		return false
+	}
+	strong := has("too many", "too large", "too long", "too big", "at most", "maximum", "exceed", "limit", "more than", "up to")
+	weak := has("only", "per request", "per call", "allowed")
+	for i := 0; i < len(m); {
+		if m[i] < '0' || m[i] > '9' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(m) && m[j] >= '0' && m[j] <= '9' {
+			j++
+		}
+		k, err := strconv.Atoi(m[i:j])
+		counted := false
+		rest := strings.TrimLeft(m[j:], " ")
+		for _, noun := range [...]string{"files", "items", "urls", "tags", "hosts", "prefixes", "keys", "entries"} {
+			counted = counted || strings.HasPrefix(rest, noun)
+		}
+		if err == nil && k >= 1 && k < n && (strong || weak && counted) {
+			return k, true
+		}
+		i = j
+	}
+	if strong {
+		return max(1, n/2), true
+	}
+	return 0, false
+}
+
+// backoff is exponential with jitter: between half and all of
+// base·2^(attempt-1), capped.
+func (r *runner) backoff(attempt int) time.Duration {
+	d := r.cfg.BackoffBase << min(attempt-1, 30)
+	if d <= 0 || d > r.cfg.BackoffMax {
+		d = r.cfg.BackoffMax
+	}
+	return d/2 + time.Duration(r.cfg.Jitter()*float64(d/2))
+}
+
+func (r *runner) report() {
+	if r.cfg.OnProgress == nil {
+		return
+	}
+	// Holding progMu while taking the snapshot keeps the callbacks in order.
+	r.progMu.Lock()
+	defer r.progMu.Unlock()
+	r.mu.Lock()
+	now := r.clock.Now()
+	p := Progress{
+		Total: len(r.entries), Done: r.done, Failed: r.failed,
+		Requests: r.requests, Retries: r.retries, InFlight: r.inflight,
+		BatchSize: r.batchSize, Elapsed: now.Sub(r.start),
+	}
+	if s := p.Elapsed.Seconds(); s > 0 {
+		p.Rate = float64(p.Done) / s
+	}
+	if r.pacer.pauseUntil.After(now) {
+		p.Paused = r.pacer.pauseUntil.Sub(now)
+	}
+	r.mu.Unlock()
+	r.cfg.OnProgress(p)
+}
+
+func (r *runner) result(interrupted bool) Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	res := Result{
+		Total: len(r.entries), Requests: r.requests, Retries: r.retries, Splits: r.splits,
+		BatchSize: r.batchSize, Duration: r.clock.Now().Sub(r.start),
+		Interrupted: interrupted, Err: r.stopErr,
+	}
+	unsent := ReasonInterrupted
+	if !interrupted && r.stopErr != nil {
+		unsent = "not sent: run stopped: " + r.stopErr.Error()
+	}
+	for i := range r.entries {
+		switch {
+		case r.reason[i] != "":
+			res.Failed = append(res.Failed, Failure{r.entries[i], r.reason[i]})
+		case r.left[i] > 0:
+			res.Failed = append(res.Failed, Failure{r.entries[i], unsent})
+		default:
+			res.Purged++
+		}
+	}
+	return res
+}
