@@ -1,15 +1,3 @@
-// Package expr implements Cloudflare's Rules language (the "wirefilter"
-// expression syntax) for the cache-rules phase (http_request_cache_settings):
-// a parser that reports errors with line and column, a canonical formatter, a
-// type checker driven by Cloudflare's field table, and an evaluator over an
-// offline description of a request that explains why an expression was false.
-//
-// The package is pure: no I/O, no global mutable state. The field and function
-// tables are package-level values built once and never modified.
-//
-// References: Cloudflare's "Rules language" pages (fields, operators, values,
-// functions) under developers.cloudflare.com/ruleset-engine/rules-language/ and
-// the field list src/content/fields/index.yaml in cloudflare/cloudflare-docs.
 package expr
 
 import (

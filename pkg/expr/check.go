@@ -43,11 +43,13 @@ func (o Options) limits() limits.Limits {
 		return *o.Limits
 	}
 	if o.Plan == "" {
-		l := limits.Default().For(limits.Enterprise)
-		return l
+		return defaultLimits.For(limits.Enterprise)
 	}
-	return limits.Default().For(o.Plan)
+	return defaultLimits.For(o.Plan)
 }
+
+// defaultLimits is the documented per-plan table, built once and only read.
+var defaultLimits = limits.Default()
 
 // CheckExpression parses and checks a cache-rule expression for a zone on
 // plan. It is the adapter the rules validator calls; an empty result means the

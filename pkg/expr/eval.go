@@ -506,10 +506,25 @@ func (env *Env) compareOne(x *Compare, v value) bool {
 		s, ok := x.Y.(*StringLit)
 		return ok && v.k == vString && strings.Contains(v.s, s.Value)
 	case CmpWildcard, CmpStrictWildcard:
-		return x.wc != nil && v.k == vString && x.wc.match(v.s, x.Op == CmpWildcard)
+		wc := x.wc
+		if wc == nil {
+			// A tree built by hand, not by Parse: parse the pattern now.
+			if s, ok := x.Y.(*StringLit); ok {
+				wc, _ = parseWildcard(s.Value)
+			}
+		}
+		return wc != nil && v.k == vString && wc.match(v.s, x.Op == CmpWildcard)
 	case CmpMatches:
 		re, ok := x.Y.(*RegexLit)
-		return ok && re.re != nil && v.k == vString && re.re.MatchString(v.s)
+		if !ok || v.k != vString {
+			return false
+		}
+		compiled := re.re
+		if compiled == nil && re.reErr == "" && rustOnlySyntax(re.Pattern) == "" {
+			// A tree built by hand, not by Parse: compile now.
+			compiled, _ = compileRustRegex(re.Pattern)
+		}
+		return compiled != nil && compiled.MatchString(v.s)
 	case CmpIn:
 		switch y := x.Y.(type) {
 		case *Set:

@@ -219,3 +219,20 @@ func TestFunctionsEval(t *testing.T) {
 		}
 	}
 }
+
+func TestEvalHandBuiltTree(t *testing.T) {
+	env, err := NewEnv(sampleRequest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Binary{Op: OpAnd,
+		X: &Compare{Op: CmpWildcard, X: &Field{Name: "http.host"}, Y: &StringLit{Value: "*.EXAMPLE.com"}},
+		Y: &Compare{Op: CmpMatches, X: &Field{Name: "http.request.uri.path"}, Y: &RegexLit{Pattern: "^/Articles/"}},
+	}
+	if ok, why := env.Eval(e); !ok {
+		t.Errorf("hand-built tree: %s", why)
+	}
+	if got, want := Format(&Not{X: e}), `not (http.host wildcard "*.EXAMPLE.com" and http.request.uri.path matches "^/Articles/")`; got != want {
+		t.Errorf("Format = %s, want %s", got, want)
+	}
+}

@@ -130,6 +130,9 @@ func suggest(name string, candidates []string, prefer func(string) bool) string 
 		limit = 2
 	}
 	for _, c := range candidates {
+		if diff := len(name) - len(c); diff > limit || -diff > limit {
+			continue // cannot be within limit; also keeps huge names cheap
+		}
 		d := levenshtein(name, c)
 		if d > limit {
 			continue

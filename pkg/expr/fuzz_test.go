@@ -2,6 +2,7 @@ package expr
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/cfcache/cfcache/pkg/limits"
@@ -29,7 +30,12 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, src string) {
 		e, err := Parse(src)
-		_ = CheckExpression(src, limits.Pro)
+		lines := strings.Count(src, "\n") + 1
+		for _, p := range CheckExpression(src, limits.Pro) {
+			if p.Line < 1 || p.Col < 1 || p.Line > lines || p.Message == "" {
+				t.Fatalf("problem with a bad position or no message in %q: %+v", src, p)
+			}
+		}
 		if err != nil {
 			return
 		}
@@ -81,6 +87,11 @@ func FuzzEval(f *testing.F) {
 			}
 			if !ok && why.Expr == "" {
 				t.Fatalf("false without explanation for %q", src)
+			}
+			if !ok {
+				if _, err := Parse(why.Expr); err != nil {
+					t.Fatalf("explanation names an expression that does not parse: %q: %v", why.Expr, err)
+				}
 			}
 			_ = why.String()
 		}

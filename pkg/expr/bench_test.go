@@ -1,0 +1,72 @@
+package expr
+
+import (
+	"testing"
+
+	"github.com/cfcache/cfcache/pkg/limits"
+)
+
+// BenchmarkCorpus measures parse + check + evaluate over every parsable
+// corpus expression against one sample request; ns/op and allocs/op are per
+// expression.
+func BenchmarkCorpus(b *testing.B) {
+	c, envs := loadCorpus(b)
+	env := envs["asset"]
+	var srcs []string
+	for _, cc := range c.Cases {
+		if _, err := Parse(cc.Expr); err == nil {
+			srcs = append(srcs, cc.Expr)
+		}
+	}
+	b.Run("parse", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if _, err := Parse(srcs[i%len(srcs)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	exprs := make([]Expr, len(srcs))
+	for i, s := range srcs {
+		exprs[i] = MustParse(s)
+	}
+	b.Run("check", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			Check(exprs[i%len(exprs)], Options{Plan: limits.Enterprise})
+		}
+	})
+	b.Run("eval", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			env.Matches(exprs[i%len(exprs)])
+		}
+	})
+	b.Run("eval+explain", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			env.Eval(exprs[i%len(exprs)])
+		}
+	})
+	b.Run("parse+check+eval", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			e, err := Parse(srcs[i%len(srcs)])
+			if err != nil {
+				b.Fatal(err)
+			}
+			Check(e, Options{Plan: limits.Enterprise})
+			env.Eval(e)
+		}
+	})
+}
+
+// BenchmarkNewEnv measures preparing a request.
+func BenchmarkNewEnv(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := NewEnv(sampleRequest); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
