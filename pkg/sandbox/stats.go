@@ -1,0 +1,179 @@
+package sandbox
+
+import (
+	"maps"
+	"sort"
+	"strings"
+)
+
+// Stats counts the requests the server has seen.
+type Stats struct {
+	Total int
+	// Requests counts answers by endpoint (the Endpoint* constants, or
+	// EndpointUnknownRoute) and HTTP status; status 0 is a reset connection.
+	Requests map[string]map[int]int
+	// TooManyRequests counts every 429: injected, purge bucket and whole-API.
+	TooManyRequests int
+	// Resets counts connections reset by fault injection.
+	Resets int
+}
+
+// Count returns how many answers endpoint gave with status.
+func (st Stats) Count(endpoint string, status int) int { return st.Requests[endpoint][status] }
+
+// Stats returns a copy of the request counters.
+func (s *Server) Stats() Stats {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	out := s.stats
+	out.Requests = make(map[string]map[int]int, len(s.stats.Requests))
+	for k, v := range s.stats.Requests {
+		out.Requests[k] = maps.Clone(v)
+	}
+	return out
+}
+
+// PurgeRecord is everything purged in one zone and how many times. Keys are
+// as Cloudflare would match them: files by FileKey, tags and hosts
+// lower-cased, prefixes with the host part lower-cased.
+type PurgeRecord struct {
+	Everything int
+	Files      map[string]int
+	Tags       map[string]int
+	Hosts      map[string]int
+	Prefixes   map[string]int
+	// Requests counts successful purge_cache calls, by kind.
+	Requests map[Kind]int
+}
+
+// Total returns the number of items purged, counting repeats.
+func (p PurgeRecord) Total() int {
+	n := p.Everything
+	for _, m := range []map[string]int{p.Files, p.Tags, p.Hosts, p.Prefixes} {
+		for _, c := range m {
+			n += c
+		}
+	}
+	return n
+}
+
+type purgeRecord struct {
+	everything int
+	items      map[Kind]map[string]int
+	requests   map[Kind]int
+}
+
+func newPurgeRecord() purgeRecord {
+	return purgeRecord{
+		items:    map[Kind]map[string]int{KindFiles: {}, KindTags: {}, KindHosts: {}, KindPrefixes: {}},
+		requests: map[Kind]int{},
+	}
+}
+
+// Purges returns a copy of what was purged in the zone with the given id or
+// name, and false when there is no such zone.
+func (s *Server) Purges(zone string) (PurgeRecord, bool) {
+	z := s.zone(zone)
+	if z == nil {
+		return PurgeRecord{}, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := z.purges
+	return PurgeRecord{
+		Everything: r.everything,
+		Files:      maps.Clone(r.items[KindFiles]),
+		Tags:       maps.Clone(r.items[KindTags]),
+		Hosts:      maps.Clone(r.items[KindHosts]),
+		Prefixes:   maps.Clone(r.items[KindPrefixes]),
+		Requests:   maps.Clone(r.requests),
+	}, true
+}
+
+// PurgeCount returns how many times item was purged in zone: a FileKey for
+// KindFiles, the tag, host or prefix otherwise (normalized the same way),
+// and the number of purge_everything calls for KindEverything.
+func (s *Server) PurgeCount(zone string, kind Kind, item string) int {
+	z := s.zone(zone)
+	if z == nil {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch kind {
+	case KindEverything:
+		return z.purges.everything
+	case KindFiles:
+		return z.purges.items[kind][item]
+	default:
+		return z.purges.items[kind][normalizeItem(kind, item)]
+	}
+}
+
+// PurgeTokens reports the tokens left now in the zone's account buckets:
+// URLs for single-file purge, requests for the others.
+func (s *Server) PurgeTokens(zone string) (urls, flex float64) {
+	z := s.zone(zone)
+	if z == nil {
+		return 0, 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	return s.bucketFor(z, urlBucket).available(now), s.bucketFor(z, flexBucket).available(now)
+}
+
+// FileKey is the key of a purged file in PurgeRecord.Files: the URL as sent,
+// then the headers with lower-cased names, sorted, in brackets. The values of
+// CF-Device-Type and CF-IPCountry are case-normalized as Cloudflare matches them.
+func FileKey(url string, headers map[string]string) string {
+	if len(headers) == 0 {
+		return url
+	}
+	names := make([]string, 0, len(headers))
+	norm := make(map[string]string, len(headers))
+	for k, v := range headers {
+		lk := strings.ToLower(k)
+		names = append(names, lk)
+		norm[lk] = normalizeHeaderValue(lk, v)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.Grow(len(url) + 32*len(names))
+	b.WriteString(url)
+	b.WriteString(" [")
+	for i, n := range names {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(n)
+		b.WriteString(": ")
+		b.WriteString(norm[n])
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+func normalizeHeaderValue(lowerName, v string) string {
+	switch lowerName {
+	case "cf-device-type":
+		return strings.ToLower(v)
+	case "cf-ipcountry":
+		return strings.ToUpper(v)
+	}
+	return v
+}
+
+func normalizeItem(kind Kind, item string) string {
+	switch kind {
+	case KindTags, KindHosts:
+		return strings.ToLower(item)
+	case KindPrefixes:
+		host, path, found := strings.Cut(item, "/")
+		if !found {
+			return strings.ToLower(host)
+		}
+		return strings.ToLower(host) + "/" + path
+	}
+	return item
+}
