@@ -147,7 +147,7 @@ func (c *Client) VerifyToken(ctx context.Context, accountID string) (TokenStatus
 		return TokenStatus{}, fmt.Errorf("auth verify checks API tokens; these credentials are a legacy API key (%s)", c.opts.Credentials.Source)
 	}
 	var ts TokenStatus
-	if strings.HasPrefix(c.opts.Credentials.Token.Reveal(), AccountTokenPrefix) {
+	if c.IsAccountToken() {
 		if accountID == "" {
 			return TokenStatus{}, fmt.Errorf("account-owned tokens (cfat_…) verify against their account: give --account-id, CLOUDFLARE_ACCOUNT_ID or --zone")
 		}
@@ -177,4 +177,9 @@ func timePtr(t time.Time) *time.Time {
 		return nil
 	}
 	return &t
+}
+
+// IsAccountToken reports whether the credentials are an account-owned token.
+func (c *Client) IsAccountToken() bool {
+	return strings.HasPrefix(c.opts.Credentials.Token.Reveal(), AccountTokenPrefix)
 }

@@ -77,14 +77,22 @@ func setUp(f *cmdutil.Factory, cmd *cobra.Command) error {
 	f.Verbose = verbose
 	f.TokenFile, _ = flags.GetString("api-token-file")
 
-	for c := cmd; c != nil; c = c.Parent() {
-		if c.Annotations[skipConfig] == "true" {
-			return applyColor(f, flags.Lookup("color").Value.String())
+	var s *config.Settings
+	if skipsConfig(cmd) {
+		// Flag and environment still apply; only the file is not read, so a
+		// broken config file cannot stop `version` or `completion`.
+		s = &config.Settings{Output: flags.Lookup("output").Value.String(), Color: flags.Lookup("color").Value.String()}
+		if v, ok := f.Env("CFCACHE_OUTPUT"); ok && s.Output == "" {
+			s.Output = v
 		}
-	}
-	s, err := config.Load(flags, f.Env)
-	if err != nil {
-		return &cmdutil.FlagError{Err: err}
+		if s.Output == "" {
+			s.Output = "text"
+		}
+	} else {
+		var err error
+		if s, err = config.Load(flags, f.Env); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
 	}
 	f.Settings = s
 	switch s.Output {
@@ -105,6 +113,15 @@ func applyColor(f *cmdutil.Factory, value string) error {
 	}
 	f.IOStreams.SetColorMode(m)
 	return nil
+}
+
+func skipsConfig(cmd *cobra.Command) bool {
+	for c := cmd; c != nil; c = c.Parent() {
+		if c.Annotations[skipConfig] == "true" {
+			return true
+		}
+	}
+	return false
 }
 
 // SkipConfig marks a command as runnable without reading the config file.

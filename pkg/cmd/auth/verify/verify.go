@@ -61,7 +61,7 @@ func verifyRun(opts *VerifyOptions) error {
 		return err
 	}
 	accountID := opts.AccountID
-	if accountID == "" && opts.ZoneGiven {
+	if accountID == "" && opts.ZoneGiven && c.IsAccountToken() {
 		z, err := opts.ResolveZone(opts.Ctx)
 		if err != nil {
 			return err

@@ -1,0 +1,78 @@
+package list
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/cfcache/cfcache/pkg/cmdtest"
+	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/limits"
+)
+
+func TestArgvToOptions(t *testing.T) {
+	f, _ := cmdtest.NewFactory(t, nil, "", false)
+	called := false
+	cmd := NewCmdList(f, func(o *ListOptions) error { called = true; return nil })
+	if err := cmdtest.Run(context.Background(), cmd); err != nil || !called {
+		t.Fatalf("run: %v, called %v", err, called)
+	}
+	if err := cmdtest.Run(context.Background(), NewCmdList(f, nil), "extra"); cmdutil.ExitCode(err) != 2 {
+		t.Fatalf("extra argument: want exit 2, got %v", err)
+	}
+}
+
+func TestListAgainstSandbox(t *testing.T) {
+	sb := cmdtest.NewSandbox(t, limits.Business, nil)
+	for _, tty := range []bool{true, false} {
+		f, st := cmdtest.NewFactory(t, sb, "", tty)
+		if err := cmdtest.Run(context.Background(), NewCmdList(f, nil)); err != nil {
+			t.Fatal(err)
+		}
+		out := st.Out.String()
+		if strings.Contains(out, "\x1b[") {
+			t.Errorf("tty=%v: colour in output", tty)
+		}
+		if tty && !strings.Contains(out, "ID") {
+			t.Errorf("tty output lacks header:\n%s", out)
+		}
+		if !tty && !strings.HasPrefix(out, "023e105f4ecef8ad9ca31a8372d0c353\texample.com\tbusiness\tactive\t") {
+			t.Errorf("piped output:\n%s", out)
+		}
+	}
+	f, st := cmdtest.NewFactory(t, sb, "", false)
+	f.Settings.Output = "json"
+	if err := cmdtest.Run(context.Background(), NewCmdList(f, nil)); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Zones []struct{ ID, Name, Plan string }
+	}
+	if err := json.Unmarshal(st.Out.Bytes(), &doc); err != nil || len(doc.Zones) != 1 || doc.Zones[0].Plan != "business" {
+		t.Fatalf("json: %v %+v\n%s", err, doc, st.Out.String())
+	}
+}
+
+func TestAuthFailureIsExit4AndTokenNeverShown(t *testing.T) {
+	sb := cmdtest.NewSandbox(t, limits.Free, nil)
+	f, st := cmdtest.NewFactory(t, sb, "", false)
+	f.Env = func(k string) (string, bool) {
+		if k == "CLOUDFLARE_API_TOKEN" {
+			return "wrong-token-value-abcdefghijklmnop", true
+		}
+		return "", false
+	}
+	f.Verbose = true
+	err := cmdtest.Run(context.Background(), NewCmdList(f, nil))
+	if cmdutil.ExitCode(err) != cmdutil.ExitAuth {
+		t.Fatalf("want exit 4, got %v", err)
+	}
+	all := st.Out.String() + st.Err.String() + err.Error()
+	if strings.Contains(all, "wrong-token-value") {
+		t.Fatalf("token leaked: %s", all)
+	}
+	if !strings.Contains(st.Err.String(), "GET /client/v4/zones") {
+		t.Fatalf("verbose log missing:\n%s", st.Err.String())
+	}
+}
