@@ -1,0 +1,376 @@
+// Package e2e runs the built cfcache binary against the sandbox, as a user
+// or a CI script would: testdata/script/*.txtar are testscript files.
+package e2e
+
+import (
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/sandbox"
+)
+
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "cfcache-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	exe := "cfcache"
+	if runtime.GOOS == "windows" {
+		exe += ".exe"
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, exe), "../cmd/cfcache")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building cfcache:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// sandboxes maps a script's WORK dir to its running sandbox.
+var sandboxes sync.Map
+
+type running struct {
+	srv   *sandbox.Server
+	http  *httptest.Server
+	token string
+	acct  string
+}
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join("testdata", "script"),
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
+			env.Setenv("HOME", env.WorkDir)
+			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
+			env.Setenv("XDG_STATE_HOME", filepath.Join(env.WorkDir, ".state"))
+			for _, k := range []string{"CLOUDFLARE_API_TOKEN", "CF_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "CFCACHE_ZONE", "CFCACHE_OUTPUT", "CFCACHE_PROFILE", "CFCACHE_CONFIG", "NO_COLOR", "CLICOLOR_FORCE", "CLOUDFLARE_ACCOUNT_ID"} {
+				env.Setenv(k, "")
+			}
+			r, err := startSandbox(nil)
+			if err != nil {
+				return err
+			}
+			exportSandbox(env.Setenv, r)
+			sandboxes.Store(env.WorkDir, r)
+			env.Defer(func() { stopSandbox(env.WorkDir) })
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"sandbox-start":        cmdSandboxStart,
+			"sandbox-requests":     cmdSandboxRequests,
+			"sandbox-purged":       cmdSandboxPurged,
+			"sandbox-edit-rules":   cmdSandboxEditRules,
+			"sandbox-exactly-once": cmdSandboxExactlyOnce,
+			"exit-code":            cmdExitCode,
+			"sleep":                cmdSleep,
+			"no-secret":            cmdNoSecret,
+			"count-lines":          cmdCountLines,
+			"gen-urls":             cmdGenURLs,
+		},
+	})
+}
+
+func exportSandbox(setenv func(k, v string), r *running) {
+	setenv("CLOUDFLARE_BASE_URL", r.http.URL+sandbox.BasePath)
+	setenv("CLOUDFLARE_API_TOKEN", r.token)
+	setenv("SANDBOX_ACCOUNT_TOKEN", r.acct)
+	setenv("SANDBOX_ZONE_ID", sandbox.DefaultZoneID)
+}
+
+// startSandbox starts an in-process sandbox; args are sandbox-start's flags.
+func startSandbox(args []string) (*running, error) {
+	cfg := sandbox.DefaultConfig()
+	overrides := map[string]any{}
+	for i := 0; i < len(args); i++ {
+		name := args[i]
+		if i+1 >= len(args) {
+			return nil, fmt.Errorf("sandbox-start: %s needs a value", name)
+		}
+		val := args[i+1]
+		i++
+		switch name {
+		case "--plan":
+			p, err := limits.ParsePlan(val)
+			if err != nil {
+				return nil, err
+			}
+			cfg.Zones[0].Plan = p
+		case "--fail-rate", "--reset-rate", "--throttle-rate":
+			f, err := strconv.ParseFloat(val, 64)
+			if err != nil {
+				return nil, err
+			}
+			switch name {
+			case "--fail-rate":
+				cfg.FailRate = f
+			case "--reset-rate":
+				cfg.ResetRate = f
+			default:
+				cfg.Throttle429Rate = f
+			}
+		case "--latency":
+			d, err := time.ParseDuration(val)
+			if err != nil {
+				return nil, err
+			}
+			cfg.Latency = d
+		case "--seed":
+			n, err := strconv.ParseUint(val, 10, 64)
+			if err != nil {
+				return nil, err
+			}
+			cfg.Seed = n
+		case "--limit":
+			k, v, _ := strings.Cut(val, "=")
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return nil, err
+			}
+			overrides[k] = n
+		case "--token-status":
+			cfg.Tokens[0].Status = val
+		default:
+			return nil, fmt.Errorf("sandbox-start: unknown flag %s", name)
+		}
+	}
+	if len(overrides) > 0 {
+		tbl, err := limits.Default().WithOverrides(map[string]map[string]any{string(cfg.Zones[0].Plan): overrides})
+		if err != nil {
+			return nil, err
+		}
+		cfg.Limits = tbl
+	}
+	srv := sandbox.New(cfg)
+	return &running{srv: srv, http: httptest.NewServer(srv), token: cfg.Tokens[0].Value, acct: cfg.Tokens[1].Value}, nil
+}
+
+func stopSandbox(work string) {
+	if v, ok := sandboxes.LoadAndDelete(work); ok {
+		v.(*running).http.Close()
+	}
+}
+
+func current(ts *testscript.TestScript) *running {
+	v, ok := sandboxes.Load(ts.Getenv("WORK"))
+	if !ok {
+		ts.Fatalf("no sandbox running")
+	}
+	return v.(*running)
+}
+
+// sandbox-start [--plan P] [--fail-rate F] [--reset-rate F] [--throttle-rate F] [--latency D] [--limit k=v] [--token-status S]
+// replaces the script's sandbox with a fresh one so configured.
+func cmdSandboxStart(ts *testscript.TestScript, neg bool, args []string) {
+	stopSandbox(ts.Getenv("WORK"))
+	r, err := startSandbox(args)
+	ts.Check(err)
+	exportSandbox(ts.Setenv, r)
+	sandboxes.Store(ts.Getenv("WORK"), r)
+}
+
+// sandbox-requests [ENDPOINT] N: the sandbox answered exactly N requests
+// (to ENDPOINT, e.g. purge), whatever their status.
+func cmdSandboxRequests(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: sandbox-requests [ENDPOINT] N")
+	}
+	st := current(ts).srv.Stats()
+	got := st.Total
+	if len(args) == 2 {
+		endpoint, ok := endpointAliases[args[0]]
+		if !ok {
+			ts.Fatalf("unknown endpoint alias %q", args[0])
+		}
+		got = 0
+		for _, n := range st.Requests[endpoint] {
+			got += n
+		}
+	}
+	want, err := strconv.Atoi(args[len(args)-1])
+	ts.Check(err)
+	if (got == want) == neg {
+		ts.Fatalf("sandbox answered %d requests %v, want %s%d", got, args[:len(args)-1], map[bool]string{true: "not ", false: ""}[neg], want)
+	}
+}
+
+var endpointAliases = map[string]string{
+	"purge":     sandbox.EndpointPurge,
+	"zones":     sandbox.EndpointZones,
+	"zone":      sandbox.EndpointZone,
+	"get-rules": sandbox.EndpointEntrypoint,
+	"put-rules": sandbox.EndpointPutEntry,
+}
+
+var kindAliases = map[string]sandbox.Kind{
+	"url": sandbox.KindFiles, "tag": sandbox.KindTags, "host": sandbox.KindHosts,
+	"prefix": sandbox.KindPrefixes, "everything": sandbox.KindEverything,
+}
+
+// sandbox-purged KIND ITEM N: ITEM (of kind url, tag, host, prefix) was purged exactly N times.
+func cmdSandboxPurged(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: sandbox-purged KIND ITEM N")
+	}
+	want, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	kind, ok := kindAliases[args[0]]
+	if !ok {
+		ts.Fatalf("unknown kind %q", args[0])
+	}
+	got := current(ts).srv.PurgeCount(sandbox.DefaultZoneID, kind, args[1])
+	if (got == want) == neg {
+		ts.Fatalf("%s %s purged %d times, want %d", args[0], args[1], got, want)
+	}
+}
+
+// sandbox-exactly-once N [FAILED_FILE]: every file entry the sandbox saw was
+// purged exactly once, and the entries purged plus the entries listed in
+// FAILED_FILE (one per non-comment line) add up to N.
+func cmdSandboxExactlyOnce(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: sandbox-exactly-once N [FAILED_FILE]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	rec, _ := current(ts).srv.Purges(sandbox.DefaultZoneID)
+	for key, n := range rec.Files {
+		if n != 1 {
+			ts.Fatalf("%s purged %d times", key, n)
+		}
+	}
+	failed := 0
+	if len(args) == 2 {
+		for _, l := range strings.Split(ts.ReadFile(args[1]), "\n") {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+				failed++
+			}
+		}
+	}
+	if got := len(rec.Files) + failed; got != want {
+		ts.Fatalf("%d purged + %d in the failed file = %d, want %d", len(rec.Files), failed, got, want)
+	}
+	ts.Logf("%d purged exactly once, %d reported failed", len(rec.Files), failed)
+}
+
+// sandbox-edit-rules DESCRIPTION: a colleague edits the zone's cache rules
+// out of band (the first rule's description changes).
+func cmdSandboxEditRules(ts *testscript.TestScript, neg bool, args []string) {
+	_, err := current(ts).srv.EditCacheRules(sandbox.DefaultZoneID, func(rs []sandbox.Rule) []sandbox.Rule {
+		if len(rs) > 0 {
+			rs[0].Description = strings.Join(args, " ")
+		}
+		return rs
+	})
+	ts.Check(err)
+}
+
+// exit-code N COMMAND [ARGS...]: run COMMAND (as exec does, so stdout and
+// stderr can be checked afterwards) and require exit status N.
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: exit-code N COMMAND [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Logf("[stderr]\n%s", ts.ReadFile("stderr"))
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
+
+// sleep DURATION: wait (for a background command to get going).
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
+}
+
+// no-secret: neither the sandbox's tokens nor any other credential in the
+// environment appears in any file under WORK.
+func cmdNoSecret(ts *testscript.TestScript, neg bool, args []string) {
+	r := current(ts)
+	secrets := []string{r.token, r.acct}
+	root := ts.Getenv("WORK")
+	_ = filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		ts.Check(err)
+		for _, s := range secrets {
+			if s != "" && strings.Contains(string(b), s) {
+				ts.Fatalf("%s contains a credential", p)
+			}
+		}
+		return nil
+	})
+}
+
+// count-lines FILE N: FILE has exactly N non-empty lines.
+func cmdCountLines(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: count-lines FILE N")
+	}
+	data := ts.ReadFile(args[0])
+	n := 0
+	for _, l := range strings.Split(data, "\n") {
+		if strings.TrimSpace(l) != "" {
+			n++
+		}
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if (n == want) == neg {
+		ts.Fatalf("%s has %d lines, want %d", args[0], n, want)
+	}
+}
+
+// gen-urls FILE N [LAST]: write N distinct example.com URLs to FILE, then LAST as the final line if given.
+func cmdGenURLs(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: gen-urls FILE N [LAST]")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "https://example.com/page/%d.html\n", i)
+	}
+	if len(args) > 2 {
+		b.WriteString(strings.Join(args[2:], " ") + "\n")
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(b.String()), 0o644))
+}

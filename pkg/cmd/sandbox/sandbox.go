@@ -1,0 +1,173 @@
+// Package sandbox implements `cfcache sandbox`, the local Cloudflare API emulator.
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cfcache/cfcache/pkg/cfapi"
+	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/iostreams"
+	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/sandbox"
+)
+
+// SandboxOptions are the parsed inputs of `cfcache sandbox`.
+type SandboxOptions struct {
+	IO           *iostreams.IOStreams
+	Addr         string
+	Plan         string
+	Zone         string
+	FailRate     float64
+	ResetRate    float64
+	ThrottleRate float64
+	Latency      time.Duration
+	LimitFlags   []string
+	Seed         uint64
+	Ctx          context.Context
+	// Ready, when set, is called with the base URL once listening (tests).
+	Ready func(baseURL, token string)
+}
+
+// NewCmdSandbox builds the command; runF replaces the run in tests.
+func NewCmdSandbox(f *cmdutil.Factory, runF func(*SandboxOptions) error) *cobra.Command {
+	opts := &SandboxOptions{IO: f.IOStreams}
+	cmd := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Run a local emulator of the Cloudflare API endpoints cfcache uses",
+		Long: `Run a local emulator of the Cloudflare API endpoints cfcache uses, to try
+cfcache or test CI scripts without touching production.
+
+It serves zones, token verification, purge_cache (all five kinds, enforcing
+the plan's items-per-request limits and rate limits as token buckets, with
+429 + Retry-After + Ratelimit headers and Cloudflare's error envelope) and
+the Cache Rules entrypoint ruleset (GET/PUT, versions, per-plan rule counts).
+
+It listens on loopback only and refuses any other address. On start it prints
+the export lines that point cfcache at it (stdout), then logs one line per
+request (stderr). Faults can be injected: 5xx answers, connection resets,
+429s and latency. --limit overrides the limits the sandbox enforces, e.g.
+--limit urls_per_request=30 to emulate Cloudflare accepting fewer items than
+documented.`,
+		Example: `  cfcache sandbox
+  cfcache sandbox --addr 127.0.0.1:0 --plan enterprise --zone shop.example
+  cfcache sandbox --fail-rate 0.1 --latency 50ms --limit urls_per_request=30
+
+  # in another shell, paste the printed lines, then:
+  cfcache purge url https://example.com/ --zone example.com`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Ctx = cmd.Context()
+			opts.Zone, _ = cmd.Flags().GetString("zone")
+			if opts.Zone == "" {
+				opts.Zone = sandbox.DefaultZoneName
+			}
+			if _, err := limits.ParsePlan(opts.Plan); err != nil {
+				return &cmdutil.FlagError{Err: err}
+			}
+			for _, r := range []struct {
+				name string
+				v    float64
+			}{{"--fail-rate", opts.FailRate}, {"--reset-rate", opts.ResetRate}, {"--throttle-rate", opts.ThrottleRate}} {
+				if r.v < 0 || r.v > 1 {
+					return cmdutil.FlagErrorf("%s must be between 0 and 1, got %g", r.name, r.v)
+				}
+			}
+			if opts.FailRate+opts.ResetRate+opts.ThrottleRate > 1 {
+				return cmdutil.FlagErrorf("--fail-rate, --reset-rate and --throttle-rate add up to more than 1")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return sandboxRun(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:8787", "loopback address to listen on (port 0 picks a free one)")
+	fl.StringVar(&opts.Plan, "plan", "free", "plan of the emulated zone: free, pro, business or enterprise")
+	fl.Float64Var(&opts.FailRate, "fail-rate", 0, "fraction of requests answered 500/502/503")
+	fl.Float64Var(&opts.ResetRate, "reset-rate", 0, "fraction of connections reset without an answer")
+	fl.Float64Var(&opts.ThrottleRate, "throttle-rate", 0, "fraction of requests answered 429 with Retry-After")
+	fl.DurationVar(&opts.Latency, "latency", 0, "latency added to every request, e.g. 50ms")
+	fl.StringArrayVar(&opts.LimitFlags, "limit", nil, "override an enforced limit of the plan, `key=value` (keys as in `cfcache limits -o json`)")
+	fl.Uint64Var(&opts.Seed, "seed", 0, "seed for fault injection, for repeatable runs")
+	return cmd
+}
+
+func sandboxRun(opts *SandboxOptions) error {
+	plan, _ := limits.ParsePlan(opts.Plan)
+	tbl, err := limitsWithOverrides(plan, opts.LimitFlags)
+	if err != nil {
+		return &cmdutil.FlagError{Err: err}
+	}
+	cfg := sandbox.DefaultConfig()
+	zone := &cfg.Zones[0]
+	zone.Plan = plan
+	if cfapi.IsZoneID(opts.Zone) {
+		zone.ID = opts.Zone
+	} else {
+		zone.Name = strings.ToLower(opts.Zone)
+		if zone.Name != sandbox.DefaultZoneName {
+			zone.ID = "" // derived from the name, so each emulated zone keeps a stable id
+		}
+	}
+	cfg.Limits = tbl
+	cfg.FailRate, cfg.ResetRate, cfg.Throttle429Rate = opts.FailRate, opts.ResetRate, opts.ThrottleRate
+	cfg.Latency = opts.Latency
+	cfg.Seed = opts.Seed
+	if !opts.IO.IsQuiet() {
+		cfg.Log = opts.IO.ErrOut
+	}
+	srv := sandbox.New(cfg)
+	ln, err := sandbox.Listen(opts.Addr)
+	if err != nil {
+		return &cmdutil.FlagError{Err: err}
+	}
+	base := sandbox.BaseURL(ln.Addr())
+	token := cfg.Tokens[0].Value
+	z := srv.Zones()[0]
+	fmt.Fprintf(opts.IO.Out, "export CLOUDFLARE_BASE_URL=%s\nexport CLOUDFLARE_API_TOKEN=%s\nexport CFCACHE_ZONE=%s\n", base, token, z.Name)
+	if f, ok := opts.IO.Out.(interface{ Sync() error }); ok {
+		_ = f.Sync()
+	}
+	opts.IO.Status("sandbox: serving zone %s (id %s, plan %s) at %s — Ctrl-C to stop", z.Name, z.ID, z.Plan, base)
+	opts.IO.Status("sandbox: account-owned token for `auth verify` tests: %s (account %s)", cfg.Tokens[1].Value, cfg.Tokens[1].AccountID)
+	if opts.Ready != nil {
+		opts.Ready(base, token)
+	}
+	if err := sandbox.Serve(opts.Ctx, ln, srv); err != nil {
+		return err
+	}
+	st := srv.Stats()
+	opts.IO.Status("sandbox: stopped after %d requests (%d answered 429, %d reset)", st.Total, st.TooManyRequests, st.Resets)
+	if opts.Ctx.Err() != nil {
+		return &cmdutil.SilentError{Code: cmdutil.ExitInterrupted}
+	}
+	return nil
+}
+
+func limitsWithOverrides(plan limits.Plan, flags []string) (limits.Table, error) {
+	if len(flags) == 0 {
+		return limits.Default(), nil
+	}
+	over := map[string]any{}
+	for _, kv := range flags {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--limit %q: want key=value, e.g. urls_per_request=30", kv)
+		}
+		if n, err := strconv.ParseFloat(v, 64); err == nil {
+			over[k] = n
+		} else if b, err := strconv.ParseBool(v); err == nil {
+			over[k] = b
+		} else {
+			return nil, fmt.Errorf("--limit %s: %q is not a number or boolean", k, v)
+		}
+	}
+	return limits.Default().WithOverrides(map[string]map[string]any{string(plan): over})
+}
