@@ -6,6 +6,8 @@ import (
 	authVerifyCmd "github.com/cfcache/cfcache/pkg/cmd/auth/verify"
 	completionCmd "github.com/cfcache/cfcache/pkg/cmd/completion"
 	limitsCmd "github.com/cfcache/cfcache/pkg/cmd/limits"
+	purgeCmd "github.com/cfcache/cfcache/pkg/cmd/purge"
+	sandboxCmd "github.com/cfcache/cfcache/pkg/cmd/sandbox"
 	versionCmd "github.com/cfcache/cfcache/pkg/cmd/version"
 	zonesListCmd "github.com/cfcache/cfcache/pkg/cmd/zones/list"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
@@ -19,9 +21,11 @@ func addCommands(f *cmdutil.Factory, root *cobra.Command) {
 	auth.AddCommand(authVerifyCmd.NewCmdVerify(f, nil))
 
 	root.AddCommand(
+		purgeCmd.NewCmdPurge(f),
 		zones,
 		auth,
 		limitsCmd.NewCmdLimits(f, nil),
+		sandboxCmd.NewCmdSandbox(f, nil),
 		SkipConfig(versionCmd.NewCmdVersion(f, nil)),
 		SkipConfig(completionCmd.NewCmdCompletion(f)),
 	)

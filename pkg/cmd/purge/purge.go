@@ -1,0 +1,32 @@
+// Package purge assembles the `cfcache purge` commands.
+package purge
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/cfcache/cfcache/pkg/cmd/purge/everything"
+	"github.com/cfcache/cfcache/pkg/cmd/purge/host"
+	"github.com/cfcache/cfcache/pkg/cmd/purge/prefix"
+	"github.com/cfcache/cfcache/pkg/cmd/purge/tag"
+	"github.com/cfcache/cfcache/pkg/cmd/purge/url"
+	"github.com/cfcache/cfcache/pkg/cmdutil"
+)
+
+// NewCmdPurge builds `cfcache purge` and its verbs.
+func NewCmdPurge(f *cmdutil.Factory) *cobra.Command {
+	cmd := cmdutil.GroupCommand(&cobra.Command{
+		Use:   "purge <command>",
+		Short: "Purge cached content by URL, prefix, tag, host, or everything",
+		Long: `Purge cached content. Items are validated against Cloudflare's limits before
+anything is sent, batched for the zone's plan, paced to its rate limits,
+retried on 429/5xx, and every item is either confirmed purged or reported.`,
+	})
+	cmd.AddCommand(
+		url.NewCmdURL(f, nil),
+		prefix.NewCmdPrefix(f, nil),
+		tag.NewCmdTag(f, nil),
+		host.NewCmdHost(f, nil),
+		everything.NewCmdEverything(f, nil),
+	)
+	return cmd
+}

@@ -1,0 +1,109 @@
+// Package shared is what the `cfcache purge` verbs have in common: the
+// options and flags, the run (prepare → plan → send → report) and the
+// adapter from the purge engine to the API client.
+package shared
+
+import (
+	"context"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cfcache/cfcache/pkg/cfapi"
+	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/iostreams"
+	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/purge"
+)
+
+// PurgeOptions are the parsed inputs of every `cfcache purge` verb.
+type PurgeOptions struct {
+	IO          *iostreams.IOStreams
+	Client      func() (*cfapi.Client, error)
+	ResolveZone func(context.Context) (cfapi.Zone, error)
+	Limits      func() limits.Table
+	JSON        bool
+	Zone        string // as given: name, id or ""
+
+	Kind            purge.Kind
+	Args            []string
+	Files           []string
+	DryRun          bool
+	Yes             bool
+	Plan            string
+	FailedFile      string
+	MaxItems        int
+	Concurrency     int
+	MaxRetries      int
+	AllowOtherHosts bool
+
+	// purge url only
+	Devices, Countries, Langs, Headers []string
+	URLForm                            string
+
+	Ctx context.Context
+	// Engine overrides the purge engine's tuning (tests shorten backoffs).
+	Engine func(*purge.RunConfig)
+	Now    func() time.Time
+}
+
+// NewOptions returns options wired to the factory.
+func NewOptions(f *cmdutil.Factory, kind purge.Kind) *PurgeOptions {
+	return &PurgeOptions{
+		IO:          f.IOStreams,
+		Client:      f.Client,
+		ResolveZone: f.ResolveZone,
+		Limits:      f.Limits,
+		Kind:        kind,
+		Now:         time.Now,
+	}
+}
+
+// Finish copies what the root command resolved into the options; call it
+// first in RunE.
+func (o *PurgeOptions) Finish(f *cmdutil.Factory, cmd *cobra.Command, args []string) {
+	o.Ctx = cmd.Context()
+	o.Args = args
+	o.JSON = f.OutputJSON()
+	if f.Settings != nil {
+		o.Zone = f.Settings.Zone
+	}
+}
+
+// AddCommonFlags registers the flags every verb shares.
+func AddCommonFlags(cmd *cobra.Command, o *PurgeOptions, withInput bool) {
+	fl := cmd.Flags()
+	if withInput {
+		fl.StringArrayVarP(&o.Files, "file", "f", nil, "read items from `FILE`, one per line (- for stdin; repeatable)")
+		fl.IntVar(&o.MaxItems, "max-items", 0, "refuse an input with more than `N` items (0: no limit)")
+		fl.StringVar(&o.FailedFile, "failed-file", "", "write every item not confirmed purged to `FILE`, in the input format, for re-running with -f")
+		fl.BoolVar(&o.AllowOtherHosts, "allow-other-hosts", false, "warn instead of refusing items whose host is outside the zone")
+	}
+	fl.BoolVar(&o.DryRun, "dry-run", false, "validate and print the plan (items, requests, estimated time); send nothing")
+	fl.BoolVar(&o.Yes, "yes", false, "do not ask for confirmation")
+	fl.StringVar(&o.Plan, "plan", "", "plan whose limits apply: free, pro, business or enterprise (default: the zone's)")
+	fl.IntVar(&o.Concurrency, "concurrency", purge.DefaultConcurrency, "requests in flight at once, within the plan's rate limits")
+	fl.IntVar(&o.MaxRetries, "max-retries", purge.DefaultMaxRetries, "retries of a batch after 429, 5xx, timeouts and resets")
+	_ = cmd.RegisterFlagCompletionFunc("plan", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"free", "pro", "business", "enterprise"}, cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+// Check validates flag values that need no input; call it before running.
+func (o *PurgeOptions) Check() error {
+	if o.Plan != "" {
+		if _, err := limits.ParsePlan(o.Plan); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+	}
+	if o.Concurrency < 1 {
+		return cmdutil.FlagErrorf("--concurrency must be at least 1")
+	}
+	if o.MaxItems < 0 {
+		return cmdutil.FlagErrorf("--max-items must not be negative")
+	}
+	if o.MaxRetries < 0 {
+		return cmdutil.FlagErrorf("--max-retries must not be negative")
+	}
+	return nil
+}

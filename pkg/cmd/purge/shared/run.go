@@ -1,0 +1,459 @@
+package shared
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cfcache/cfcache/pkg/cfapi"
+	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/iostreams"
+	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/purge"
+)
+
+// maxNotes bounds the notes printed one by one; the rest are counted.
+const maxNotes = 20
+
+// Report is the JSON document of a purge (the contract's fields first).
+type Report struct {
+	ZoneID            string `json:"zone_id"`
+	Kind              string `json:"kind"`
+	DryRun            bool   `json:"dry_run"`
+	Items             int    `json:"items"`
+	DuplicatesDropped int    `json:"duplicates_dropped"`
+	Purged            int    `json:"purged"`
+	Failed            int    `json:"failed"`
+	Requests          int    `json:"requests"`
+	Retries           int    `json:"retries"`
+	DurationMS        int64  `json:"duration_ms"`
+
+	Zone        string          `json:"zone,omitempty"`
+	Plan        string          `json:"plan"`
+	Entries     int             `json:"entries"`
+	BatchSize   int             `json:"batch_size"`
+	EstimatedMS int64           `json:"estimated_ms"`
+	Interrupted bool            `json:"interrupted,omitempty"`
+	FailedFile  string          `json:"failed_file,omitempty"`
+	Failures    []FailureReport `json:"failures,omitempty"`
+	Error       string          `json:"error,omitempty"`
+}
+
+// FailureReport is one entry not confirmed purged.
+type FailureReport struct {
+	Item    string            `json:"item"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Reason  string            `json:"reason"`
+}
+
+// Run is the whole purge: validate every item, plan, confirm, send, report.
+func Run(o *PurgeOptions) error {
+	if err := o.Check(); err != nil {
+		return err
+	}
+	ctx := o.Ctx
+	everything := o.Kind == purge.KindEverything
+
+	variants, err := o.variants()
+	if err != nil {
+		return err
+	}
+	urlForm := purge.URLForm("")
+	if o.URLForm != "" {
+		if urlForm, err = purge.ParseURLForm(o.URLForm); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+	}
+	if !everything && len(o.Args) == 0 && len(o.Files) == 0 {
+		return cmdutil.FlagErrorf("no items: give them as arguments or with -f FILE (-f - for stdin); nothing is ever read as \"purge everything\", which is `cfcache purge everything`")
+	}
+
+	// With a plan given and the zone as an id (or, for a dry run, absent)
+	// there is nothing to look up: a CI job can purge with no extra call.
+	var zone cfapi.Zone
+	switch {
+	case o.Plan != "" && cfapi.IsZoneID(o.Zone), o.Plan != "" && o.Zone == "" && o.DryRun:
+		zone.ID = o.Zone
+		if !everything {
+			o.IO.Status("zone given by id with --plan: not looked up, so hosts are not checked against the zone name")
+		}
+	default:
+		if zone, err = o.ResolveZone(ctx); err != nil {
+			return err
+		}
+	}
+	plan := zone.Plan
+	if o.Plan != "" {
+		plan, _ = limits.ParsePlan(o.Plan)
+	} else if plan == "" {
+		plan = limits.Free
+		o.IO.Warn("the API did not say the zone's plan; using the free plan's limits (override with --plan)")
+	}
+	lim := o.Limits().For(plan)
+
+	report := Report{ZoneID: zone.ID, Zone: zone.Name, Kind: string(o.Kind), DryRun: o.DryRun, Plan: string(plan)}
+	var prep *purge.Prepared
+	if !everything {
+		if prep, err = o.prepare(lim, zone.Name, variants, urlForm); err != nil {
+			return err
+		}
+		report.Items, report.DuplicatesDropped, report.Entries = prep.Items, prep.Duplicates, prep.EntryCount
+	}
+	units := 0
+	if prep != nil {
+		units = prep.Units
+	}
+	est := purge.Estimate(o.Kind, units, lim, 0)
+	report.Requests, report.BatchSize, report.EstimatedMS = est.Requests, est.BatchSize, est.Ideal.Milliseconds()
+
+	if o.DryRun {
+		return o.printDryRun(report, prep, est)
+	}
+	if everything {
+		if err := o.confirmEverything(zone); err != nil {
+			return err
+		}
+	}
+
+	client, err := o.Client()
+	if err != nil {
+		return err
+	}
+	cfg := purge.RunConfig{
+		Kind:        o.Kind,
+		Limits:      lim,
+		Sender:      apiSender{client: client, zoneID: zone.ID},
+		Concurrency: o.Concurrency,
+		MaxRetries:  o.MaxRetries,
+	}
+	if o.MaxRetries == 0 {
+		cfg.MaxRetries = -1 // the engine reads 0 as "default"; the user asked for none
+	}
+	var entries []purge.Entry
+	if prep != nil {
+		entries = prep.Entries
+	}
+	var mu sync.Mutex
+	last := purge.Progress{Total: len(entries)}
+	if everything {
+		last.Total = 1
+	}
+	cfg.OnProgress = func(p purge.Progress) { mu.Lock(); last = p; mu.Unlock() }
+	if o.Engine != nil {
+		o.Engine(&cfg)
+	}
+	noun := nounFor(o.Kind, len(entries))
+	start := o.Now()
+	bar := o.IO.StartProgress(func() string {
+		mu.Lock()
+		p := last
+		mu.Unlock()
+		return progressLine(o.IO, p, noun, o.Now().Sub(start))
+	})
+	res := purge.Run(ctx, cfg, entries)
+	bar.Stop()
+
+	report.Requests, report.Retries, report.DurationMS = res.Requests, res.Retries, res.Duration.Milliseconds()
+	report.Purged, report.Failed, report.Interrupted = res.Purged, len(res.Failed), res.Interrupted
+	for _, f := range res.Failed {
+		report.Failures = append(report.Failures, failureReport(f))
+	}
+	if res.Err != nil {
+		report.Error = res.Err.Error()
+	}
+	if o.FailedFile != "" && !everything {
+		if err := writeFailedFile(o.FailedFile, o.Kind, res.Failed); err != nil {
+			return err
+		}
+		report.FailedFile = o.FailedFile
+	}
+	o.printSummary(report, res)
+	report.BatchSize = res.BatchSize
+	if o.JSON {
+		if err := cmdutil.WriteJSON(o.IO.Out, report); err != nil {
+			return err
+		}
+	}
+	return outcome(res, o.FailedFile)
+}
+
+func (o *PurgeOptions) variants() (purge.Variants, error) {
+	if o.Kind != purge.KindURL {
+		return purge.Variants{}, nil
+	}
+	v, errs := purge.ParseVariants(purge.VariantFlags{Devices: o.Devices, Countries: o.Countries, Langs: o.Langs, Headers: o.Headers})
+	if len(errs) > 0 {
+		for _, e := range errs {
+			fmt.Fprintln(o.IO.ErrOut, e)
+		}
+		return v, &cmdutil.ValidationError{Err: fmt.Errorf("%d invalid variant flag value(s); nothing was sent", len(errs))}
+	}
+	return v, nil
+}
+
+// prepare reads and validates every item before anything is sent.
+func (o *PurgeOptions) prepare(lim limits.Limits, zoneName string, v purge.Variants, form purge.URLForm) (*purge.Prepared, error) {
+	inputs := []purge.Input{}
+	if len(o.Args) > 0 {
+		inputs = append(inputs, purge.ArgsInput(o.Args))
+	}
+	usedStdin := false
+	for _, name := range o.Files {
+		if name == "-" {
+			if usedStdin {
+				return nil, cmdutil.FlagErrorf("-f - given twice: stdin can be read once")
+			}
+			usedStdin = true
+			inputs = append(inputs, purge.FileInput("-", o.IO.In))
+			continue
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, cmdutil.FlagErrorf("cannot read items: %s", strings.TrimPrefix(err.Error(), "open "))
+		}
+		defer f.Close()
+		inputs = append(inputs, purge.FileInput(name, f))
+	}
+	notes := 0
+	invalid := 0
+	prep, err := purge.Prepare(purge.PrepareOptions{
+		Kind:      o.Kind,
+		Limits:    lim,
+		Zone:      purge.Zone{Name: zoneName, Warn: o.AllowOtherHosts},
+		URLForm:   form,
+		Variants:  v,
+		MaxItems:  o.MaxItems,
+		CountOnly: o.DryRun,
+		OnError: func(e *purge.ItemError) {
+			invalid++
+			fmt.Fprintln(o.IO.ErrOut, e.Error())
+		},
+		OnNote: func(n purge.Note) {
+			notes++
+			if notes <= maxNotes && !o.IO.IsQuiet() {
+				fmt.Fprintln(o.IO.ErrOut, n.String())
+			}
+		},
+	}, inputs...)
+	if notes > maxNotes && !o.IO.IsQuiet() {
+		fmt.Fprintf(o.IO.ErrOut, "… and %d more notes like these\n", notes-maxNotes)
+	}
+	var tooMany *purge.TooManyItemsError
+	switch {
+	case errors.As(err, &tooMany):
+		return nil, &cmdutil.ValidationError{Err: fmt.Errorf("%w; nothing was sent", err)}
+	case err != nil:
+		return nil, &cmdutil.ValidationError{Err: fmt.Errorf("reading items: %w; nothing was sent", err)}
+	case prep.Invalid > 0:
+		return nil, &cmdutil.ValidationError{Err: fmt.Errorf("%d of %d items are invalid (listed above); nothing was sent", prep.Invalid, prep.Read)}
+	case prep.Read == 0:
+		return nil, cmdutil.FlagErrorf("no items in the input (blank lines and # comments are skipped); nothing was sent")
+	}
+	if prep.Duplicates > 0 && !o.JSON {
+		o.IO.Status("%d duplicate %s dropped", prep.Duplicates, nounFor(o.Kind, prep.Duplicates))
+	}
+	return prep, nil
+}
+
+func (o *PurgeOptions) confirmEverything(zone cfapi.Zone) error {
+	if o.Yes {
+		return nil
+	}
+	if !o.IO.CanPrompt() {
+		return cmdutil.FlagErrorf("--yes required when not running interactively: purge everything empties the whole cache of %s", zoneLabel(zone))
+	}
+	ans, err := o.IO.Prompt(fmt.Sprintf("This purges EVERYTHING cached for %s. Type the zone name to confirm: ", zoneLabel(zone)))
+	if err != nil {
+		return err
+	}
+	if !strings.EqualFold(strings.TrimSpace(ans), zone.Name) {
+		return &cmdutil.CancelError{Err: errors.New("confirmation did not match the zone name; nothing was sent")}
+	}
+	return nil
+}
+
+func zoneLabel(z cfapi.Zone) string {
+	if z.Name != "" {
+		return z.Name
+	}
+	return z.ID
+}
+
+func (o *PurgeOptions) printDryRun(r Report, prep *purge.Prepared, est purge.PlanEstimate) error {
+	if o.JSON {
+		return cmdutil.WriteJSON(o.IO.Out, r)
+	}
+	what := "purge everything"
+	if prep != nil {
+		what = fmt.Sprintf("%d %s", prep.Items, nounFor(o.Kind, prep.Items))
+		if prep.EntryCount != prep.Items {
+			what += fmt.Sprintf(" (%d entries with variants)", prep.EntryCount)
+		}
+	}
+	zone := r.Zone
+	if zone == "" {
+		zone = r.ZoneID
+	}
+	if zone != "" {
+		zone = " in " + zone
+	}
+	fmt.Fprintf(o.IO.Out, "Dry run: would purge %s%s\n", strings.TrimPrefix(what, "purge "), zone)
+	if prep != nil {
+		fmt.Fprintf(o.IO.Out, "  %d request(s) of up to %d, estimated %s at the %s plan's limits\n", est.Requests, est.BatchSize, roundDuration(est.Ideal), r.Plan)
+	}
+	fmt.Fprintln(o.IO.Out, "Nothing was sent.")
+	return nil
+}
+
+func (o *PurgeOptions) printSummary(r Report, res purge.Result) {
+	if o.IO.IsQuiet() && len(res.Failed) == 0 && res.Err == nil {
+		return
+	}
+	t := o.IO.ErrTheme()
+	w := o.IO.ErrOut
+	total := res.Total
+	if o.Kind == purge.KindEverything {
+		total = 1
+	}
+	noun := nounFor(o.Kind, total)
+	mark := t.Success.Render("✓")
+	if len(res.Failed) > 0 || res.Err != nil {
+		mark = t.Error.Render("✗")
+	}
+	if o.Kind == purge.KindEverything {
+		if res.Purged == 1 {
+			fmt.Fprintf(w, "%s Purged everything in %s (%s)\n", mark, r.Zone, roundDuration(res.Duration))
+		} else {
+			fmt.Fprintf(w, "%s Purge everything in %s failed\n", mark, r.Zone)
+		}
+	} else {
+		fmt.Fprintf(w, "%s Purged %d of %d %s in %d request(s), %d retries, %s\n", mark, res.Purged, total, noun, res.Requests, res.Retries, roundDuration(res.Duration))
+	}
+	if res.BatchSize > 0 && res.BatchSize < r.BatchSize {
+		// r.BatchSize is the plan's size; the engine lowered it when Cloudflare said a batch was too large.
+		o.IO.Warn("Cloudflare refused batches as too large; batches were cut to %d items (set a lower limit in the config file's limits: section)", res.BatchSize)
+	}
+	if len(res.Failed) > 0 {
+		shown := res.Failed
+		if len(shown) > 10 {
+			shown = shown[:10]
+		}
+		for _, f := range shown {
+			fmt.Fprintf(w, "  %s %s: %s\n", t.Error.Render("failed:"), entryLabel(f.Entry), f.Reason)
+		}
+		if more := len(res.Failed) - len(shown); more > 0 {
+			fmt.Fprintf(w, "  … and %d more\n", more)
+		}
+		if o.FailedFile != "" {
+			fmt.Fprintf(w, "%d not purged; re-run them with: cfcache purge %s -f %s\n", len(res.Failed), o.Kind, o.FailedFile)
+		} else {
+			fmt.Fprintf(w, "%d not purged (use --failed-file FILE to keep them for a re-run)\n", len(res.Failed))
+		}
+	}
+	if res.Err != nil {
+		fmt.Fprintf(w, "%s %s\n", t.Error.Render("stopped:"), res.Err)
+	}
+}
+
+// outcome maps a run to the contract's exit codes.
+func outcome(res purge.Result, failedFile string) error {
+	var apiErr *purge.APIError
+	switch {
+	case res.Interrupted:
+		return &cmdutil.CancelError{Err: fmt.Errorf("stopped after %d of %d purged", res.Purged, res.Total)}
+	case res.Err != nil && errors.As(res.Err, &apiErr) && apiErr.IsAuth():
+		return &cmdutil.AuthError{Err: fmt.Errorf("%s: the token needs the Zone › Cache Purge permission", apiErr.Message)}
+	case len(res.Failed) == 0 && res.Err == nil:
+		return nil
+	case res.Purged > 0:
+		return &cmdutil.SilentError{Code: cmdutil.ExitPartial}
+	}
+	return &cmdutil.SilentError{Code: cmdutil.ExitError}
+}
+
+func writeFailedFile(path string, kind purge.Kind, failed []purge.Failure) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".cfcache-failed-*")
+	if err != nil {
+		return fmt.Errorf("--failed-file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := purge.WriteFailed(tmp, kind, failed); err != nil {
+		tmp.Close()
+		return fmt.Errorf("--failed-file: %w", err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func failureReport(f purge.Failure) FailureReport {
+	fr := FailureReport{Item: f.Entry.Value, Reason: f.Reason}
+	if len(f.Entry.Headers) > 0 {
+		fr.Headers = map[string]string{}
+		for _, h := range f.Entry.Headers {
+			fr.Headers[h.Name] = h.Value
+		}
+	}
+	return fr
+}
+
+func entryLabel(e purge.Entry) string {
+	var hs []string
+	for _, h := range e.Headers {
+		hs = append(hs, h.Name+": "+h.Value)
+	}
+	if len(hs) == 0 {
+		return e.Value
+	}
+	return e.Value + " [" + strings.Join(hs, ", ") + "]"
+}
+
+func progressLine(io *iostreams.IOStreams, p purge.Progress, noun string, elapsed time.Duration) string {
+	done := p.Done + p.Failed
+	eta := "—"
+	if p.Rate > 0 && p.Total > done {
+		eta = roundDuration(time.Duration(float64(p.Total-done) / p.Rate * float64(time.Second)))
+	}
+	status := fmt.Sprintf("%d/%d %s · %.0f/s · ETA %s · %d requests · %d retries", done, p.Total, noun, p.Rate, eta, p.Requests, p.Retries)
+	if p.Failed > 0 {
+		status += fmt.Sprintf(" · %d failed", p.Failed)
+	}
+	if p.Paused > 0 {
+		status += fmt.Sprintf(" · paused %s (429)", roundDuration(p.Paused))
+	}
+	if io.IsStderrTTY() {
+		return iostreams.Bar(done, p.Total, 24) + " " + status
+	}
+	return fmt.Sprintf("purge: still running after %s: %s", roundDuration(elapsed), status)
+}
+
+func nounFor(k purge.Kind, n int) string {
+	word := map[purge.Kind]string{purge.KindURL: "URL", purge.KindPrefix: "prefix", purge.KindTag: "tag", purge.KindHost: "host", purge.KindEverything: "purge"}[k]
+	if n == 1 {
+		return word
+	}
+	if strings.HasSuffix(word, "x") {
+		return word + "es"
+	}
+	return word + "s"
+}
+
+func roundDuration(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
