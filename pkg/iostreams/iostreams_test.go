@@ -1,0 +1,74 @@
+package iostreams
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestColorDecision(t *testing.T) {
+	cases := []struct {
+		mode         ColorMode
+		tty, noColor bool
+		force, want  bool
+	}{
+		{ColorAuto, true, false, false, true},
+		{ColorAuto, false, false, false, false},
+		{ColorAuto, true, true, false, false},   // NO_COLOR
+		{ColorAuto, false, false, true, true},   // CLICOLOR_FORCE
+		{ColorAuto, true, true, true, false},    // NO_COLOR wins over CLICOLOR_FORCE
+		{ColorAlways, false, true, false, true}, // the flag wins over the environment
+		{ColorNever, true, false, true, false},
+	}
+	for _, c := range cases {
+		s, _, out, _ := Test()
+		s.SetTTY(c.tty)
+		s.SetColorEnv(c.noColor, c.force)
+		s.SetColorMode(c.mode)
+		if got := s.ColorEnabled(); got != c.want {
+			t.Errorf("%+v: ColorEnabled = %v", c, got)
+		}
+		s.Out.Write([]byte(s.Theme().Success.Render("ok")))
+		if has := strings.Contains(out.String(), "\x1b["); has != c.want {
+			t.Errorf("%+v: escape codes present = %v in %q", c, has, out.String())
+		}
+	}
+}
+
+func TestTablePrinter(t *testing.T) {
+	s, _, out, _ := Test()
+	tp := s.NewTablePrinter("NAME", "PLAN")
+	tp.AddRow("example.com", "free")
+	tp.AddRow("a-much-longer-name.example", "enterprise")
+	if err := tp.Render(); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "example.com\tfree\na-much-longer-name.example\tenterprise\n" {
+		t.Fatalf("piped: %q", got)
+	}
+	s, _, out, _ = Test()
+	s.SetTTY(true)
+	tp = s.NewTablePrinter("NAME", "PLAN")
+	tp.AddRow("example.com", "free")
+	if err := tp.Render(); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "NAME         PLAN\nexample.com  free\n" {
+		t.Fatalf("tty: %q", got)
+	}
+}
+
+func TestPromptRefusesWithoutTerminal(t *testing.T) {
+	s, _, _, _ := Test()
+	if _, err := s.Confirm("sure?"); err != ErrNotInteractive {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestBar(t *testing.T) {
+	if got := Bar(5, 10, 4); got != "██░░" {
+		t.Fatalf("got %q", got)
+	}
+	if Bar(1, 0, 4) != "" {
+		t.Fatal("zero total")
+	}
+}
