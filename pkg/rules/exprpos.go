@@ -31,6 +31,12 @@ func exprFilePos(src *source, v *Value, line, col int) Pos {
 	default:
 		offs = scanFlow(src.data, v.off, target+1, v.style)
 	}
+	// A problem just past the end (an unclosed parenthesis) asks for one
+	// rune more than the value has; a scan of a plain or quoted scalar can
+	// return an offset for it, which has no rune of the value to check.
+	if len(offs) > len(want) {
+		offs = offs[:len(want)]
+	}
 	// offs[i] is where rune i of the value was written. Check that the scan
 	// agrees with the value; escapes and folded line breaks legitimately
 	// differ, anything else means the scan went wrong.

@@ -31,16 +31,50 @@ const (
 type source struct {
 	data  []byte
 	lines []int // byte offset where each line starts
+	// marks[k] counts the characters in data[:k*markEvery], so finding a
+	// column takes at most markEvery steps however long the line is. An API
+	// answer or a minified JSON file is one line of 100 KB or more, and
+	// counting from the line start for every node made parsing quadratic
+	// (450 ms for a 300-rule ruleset).
+	marks []int
 }
 
+const markEvery = 256
+
 func newSource(data []byte) *source {
-	s := &source{data: data, lines: []int{0}}
+	s := &source{data: data, lines: []int{0}, marks: make([]int, len(data)/markEvery+1)}
+	n := 0
 	for i, c := range data {
+		if i%markEvery == 0 {
+			s.marks[i/markEvery] = n
+		}
 		if c == '\n' {
 			s.lines = append(s.lines, i+1)
 		}
+		if isCharStart(c) {
+			n++
+		}
+	}
+	if len(data)%markEvery == 0 {
+		s.marks[len(data)/markEvery] = n
 	}
 	return s
+}
+
+// isCharStart reports whether c begins a UTF-8 character (is not a
+// continuation byte). For valid UTF-8, counting these is utf8.RuneCount.
+func isCharStart(c byte) bool { return c&0xC0 != 0x80 }
+
+// chars counts the characters in data[:off].
+func (s *source) chars(off int) int {
+	k := off / markEvery
+	n := s.marks[k]
+	for _, c := range s.data[k*markEvery : off] {
+		if isCharStart(c) {
+			n++
+		}
+	}
+	return n
 }
 
 // pos turns a byte offset into a 1-based line and a 1-based column counted
@@ -49,8 +83,11 @@ func (s *source) pos(off int) Pos {
 	if off > len(s.data) {
 		off = len(s.data)
 	}
+	if off < 0 {
+		off = 0
+	}
 	i := sort.Search(len(s.lines), func(i int) bool { return s.lines[i] > off }) - 1
-	return Pos{Line: i + 1, Col: utf8.RuneCount(s.data[s.lines[i]:off]) + 1}
+	return Pos{Line: i + 1, Col: s.chars(off) - s.chars(s.lines[i]) + 1}
 }
 
 // offset turns a position back into a byte offset (yaml.v3 reports positions).

@@ -1,0 +1,542 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfcache/cfcache/pkg/cmd/rules/internal/rulestest"
+	"github.com/cfcache/cfcache/pkg/cmd/rules/shared"
+	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/sandbox"
+)
+
+const v1 = `rules:
+  - ref: images
+    description: Cache images for a day
+    expression: http.request.uri.path.extension in {"jpg" "png"}
+    action_parameters:
+      cache: true
+      edge_ttl: {mode: override_origin, default: 86400}
+  - ref: api
+    description: Never cache the API
+    expression: starts_with(http.request.uri.path, "/api/")
+    action_parameters: {cache: false}
+`
+
+const v2 = `rules:
+  - ref: api
+    description: Never cache the API
+    expression: starts_with(http.request.uri.path, "/api/")
+    action_parameters: {cache: false}
+  - ref: images
+    description: Cache images for an hour
+    expression: http.request.uri.path.extension in {"jpg" "png" "webp"}
+    action_parameters:
+      cache: true
+      edge_ttl: {mode: override_origin, default: 3600}
+  - ref: html
+    expression: http.request.uri.path.extension eq ""
+    action_parameters:
+      cache: true
+      cache_key: {cache_by_device_type: true}
+`
+
+func fixedNow() time.Time { return time.Date(2026, 10, 1, 12, 30, 0, 0, time.UTC) }
+
+// deploy runs `rules deploy` through the command with a fixed clock.
+func deploy(t *testing.T, e *rulestest.Env, tty, json bool, hook func(*DeployOptions), args ...string) (*rulestest.IO, error) {
+	t.Helper()
+	f, io := e.Factory(tty, json)
+	cmd := NewCmdDeploy(f, func(o *DeployOptions) error {
+		o.Now = fixedNow
+		if hook != nil {
+			hook(o)
+		}
+		return deployRun(o)
+	})
+	return io, rulestest.Run(cmd, args...)
+}
+
+func TestDeployFlags(t *testing.T) {
+	e := rulestest.New(t, limits.Enterprise)
+	cases := []struct {
+		name string
+		tty  bool
+		args []string
+		want DeployOptions
+		code int
+		msg  string
+	}{
+		{name: "all flags", args: []string{"r.yaml", "--yes", "--expect-version", "7", "--backup-dir", "/tmp/b"},
+			want: DeployOptions{File: "r.yaml", Guard: shared.Guard{Yes: true, ExpectVersion: "7", BackupDir: "/tmp/b"}}},
+		{name: "default backup dir", args: []string{"r.yaml", "-y"},
+			want: DeployOptions{File: "r.yaml", Guard: shared.Guard{Yes: true, BackupDir: filepath.Join(e.StateDir, "cfcache", "backups")}}},
+		{name: "tty may ask", tty: true, args: []string{"r.yaml"},
+			want: DeployOptions{File: "r.yaml", Guard: shared.Guard{BackupDir: filepath.Join(e.StateDir, "cfcache", "backups")}}},
+		{name: "no tty needs yes", args: []string{"r.yaml"}, code: 2, msg: "--yes required when not running interactively"},
+		{name: "stdin needs yes", tty: true, args: []string{"-"}, code: 2, msg: "--yes required"},
+		{name: "no file", args: []string{"--yes"}, code: 2, msg: "deploy needs the rules FILE"},
+		{name: "two files", args: []string{"a.yaml", "b.yaml", "--yes"}, code: 2, msg: "unexpected argument"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f, _ := e.Factory(c.tty, false)
+			var got *DeployOptions
+			cmd := NewCmdDeploy(f, func(o *DeployOptions) error { got = o; return nil })
+			err := rulestest.Run(cmd, c.args...)
+			if code := rulestest.ExitCode(err); code != c.code {
+				t.Fatalf("exit %d (%v), want %d", code, err, c.code)
+			}
+			if c.code != 0 {
+				if !strings.Contains(err.Error(), c.msg) {
+					t.Errorf("error %q does not say %q", err, c.msg)
+				}
+				return
+			}
+			if got.File != c.want.File || got.Yes != c.want.Yes || got.ExpectVersion != c.want.ExpectVersion || got.BackupDir != c.want.BackupDir {
+				t.Errorf("options = %+v, want %+v", *got, c.want)
+			}
+		})
+	}
+}
+
+func TestDeployCreatesEntrypoint(t *testing.T) {
+	for _, tty := range []bool{false, true} {
+		t.Run(map[bool]string{false: "piped", true: "tty"}[tty], func(t *testing.T) {
+			e := rulestest.New(t, limits.Enterprise)
+			file := rulestest.WriteFile(t, "rules.yaml", v1)
+			io, err := deploy(t, e, tty, false, nil, file, "--yes")
+			if err != nil {
+				t.Fatalf("deploy: %v\n%s", err, io.ErrOut)
+			}
+			if got := e.Version(); got != "1" {
+				t.Fatalf("version %q, want 1 (created)", got)
+			}
+			if refs := strings.Join(e.Refs(), ","); refs != "images,api" {
+				t.Errorf("zone rules %s", refs)
+			}
+			out, errOut := io.Out.String(), io.ErrOut.String()
+			for _, want := range []string{`+ rule "images" (new, position 1)`, "Plan: 2 to add, 0 to change, 0 to remove, 0 to move.",
+				"Deployed version 1 to example.com (the ruleset was created; verified)."} {
+				if !strings.Contains(out, want) {
+					t.Errorf("stdout lacks %q:\n%s", want, out)
+				}
+			}
+			if !strings.Contains(errOut, "nothing to back up") {
+				t.Errorf("stderr does not say there was nothing to back up:\n%s", errOut)
+			}
+			if tty {
+				rulestest.HasANSI(t, "stdout", out)
+			} else {
+				rulestest.NoANSI(t, "stdout", out)
+				rulestest.NoANSI(t, "stderr", errOut)
+			}
+		})
+	}
+}
+
+func TestDeployUpdatesWithBackupAndVerify(t *testing.T) {
+	e := rulestest.New(t, limits.Enterprise)
+	if _, err := deploy(t, e, false, false, nil, rulestest.WriteFile(t, "v1.yaml", v1), "--yes"); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for _, r := range e.Rules() {
+		ids[r.Ref] = r.ID
+	}
+	backups := filepath.Join(t.TempDir(), "nested", "backups")
+	io, err := deploy(t, e, false, false, nil, rulestest.WriteFile(t, "v2.yaml", v2), "--yes", "--backup-dir", backups, "--expect-version", "1")
+	if err != nil {
+		t.Fatalf("deploy: %v\n%s", err, io.ErrOut)
+	}
+	if e.Version() != "2" || strings.Join(e.Refs(), ",") != "api,images,html" {
+		t.Fatalf("zone at version %s with %v", e.Version(), e.Refs())
+	}
+	for _, r := range e.Rules() {
+		if id, ok := ids[r.Ref]; ok && r.ID != id {
+			t.Errorf("rule %s changed id %s → %s: refs should keep ids stable", r.Ref, id, r.ID)
+		}
+	}
+	rulestest.Golden(t, "deploy-update", io.Out.String())
+
+	name := filepath.Join(backups, "example.com-1-20261001T123000Z.json")
+	st, err := os.Stat(name)
+	if err != nil {
+		t.Fatalf("backup: %v\nstderr:\n%s", err, io.ErrOut)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("backup mode %v, want 0600", st.Mode().Perm())
+	}
+	if dst, _ := os.Stat(backups); dst.Mode().Perm() != 0o700 {
+		t.Errorf("backup dir mode %v, want 0700", dst.Mode().Perm())
+	}
+	data, _ := os.ReadFile(name)
+	var backup struct {
+		Version string
+		Rules   []struct{ Ref, ID string }
+	}
+	if err := json.Unmarshal(data, &backup); err != nil || backup.Version != "1" || len(backup.Rules) != 2 || backup.Rules[0].ID == "" {
+		t.Errorf("backup is not the full version-1 ruleset (%v):\n%s", err, data)
+	}
+	if !strings.Contains(io.ErrOut.String(), "Backed up version 1 to "+name) {
+		t.Errorf("stderr does not name the backup:\n%s", io.ErrOut)
+	}
+
+	// The backup is a rules file: deploying it puts version 1's rules back.
+	if io, err := deploy(t, e, false, false, nil, name, "--yes", "--backup-dir", backups); err != nil {
+		t.Fatalf("deploy backup: %v\n%s", err, io.ErrOut)
+	}
+	if strings.Join(e.Refs(), ",") != "images,api" || e.Version() != "3" {
+		t.Errorf("after restoring the backup: version %s, %v", e.Version(), e.Refs())
+	}
+}
+
+func TestDeployNoChangesWritesNothing(t *testing.T) {
+	e := rulestest.New(t, limits.Enterprise)
+	file := rulestest.WriteFile(t, "rules.yaml", v1)
+	if _, err := deploy(t, e, false, false, nil, file, "--yes"); err != nil {
+		t.Fatal(err)
+	}
+	puts := e.Requests(sandbox.EndpointPutEntry)
+	backups := t.TempDir()
+	io, err := deploy(t, e, false, false, nil, file, "--yes", "--backup-dir", backups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if io.Out.String() != "No changes.\n" {
+		t.Errorf("stdout %q, want \"No changes.\\n\"", io.Out)
+	}
+	if e.Requests(sandbox.EndpointPutEntry) != puts || e.Version() != "1" {
+		t.Error("a deploy without changes wrote")
+	}
+	if entries, _ := os.ReadDir(backups); len(entries) != 0 {
+		t.Errorf("a deploy without changes wrote a backup: %v", entries)
+	}
+}
+
+// A colleague edits the rules between the diff and the write: the re-read
+// catches it, the deploy aborts with exit 1 and the zone keeps their edit.
+func TestDeployAbortsOnConcurrentChange(t *testing.T) {
+	e := rulestest.New(t, limits.Enterprise)
+	if _, err := deploy(t, e, false, false, nil, rulestest.WriteFile(t, "v1.yaml", v1), "--yes"); err != nil {
+		t.Fatal(err)
+	}
+	var theirs string
+	race := func(o *DeployOptions) {
+		o.BeforeWrite = func() {
+			theirs = e.Edit(func(rs []sandbox.Rule) []sandbox.Rule {
+				rs[0].Description = "edited in the dashboard"
+				return rs
+			})
+		}
+	}
+	puts := e.Requests(sandbox.EndpointPutEntry)
+	_, err := deploy(t, e, false, false, race, rulestest.WriteFile(t, "v2.yaml", v2), "--yes", "--backup-dir", t.TempDir())
+	if code := rulestest.ExitCode(err); code != 1 {
+		t.Fatalf("exit %d (%v), want 1", code, err)
+	}
+	var conflict *shared.ConflictError
+	if !errors.As(err, &conflict) {
+		t.Errorf("error %T, want a ConflictError", err)
+	}
+	for _, want := range []string{"changed since the diff", "version 1 (last updated", "version 2 (last updated", "1 changed", "Nothing was written"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q: %v", want, err)
+		}
+	}
+	if e.Version() != theirs || e.Requests(sandbox.EndpointPutEntry) != puts {
+		t.Errorf("the deploy wrote over the concurrent change (version %s, theirs %s)", e.Version(), theirs)
+	}
+	if e.Rules()[0].Description != "edited in the dashboard" {
+		t.Error("the colleague's edit was lost")
+	}
+}
+
+func TestDeployExpectVersionMismatch(t *testing.T) {
+	e := rulestest.New(t, limits.Enterprise)
+	if _, err := deploy(t, e, false, false, nil, rulestest.WriteFile(t, "v1.yaml", v1), "--yes"); err != nil {
+		t.Fatal(err)
+	}
+	backups := t.TempDir()
+	_, err := deploy(t, e, false, false, nil, rulestest.WriteFile(t, "v2.yaml", v2), "--yes", "--expect-version", "7", "--backup-dir", backups)
+	if code := rulestest.ExitCode(err); code != 1 {
+		t.Fatalf("exit %d (%v), want 1", code, err)
+	}
+	if !strings.Contains(err.Error(), "version 1 (last updated") || !strings.Contains(err.Error(), "not the expected version 7") {
+		t.Errorf("error: %v", err)
+	}
+	if e.Version() != "1" {
+		t.Errorf("version %s: something was written", e.Version())
+	}
+	if entries, _ := os.ReadDir(backups); len(entries) != 0 {
+		t.Errorf("backup written although the deploy was refused at once: %v", entries)
+	}
+}
+
+func TestDeployConfirmation(t *testing.T) {
+	for _, c := range []struct {
+		answer  string
+		version string
+		code    int
+	}{{"y\n", "2", 0}, {"yes\n", "2", 0}, {"n\n", "1", 1}, {"\n", "1", 1}, {"", "1", 1}} {
+		t.Run(strings.TrimSpace(c.answer)+"/", func(t *testing.T) {
+			e := rulestest.New(t, limits.Enterprise)
+			if _, err := deploy(t, e, false, false, nil, rulestest.WriteFile(t, "v1.yaml", v1), "--yes"); err != nil {
+				t.Fatal(err)
+			}
+			f, io := e.Factory(true, false)
+			io.In.WriteString(c.answer)
+			cmd := NewCmdDeploy(f, func(o *DeployOptions) error { o.BackupDir = t.TempDir(); return deployRun(o) })
+			err := rulestest.Run(cmd, rulestest.WriteFile(t, "v2.yaml", v2))
+			if code := rulestest.ExitCode(err); code != c.code {
+				t.Fatalf("exit %d (%v), want %d\n%s", code, err, c.code, io.ErrOut)
+			}
+			if !strings.Contains(io.ErrOut.String(), "Deploy these changes to example.com? It has version 1 (last updated") {
+				t.Errorf("prompt missing:\n%s", io.ErrOut)
+			}
+			if e.Version() != c.version {
+				t.Errorf("version %s, want %s", e.Version(), c.version)
+			}
+			if c.code != 0 && !errors.Is(err, shared.ErrDeclined) {
+				t.Errorf("error %v, want ErrDeclined", err)
+			}
+		})
+	}
+}
+
+func TestDeployJSON(t *testing.T) {
+	e := rulestest.New(t, limits.Enterprise)
+	if _, err := deploy(t, e, false, false, nil, rulestest.WriteFile(t, "v1.yaml", v1), "--yes"); err != nil {
+		t.Fatal(err)
+	}
+	backups := t.TempDir()
+	io, err := deploy(t, e, false, true, nil, rulestest.WriteFile(t, "v2.yaml", v2), "--yes", "--backup-dir", backups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		ZoneID          string `json:"zone_id"`
+		Changed         bool
+		PreviousVersion string `json:"previous_version"`
+		NewVersion      string `json:"new_version"`
+		BackupFile      string `json:"backup_file"`
+		Verified        bool
+		Summary         struct{ Add, Change, Remove, Move int }
+		Diff            struct {
+			HasChanges bool `json:"has_changes"`
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(io.Out.Bytes()))
+	if err := dec.Decode(&res); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, io.Out)
+	}
+	if dec.More() {
+		t.Error("stdout holds more than one JSON document")
+	}
+	if res.ZoneID != sandbox.DefaultZoneID || !res.Changed || res.PreviousVersion != "1" || res.NewVersion != "2" ||
+		res.BackupFile != filepath.Join(backups, "example.com-1-20261001T123000Z.json") || !res.Verified ||
+		res.Summary.Add != 1 || res.Summary.Change != 1 || !res.Diff.HasChanges {
+		t.Errorf("result: %+v\n%s", res, io.Out)
+	}
+}
+
+func TestDeployRefusesInvalidFileBeforeSending(t *testing.T) {
+	e := rulestest.New(t, limits.Free)
+	// Valid on Enterprise; on the zone's Free plan the regex and the
+	// 1-hour edge TTL are refused.
+	file := rulestest.WriteFile(t, "rules.yaml", `rules:
+  - ref: shop
+    expression: http.request.uri.path matches "^/p/[0-9]+$"
+    action_parameters:
+      cache: true
+      edge_ttl: {mode: override_origin, default: 3600}
+`)
+	io, err := deploy(t, e, false, false, nil, file, "--yes")
+	if code := rulestest.ExitCode(err); code != 2 {
+		t.Fatalf("exit %d (%v), want 2", code, err)
+	}
+	errOut := io.ErrOut.String()
+	for _, want := range []string{file + ":3:", "rules[0].expression", file + ":6: rules[0].action_parameters.edge_ttl.default"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if n := e.Requests(sandbox.EndpointEntrypoint) + e.Requests(sandbox.EndpointPutEntry); n != 0 {
+		t.Errorf("%d ruleset requests sent for an invalid file", n)
+	}
+
+	// A file that does not even parse costs no request at all.
+	broken := rulestest.WriteFile(t, "broken.yaml", "rules:\n  - ref: a\n    expresion: true\n")
+	io, err = deploy(t, e, false, false, nil, broken, "--yes")
+	if code := rulestest.ExitCode(err); code != 2 || !strings.Contains(io.ErrOut.String(), broken+":3: rules[0].expresion: unknown field") {
+		t.Errorf("exit %d, stderr:\n%s", code, io.ErrOut)
+	}
+	if st := e.Server.Stats(); st.Total != 1 { // the zone lookup of the first run
+		t.Errorf("%d requests in all, want 1", st.Total)
+	}
+}
+
+func TestDeployWithoutEditPermissionIsAuthError(t *testing.T) {
+	e := rulestest.NewWith(t, rulestest.Setup{Plan: limits.Enterprise, Permissions: []sandbox.Permission{sandbox.PermCacheRulesRead}})
+	_, err := deploy(t, e, false, false, nil, rulestest.WriteFile(t, "v1.yaml", v1), "--yes")
+	if code := rulestest.ExitCode(err); code != 4 {
+		t.Fatalf("exit %d (%v), want 4", code, err)
+	}
+	if e.Version() != "" {
+		t.Error("written without permission")
+	}
+}
+
+func TestDeployUnknownZoneIsUsageError(t *testing.T) {
+	e := rulestest.New(t, limits.Enterprise)
+	f, _ := e.Factory(false, false)
+	// By id: a name that is not found is retried by cfapi's read retries
+	// (ZoneNotFoundError counts as a transport error there), which only
+	// makes the test slow.
+	f.Settings.Zone = "0123456789abcdef0123456789abcdef"
+	cmd := NewCmdDeploy(f, nil)
+	err := rulestest.Run(cmd, rulestest.WriteFile(t, "v1.yaml", v1), "--yes", "--backup-dir", t.TempDir())
+	if code := rulestest.ExitCode(err); code != 2 {
+		t.Fatalf("exit %d (%v), want 2", code, err)
+	}
+}
+
+// Ctrl-C just before the write stops cleanly: exit 130, nothing written.
+func TestDeployInterruptedBeforeWrite(t *testing.T) {
+	e := rulestest.New(t, limits.Enterprise)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f, io := e.Factory(false, false)
+	cmd := NewCmdDeploy(f, func(o *DeployOptions) error {
+		o.BackupDir = t.TempDir()
+		o.BeforeWrite = cancel
+		return deployRun(o)
+	})
+	err := rulestest.RunContext(ctx, cmd, rulestest.WriteFile(t, "v1.yaml", v1), "--yes")
+	if code := rulestest.ExitCode(err); code != 130 {
+		t.Fatalf("exit %d (%v), want 130\n%s", code, err, io.ErrOut)
+	}
+	if e.Version() != "" {
+		t.Error("written after the interrupt")
+	}
+}
+
+// Cloudflare may store a value differently from what was sent: the deploy
+// succeeds, says so as a warning and reports verified false.
+func TestDeployReportsNormalisedFields(t *testing.T) {
+	normalise := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/entrypoint") {
+				h.ServeHTTP(w, r)
+				return
+			}
+			rec := &bufferedWriter{header: http.Header{}}
+			h.ServeHTTP(rec, r)
+			body := bytes.ReplaceAll(rec.body.Bytes(), []byte(`"default":86400`), []byte(`"default":86401`))
+			for k, v := range rec.header {
+				w.Header()[k] = v
+			}
+			w.Header().Del("Content-Length")
+			w.WriteHeader(rec.status)
+			_, _ = w.Write(body)
+		})
+	}
+	e := rulestest.NewWith(t, rulestest.Setup{Plan: limits.Enterprise, Wrap: normalise})
+	io, err := deploy(t, e, false, true, nil, rulestest.WriteFile(t, "v1.yaml", v1), "--yes")
+	if err != nil {
+		t.Fatalf("deploy: %v\n%s", err, io.ErrOut)
+	}
+	if !strings.Contains(io.ErrOut.String(), `warning: Cloudflare stored rule "images" differently: action_parameters.edge_ttl.default: sent 86400, stored 86401`) {
+		t.Errorf("no normalisation warning:\n%s", io.ErrOut)
+	}
+	var res struct {
+		Verified   bool
+		Normalized []struct{ Ref, Path string }
+	}
+	if err := json.Unmarshal(io.Out.Bytes(), &res); err != nil || res.Verified || len(res.Normalized) != 1 || res.Normalized[0].Path != "action_parameters.edge_ttl.default" {
+		t.Errorf("result %+v (%v)", res, err)
+	}
+}
+
+type bufferedWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedWriter) Header() http.Header { return b.header }
+func (b *bufferedWriter) WriteHeader(s int)   { b.status = s }
+func (b *bufferedWriter) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+
+// cancelOnRead is a terminal's stdin that nobody types into: reading it
+// presses Ctrl-C (cancels the context) and then waits forever.
+type cancelOnRead struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func (r *cancelOnRead) Read([]byte) (int, error) {
+	r.cancel()
+	<-r.done
+	return 0, context.Canceled
+}
+
+// Ctrl-C while the confirmation waits for an answer stops at once: exit
+// 130, no backup, nothing written.
+func TestDeployInterruptedAtPrompt(t *testing.T) {
+	e := rulestest.New(t, limits.Enterprise)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	in := &cancelOnRead{cancel: cancel, done: make(chan struct{})}
+	defer close(in.done)
+	f, io := e.Factory(true, false)
+	f.IOStreams.In = in
+	backups := t.TempDir()
+	err := rulestest.RunContext(ctx, NewCmdDeploy(f, nil), rulestest.WriteFile(t, "v1.yaml", v1), "--backup-dir", backups)
+	if code := rulestest.ExitCode(err); code != 130 {
+		t.Fatalf("exit %d (%v), want 130\n%s", code, err, io.ErrOut)
+	}
+	if e.Version() != "" {
+		t.Error("written after the interrupt")
+	}
+	if entries, _ := os.ReadDir(backups); len(entries) != 0 {
+		t.Errorf("backup written: %v", entries)
+	}
+}
+
+// A write the API refuses (4xx) leaves the zone as it was, and says so.
+func TestDeployRefusedByAPI(t *testing.T) {
+	refuse := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodPut {
+				h.ServeHTTP(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"success":false,"errors":[{"code":20021,"message":"rule is invalid","source":{"pointer":"/rules/0"}}],"messages":[],"result":null}`))
+		})
+	}
+	e := rulestest.NewWith(t, rulestest.Setup{Plan: limits.Enterprise, Wrap: refuse})
+	e.SeedFile(v1)
+	_, err := deploy(t, e, false, false, nil, rulestest.WriteFile(t, "v2.yaml", v2), "--yes", "--backup-dir", t.TempDir())
+	if code := rulestest.ExitCode(err); code != 1 {
+		t.Fatalf("exit %d (%v), want 1", code, err)
+	}
+	if !strings.Contains(err.Error(), "Cloudflare refused the write, so example.com keeps version 1") || !strings.Contains(err.Error(), "rule is invalid") {
+		t.Errorf("error: %v", err)
+	}
+}

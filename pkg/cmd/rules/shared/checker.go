@@ -1,0 +1,36 @@
+// Package shared holds what the `cfcache rules` verbs have in common:
+// reading and checking a rules file, fetching the zone's ruleset, rendering
+// a diff with the theme, asking before a write, backups, and the guarded
+// write that deploy and rollback both use.
+package shared
+
+import (
+	"github.com/cfcache/cfcache/pkg/expr"
+	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/rules"
+)
+
+// ExprChecker checks rule expressions with the full Rules-language parser
+// and type checker (pkg/expr) instead of rules.DefaultChecker's token scan.
+type ExprChecker struct{}
+
+// NewChecker returns the expression checker the commands validate with.
+func NewChecker() rules.ExpressionChecker { return ExprChecker{} }
+
+// Check implements rules.ExpressionChecker.
+func (ExprChecker) Check(expression string, l limits.Limits) []rules.ExprProblem {
+	// rules.Validate reports the length limit itself, at the expression's
+	// position in the file; a zero maximum turns expr's own copy of that
+	// check off so the problem is not reported twice.
+	lim := l
+	lim.ExpressionMaxLength = 0
+	probs := expr.CheckExpressionWith(expression, expr.Options{Plan: l.Plan, Limits: &lim})
+	if len(probs) == 0 {
+		return nil
+	}
+	out := make([]rules.ExprProblem, len(probs))
+	for i, p := range probs {
+		out[i] = rules.ExprProblem{Line: p.Line, Col: p.Col, Message: p.Message, Warning: p.Warning}
+	}
+	return out
+}

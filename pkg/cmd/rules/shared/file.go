@@ -1,0 +1,132 @@
+package shared
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/cfcache/cfcache/pkg/cfapi"
+	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/iostreams"
+	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/rules"
+)
+
+// StdinName is how problems name a file read from standard input.
+const StdinName = "<stdin>"
+
+// maxFileSize bounds a rules file: 300 rules of 4,096-character expressions
+// with generous settings stay far below it, and it keeps a mistaken
+// `validate /dev/zero` from eating memory.
+const maxFileSize = 16 << 20
+
+// ReadInput reads FILE, or standard input for "-", and returns the bytes and
+// the name problems use. A missing or unreadable file is a usage error.
+func ReadInput(ios *iostreams.IOStreams, path string) ([]byte, string, error) {
+	var r io.Reader
+	name := path
+	if path == "-" {
+		r, name = ios.In, StdinName
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, name, cmdutil.FlagErrorf("rules file %s does not exist", path)
+			}
+			return nil, name, cmdutil.FlagErrorf("cannot read rules file: %s", err)
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return nil, name, cmdutil.FlagErrorf("%s is a directory: give a rules file (YAML or JSON)", path)
+		}
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxFileSize+1))
+	if err != nil {
+		return nil, name, cmdutil.FlagErrorf("cannot read %s: %s", name, err)
+	}
+	if len(data) > maxFileSize {
+		return nil, name, cmdutil.FlagErrorf("%s is larger than %d MiB: not a rules file", name, maxFileSize>>20)
+	}
+	return data, name, nil
+}
+
+// ValidateOptions are the validation settings for a plan's limits, with the
+// full expression checker.
+func ValidateOptions(l limits.Limits) rules.Options {
+	return rules.Options{Limits: l, Checker: NewChecker()}
+}
+
+// PrintProblems writes one problem per line to stderr, as FILE:LINE:
+// rules[i].path: REASON. They are printed even with -q: they are the
+// command's answer, not progress.
+func PrintProblems(ios *iostreams.IOStreams, probs rules.Problems) {
+	t := ios.ErrTheme()
+	for _, p := range probs {
+		style := t.Warning
+		if p.Severity == rules.SeverityError {
+			style = t.Error
+		}
+		fmt.Fprintln(ios.ErrOut, Paint(t, style, p.String()))
+	}
+}
+
+// ProblemsError is the error a command returns for a file with problems
+// (exit 2), or nil when the file may be used: no errors, and no warnings
+// when strict.
+func ProblemsError(name string, probs rules.Problems, strict bool) error {
+	errs, warns := len(probs.Errors()), len(probs.Warnings())
+	switch {
+	case errs > 0:
+		return cmdutil.ValidationErrorf("%s is not valid: %s%s", name, Plural(errs, "error"), warnNote(warns))
+	case strict && warns > 0:
+		return cmdutil.ValidationErrorf("%s has %s (--strict turns warnings into errors)", name, Plural(warns, "warning"))
+	}
+	return nil
+}
+
+func warnNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return ", " + Plural(n, "warning")
+}
+
+// Plural is "1 rule", "3 rules".
+func Plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// LoadForZone reads FILE and checks it before anything is sent: its
+// structure first (no network), then, once the zone is resolved, against
+// the zone's plan. Problems are printed on stderr; errors stop the command
+// with exit 2, warnings do not.
+func LoadForZone(ctx context.Context, ios *iostreams.IOStreams, path string,
+	resolve func(context.Context) (cfapi.Zone, error), table limits.Table) (*rules.File, cfapi.Zone, error) {
+	data, name, err := ReadInput(ios, path)
+	if err != nil {
+		return nil, cfapi.Zone{}, err
+	}
+	f, probs := rules.Parse(name, data)
+	if probs.HasErrors() {
+		PrintProblems(ios, probs)
+		return nil, cfapi.Zone{}, ProblemsError(name, probs, false)
+	}
+	zone, err := resolve(ctx)
+	if err != nil {
+		return nil, cfapi.Zone{}, err
+	}
+	probs = append(probs, rules.Validate(f, ValidateOptions(ZoneLimits(ios, table, zone)))...)
+	probs.Sort()
+	PrintProblems(ios, probs)
+	if err := ProblemsError(name, probs, false); err != nil {
+		return nil, zone, err
+	}
+	return f, zone, nil
+}

@@ -1,0 +1,92 @@
+package shared
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// WriteFileAtomic writes data to path through a temporary file in the same
+// directory and a rename, so a reader (or a crash) never sees half a file.
+// The file gets perm whatever the umask.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	name := tmp.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(name)
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(name, path); err != nil {
+		return err
+	}
+	ok = true
+	return nil
+}
+
+// BackupName is <zone>-<version>-<timestamp>.json, the timestamp in UTC
+// (20261001T120000Z) so names sort by time and never hold a colon.
+func BackupName(zone, version string, at time.Time) string {
+	return fmt.Sprintf("%s-%s-%s.json", safeName(zone), safeName(version), at.UTC().Format("20060102T150405Z"))
+}
+
+// WriteBackup saves the ruleset exactly as the API returned it (the `result`,
+// version included) in dir, readable by the owner only: rules can reveal
+// internal hosts and paths. The directory is created 0700 when missing. A
+// backup is itself a rules file: `cfcache rules deploy BACKUP` restores it.
+func WriteBackup(dir, zone, version string, raw []byte, at time.Time) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("creating the backup directory: %w", err)
+	}
+	path := filepath.Join(dir, BackupName(zone, version, at))
+	// Indented so a person can read it and git can diff it; json.Indent
+	// keeps every byte of content as the API sent it.
+	var b bytes.Buffer
+	if err := json.Indent(&b, raw, "", "  "); err != nil {
+		b.Reset()
+		b.Write(raw)
+	}
+	b.WriteByte('\n')
+	data := b.Bytes()
+	if err := WriteFileAtomic(path, data, 0o600); err != nil {
+		return "", fmt.Errorf("writing the backup: %w", err)
+	}
+	return path, nil
+}
+
+// safeName keeps a zone name or version usable as part of a file name.
+func safeName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			return r
+		}
+		return '_'
+	}, s)
+	if s == "" || strings.Trim(s, ".") == "" {
+		return "_"
+	}
+	return s
+}

@@ -1,0 +1,109 @@
+package shared
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/rules"
+)
+
+func TestBackupName(t *testing.T) {
+	at := time.Date(2026, 10, 1, 14, 5, 9, 0, time.FixedZone("CEST", 2*3600))
+	for _, c := range []struct{ zone, version, want string }{
+		{"example.com", "12", "example.com-12-20261001T120509Z.json"},
+		{"../etc", "1", ".._etc-1-20261001T120509Z.json"},
+		{"", "a/b", "_-a_b-20261001T120509Z.json"},
+	} {
+		if got := BackupName(c.zone, c.version, at); got != c.want {
+			t.Errorf("BackupName(%q, %q) = %q, want %q", c.zone, c.version, got, c.want)
+		}
+	}
+}
+
+func TestWriteBackupModes(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state", "backups")
+	path, err := WriteBackup(dir, "example.com", "3", []byte(`{"version":"3","rules":[]}`), time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(path)
+	dst, _ := os.Stat(dir)
+	if st.Mode().Perm() != 0o600 || dst.Mode().Perm() != 0o700 {
+		t.Errorf("modes: file %v, dir %v", st.Mode().Perm(), dst.Mode().Perm())
+	}
+	data, _ := os.ReadFile(path)
+	if string(data) != "{\n  \"version\": \"3\",\n  \"rules\": []\n}\n" {
+		t.Errorf("backup content %q", data)
+	}
+	// The backup reads back as a rules file.
+	if f, probs := rules.Parse(path, data); probs.HasErrors() || len(f.Rules) != 0 {
+		t.Errorf("backup does not parse as a rules file: %v", probs)
+	}
+}
+
+func TestWriteFileAtomicLeavesNoTemp(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.yaml")
+	if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(path, []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	st, _ := os.Stat(path)
+	data, _ := os.ReadFile(path)
+	if len(entries) != 1 || string(data) != "new" || st.Mode().Perm() != 0o644 {
+		t.Errorf("entries %v, content %q, mode %v", entries, data, st.Mode().Perm())
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "missing", "x"), nil, 0o644); err == nil {
+		t.Error("writing into a missing directory succeeded")
+	}
+}
+
+func TestShortenAndOneLine(t *testing.T) {
+	if got := OneLine("a\n  and\tb "); got != "a and b" {
+		t.Errorf("OneLine = %q", got)
+	}
+	if got := Shorten("starts_with(x, \"/é\")", 8); got != "starts_…" {
+		t.Errorf("Shorten = %q", got)
+	}
+	if got := Shorten("short", 8); got != "short" {
+		t.Errorf("Shorten = %q", got)
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{"rules.yaml": "rules.yaml", "my rules.yaml": "'my rules.yaml'", "it's": `'it'\''s'`, "": "''"} {
+		if got := ShellQuote(in); got != want {
+			t.Errorf("ShellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// The adapter leaves the length limit to rules.Validate, so a long
+// expression is reported once, at its position in the file.
+func TestExprCheckerLengthReportedOnce(t *testing.T) {
+	long := `http.host eq "` + strings.Repeat("a", 4100) + `"`
+	doc := "rules:\n  - ref: a\n    expression: '" + long + "'\n    action_parameters: {cache: true}\n"
+	_, probs := rules.Check("r.yaml", []byte(doc), ValidateOptions(limits.Default().For(limits.Enterprise)))
+	n := 0
+	for _, p := range probs {
+		if strings.Contains(p.Message, "characters long") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("length reported %d times:\n%s", n, probs)
+	}
+	if got := (ExprChecker{}).Check(`http.host eq "a"`, limits.Default().For(limits.Free)); len(got) != 0 {
+		t.Errorf("valid expression: %v", got)
+	}
+	if got := (ExprChecker{}).Check(`http.host matches "a"`, limits.Default().For(limits.Free)); len(got) == 0 {
+		t.Error("regex on Free not reported")
+	}
+}

@@ -1,0 +1,184 @@
+// Package validate implements `cfcache rules validate`.
+package validate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cfcache/cfcache/pkg/cfapi"
+	"github.com/cfcache/cfcache/pkg/cmd/rules/shared"
+	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/iostreams"
+	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/rules"
+)
+
+// Where the plan checked against came from.
+const (
+	PlanFromFlag    = "flag"
+	PlanFromZone    = "zone"
+	PlanFromDefault = "default"
+)
+
+// ValidateOptions are the parsed inputs of `cfcache rules validate`.
+type ValidateOptions struct {
+	IO     *iostreams.IOStreams
+	Limits func() limits.Table
+	JSON   func() bool
+	// ZoneGiven and HasCredentials decide whether the zone's plan is looked
+	// up when --plan is not given; ResolveZone does the lookup.
+	ZoneGiven      func() bool
+	HasCredentials func() bool
+	ResolveZone    func(context.Context) (cfapi.Zone, error)
+	Ctx            context.Context
+
+	File   string
+	Plan   limits.Plan // "" when --plan was not given
+	Strict bool
+}
+
+// NewCmdValidate builds the command; runF replaces the run in tests.
+func NewCmdValidate(f *cmdutil.Factory, runF func(*ValidateOptions) error) *cobra.Command {
+	opts := &ValidateOptions{
+		IO:          f.IOStreams,
+		Limits:      f.Limits,
+		JSON:        f.OutputJSON,
+		ResolveZone: f.ResolveZone,
+		ZoneGiven:   func() bool { return f.Settings != nil && f.Settings.Zone != "" },
+		HasCredentials: func() bool {
+			_, err := f.Settings.Credentials(f.Env, f.TokenFile)
+			return err == nil
+		},
+	}
+	var plan string
+	cmd := &cobra.Command{
+		Use:   "validate FILE",
+		Short: "Check a Cache Rules file offline",
+		Long: `Check a Cache Rules file (YAML or JSON, the API's rule shape) without
+sending anything: the file's structure and every set_cache_settings
+parameter, duplicate refs, the plan's limits (rule count, minimum edge TTL,
+Enterprise-only cache key parts, regular expressions), and each expression
+with the Rules-language parser. Lint warnings point at settings that can
+never take effect and similar mistakes.
+
+Every problem is printed on stderr as FILE:LINE: rules[i].path: REASON
+(expression problems add the column). Exits 0 when the file is valid, 2
+when it has errors, or warnings with --strict.
+
+The plan checked against is --plan; without it, the zone's plan when a zone
+and credentials are configured (one API call); otherwise Enterprise, the
+most permissive, which validate says on stderr. FILE "-" reads stdin.`,
+		Example: `  cfcache rules validate examples/rules/images.yaml --plan free
+  cfcache rules validate examples/rules/status-code-ttl.yaml --strict
+  cat examples/rules/api-bypass.yaml | cfcache rules validate - --plan pro
+  cfcache rules validate examples/rules/static-assets.yaml --plan pro -o json`,
+		Args: cmdutil.ExactArgs(1, "validate needs the rules FILE to check (or - for stdin)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Ctx = cmd.Context()
+			opts.File = args[0]
+			if cmd.Flags().Changed("plan") {
+				p, err := limits.ParsePlan(plan)
+				if err != nil {
+					return &cmdutil.FlagError{Err: err}
+				}
+				opts.Plan = p
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return validateRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&plan, "plan", "", "check against this plan's limits: free, pro, business or enterprise")
+	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "treat warnings as errors (exit 2)")
+	_ = cmd.RegisterFlagCompletionFunc("plan", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"free", "pro", "business", "enterprise"}, cobra.ShellCompDirectiveNoFileComp
+	})
+	return cmd
+}
+
+// jsonResult is the -o json answer.
+type jsonResult struct {
+	File       string         `json:"file"`
+	Plan       limits.Plan    `json:"plan"`
+	PlanSource string         `json:"plan_source"`
+	Valid      bool           `json:"valid"`
+	Rules      int            `json:"rules"`
+	Errors     int            `json:"errors"`
+	Warnings   int            `json:"warnings"`
+	Problems   rules.Problems `json:"problems"`
+}
+
+func validateRun(opts *ValidateOptions) error {
+	data, name, err := shared.ReadInput(opts.IO, opts.File)
+	if err != nil {
+		return err
+	}
+	// A file that does not parse fails the same on every plan: refuse it
+	// before looking the zone's plan up, so a typo costs no API call.
+	f, probs := rules.Parse(name, data)
+	var plan limits.Plan
+	source := ""
+	if !probs.HasErrors() || len(f.Rules) > 0 {
+		plan, source, err = choosePlan(opts)
+		if err != nil {
+			return err
+		}
+		probs = append(probs, rules.Validate(f, shared.ValidateOptions(opts.Limits().For(plan)))...)
+		probs.Sort()
+	}
+	verr := shared.ProblemsError(name, probs, opts.Strict)
+
+	if opts.JSON() {
+		if probs == nil {
+			probs = rules.Problems{}
+		}
+		res := jsonResult{File: name, Plan: plan, PlanSource: source, Valid: verr == nil, Rules: len(f.Rules),
+			Errors: len(probs.Errors()), Warnings: len(probs.Warnings()), Problems: probs}
+		if err := cmdutil.WriteJSON(opts.IO.Out, res); err != nil {
+			return err
+		}
+		return verr
+	}
+	shared.PrintProblems(opts.IO, probs)
+	if verr == nil {
+		t := opts.IO.ErrTheme()
+		note := ""
+		if n := len(probs.Warnings()); n > 0 {
+			note = " (" + shared.Plural(n, "warning") + ")"
+		}
+		opts.IO.Status("%s %s: %s valid on the %s plan%s", shared.Paint(t, t.Success, "✓"), name, shared.Plural(len(f.Rules), "rule"), plan, note)
+	}
+	return verr
+}
+
+// choosePlan picks the plan to check against: --plan; else the zone's when
+// a zone and credentials are configured; else Enterprise, said on stderr.
+func choosePlan(opts *ValidateOptions) (limits.Plan, string, error) {
+	if opts.Plan != "" {
+		return opts.Plan, PlanFromFlag, nil
+	}
+	if opts.ZoneGiven() && opts.HasCredentials() {
+		z, err := opts.ResolveZone(opts.Ctx)
+		if err != nil {
+			// Validating against a plan that is not the zone's would pass
+			// files the zone refuses; say how to stay offline instead.
+			var flagErr *cmdutil.FlagError
+			if errors.As(err, &flagErr) {
+				return "", "", err
+			}
+			return "", "", fmt.Errorf("%w (looking up the zone's plan; pass --plan to validate without the network)", err)
+		}
+		if z.Plan == "" {
+			opts.IO.Warn("the plan of zone %s (%q) is not one cfcache knows; checking against the Free plan's limits", z.Name, z.PlanName)
+			return limits.Free, PlanFromZone, nil
+		}
+		opts.IO.Status("Checking against the %s plan of zone %s.", z.Plan, z.Name)
+		return z.Plan, PlanFromZone, nil
+	}
+	opts.IO.Status("note: no --plan and no zone with credentials: checking against the Enterprise plan, the most permissive; pass --plan free|pro|business to check a smaller plan's limits")
+	return limits.Enterprise, PlanFromDefault, nil
+}
