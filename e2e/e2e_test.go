@@ -95,6 +95,7 @@ func TestScripts(t *testing.T) {
 func exportSandbox(setenv func(k, v string), r *running) {
 	setenv("CLOUDFLARE_BASE_URL", r.http.URL+sandbox.BasePath)
 	setenv("CLOUDFLARE_API_TOKEN", r.token)
+	setenv("SANDBOX_TOKEN", r.token)
 	setenv("SANDBOX_ACCOUNT_TOKEN", r.acct)
 	setenv("SANDBOX_ZONE_ID", sandbox.DefaultZoneID)
 }

@@ -254,6 +254,10 @@ func IsRetryable(err error) bool {
 	if errors.As(err, &apiErr) {
 		return apiErr.Status == http.StatusTooManyRequests || apiErr.Status >= 500
 	}
+	var notFound *ZoneNotFoundError
+	if errors.As(err, &notFound) {
+		return false // an answer, not a failure to get one
+	}
 	return true // transport errors: resets, timeouts, refused connections
 }
 

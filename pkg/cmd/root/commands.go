@@ -7,6 +7,7 @@ import (
 	completionCmd "github.com/cfcache/cfcache/pkg/cmd/completion"
 	limitsCmd "github.com/cfcache/cfcache/pkg/cmd/limits"
 	purgeCmd "github.com/cfcache/cfcache/pkg/cmd/purge"
+	rulesCmd "github.com/cfcache/cfcache/pkg/cmd/rules"
 	sandboxCmd "github.com/cfcache/cfcache/pkg/cmd/sandbox"
 	versionCmd "github.com/cfcache/cfcache/pkg/cmd/version"
 	zonesListCmd "github.com/cfcache/cfcache/pkg/cmd/zones/list"
@@ -22,6 +23,7 @@ func addCommands(f *cmdutil.Factory, root *cobra.Command) {
 
 	root.AddCommand(
 		purgeCmd.NewCmdPurge(f),
+		rulesCmd.NewCmdRules(f),
 		zones,
 		auth,
 		limitsCmd.NewCmdLimits(f, nil),
