@@ -11,8 +11,8 @@ import (
 
 // NewCmdEverything builds the command; runF replaces the run in tests.
 func NewCmdEverything(f *cmdutil.Factory, runF func(*shared.PurgeOptions) error) *cobra.Command {
-	opts := shared.NewOptions(f, purge.KindEverything)
-	cmd := &cobra.Command{
+	cmd, _ := shared.NewCmd(f, shared.Spec{
+		Kind:  purge.KindEverything,
 		Use:   "everything",
 		Short: "Purge everything cached for the zone",
 		Long: `Purge every file Cloudflare has cached for the zone.
@@ -23,15 +23,6 @@ in a CI script can never purge a whole zone. It takes no items: other purge
 commands never fall back to this one when their input is empty.`,
 		Example: `  cfcache purge everything -z example.com
   cfcache purge everything -z example.com --yes`,
-		Args: cmdutil.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Finish(f, cmd, args)
-			if runF != nil {
-				return runF(opts)
-			}
-			return shared.Run(opts)
-		},
-	}
-	shared.AddCommonFlags(cmd, opts, false)
+	}, runF)
 	return cmd
 }
