@@ -1,0 +1,268 @@
+package warm
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfcache/cfcache/pkg/cmdtest"
+	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/warm"
+	"github.com/cfcache/cfcache/pkg/warm/warmtest"
+)
+
+func TestArgvToOptions(t *testing.T) {
+	f, _ := cmdtest.NewFactory(t, nil, "", false)
+	var got *WarmOptions
+	cmd := NewCmdWarm(f, func(o *WarmOptions) error { got = o; return nil })
+	err := cmdtest.Run(context.Background(), cmd, "https://example.com/", "-f", "a.txt", "--sitemap", "https://example.com/s.xml",
+		"--sitemap", "https://example.com/t.xml", "--device", "mobile,tablet", "--concurrency", "3", "--rate", "2.5",
+		"--exclude", "/a/", "--exclude", "/b/", "--keep", "query", "--head", "--follow-redirects", "--timeout", "5s",
+		"--max-urls", "10", "--origin-url", "http://127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := WarmOptions{Args: []string{"https://example.com/"}, Files: []string{"a.txt"}, Sitemaps: []string{"https://example.com/s.xml", "https://example.com/t.xml"},
+		Devices: []string{"mobile", "tablet"}, Concurrency: 3, Rate: 2.5, Excludes: []string{"/a/", "/b/"}, Keep: []string{"query"}, Head: true,
+		FollowRedirects: true, Timeout: 5 * time.Second, MaxURLs: 10, OriginURL: "http://127.0.0.1:1"}
+	g := *got
+	g.IO, g.Ctx, g.Now = nil, nil, nil
+	if fmt.Sprintf("%+v", g) != fmt.Sprintf("%+v", want) {
+		t.Fatalf("got  %+v\nwant %+v", g, want)
+	}
+}
+
+// run runs `cfcache warm args...` and returns the exit code.
+func run(t *testing.T, tty bool, stdin string, args ...string) (int, cmdtest.Streams) {
+	t.Helper()
+	f, st := cmdtest.NewFactory(t, nil, "", tty)
+	if strings.HasPrefix(strings.Join(args, " "), "-o json ") {
+		f.Settings.Output = "json"
+		args = args[2:]
+	}
+	st.In.WriteString(stdin)
+	err := cmdtest.Run(context.Background(), NewCmdWarm(f, nil), args...)
+	return cmdutil.ExitCode(err), st
+}
+
+func decode(t *testing.T, s string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		t.Fatalf("not one JSON document: %v\n%s", err, s)
+	}
+	return m
+}
+
+func TestSources(t *testing.T) {
+	o, srv := warmtest.Start(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "urls.txt")
+	os.WriteFile(file, []byte("# pages\n"+srv.URL+"/from-file\n\n"+srv.URL+"/\n"), 0o644)
+	code, st := run(t, false, srv.URL+"/from-stdin\n", "-o", "json", srv.URL+"/", srv.URL+"/from-arg", "-f", file, "-f", "-",
+		"--sitemap", srv.URL+"/sitemap_index.xml", "--device", "desktop")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, st.Err.String())
+	}
+	want := []string{"/", "/from-arg", "/from-file", "/from-stdin", "/page-a/", "/page-b/", "/post/1/", "/post/2/", "/post/3/"}
+	if got := o.Paths(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("origin saw %v\nwant %v", got, want)
+	}
+	m := decode(t, st.Out.String())
+	if m["requested"] != float64(9) || m["duplicates_dropped"] != float64(1) || m["urls"] != float64(9) {
+		t.Fatalf("%v", m)
+	}
+}
+
+func TestExclusionsAreCountedByReason(t *testing.T) {
+	o, srv := warmtest.Start(t)
+	code, st := run(t, false, "", "-o", "json", "--sitemap", srv.URL+"/sitemap.xml", "--exclude", "/about/$", "--device", "desktop")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, st.Err.String())
+	}
+	m := decode(t, st.Out.String())
+	ex := m["excluded"].(map[string]any)
+	if ex["query"] != float64(1) || ex["pagination"] != float64(1) || ex["trashed"] != float64(1) || ex["pattern"] != float64(1) {
+		t.Fatalf("excluded %v", ex)
+	}
+	for _, p := range []string{"/?s=search", "/blog/page/2/", "/old-post__trashed/", "/about/"} {
+		if len(o.Seen(p)) != 0 {
+			t.Errorf("%s was requested", p)
+		}
+	}
+	if !strings.Contains(st.Err.String(), "skipped 4 URL(s)") {
+		t.Errorf("stderr: %s", st.Err.String())
+	}
+	// --keep all brings the default exclusions back.
+	o2, srv2 := warmtest.Start(t)
+	run(t, false, "", "--sitemap", srv2.URL+"/sitemap.xml", "--keep", "all", "--device", "desktop")
+	if len(o2.Seen("/?s=search")) != 1 || len(o2.Seen("/blog/page/2/")) != 1 {
+		t.Fatalf("--keep all: %v", o2.Paths())
+	}
+}
+
+func TestDevicesUseTheirUserAgent(t *testing.T) {
+	o, srv := warmtest.Start(t)
+	if code, st := run(t, false, "", srv.URL+"/x", "--device", "all"); code != 0 {
+		t.Fatalf("exit %d %s", code, st.Err.String())
+	}
+	seen := o.Seen("/x")
+	sort.Strings(seen)
+	want := []string{warm.Desktop.UserAgent(), warm.Mobile.UserAgent(), warm.Tablet.UserAgent()}
+	sort.Strings(want)
+	if fmt.Sprint(seen) != fmt.Sprint(want) {
+		t.Fatalf("origin saw %q", seen)
+	}
+	// Default: desktop and mobile.
+	run(t, false, "", srv.URL+"/y")
+	if s := o.Seen("/y"); len(s) != 2 || warm.ClassifyUserAgent(s[0]) == warm.ClassifyUserAgent(s[1]) {
+		t.Fatalf("default devices: %q", s)
+	}
+}
+
+func TestReportFormats(t *testing.T) {
+	_, srv := warmtest.Start(t)
+	urls := []string{srv.URL + "/", srv.URL + "/dynamic/cart/", srv.URL + "/redirect/old/"}
+
+	// Piped: TSV, no header, no colour.
+	code, st := run(t, false, "", append(urls, "--device", "desktop", "--concurrency", "1")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, st.Err.String())
+	}
+	lines := strings.Split(strings.TrimSpace(st.Out.String()), "\n")
+	if len(lines) != 3 || strings.HasPrefix(lines[0], "URL") {
+		t.Fatalf("TSV: %q", st.Out.String())
+	}
+	if f := strings.Split(lines[0], "\t"); len(f) != 8 || f[1] != "desktop" || f[2] != "200" || f[3] != "MISS" || f[5] != warmtest.Colo {
+		t.Fatalf("row %q", f)
+	}
+	if f := strings.Split(lines[2], "\t"); f[2] != "301" || f[7] != "→ /" {
+		t.Fatalf("redirect row %q", f)
+	}
+	errOut := st.Err.String()
+	for _, want := range []string{"Warmed 3 URL(s) × 1 device(s): 3 of 3 requests answered", "1 MISS, 2 DYNAMIC", "DYNAMIC or BYPASS", srv.URL + "/dynamic/cart/"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if strings.Contains(st.Out.String()+errOut, "\x1b[") || strings.Contains(errOut, srv.URL+"/redirect/old/\n") {
+		t.Errorf("colour off a terminal, or the redirect listed as not cacheable:\n%s", errOut)
+	}
+
+	// Terminal: aligned with a header.
+	_, st = run(t, true, "", append(urls, "--device", "desktop")...)
+	if out := st.Out.String(); !strings.HasPrefix(out, "URL ") || strings.Contains(out, "\t") || !strings.Contains(out, "HIT") {
+		t.Fatalf("TTY table:\n%s", out)
+	}
+
+	// JSON: the contract's keys, one document.
+	_, st = run(t, false, "", append([]string{"-o", "json"}, append(urls, "--device", "desktop,mobile")...)...)
+	m := decode(t, st.Out.String())
+	for _, k := range []string{"requested", "excluded", "by_cache_status", "not_cacheable", "results"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+	if m["requested"] != float64(6) || fmt.Sprint(m["not_cacheable"]) != fmt.Sprintf("[%s/dynamic/cart/]", srv.URL) {
+		t.Fatalf("%v", m)
+	}
+	res := m["results"].([]any)[0].(map[string]any)
+	for _, k := range []string{"url", "device", "status", "cache_status", "age", "colo", "ms"} {
+		if _, ok := res[k]; !ok {
+			t.Errorf("result lacks %q: %v", k, res)
+		}
+	}
+	by := m["by_cache_status"].(map[string]any)
+	if by["HIT"] != float64(1) || by["MISS"] != float64(1) || by["DYNAMIC"] != float64(4) {
+		t.Fatalf("by_cache_status %v", by)
+	}
+}
+
+func TestBadInputSendsNothing(t *testing.T) {
+	o, srv := warmtest.Start(t)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.txt")
+	os.WriteFile(bad, []byte(srv.URL+"/ok\nnot a url\nftp://x/y\n"), 0o644)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{srv.URL + "/a", "example.com/b"}, "arg:2: example.com/b: not an absolute URL"},
+		{[]string{"-f", bad}, bad + ":3: ftp://x/y: scheme ftp not allowed"},
+		{[]string{srv.URL + "/a", "--exclude", "(["}, `--exclude "(["`},
+		{[]string{srv.URL + "/a", "--device", "phone"}, `unknown device "phone"`},
+		{[]string{srv.URL + "/a", "--keep", "cookies"}, `--keep "cookies"`},
+		{[]string{"--sitemap", "sitemap.xml"}, "--sitemap sitemap.xml"},
+		{[]string{srv.URL + "/a", "--origin-url", "localhost:8080"}, "--origin-url"},
+		{[]string{srv.URL + "/a", "--concurrency", "0"}, "--concurrency"},
+		{[]string{}, "no URLs"},
+		{[]string{srv.URL + "/?q=1"}, "all 1 were excluded"},
+	}
+	for _, c := range cases {
+		f, st := cmdtest.NewFactory(t, nil, "", false)
+		err := cmdtest.Run(context.Background(), NewCmdWarm(f, nil), c.args...)
+		// Item errors are printed line by line; flag errors are returned.
+		if code := cmdutil.ExitCode(err); code != 2 || !strings.Contains(st.Err.String()+err.Error(), c.want) {
+			t.Errorf("%v: exit %d, err %v, stderr %q; want 2 and %q", c.args, code, err, st.Err.String(), c.want)
+		}
+	}
+	if n := o.PageRequests(); n != 0 {
+		t.Fatalf("%d requests were sent for bad input", n)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	_, srv := warmtest.Start(t)
+	if code, _ := run(t, false, "", srv.URL+"/a", srv.URL+"/error/b", "--device", "desktop"); code != 3 {
+		t.Errorf("some 5xx: exit %d, want 3", code)
+	}
+	code, st := run(t, false, "", srv.URL+"/error/a", "http://127.0.0.1:1/closed", "--device", "desktop")
+	if code != 1 || !strings.Contains(st.Err.String(), "failed:") {
+		t.Errorf("all failed: exit %d, want 1\n%s", code, st.Err.String())
+	}
+	if code, st := run(t, false, "", "--sitemap", srv.URL+"/sitemap-posts.xml", "--sitemap", srv.URL+"/error/sitemap.xml", "--device", "desktop"); code != 3 || !strings.Contains(st.Err.String(), "HTTP 503") {
+		t.Errorf("a sitemap failed: exit %d, want 3\n%s", code, st.Err.String())
+	}
+	if code, _ := run(t, false, "", "--sitemap", srv.URL+"/error/sitemap.xml"); code != 1 {
+		t.Errorf("the only sitemap failed: exit %d, want 1", code)
+	}
+}
+
+func TestInterruptReportsWhatWasDone(t *testing.T) {
+	o, srv := warmtest.Start(t)
+	o.Latency = 20 * time.Millisecond
+	var args []string
+	for i := range 500 {
+		args = append(args, fmt.Sprintf("%s/p/%d", srv.URL, i))
+	}
+	f, st := cmdtest.NewFactory(t, nil, "", false)
+	f.Settings.Output = "json"
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	err := cmdtest.Run(ctx, NewCmdWarm(f, nil), append(args, "--device", "desktop", "--concurrency", "2")...)
+	if cmdutil.ExitCode(err) != 130 {
+		t.Fatalf("exit %d (%v)", cmdutil.ExitCode(err), err)
+	}
+	m := decode(t, st.Out.String())
+	n := len(m["results"].([]any))
+	if m["interrupted"] != true || n == 0 || n >= 500 || n != int(m["requested"].(float64)) {
+		t.Fatalf("interrupted=%v with %d results", m["interrupted"], n)
+	}
+}
+
+func TestOriginURLKeepsProductionURLs(t *testing.T) {
+	o, srv := warmtest.Start(t)
+	code, st := run(t, false, "", "-o", "json", "https://www.example.com/a", "--origin-url", srv.URL, "--device", "mobile")
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, st.Err.String())
+	}
+	if len(o.Seen("/a")) != 1 || !strings.Contains(st.Out.String(), `"url": "https://www.example.com/a"`) {
+		t.Fatalf("%v\n%s", o.Paths(), st.Out.String())
+	}
+}
