@@ -20,6 +20,8 @@ import (
 
 	"github.com/cfcache/cfcache/pkg/limits"
 	"github.com/cfcache/cfcache/pkg/sandbox"
+	"github.com/cfcache/cfcache/pkg/warm"
+	"github.com/cfcache/cfcache/pkg/warm/warmtest"
 )
 
 var binDir string
@@ -88,6 +90,9 @@ func TestScripts(t *testing.T) {
 			"no-secret":            cmdNoSecret,
 			"count-lines":          cmdCountLines,
 			"gen-urls":             cmdGenURLs,
+			"origin-start":         cmdOriginStart,
+			"origin-keep-hit":      cmdOriginKeepHit,
+			"origin-seen":          cmdOriginSeen,
 		},
 	})
 }
@@ -374,4 +379,59 @@ func cmdGenURLs(ts *testscript.TestScript, neg bool, args []string) {
 		b.WriteString(strings.Join(args[2:], " ") + "\n")
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(b.String()), 0o644))
+}
+
+// origins maps a script's WORK dir to its running test origin.
+var origins sync.Map
+
+// origin-start [LATENCY]: start a loopback origin that answers like a site
+// behind Cloudflare (package warmtest) and export its base URL as $ORIGIN.
+func cmdOriginStart(ts *testscript.TestScript, neg bool, args []string) {
+	o := warmtest.New()
+	if len(args) == 1 {
+		d, err := time.ParseDuration(args[0])
+		ts.Check(err)
+		o.Latency = d
+	}
+	srv := httptest.NewServer(o)
+	ts.Defer(srv.Close)
+	origins.Store(ts.Getenv("WORK"), o)
+	ts.Setenv("ORIGIN", srv.URL)
+}
+
+func currentOrigin(ts *testscript.TestScript) *warmtest.Origin {
+	v, ok := origins.Load(ts.Getenv("WORK"))
+	if !ok {
+		ts.Fatalf("no origin running: origin-start first")
+	}
+	return v.(*warmtest.Origin)
+}
+
+// origin-keep-hit PATH AGE: PATH answers HIT with Age AGE forever (a purge that did not take).
+func cmdOriginKeepHit(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: origin-keep-hit PATH AGE")
+	}
+	age, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	currentOrigin(ts).KeepHit(args[0], age)
+}
+
+// origin-seen PATH [DEVICE] N: the origin got exactly N requests for PATH
+// (from a User-Agent Cloudflare classifies as DEVICE).
+func cmdOriginSeen(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: origin-seen PATH [DEVICE] N")
+	}
+	want, err := strconv.Atoi(args[len(args)-1])
+	ts.Check(err)
+	got := 0
+	for _, ua := range currentOrigin(ts).Seen(args[0]) {
+		if len(args) == 2 || string(warm.ClassifyUserAgent(ua)) == args[1] {
+			got++
+		}
+	}
+	if (got == want) == neg {
+		ts.Fatalf("origin saw %s %d times %v, want %d", args[0], got, args[1:len(args)-1], want)
+	}
 }

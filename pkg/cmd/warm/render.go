@@ -89,10 +89,7 @@ func (o *WarmOptions) printSummary(r Report, planned int, sum warm.Summary) {
 	}
 	fmt.Fprintf(w, "%s Warmed %d URL(s) × %d device(s): %d of %d requests answered in %s",
 		mark, r.URLs, len(r.Devices), sum.Requested-sum.Failed, planned, time.Duration(r.DurationMS)*time.Millisecond)
-	if s := statusCounts(sum.ByCacheStatus); s != "" {
-		fmt.Fprintf(w, " (%s)", s)
-	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, " (%s)\n", StatusCounts(sum.ByCacheStatus))
 	if n := r.Excluded.Total(); n > 0 {
 		fmt.Fprintf(w, "  skipped %d URL(s): %s\n", n, excludedText(r.Excluded))
 	}
@@ -136,11 +133,15 @@ func listSome(w interface{ Write([]byte) (int, error) }, lines []string, f func(
 	}
 }
 
-// statusCounts renders "20 HIT, 4 MISS" in StatusOrder.
-func statusCounts(by map[string]int) string {
+// StatusCounts renders "20 HIT, 4 MISS" in warm.StatusOrder ("no answers"
+// when there is none).
+func StatusCounts(by map[string]int) string {
 	var parts []string
 	for _, k := range warm.StatusOrder(by) {
 		parts = append(parts, fmt.Sprintf("%d %s", by[k], k))
+	}
+	if len(parts) == 0 {
+		return "no answers"
 	}
 	return strings.Join(parts, ", ")
 }

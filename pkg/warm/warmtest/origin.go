@@ -59,6 +59,7 @@ type Origin struct {
 	cachedAt map[string]time.Time // path|device → when it was cached
 	keepHit  map[string]int       // path → Age to report forever
 	seen     map[string][]string  // path → User-Agents, in arrival order
+	headers  map[string][]http.Header
 	methods  map[string]int
 	starts   []time.Time
 	inFlight int
@@ -69,7 +70,7 @@ type Origin struct {
 
 // New returns an empty origin.
 func New() *Origin {
-	return &Origin{cachedAt: map[string]time.Time{}, keepHit: map[string]int{}, seen: map[string][]string{}, methods: map[string]int{}}
+	return &Origin{cachedAt: map[string]time.Time{}, keepHit: map[string]int{}, seen: map[string][]string{}, headers: map[string][]http.Header{}, methods: map[string]int{}}
 }
 
 // Start serves a new origin on loopback until the test ends.
@@ -94,6 +95,13 @@ func (o *Origin) Seen(path string) []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return append([]string(nil), o.seen[path]...)
+}
+
+// Headers returns the request headers of each request for path, in order.
+func (o *Origin) Headers(path string) []http.Header {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]http.Header(nil), o.headers[path]...)
 }
 
 // Paths returns every page path requested, sorted.
@@ -187,6 +195,7 @@ func (o *Origin) page(w http.ResponseWriter, r *http.Request) {
 	o.pages++
 	o.methods[r.Method]++
 	o.seen[p] = append(o.seen[p], ua)
+	o.headers[p] = append(o.headers[p], r.Header.Clone())
 	o.starts = append(o.starts, time.Now())
 	o.inFlight++
 	o.peak = max(o.peak, o.inFlight)

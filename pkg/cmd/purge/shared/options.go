@@ -5,6 +5,7 @@ package shared
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,6 +42,15 @@ type PurgeOptions struct {
 	Devices, Countries, Langs, Headers []string
 	URLForm                            string
 
+	// purge url: after the purge (postpurge.go)
+	Warm, Verify  bool
+	VerifySample  int
+	OriginURL     string
+	VerifyRecheck time.Duration
+	// WarmTransport carries warm and verify requests; nil means a tuned
+	// clone of http.DefaultTransport (tests inject theirs).
+	WarmTransport http.RoundTripper
+
 	Ctx context.Context
 	// Engine overrides the purge engine's tuning (tests shorten backoffs).
 	Engine func(*purge.RunConfig)
@@ -50,12 +60,13 @@ type PurgeOptions struct {
 // NewOptions returns options wired to the factory.
 func NewOptions(f *cmdutil.Factory, kind purge.Kind) *PurgeOptions {
 	return &PurgeOptions{
-		IO:          f.IOStreams,
-		Client:      f.Client,
-		ResolveZone: f.ResolveZone,
-		Limits:      f.Limits,
-		Kind:        kind,
-		Now:         time.Now,
+		IO:            f.IOStreams,
+		Client:        f.Client,
+		ResolveZone:   f.ResolveZone,
+		Limits:        f.Limits,
+		Kind:          kind,
+		Now:           time.Now,
+		VerifyRecheck: DefaultVerifyRecheck,
 	}
 }
 
@@ -105,5 +116,5 @@ func (o *PurgeOptions) Check() error {
 	if o.MaxRetries < 0 {
 		return cmdutil.FlagErrorf("--max-retries must not be negative")
 	}
-	return nil
+	return o.checkPostPurge()
 }

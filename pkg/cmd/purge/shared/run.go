@@ -41,6 +41,10 @@ type Report struct {
 	FailedFile  string          `json:"failed_file,omitempty"`
 	Failures    []FailureReport `json:"failures,omitempty"`
 	Error       string          `json:"error,omitempty"`
+
+	// Set by --verify and --warm (postpurge.go).
+	Verify *VerifyReport `json:"verify,omitempty"`
+	Warm   *WarmReport   `json:"warm,omitempty"`
 }
 
 // FailureReport is one entry not confirmed purged.
@@ -173,12 +177,16 @@ func Run(o *PurgeOptions) error {
 	}
 	o.printSummary(report, res)
 	report.BatchSize = res.BatchSize
+	postErr := o.postPurge(ctx, entries, res, start, &report)
 	if o.JSON {
 		if err := cmdutil.WriteJSON(o.IO.Out, report); err != nil {
 			return err
 		}
 	}
-	return outcome(res, o.FailedFile)
+	if err := outcome(res, o.FailedFile); err != nil {
+		return err
+	}
+	return postErr
 }
 
 func (o *PurgeOptions) variants() (purge.Variants, error) {

@@ -33,12 +33,27 @@ Accept-Language or given header. A path with non-ASCII characters is sent raw
 and percent-encoded (--url-form both) and counted once.
 
 A 200 from Cloudflare means the purge was accepted, not that the next request
-will miss: it evicts the exact cache key only.`,
+will miss: it evicts the exact cache key only.
+
+After the purge (never on a dry run, and only for the entries confirmed
+purged):
+  --verify requests every purged URL and variant (or a random
+  --verify-sample N of them) and checks none is served from cache (HIT,
+  STALE, UPDATING) with an Age older than the purge, i.e. cached before it.
+  Any still cached are asked again after 2 s, then listed on stderr and in
+  the JSON "verify": {"checked", "still_cached"}, and the exit status is 3.
+  --warm then requests each purged URL and variant once so visitors get
+  hits: a --device variant with that device's User-Agent, other variants
+  with their headers. Warm failures are warned about, not an exit status.
+  --origin-url sends these requests to another origin under the same Host
+  (a staging server, or a local test server).`,
 		Example: `  cfcache purge url https://example.com/ https://example.com/app.css -z example.com
   cfcache purge url -f urls.txt --failed-file failed.txt -z example.com
   git diff --name-only | sed 's#^public#https://example.com#' | cfcache purge url -f - -z example.com
   cfcache purge url https://example.com/ --device all --country ES,US -z example.com
-  cfcache purge url -f urls.txt --dry-run --plan free`,
+  cfcache purge url -f urls.txt --dry-run --plan free
+  cfcache purge url https://example.com/ --device all --verify --warm -z example.com
+  cfcache purge url -f urls.txt --verify-sample 20 -z example.com`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Finish(f, cmd, args)
 			if runF != nil {
@@ -54,6 +69,10 @@ will miss: it evicts the exact cache key only.`,
 	fl.StringSliceVar(&opts.Langs, "lang", nil, "languages to purge for, e.g. en-US (Accept-Language)")
 	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "cache-key header to purge for, `'Name: value'` (repeatable)")
 	fl.StringVar(&opts.URLForm, "url-form", "both", "how non-ASCII paths are sent: raw, encoded or both")
+	fl.BoolVar(&opts.Warm, "warm", false, "after the purge, request every purged URL and variant to fill the cache again")
+	fl.BoolVar(&opts.Verify, "verify", false, "after the purge, check no purged URL is still served from before it (exit 3 if one is)")
+	fl.IntVar(&opts.VerifySample, "verify-sample", 0, "verify a random sample of `N` purged entries instead of all (implies --verify)")
+	fl.StringVar(&opts.OriginURL, "origin-url", "", "send --warm/--verify requests to `URL` (scheme://host:port), keeping each URL's Host header")
 	_ = cmd.RegisterFlagCompletionFunc("device", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"mobile", "desktop", "tablet", "all"}, cobra.ShellCompDirectiveNoFileComp
 	})

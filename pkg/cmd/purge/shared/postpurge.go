@@ -1,0 +1,217 @@
+package shared
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+
+	warmcmd "github.com/cfcache/cfcache/pkg/cmd/warm"
+	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/purge"
+	"github.com/cfcache/cfcache/pkg/warm"
+)
+
+// DefaultVerifyRecheck is how long --verify waits before asking again about
+// a URL that still looked cached: a purge reaches every Cloudflare data
+// centre within seconds, and a false alarm fails a CI job.
+const DefaultVerifyRecheck = 2 * time.Second
+
+// VerifyReport is --verify's part of the purge JSON.
+type VerifyReport struct {
+	Checked int `json:"checked"`
+	// StillCached lists each URL (once) served from cache with an Age older
+	// than the purge for at least one of its variants.
+	StillCached []string `json:"still_cached"`
+	// Failed counts verify requests that got no answer (or a 5xx).
+	Failed int `json:"failed"`
+}
+
+// WarmReport is --warm's part of the purge JSON.
+type WarmReport = warm.Summary
+
+// postPurgeWanted reports whether a run asked for a step after the purge.
+func (o *PurgeOptions) postPurgeWanted() bool { return o.Warm || o.Verify }
+
+// checkPostPurge validates the --warm/--verify flags before anything is sent.
+func (o *PurgeOptions) checkPostPurge() error {
+	if o.VerifySample < 0 {
+		return cmdutil.FlagErrorf("--verify-sample must not be negative")
+	}
+	if o.VerifySample > 0 {
+		o.Verify = true // a sample size only makes sense with --verify
+	}
+	if o.OriginURL != "" {
+		if _, err := warm.ParseOrigin(o.OriginURL); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+		if !o.postPurgeWanted() {
+			return cmdutil.FlagErrorf("--origin-url applies to --warm and --verify; give one of them")
+		}
+	}
+	return nil
+}
+
+// postPurge verifies and then warms the entries the purge confirmed: verify
+// first, so what it sees is the purge's doing and not the warm's. It fills
+// the report and returns the error the run should end with (nil when the
+// purge's own outcome stands).
+func (o *PurgeOptions) postPurge(ctx context.Context, entries []purge.Entry, res purge.Result, purgeStart time.Time, report *Report) error {
+	if !o.postPurgeWanted() || res.Interrupted || res.Err != nil || res.Purged == 0 {
+		return nil
+	}
+	targets, labels := purgedTargets(entries, res.Failed)
+	client, err := warmcmd.Client(warm.DefaultConcurrency, o.OriginURL, o.WarmTransport)
+	if err != nil {
+		return err
+	}
+	cfg := warm.Config{Client: client, Concurrency: warm.DefaultConcurrency, Now: o.Now}
+	if o.Verify {
+		if err := o.verify(ctx, cfg, targets, labels, purgeStart, report); err != nil {
+			return err
+		}
+	}
+	if o.Warm {
+		out := warmcmd.Execute(ctx, o.IO, cfg, targets, "warm")
+		sum := warm.Summarize(out.Results)
+		report.Warm = &sum
+		if !o.IO.IsQuiet() || sum.Failed > 0 {
+			fmt.Fprintf(o.IO.ErrOut, "Warmed %d of %d purged %s (%s)\n", sum.Requested-sum.Failed, len(targets), nounFor(purge.KindURL, len(targets)), warmcmd.StatusCounts(sum.ByCacheStatus))
+		}
+		warmcmd.PrintSummary(o.IO, sum, out.Results)
+		if out.Interrupted {
+			return &cmdutil.CancelError{Err: fmt.Errorf("stopped while warming, after %d of %d requests", sum.Requested, len(targets))}
+		}
+		if sum.Failed > 0 {
+			o.IO.Warn("%d warm request(s) failed; the purge itself succeeded", sum.Failed)
+		}
+	}
+	if report.Verify != nil && len(report.Verify.StillCached) > 0 {
+		return &cmdutil.SilentError{Code: cmdutil.ExitPartial}
+	}
+	return nil
+}
+
+func (o *PurgeOptions) verify(ctx context.Context, cfg warm.Config, targets []warm.Target, labels []string, purgeStart time.Time, report *Report) error {
+	if o.VerifySample > 0 && o.VerifySample < len(targets) {
+		sample := make([]warm.Target, 0, o.VerifySample)
+		sampleLabels := make([]string, 0, o.VerifySample)
+		for _, i := range rand.Perm(len(targets))[:o.VerifySample] {
+			sample = append(sample, targets[i])
+			sampleLabels = append(sampleLabels, labels[i])
+		}
+		targets, labels = sample, sampleLabels
+	}
+	out := warmcmd.Execute(ctx, o.IO, cfg, targets, "verify")
+	if out.Interrupted {
+		return &cmdutil.CancelError{Err: fmt.Errorf("stopped while verifying the purge")}
+	}
+	cached := o.cachedBefore(out.Results, purgeStart)
+	if len(cached) > 0 && o.VerifyRecheck > 0 {
+		select {
+		case <-ctx.Done():
+			return &cmdutil.CancelError{Err: fmt.Errorf("stopped while verifying the purge")}
+		case <-time.After(o.VerifyRecheck):
+		}
+		again := make([]warm.Target, 0, len(cached))
+		for _, i := range cached {
+			again = append(again, targets[i])
+		}
+		re := warm.Run(ctx, cfg, again)
+		if re.Interrupted {
+			return &cmdutil.CancelError{Err: fmt.Errorf("stopped while verifying the purge")}
+		}
+		var still []int
+		for _, j := range o.cachedBefore(re.Results, purgeStart) {
+			still = append(still, cached[j])
+			out.Results[cached[j]] = re.Results[j]
+		}
+		cached = still
+	}
+	v := &VerifyReport{Checked: len(out.Results), StillCached: []string{}, Failed: warm.Summarize(out.Results).Failed}
+	seen := map[string]bool{}
+	t := o.IO.ErrTheme()
+	if len(cached) > 0 {
+		fmt.Fprintf(o.IO.ErrOut, "%s %d of %d checked still served from cache with an Age older than the purge (cached before it):\n", t.Error.Render("✗"), len(cached), len(out.Results))
+	}
+	for _, i := range cached {
+		r := out.Results[i]
+		fmt.Fprintf(o.IO.ErrOut, "  %s %s: %s, Age %d s, %s\n", t.Error.Render("still cached:"), labels[i], r.CacheStatus, r.Age, orDash(r.Colo))
+		if !seen[r.URL] {
+			seen[r.URL] = true
+			v.StillCached = append(v.StillCached, r.URL)
+		}
+	}
+	if len(cached) == 0 && !o.IO.IsQuiet() {
+		fmt.Fprintf(o.IO.ErrOut, "%s Verified %d purged %s: none served from before the purge\n", t.Success.Render("✓"), len(out.Results), nounFor(purge.KindURL, len(out.Results)))
+	}
+	if v.Failed > 0 {
+		o.IO.Warn("%d verify request(s) got no answer; those URLs are unverified", v.Failed)
+	}
+	report.Verify = v
+	return nil
+}
+
+// cachedBefore returns the indexes of results served from cache with an Age
+// older than the time since the purge began: the object was cached before
+// the purge, so the purge did not evict it. Age is whole seconds, hence the
+// one second of slack.
+func (o *PurgeOptions) cachedBefore(results []warm.Result, purgeStart time.Time) []int {
+	var out []int
+	for i, r := range results {
+		switch r.CacheStatus {
+		case "HIT", "STALE", "UPDATING":
+		default:
+			continue
+		}
+		since := r.At.Sub(purgeStart).Seconds()
+		if float64(r.Age) > since+1 {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// purgedTargets turns the entries the purge confirmed into requests (and
+// their labels, as the purge summary writes entries): a
+// CF-Device-Type variant becomes that device's User-Agent (Cloudflare
+// derives the header from it and overwrites one sent by a client), every
+// other variant header is sent as is, and an entry without a device is
+// requested as desktop, the cache key every visitor shares.
+func purgedTargets(entries []purge.Entry, failed []purge.Failure) ([]warm.Target, []string) {
+	notPurged := make(map[string]bool, len(failed))
+	for _, f := range failed {
+		notPurged[entryLabel(f.Entry)] = true
+	}
+	out := make([]warm.Target, 0, len(entries)-len(failed))
+	labels := make([]string, 0, cap(out))
+	for _, e := range entries {
+		label := entryLabel(e)
+		if notPurged[label] {
+			continue
+		}
+		labels = append(labels, label)
+		t := warm.Target{URL: e.Value, Device: warm.Desktop}
+		for _, h := range e.Headers {
+			if strings.EqualFold(h.Name, purge.HeaderDevice) {
+				t.Device = warm.Device(strings.ToLower(h.Value))
+				continue
+			}
+			if t.Header == nil {
+				t.Header = http.Header{}
+			}
+			t.Header.Set(h.Name, h.Value)
+		}
+		out = append(out, t)
+	}
+	return out, labels
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
