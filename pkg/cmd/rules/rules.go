@@ -6,6 +6,7 @@ import (
 
 	deployCmd "github.com/cfcache/cfcache/pkg/cmd/rules/deploy"
 	diffCmd "github.com/cfcache/cfcache/pkg/cmd/rules/diff"
+	explainCmd "github.com/cfcache/cfcache/pkg/cmd/rules/explain"
 	exportCmd "github.com/cfcache/cfcache/pkg/cmd/rules/export"
 	listCmd "github.com/cfcache/cfcache/pkg/cmd/rules/list"
 	rollbackCmd "github.com/cfcache/cfcache/pkg/cmd/rules/rollback"
@@ -41,6 +42,7 @@ replaces; rollback restores an earlier ruleset version.`,
 		diffCmd.NewCmdDiff(f, nil),
 		deployCmd.NewCmdDeploy(f, nil),
 		rollbackCmd.NewCmdRollback(f, nil),
+		explainCmd.NewCmdExplain(f, nil),
 	)
 	return cmd
 }

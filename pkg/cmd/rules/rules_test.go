@@ -37,7 +37,7 @@ func TestVerbsAndHelp(t *testing.T) {
 			t.Errorf("%s: Long does not say what it refuses or that it does not write", c.Name())
 		}
 	}
-	if got := strings.Join(names, " "); got != "deploy diff export list rollback validate" {
+	if got := strings.Join(names, " "); got != "deploy diff explain export list rollback validate" {
 		t.Errorf("verbs: %s", got)
 	}
 	err := rulestest.Run(cmd, "deplyo")
@@ -62,7 +62,7 @@ func TestExamplesParse(t *testing.T) {
 			for _, sep := range []string{" | ", " > ", " && ", " || "} {
 				line, _, _ = strings.Cut(line, sep)
 			}
-			args := strings.Fields(strings.TrimPrefix(line, "cfcache "))
+			args := shellWords(strings.TrimPrefix(line, "cfcache "))
 			f, io := e.Factory(true, false)
 			f.Settings.Zone = ""
 			f.Env = config.MapEnv(map[string]string{})
@@ -79,7 +79,7 @@ func TestExamplesParse(t *testing.T) {
 			if err := sub.ValidateArgs(sub.Flags().Args()); err != nil {
 				t.Errorf("%q: arguments: %v", line, err)
 			}
-			if args[1] == "validate" {
+			if args[1] == "validate" || args[1] == "explain" && len(sub.Flags().Args()) == 1 {
 				// Offline and runnable from the repository root.
 				root := withGlobals(NewCmdRules(f))
 				if err := rulestest.Run(root, args...); err != nil {
@@ -88,4 +88,35 @@ func TestExamplesParse(t *testing.T) {
 			}
 		}
 	}
+}
+
+// shellWords splits an example line as a shell would for the quoting the
+// examples use: words separated by spaces, 'single-quoted' parts verbatim.
+func shellWords(s string) []string {
+	var words []string
+	var cur strings.Builder
+	inWord, quoted := false, false
+	for _, r := range s {
+		switch {
+		case quoted && r == '\'':
+			quoted = false
+		case quoted:
+			cur.WriteRune(r)
+		case r == '\'':
+			quoted, inWord = true, true
+		case r == ' ' || r == '\t':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words
 }

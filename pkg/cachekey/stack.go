@@ -1,0 +1,252 @@
+package cachekey
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/cfcache/cfcache/pkg/expr"
+	"github.com/cfcache/cfcache/pkg/rules"
+)
+
+// Stack is a zone's rules prepared for evaluation: every expression parsed
+// once, so that explaining many requests, or finding the variants of many
+// URLs, costs one parse per rule in total.
+type Stack struct {
+	rules []compiled
+}
+
+type compiled struct {
+	rule     *rules.Rule
+	ref      string
+	expr     expr.Expr // nil when the expression did not parse
+	parseErr error
+	settings []rules.Setting
+	// urlOnly is true when the expression reads nothing but the URL, so a
+	// URL alone decides whether the rule matches.
+	urlOnly bool
+	// reads lists the request parts other than the URL the expression
+	// reads ("header user-agent", "method", "cookie", "country"...).
+	reads   []string
+	headers []string // request headers the expression reads, lower-case
+}
+
+// Compile prepares rules (in the zone's order). It never fails: a rule whose
+// expression does not parse is kept and reported by every evaluation, since
+// the live rules of a zone are what they are.
+func Compile(rs []*rules.Rule) *Stack {
+	s := &Stack{rules: make([]compiled, len(rs))}
+	for i, r := range rs {
+		c := compiled{rule: r, ref: Ref(i, r), settings: r.Settings()}
+		c.expr, c.parseErr = expr.Parse(r.Expression)
+		if c.parseErr == nil {
+			c.reads, c.headers = requestParts(c.expr)
+			c.urlOnly = len(c.reads) == 0
+		}
+		s.rules[i] = c
+	}
+	return s
+}
+
+// Len is the number of rules.
+func (s *Stack) Len() int { return len(s.rules) }
+
+// Ref names a rule in output: its ref, or rules[i] (0-based, as validation
+// problems name it) when it has none.
+func Ref(i int, r *rules.Rule) string {
+	if r.Ref != "" {
+		return r.Ref
+	}
+	return fmt.Sprintf("rules[%d]", i)
+}
+
+// Status is what happened to one rule for a request.
+type Status string
+
+const (
+	Matched    Status = "matched"
+	NotMatched Status = "not_matched"
+	Disabled   Status = "disabled"
+	// Invalid: the expression does not parse, so the rule cannot be
+	// evaluated offline; it is counted as not matching.
+	Invalid Status = "invalid"
+)
+
+// RuleResult is one rule's outcome for a request.
+type RuleResult struct {
+	Index       int    // position in the ruleset, 0-based
+	Ref         string // see Ref
+	Description string
+	Status      Status
+	// Reason says why the rule did not match: the first sub-expression that
+	// was false and the request's values there, "disabled", or the parse
+	// error. Empty when it matched.
+	Reason string
+}
+
+// Matched reports whether the rule applied.
+func (r RuleResult) Matched() bool { return r.Status == Matched }
+
+// Effective is the result of stacking the matching rules' settings.
+type Effective struct {
+	// Settings is action_parameters as Cloudflare applies them: every
+	// matching rule's settings merged, the later rule winning per setting.
+	Settings *rules.Value
+	// SetBy maps each setting path (as rules.Setting names it, e.g.
+	// "edge_ttl", "cache_key.custom_key.header") to the ref of the rule
+	// whose value won.
+	SetBy map[string]string
+	// Paths lists the keys of SetBy in the order they were first set.
+	Paths []string
+}
+
+// Evaluation is a request run through the stack.
+type Evaluation struct {
+	Rules     []RuleResult
+	Effective Effective
+}
+
+// Evaluate runs every rule in order against the request and stacks the
+// settings of those that match. The error is for a request that cannot be
+// evaluated at all (a URL that is not absolute http or https).
+func (s *Stack) Evaluate(req expr.Request) (*Evaluation, error) {
+	env, err := expr.NewEnv(req)
+	if err != nil {
+		return nil, err
+	}
+	ev := &Evaluation{Rules: make([]RuleResult, len(s.rules))}
+	var matched []int
+	for i := range s.rules {
+		c := &s.rules[i]
+		res := RuleResult{Index: i, Ref: c.ref, Description: c.rule.Description}
+		switch {
+		case !c.rule.Enabled:
+			res.Status, res.Reason = Disabled, "disabled"
+		case c.parseErr != nil:
+			res.Status, res.Reason = Invalid, "the expression does not parse: "+c.parseErr.Error()
+		default:
+			ok, why := env.Eval(c.expr)
+			if ok {
+				res.Status = Matched
+				matched = append(matched, i)
+			} else {
+				res.Status, res.Reason = NotMatched, why.String()
+			}
+		}
+		ev.Rules[i] = res
+	}
+	ev.Effective = s.stack(matched)
+	return ev, nil
+}
+
+// stack merges the settings of the rules at idx, in order.
+func (s *Stack) stack(idx []int) Effective {
+	eff := Effective{Settings: rules.NewObject(), SetBy: map[string]string{}}
+	for _, i := range idx {
+		c := &s.rules[i]
+		for _, st := range c.settings {
+			setPath(eff.Settings, st.Path, st.Value.Clone())
+			if _, seen := eff.SetBy[st.Path]; !seen {
+				eff.Paths = append(eff.Paths, st.Path)
+			}
+			eff.SetBy[st.Path] = c.ref
+		}
+	}
+	return eff
+}
+
+// setPath sets a dotted path inside an object, creating the objects on the
+// way (a non-object in the way is replaced: the later rule's shape wins).
+func setPath(root *rules.Value, path string, v *rules.Value) {
+	keys := strings.Split(path, ".")
+	cur := root
+	for _, k := range keys[:len(keys)-1] {
+		next := cur.Get(k)
+		if next == nil || next.Kind != rules.Object {
+			next = rules.NewObject()
+			cur.Set(k, next)
+		}
+		cur = next
+	}
+	cur.Set(keys[len(keys)-1], v)
+}
+
+// isURLField reports whether a URL alone determines a field (the host from
+// the URL, the scheme for ssl). Everything else a rule can read — headers,
+// cookies, method, client address and geolocation, bot signals — is not in a
+// URL.
+func isURLField(name string) bool {
+	name = strings.TrimPrefix(name, "raw.")
+	switch name {
+	case "http.host", "ssl", "cf.edge.server_port",
+		"http.request.full_uri", "http.request.uri", "http.request.uri.path",
+		"http.request.uri.path.extension", "http.request.uri.query",
+		"http.request.uri.args", "http.request.uri.args.names", "http.request.uri.args.values":
+		return true
+	}
+	return false
+}
+
+// headerField names the request header a field reads, "" for none.
+func headerField(name string) string {
+	switch name {
+	case "http.user_agent":
+		return "user-agent"
+	case "http.referer":
+		return "referer"
+	case "http.x_forwarded_for":
+		return "x-forwarded-for"
+	case "http.cookie", "http.request.cookies":
+		return "cookie"
+	}
+	return ""
+}
+
+// requestParts lists what an expression reads besides the URL, and the
+// request headers among them. http.host is counted as URL-only although a
+// Host header can override it: purge and warm requests carry the URL's host.
+func requestParts(e expr.Expr) (reads, headers []string) {
+	seen := map[string]bool{}
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			reads = append(reads, s)
+		}
+	}
+	addHeader := func(h string) {
+		if !seen["header "+h] {
+			headers = append(headers, h)
+		}
+		add("header " + h)
+	}
+	expr.Walk(e, func(n expr.Expr) bool {
+		switch x := n.(type) {
+		case *expr.Index:
+			if f, ok := x.X.(*expr.Field); ok && f.Name == "http.request.headers" {
+				if k, ok := x.Key.(*expr.StringLit); ok {
+					addHeader(strings.ToLower(k.Value))
+					return false
+				}
+			}
+		case *expr.Field:
+			switch {
+			case isURLField(x.Name):
+			case headerField(x.Name) != "":
+				addHeader(headerField(x.Name))
+			case strings.HasPrefix(x.Name, "http.request.headers"):
+				add("headers")
+			case x.Name == "http.request.method":
+				add("method")
+			case strings.HasPrefix(x.Name, "ip.src"), strings.HasPrefix(x.Name, "ip.geoip"):
+				add("client address or location (" + x.Name + ")")
+			default:
+				add(x.Name)
+			}
+		case *expr.ListRef:
+			// A list's contents are not in the rules; `in $list` on a URL
+			// field is still decided by whatever the list holds.
+			add("list $" + x.Name)
+		}
+		return true
+	})
+	return reads, headers
+}

@@ -1,0 +1,292 @@
+// Package explain implements `cfcache rules explain`.
+package explain
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cfcache/cfcache/pkg/cachekey"
+	"github.com/cfcache/cfcache/pkg/cfapi"
+	"github.com/cfcache/cfcache/pkg/cmd/rules/shared"
+	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/expr"
+	"github.com/cfcache/cfcache/pkg/iostreams"
+	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/purge"
+	"github.com/cfcache/cfcache/pkg/rules"
+)
+
+// ExplainOptions are the parsed inputs of `cfcache rules explain`.
+type ExplainOptions struct {
+	IO          *iostreams.IOStreams
+	Client      func() (*cfapi.Client, error)
+	ResolveZone func(context.Context) (cfapi.Zone, error)
+	Limits      func() limits.Table
+	JSON        func() bool
+	Ctx         context.Context
+
+	// File is the rules file; "" means the zone's live rules.
+	File string
+	// Request is the request described by the flags, validated.
+	Request expr.Request
+	// Plan checks File against this plan's limits; "" means Enterprise.
+	Plan limits.Plan
+}
+
+// rawFlags are the request flags as typed, validated in one place.
+type rawFlags struct {
+	url, method, ip, country, device, plan string
+	headers, cookies                       []string
+}
+
+// NewCmdExplain builds the command; runF replaces the run in tests.
+func NewCmdExplain(f *cmdutil.Factory, runF func(*ExplainOptions) error) *cobra.Command {
+	opts := &ExplainOptions{IO: f.IOStreams, Client: f.Client, ResolveZone: f.ResolveZone, Limits: f.Limits, JSON: f.OutputJSON}
+	var raw rawFlags
+	cmd := &cobra.Command{
+		Use:   "explain [FILE] --url URL",
+		Short: "Show which cache rules apply to a request, its cache key and how to purge it",
+		Long: `Evaluate the cache rules against one request described by flags, and show
+what Cloudflare would do with it:
+
+  - every rule in order: ✓ matched, ✗ not matched (with the first part of
+    the expression that was false and the request's values there), or
+    – disabled;
+  - the effective settings once the matching rules stack (every matching
+    rule applies; for each setting the later rule wins) and the rule that
+    set each one;
+  - the cache key: scheme, host, path, the query string as the key holds it
+    (include/exclude lists, sorting), the headers and cookies in it, device
+    type, country and language, and whether the request is cached at all;
+  - the cfcache purge url command, with --device, --country and -H, that
+    evicts exactly that cached copy, and the parts of the key no purge
+    header can reach (lang).
+
+With FILE (YAML or JSON, "-" for stdin) it works offline and needs no
+credentials; the file is validated first against --plan (default
+Enterprise, the most permissive). Without FILE it reads the zone's live
+rules (one API call).
+
+The request is offline: fields it cannot know (TLS details, bot signals)
+count as missing, the country is --country, the device type is --device or
+else derived from the User-Agent. It refuses (exit 2) a missing or
+non-absolute --url, a malformed -H or --cookie, an unknown --country or
+--device, and an invalid rules file.`,
+		Example: `  cfcache rules explain examples/rules/free-plan.yaml --url https://www.example.com/app.css
+  cfcache rules explain examples/rules/html-device-type.yaml --url https://www.example.com/shop --device mobile
+  cfcache rules explain examples/rules/enterprise-custom-key.json --url 'https://www.example.com/catalog/shoes?page=2&utm=x' -H 'Accept-Language: de-DE,de' --cookie currency=EUR -o json
+  cfcache rules explain --url https://example.com/api/v1/users --zone example.com`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return cmdutil.FlagErrorf("explain takes at most one rules FILE, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Ctx = cmd.Context()
+			if len(args) == 1 {
+				opts.File = args[0]
+			}
+			req, plan, err := parseFlags(raw, cmd.Flags().Changed("plan"))
+			if err != nil {
+				return err
+			}
+			opts.Request, opts.Plan = req, plan
+			if runF != nil {
+				return runF(opts)
+			}
+			return explainRun(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&raw.url, "url", "", "the request's absolute http(s) `URL` (required)")
+	fl.StringVarP(&raw.method, "method", "X", "GET", "the request `METHOD`")
+	fl.StringArrayVarP(&raw.headers, "header", "H", nil, "a request header, `'Name: value'` (repeatable)")
+	fl.StringArrayVar(&raw.cookies, "cookie", nil, "a request cookie, `'name=value'` (repeatable)")
+	fl.StringVar(&raw.ip, "ip", "", "the client's IP `ADDRESS` (ip.src)")
+	fl.StringVar(&raw.country, "country", "", "the client's country, ISO 3166-1 alpha-2 (T1 Tor, XX unknown)")
+	fl.StringVar(&raw.device, "device", "", "the client's device type: mobile, desktop or tablet (default: from the User-Agent)")
+	fl.StringVar(&raw.plan, "plan", "", "validate FILE against this plan's limits: free, pro, business or enterprise (default enterprise)")
+	_ = cmd.RegisterFlagCompletionFunc("device", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return cachekey.DeviceTypes(), cobra.ShellCompDirectiveNoFileComp
+	})
+	_ = cmd.RegisterFlagCompletionFunc("plan", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"free", "pro", "business", "enterprise"}, cobra.ShellCompDirectiveNoFileComp
+	})
+	return cmd
+}
+
+// parseFlags validates every request flag before anything is read, and
+// reports all the bad ones at once (exit 2).
+func parseFlags(raw rawFlags, planGiven bool) (expr.Request, limits.Plan, error) {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	req := expr.Request{Method: strings.ToUpper(strings.TrimSpace(raw.method)), URL: strings.TrimSpace(raw.url)}
+
+	switch {
+	case req.URL == "":
+		bad("--url is required: the request to explain, e.g. --url https://www.example.com/app.css")
+	default:
+		if reason := checkURL(req.URL); reason != "" {
+			bad("--url %s: %s", req.URL, reason)
+		}
+	}
+	if !isToken(req.Method) {
+		bad("--method %q: not an HTTP method", raw.method)
+	}
+	for _, h := range raw.headers {
+		name, value, ok := strings.Cut(h, ":")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		switch {
+		case !ok:
+			bad("-H %q: want 'Name: value'", h)
+		case !isToken(name):
+			bad("-H %q: %q is not a valid header name", h, name)
+		case strings.ContainsAny(value, "\r\n\x00"):
+			bad("-H %q: control character in the value", h)
+		default:
+			req.Headers = append(req.Headers, expr.Header{Name: name, Value: value})
+		}
+	}
+	for _, c := range raw.cookies {
+		name, value, ok := strings.Cut(c, "=")
+		name = strings.TrimSpace(name)
+		switch {
+		case !ok || name == "":
+			bad("--cookie %q: want 'name=value'", c)
+		case strings.ContainsAny(name, "; ,\t") || strings.ContainsAny(value, ";\r\n"):
+			bad("--cookie %q: a cookie name or value cannot hold ';', and a name no spaces or commas", c)
+		default:
+			req.Cookies = append(req.Cookies, expr.Cookie{Name: name, Value: value})
+		}
+	}
+	if raw.ip != "" {
+		ip, err := netip.ParseAddr(strings.TrimSpace(raw.ip))
+		if err != nil {
+			bad("--ip %q: not an IPv4 or IPv6 address", raw.ip)
+		}
+		req.IP = ip
+	}
+	if raw.country != "" {
+		cc := strings.ToUpper(strings.TrimSpace(raw.country))
+		if !purge.ValidCountry(cc) {
+			bad("--country %q: not an ISO 3166-1 alpha-2 country code (or T1 for Tor, XX for unknown)", raw.country)
+		}
+		req.Country = cc
+	}
+	if raw.device != "" {
+		d := strings.ToLower(strings.TrimSpace(raw.device))
+		if d != "mobile" && d != "desktop" && d != "tablet" {
+			bad("--device %q: want mobile, desktop or tablet", raw.device)
+		}
+		req.DeviceType = d
+	}
+	var plan limits.Plan
+	if planGiven {
+		p, err := limits.ParsePlan(raw.plan)
+		if err != nil {
+			bad("--plan: %s", err)
+		}
+		plan = p
+	}
+	if len(problems) > 0 {
+		return req, plan, cmdutil.FlagErrorf("%s", strings.Join(problems, "\n"))
+	}
+	return req, plan, nil
+}
+
+// checkURL refuses what Cloudflare could never receive as a request.
+func checkURL(u string) string {
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok || (strings.ToLower(scheme) != "http" && strings.ToLower(scheme) != "https") {
+		return "must be an absolute http:// or https:// URL"
+	}
+	host := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		host = rest[:i]
+	}
+	if host == "" {
+		return "has no host"
+	}
+	if strings.ContainsAny(u, " \t\r\n") {
+		return "contains white space (percent-encode it as %20)"
+	}
+	return ""
+}
+
+// isToken reports whether s is an RFC 9110 token (header names, methods).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func explainRun(opts *ExplainOptions) error {
+	list, source, zoneName, err := loadRules(opts)
+	if err != nil {
+		return err
+	}
+	// Normalise the URL's scheme so the engine (which wants lower-case
+	// http/https, as a request line has it) accepts HTTPS://.
+	if scheme, rest, ok := strings.Cut(opts.Request.URL, "://"); ok {
+		opts.Request.URL = strings.ToLower(scheme) + "://" + rest
+	}
+	res, err := cachekey.Compile(list).Explain(opts.Request)
+	if err != nil {
+		return cmdutil.FlagErrorf("--url: %s", err)
+	}
+	args := append([]string{}, res.Purge.Args...)
+	if zoneName != "" {
+		args = append(args, "--zone", zoneName)
+	}
+	command := "cfcache " + shellJoin(args)
+	if opts.JSON() {
+		return cmdutil.WriteJSON(opts.IO.Out, jsonResult(opts, res, source, command))
+	}
+	return render(opts.IO, opts.Request, res, source, command)
+}
+
+// loadRules reads FILE (validated, offline) or the zone's live rules, and
+// says where they came from.
+func loadRules(opts *ExplainOptions) ([]*rules.Rule, string, string, error) {
+	if opts.File != "" {
+		data, name, err := shared.ReadInput(opts.IO, opts.File)
+		if err != nil {
+			return nil, "", "", err
+		}
+		plan := opts.Plan
+		if plan == "" {
+			plan = limits.Enterprise
+		}
+		f, probs := rules.Check(name, data, shared.ValidateOptions(opts.Limits().For(plan)))
+		shared.PrintProblems(opts.IO, probs)
+		if err := shared.ProblemsError(name, probs, false); err != nil {
+			return nil, "", "", err
+		}
+		return f.Rules, name, "", nil
+	}
+	zone, _, remote, err := shared.ZoneRules(opts.Ctx, opts.ResolveZone, opts.Client)
+	if err != nil {
+		return nil, "", "", err
+	}
+	return remote.Rules(), "zone " + zone.Name + ", " + remote.Describe(), zone.Name, nil
+}
+
+func shellJoin(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = shared.ShellQuote(a)
+	}
+	return strings.Join(q, " ")
+}

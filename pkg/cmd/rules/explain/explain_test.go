@@ -1,0 +1,289 @@
+package explain
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/cfcache/cfcache/pkg/cmd/rules/internal/rulestest"
+	"github.com/cfcache/cfcache/pkg/config"
+	"github.com/cfcache/cfcache/pkg/expr"
+	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/sandbox"
+)
+
+func example(name string) string {
+	return filepath.Join("..", "..", "..", "..", "examples", "rules", name)
+}
+
+func TestExplainFlags(t *testing.T) {
+	e := rulestest.New(t, limits.Free)
+	for _, c := range []struct {
+		args []string
+		file string
+		req  expr.Request
+		plan limits.Plan
+		code int
+		msg  string // in the error, for refusals
+	}{
+		{args: []string{"r.yaml", "--url", "https://example.com/a"}, file: "r.yaml",
+			req: expr.Request{Method: "GET", URL: "https://example.com/a"}},
+		{args: []string{"--url", "https://example.com/a", "-X", "post", "-H", "Accept-Language: de", "-H", "X-A:1",
+			"--cookie", "currency=EUR", "--ip", "2001:db8::1", "--country", "es", "--device", "Mobile", "--plan", "Pro"},
+			req: expr.Request{Method: "POST", URL: "https://example.com/a",
+				Headers: []expr.Header{{Name: "Accept-Language", Value: "de"}, {Name: "X-A", Value: "1"}},
+				Cookies: []expr.Cookie{{Name: "currency", Value: "EUR"}}, Country: "ES", DeviceType: "mobile"},
+			plan: limits.Pro},
+		{args: []string{"r.yaml"}, code: 2, msg: "--url is required"},
+		{args: []string{"--url", "example.com/a"}, code: 2, msg: "absolute http:// or https://"},
+		{args: []string{"--url", "https:///a"}, code: 2, msg: "has no host"},
+		{args: []string{"--url", "https://example.com/a", "--country", "ZZ"}, code: 2, msg: `--country "ZZ"`},
+		{args: []string{"--url", "https://example.com/a", "--device", "phone"}, code: 2, msg: "want mobile, desktop or tablet"},
+		{args: []string{"--url", "https://example.com/a", "-H", "no colon"}, code: 2, msg: "want 'Name: value'"},
+		{args: []string{"--url", "https://example.com/a", "-H", "Bad Name: x"}, code: 2, msg: "not a valid header name"},
+		{args: []string{"--url", "https://example.com/a", "--cookie", "novalue"}, code: 2, msg: "want 'name=value'"},
+		{args: []string{"--url", "https://example.com/a", "--ip", "300.1.1.1"}, code: 2, msg: "not an IPv4 or IPv6"},
+		{args: []string{"--url", "https://example.com/a", "--plan", "gold"}, code: 2, msg: "--plan"},
+		{args: []string{"a", "b", "--url", "https://example.com/a"}, code: 2, msg: "at most one rules FILE"},
+		// Every bad flag is reported, not only the first.
+		{args: []string{"--url", "ftp://x", "--device", "tv", "--country", "Spain"}, code: 2, msg: "--url ftp://x"},
+	} {
+		f, _ := e.Factory(false, false)
+		var got *ExplainOptions
+		err := rulestest.Run(NewCmdExplain(f, func(o *ExplainOptions) error { got = o; return nil }), c.args...)
+		if code := rulestest.ExitCode(err); code != c.code {
+			t.Errorf("%v: exit %d (%v), want %d", c.args, code, err, c.code)
+			continue
+		}
+		if c.code != 0 {
+			if !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("%v: error %q lacks %q", c.args, err, c.msg)
+			}
+			if len(c.args) > 4 && c.args[1] == "ftp://x" && strings.Count(err.Error(), "\n") != 2 {
+				t.Errorf("want three problems, got %q", err)
+			}
+			continue
+		}
+		if got.File != c.file || got.Plan != c.plan {
+			t.Errorf("%v: file %q plan %q", c.args, got.File, got.Plan)
+		}
+		r := got.Request
+		c.req.IP = r.IP // compared below
+		if !reflect.DeepEqual(r, c.req) {
+			t.Errorf("%v: request\n got %+v\nwant %+v", c.args, r, c.req)
+		}
+		if strings.Contains(strings.Join(c.args, " "), "--ip") && r.IP.String() != "2001:db8::1" {
+			t.Errorf("ip %v", r.IP)
+		}
+	}
+}
+
+// offline is a Factory with no credentials and an API that does not exist:
+// explain with FILE must need neither.
+func offline(t *testing.T, tty, jsonOut bool) (*rulestest.IO, func(...string) error) {
+	e := rulestest.New(t, limits.Enterprise)
+	f, io := e.Factory(tty, jsonOut)
+	f.Env = config.MapEnv(map[string]string{})
+	f.Settings.Zone = ""
+	f.Settings.APIURL = "http://127.0.0.1:1/client/v4"
+	f.HTTPClient = nil
+	return io, func(args ...string) error { return rulestest.Run(NewCmdExplain(f, nil), args...) }
+}
+
+// goldenCases are requests against the example files; each is rendered as
+// plain text, as text on a TTY (colour) and as JSON.
+var goldenCases = []struct {
+	name string
+	args []string
+}{
+	{"free-plan-css", []string{example("free-plan.yaml"), "--url", "https://www.example.com/app.css"}},
+	{"free-plan-api", []string{example("free-plan.yaml"), "--url", "https://www.example.com/api/v1/users?id=7"}},
+	{"free-plan-post-html", []string{example("free-plan.yaml"), "--url", "https://www.example.com/contact", "--method", "POST"}},
+	{"device-type-mobile", []string{example("html-device-type.yaml"), "--url", "https://www.example.com/shop?b=2&a=1",
+		"-H", "User-Agent: Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Mobile/15E148"}},
+	{"device-type-other-host", []string{example("html-device-type.yaml"), "--url", "https://static.example.com/shop", "--device", "tablet"}},
+	{"custom-key", []string{example("enterprise-custom-key.json"), "--url", "https://www.example.com/catalog/shoes?utm_source=x&sort=price&page=2",
+		"-H", "Accept-Language: de-DE,de;q=0.9", "-H", "Origin: https://app.example.com", "--cookie", "currency=EUR", "--device", "desktop", "--country", "DE"}},
+	{"api-bypass-cookie", []string{example("api-bypass.yaml"), "--url", "https://blog.example.com/2024/hello/", "--cookie", "wordpress_logged_in_abc=1"}},
+}
+
+func TestExplainGolden(t *testing.T) {
+	for _, c := range goldenCases {
+		for _, mode := range []string{"text", "color", "json"} {
+			t.Run(c.name+"/"+mode, func(t *testing.T) {
+				io, run := offline(t, mode == "color", mode == "json")
+				if err := run(c.args...); err != nil {
+					t.Fatalf("%v\n%s", err, io.ErrOut)
+				}
+				out := io.Out.String()
+				switch mode {
+				case "text":
+					rulestest.NoANSI(t, "stdout", out)
+					rulestest.Golden(t, c.name, out)
+				case "color":
+					rulestest.HasANSI(t, "stdout", out)
+					rulestest.Golden(t, c.name+".color", out)
+				case "json":
+					var doc map[string]json.RawMessage
+					if err := json.Unmarshal([]byte(out), &doc); err != nil {
+						t.Fatalf("not one JSON document: %v\n%s", err, out)
+					}
+					for _, k := range []string{"rules", "settings", "set_by", "cache_key", "purge_command"} {
+						if _, ok := doc[k]; !ok {
+							t.Errorf("JSON lacks %q", k)
+						}
+					}
+					rulestest.Golden(t, c.name+".json", out)
+				}
+			})
+		}
+	}
+}
+
+// The contract's JSON shape, checked field by field on one case.
+func TestExplainJSONContract(t *testing.T) {
+	io, run := offline(t, false, true)
+	if err := run(example("free-plan.yaml"), "--url", "https://www.example.com/app.css"); err != nil {
+		t.Fatalf("%v\n%s", err, io.ErrOut)
+	}
+	var doc struct {
+		Rules []struct {
+			Ref     string `json:"ref"`
+			Matched bool   `json:"matched"`
+			Reason  string `json:"reason"`
+		} `json:"rules"`
+		Settings     map[string]any    `json:"settings"`
+		SetBy        map[string]string `json:"set_by"`
+		CacheKey     map[string]any    `json:"cache_key"`
+		PurgeCommand string            `json:"purge_command"`
+	}
+	if err := json.Unmarshal(io.Out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var refs []string
+	for _, r := range doc.Rules {
+		refs = append(refs, r.Ref)
+		if r.Matched != (r.Reason == "") {
+			t.Errorf("%s: matched %v with reason %q", r.Ref, r.Matched, r.Reason)
+		}
+	}
+	if strings.Join(refs, ",") != "default-cache,static-long,html-short,api-bypass" {
+		t.Errorf("rules %v not in file order", refs)
+	}
+	if doc.SetBy["edge_ttl"] != "static-long" || doc.SetBy["cache"] != "default-cache" {
+		t.Errorf("set_by %v", doc.SetBy)
+	}
+	if doc.Settings["cache"] != true || doc.CacheKey["url"] != "https://www.example.com/app.css" {
+		t.Errorf("settings %v key %v", doc.Settings, doc.CacheKey)
+	}
+	if doc.PurgeCommand != "cfcache purge url https://www.example.com/app.css" {
+		t.Errorf("purge_command %q", doc.PurgeCommand)
+	}
+	if io.ErrOut.Len() != 0 {
+		t.Errorf("stderr: %s", io.ErrOut)
+	}
+}
+
+func TestExplainRefusesInvalidFile(t *testing.T) {
+	for _, c := range []struct{ name, content, plan, msg string }{
+		{"syntax.yaml", "rules:\n  - ref: a\n    expression: http.host eq\n", "", "rules.yaml"},
+		{"plan.yaml", "rules:\n  - ref: a\n    expression: \"true\"\n    action_parameters: {cache: true, cache_key: {custom_key: {user: {geo: true}}}}\n", "pro", "Enterprise"},
+	} {
+		io, run := offline(t, false, false)
+		path := rulestest.WriteFile(t, "rules.yaml", c.content)
+		args := []string{path, "--url", "https://example.com/"}
+		if c.plan != "" {
+			args = append(args, "--plan", c.plan)
+		}
+		err := run(args...)
+		if code := rulestest.ExitCode(err); code != 2 {
+			t.Errorf("%s: exit %d (%v), want 2", c.name, code, err)
+		}
+		if io.Out.Len() != 0 || !strings.Contains(io.ErrOut.String(), c.msg) {
+			t.Errorf("%s: stdout %q stderr %q", c.name, io.Out, io.ErrOut)
+		}
+	}
+	io, run := offline(t, false, false)
+	if err := run("/does/not/exist.yaml", "--url", "https://example.com/"); rulestest.ExitCode(err) != 2 {
+		t.Errorf("missing file: %v", err)
+	}
+	_ = io
+}
+
+// Without FILE, explain reads the zone's live rules: one GET, nothing written.
+func TestExplainLiveRules(t *testing.T) {
+	e := rulestest.New(t, limits.Enterprise)
+	data, err := readExample("html-device-type.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.SeedFile(data + `  - ref: api-bypass
+    expression: starts_with(http.request.uri.path, "/api/")
+    action_parameters: {cache: false}
+    enabled: false
+`)
+	for _, jsonOut := range []bool{false, true} {
+		f, io := e.Factory(false, jsonOut)
+		if err := rulestest.Run(NewCmdExplain(f, nil), "--url", "https://www.example.com/api/items", "--device", "mobile"); err != nil {
+			t.Fatalf("%v\n%s", err, io.ErrOut)
+		}
+		out := io.Out.String()
+		if jsonOut {
+			var doc struct {
+				Source       string `json:"source"`
+				PurgeCommand string `json:"purge_command"`
+				Rules        []struct {
+					Ref    string `json:"ref"`
+					Reason string `json:"reason"`
+				} `json:"rules"`
+			}
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if len(doc.Rules) != 2 || doc.Rules[1].Reason != "disabled" || !strings.Contains(doc.Rules[0].Reason, "starts_with") {
+				t.Errorf("rules %+v", doc.Rules)
+			}
+			if !strings.HasPrefix(doc.Source, "zone example.com, version ") {
+				t.Errorf("source %q", doc.Source)
+			}
+			// html-by-device does not match /api/: no device in the key.
+			if doc.PurgeCommand != "cfcache purge url https://www.example.com/api/items --zone example.com" {
+				t.Errorf("purge_command %q", doc.PurgeCommand)
+			}
+			continue
+		}
+		// The sandbox stamps the ruleset with the time it was seeded.
+		out = regexp.MustCompile(`last updated [^)]*`).ReplaceAllString(out, "last updated TIME")
+		rulestest.Golden(t, "live", out)
+	}
+	if n := e.Requests(sandbox.EndpointPutEntry); n != 0 {
+		t.Errorf("explain wrote the rules (%d PUTs)", n)
+	}
+}
+
+// The live rules of a zone on which a device-type rule matches give a
+// purge command with --device and --zone.
+func TestExplainLiveDeviceVariant(t *testing.T) {
+	e := rulestest.New(t, limits.Pro)
+	data, err := readExample("html-device-type.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.SeedFile(data)
+	f, io := e.Factory(false, false)
+	if err := rulestest.Run(NewCmdExplain(f, nil), "--url", "https://www.example.com/products", "--device", "tablet"); err != nil {
+		t.Fatalf("%v\n%s", err, io.ErrOut)
+	}
+	if !strings.Contains(io.Out.String(), "cfcache purge url https://www.example.com/products --device tablet --zone example.com\n") {
+		t.Errorf("stdout:\n%s", io.Out)
+	}
+}
+
+func readExample(name string) (string, error) {
+	data, err := os.ReadFile(example(name))
+	return string(data), err
+}

@@ -1,0 +1,249 @@
+package explain
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cfcache/cfcache/pkg/cachekey"
+	"github.com/cfcache/cfcache/pkg/cmd/rules/shared"
+	"github.com/cfcache/cfcache/pkg/expr"
+	"github.com/cfcache/cfcache/pkg/iostreams"
+	"github.com/cfcache/cfcache/pkg/rules"
+)
+
+// jsonRule is one rule in `-o json`: the contract's ref, matched and reason,
+// plus its position and status (matched, not_matched, disabled, invalid).
+type jsonRule struct {
+	Position    int    `json:"position"`
+	Ref         string `json:"ref"`
+	Matched     bool   `json:"matched"`
+	Status      string `json:"status"`
+	Reason      string `json:"reason"`
+	Description string `json:"description,omitempty"`
+}
+
+type jsonRequest struct {
+	URL        string            `json:"url"`
+	Method     string            `json:"method"`
+	Headers    []cachekey.Header `json:"headers"`
+	Cookies    []cachekey.Header `json:"cookies"`
+	IP         string            `json:"ip,omitempty"`
+	Country    string            `json:"country,omitempty"`
+	DeviceType string            `json:"device_type,omitempty"`
+}
+
+type jsonOutput struct {
+	Source       string            `json:"source"`
+	Request      jsonRequest       `json:"request"`
+	Rules        []jsonRule        `json:"rules"`
+	Settings     *rules.Value      `json:"settings"`
+	SetBy        map[string]string `json:"set_by"`
+	CacheKey     cachekey.Key      `json:"cache_key"`
+	PurgeCommand string            `json:"purge_command"`
+	Purge        cachekey.Purge    `json:"purge"`
+}
+
+func jsonResult(opts *ExplainOptions, res *cachekey.Result, source, command string) jsonOutput {
+	r := opts.Request
+	jr := jsonRequest{URL: r.URL, Method: r.Method, Headers: []cachekey.Header{}, Cookies: []cachekey.Header{},
+		Country: r.Country, DeviceType: r.DeviceType}
+	for _, h := range r.Headers {
+		jr.Headers = append(jr.Headers, cachekey.Header{Name: h.Name, Value: h.Value})
+	}
+	for _, c := range r.Cookies {
+		jr.Cookies = append(jr.Cookies, cachekey.Header{Name: c.Name, Value: c.Value})
+	}
+	if r.IP.IsValid() {
+		jr.IP = r.IP.String()
+	}
+	out := jsonOutput{Source: source, Request: jr, Rules: make([]jsonRule, len(res.Rules)), Settings: res.Effective.Settings,
+		SetBy: res.Effective.SetBy, CacheKey: res.Key, PurgeCommand: command, Purge: res.Purge}
+	for i, rr := range res.Rules {
+		out.Rules[i] = jsonRule{Position: i + 1, Ref: rr.Ref, Matched: rr.Matched(), Status: string(rr.Status), Reason: rr.Reason, Description: rr.Description}
+	}
+	return out
+}
+
+// render prints the explanation for people. Every line carries its meaning
+// in words or symbols (✓ ✗ – !), so colour is only decoration.
+func render(ios *iostreams.IOStreams, req expr.Request, res *cachekey.Result, source, command string) error {
+	t := ios.Theme()
+	var b strings.Builder
+	head := func(s string) { b.WriteString(shared.Paint(t, t.Bold, s) + "\n") }
+
+	head(fmt.Sprintf("%s %s, against %s", req.Method, req.URL, source))
+	b.WriteString("\n")
+	head("Rules, in order (every matching rule applies; later rules win):")
+	if len(res.Rules) == 0 {
+		b.WriteString("  (no rules)\n")
+	}
+	w := 0
+	for _, rr := range res.Rules {
+		w = max(w, len(rr.Ref))
+	}
+	for _, rr := range res.Rules {
+		ref := fmt.Sprintf("%-*s", w, rr.Ref)
+		switch rr.Status {
+		case cachekey.Matched:
+			b.WriteString("  " + shared.Paint(t, t.Success, "✓ "+ref+"  matched") + "\n")
+		case cachekey.NotMatched:
+			b.WriteString("  " + shared.Paint(t, t.Muted, "✗ "+ref+"  not matched") + ": " + rr.Reason + "\n")
+		case cachekey.Disabled:
+			b.WriteString("  " + shared.Paint(t, t.Muted, "– "+ref+"  disabled") + "\n")
+		default:
+			b.WriteString("  " + shared.Paint(t, t.Warning, "! "+ref+"  not evaluated") + ": " + rr.Reason + "\n")
+		}
+	}
+
+	b.WriteString("\n")
+	head("Effective settings (setting = value  ← rule that set it):")
+	if len(res.Effective.Paths) == 0 {
+		b.WriteString("  (none: no rule matched, Cloudflare's defaults apply)\n")
+	}
+	w = 0
+	for _, p := range res.Effective.Paths {
+		w = max(w, len(p))
+	}
+	for _, p := range res.Effective.Paths {
+		v := lookupPath(res.Effective.Settings, p)
+		data, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "  %-*s = %s  %s\n", w, p, data, shared.Paint(t, t.Muted, "← "+res.Effective.SetBy[p]))
+	}
+
+	b.WriteString("\n")
+	head("Cache key:")
+	k := res.Key
+	cached := shared.Paint(t, t.Success, "✓ cached")
+	if !k.Cached {
+		cached = shared.Paint(t, t.Warning, "✗ not cached")
+	}
+	row := func(label, value string) { fmt.Fprintf(&b, "  %-15s %s\n", label, value) }
+	row("cacheability", cached+": "+k.Reason)
+	row("url", k.URL)
+	row("query string", describeQuery(k, res.Effective.SetBy))
+	if k.HostResolved {
+		row("host", k.Host+" (resolved host, "+by(res.Effective.SetBy, cachekey.PathHost)+")")
+	}
+	for _, h := range k.Headers {
+		row("header", describePart(h))
+	}
+	for _, c := range k.Cookies {
+		row("cookie", describePart(c))
+	}
+	if k.Device != nil {
+		row("device type", describeFeature(k.Device))
+	}
+	if k.Country != nil {
+		row("country", describeFeature(k.Country))
+	}
+	if k.Lang != nil {
+		row("language", describeFeature(k.Lang))
+	}
+	if k.DeceptionArmor {
+		row("deception armor", "on: stored only when the Content-Type matches the path's extension ("+by(res.Effective.SetBy, cachekey.PathDeceptionArmor)+")")
+	}
+	for _, n := range k.Notes {
+		row("note", n)
+	}
+
+	b.WriteString("\n")
+	head("Purge exactly this variant:")
+	b.WriteString("  " + command + "\n")
+	for _, n := range res.Purge.Notes {
+		b.WriteString("  " + shared.Paint(t, t.Warning, "note:") + " " + n + "\n")
+	}
+	_, err := io.WriteString(ios.Out, b.String())
+	return err
+}
+
+func by(setBy map[string]string, path string) string {
+	if ref := setBy[path]; ref != "" {
+		return "set by " + ref
+	}
+	return "default"
+}
+
+func describeQuery(k cachekey.Key, setBy map[string]string) string {
+	var s string
+	switch k.QueryMode {
+	case cachekey.QueryAll:
+		s = "all parameters"
+	case cachekey.QueryNone:
+		s = "ignored (none in the key)"
+	case cachekey.QueryInclude:
+		s = "only " + strings.Join(k.QueryList, ", ")
+	case cachekey.QueryExclude:
+		s = "all but " + strings.Join(k.QueryList, ", ")
+	}
+	if k.QueryMode != cachekey.QueryAll {
+		s += " (" + by(setBy, cachekey.PathQueryString) + ")"
+	}
+	if k.QuerySorted {
+		s += ", sorted (" + by(setBy, cachekey.PathSortQuery) + ")"
+	}
+	if k.Query != "" {
+		s += ": " + k.Query
+	}
+	return s
+}
+
+func describePart(p cachekey.Part) string {
+	var s string
+	switch p.Kind {
+	case cachekey.KindValue:
+		s = p.Name + " value: "
+		if p.Present {
+			s += fmt.Sprintf("%q", p.Value)
+		} else {
+			s += "not sent"
+		}
+	case cachekey.KindPresence:
+		s = p.Name + " presence: "
+		if p.Present {
+			s += "sent"
+		} else {
+			s += "not sent"
+		}
+	case cachekey.KindContains:
+		s = p.Name + " contains " + strings.Join(p.Listed, "/") + ": "
+		switch {
+		case !p.Present:
+			s += "not sent"
+		case len(p.Matched) == 0:
+			s += fmt.Sprintf("none (%q)", p.Value)
+		default:
+			s += fmt.Sprintf("%s (%q)", strings.Join(p.Matched, ", "), p.Value)
+		}
+	case cachekey.KindDefault:
+		return fmt.Sprintf("%s: %q (Cloudflare's default key holds it when sent)", p.Name, p.Value)
+	}
+	return s + " (set by " + p.SetBy + ")"
+}
+
+func describeFeature(f *cachekey.Feature) string {
+	v := f.Value
+	if v == "" {
+		v = "none"
+	}
+	switch f.Source {
+	case "flag":
+		v += " (from the flag"
+	case "user-agent":
+		v += " (from the User-Agent"
+	case "accept-language":
+		v += " (first language of Accept-Language"
+	case "assumed":
+		v += " (assumed"
+	}
+	return v + ", set by " + f.SetBy + ")"
+}
+
+// lookupPath follows a setting path such as cache_key.custom_key.header.
+func lookupPath(v *rules.Value, path string) *rules.Value {
+	return v.Lookup(strings.Split(path, ".")...)
+}
