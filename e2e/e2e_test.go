@@ -3,16 +3,20 @@
 package e2e
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -435,3 +439,113 @@ func cmdOriginSeen(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("origin saw %s %d times %v, want %d", args[0], got, args[1:len(args)-1], want)
 	}
 }
+
+// benchWarmThroughput warms n URLs with the built binary at concurrency 8
+// and 64, and requests the same list with `xargs -n1 -P8 curl` (the usual
+// shell preload), each against a fresh loopback origin that answers after
+// latency, and reports URLs per second and the ratio of each to curl, all
+// in the same iteration so the machine's load is shared alike.
+// Run: go test ./e2e -run '^$' -bench 'Warm' -benchtime 1x -count 5
+func benchWarmThroughput(b *testing.B, n int, latency time.Duration) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		b.Skip("curl not installed")
+	}
+	dir := b.TempDir()
+	list := func(base string) string {
+		var buf bytes.Buffer
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&buf, "%s/bench/%d.html\n", base, i)
+		}
+		f := filepath.Join(dir, "urls.txt")
+		if err := os.WriteFile(f, buf.Bytes(), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		return f
+	}
+	run := func(name string, args ...string) float64 {
+		o := warmtest.New()
+		o.Latency = latency
+		srv := httptest.NewServer(o)
+		defer srv.Close()
+		urls := list(srv.URL)
+		var cmd *exec.Cmd
+		if name == "curl" {
+			cmd = exec.Command("sh", "-c", "xargs -n1 -P8 "+curl+" -s -o /dev/null < "+urls)
+		} else {
+			cmd = exec.Command(filepath.Join(binDir, "cfcache"), append([]string{"warm", "-f", urls, "--device", "desktop", "-q"}, args...)...)
+		}
+		var errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = io.Discard, &errOut
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("%s: %v\n%s", name, err, errOut.String())
+		}
+		wall := time.Since(start)
+		if got := o.PageRequests(); got != n {
+			b.Fatalf("%s: origin got %d requests, want %d", name, got, n)
+		}
+		return float64(n) / wall.Seconds()
+	}
+	for i := 0; i < b.N; i++ {
+		c8 := run("cfcache", "--concurrency", "8")
+		c64 := run("cfcache", "--concurrency", "64")
+		cu := run("curl")
+		b.ReportMetric(c8, "c8-urls/s")
+		b.ReportMetric(c64, "c64-urls/s")
+		b.ReportMetric(cu, "curlP8-urls/s")
+		b.ReportMetric(c8/cu, "c8/curl")
+		b.ReportMetric(c64/cu, "c64/curl")
+	}
+}
+
+func BenchmarkWarm2000Loopback(b *testing.B)    { benchWarmThroughput(b, 2000, 0) }
+func BenchmarkWarm2000Latency20ms(b *testing.B) { benchWarmThroughput(b, 2000, 20*time.Millisecond) }
+
+// benchWarmSitemapRSS runs the built binary over a generated sitemap of n
+// URLs and reports its peak resident memory (getrusage maxrss). With
+// --exclude . every URL is read, parsed and dropped, so the figure is the
+// cost of streaming the sitemap; without it the URLs are also warmed and
+// the results kept for the report.
+// Run: go test ./e2e -run '^$' -bench 'WarmSitemap' -benchtime 1x -count 5
+func benchWarmSitemapRSS(b *testing.B, n int, warmToo bool) {
+	var rss []float64
+	for i := 0; i < b.N; i++ {
+		o := warmtest.New()
+		srv := httptest.NewServer(o)
+		args := []string{"warm", "--sitemap", fmt.Sprintf("%s/sitemap-big.xml?n=%d", srv.URL, n), "--device", "desktop", "--concurrency", "64", "-o", "json"}
+		if !warmToo {
+			args = append(args, "--exclude", ".")
+		}
+		cmd := exec.Command(filepath.Join(binDir, "cfcache"), args...)
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err := cmd.Run()
+		srv.Close()
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else if err != nil {
+			b.Fatal(err)
+		}
+		// Everything excluded is "nothing to warm" (exit 2) by design.
+		if want := map[bool]int{true: 0, false: 2}[warmToo]; code != want {
+			b.Fatalf("exit %d, want %d\n%s", code, want, errOut.String())
+		}
+		if warmToo && o.PageRequests() != n {
+			b.Fatalf("origin got %d requests, want %d", o.PageRequests(), n)
+		}
+		if !warmToo && !strings.Contains(errOut.String(), fmt.Sprintf("all %d were excluded", n)) {
+			b.Fatalf("the sitemap was not read whole:\n%s", errOut.String())
+		}
+		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		rss = append(rss, float64(ru.Maxrss)/1024) // Linux reports KiB
+	}
+	sort.Float64s(rss)
+	b.ReportMetric(rss[len(rss)/2], "peak-RSS-MiB")
+}
+
+func BenchmarkWarmSitemap5kStreamOnly(b *testing.B)  { benchWarmSitemapRSS(b, 5_000, false) }
+func BenchmarkWarmSitemap50kStreamOnly(b *testing.B) { benchWarmSitemapRSS(b, 50_000, false) }
+func BenchmarkWarmSitemap50kWarmed(b *testing.B)     { benchWarmSitemapRSS(b, 50_000, true) }

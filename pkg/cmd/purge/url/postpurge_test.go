@@ -13,6 +13,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/cmdtest"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/purge"
 	"github.com/cfcache/cfcache/pkg/sandbox"
 	"github.com/cfcache/cfcache/pkg/warm"
 	"github.com/cfcache/cfcache/pkg/warm/warmtest"
@@ -27,6 +28,7 @@ func purgeURL(t *testing.T, sb *cmdtest.Sandbox, args ...string) (int, map[strin
 	f.Settings.Output = "json"
 	cmd := NewCmdURL(f, func(o *shared.PurgeOptions) error {
 		o.VerifyRecheck = 20 * time.Millisecond
+		o.Engine = func(c *purge.RunConfig) { c.BackoffBase, c.BackoffMax = time.Millisecond, 5*time.Millisecond }
 		return shared.Run(o)
 	})
 	err := cmdtest.Run(context.Background(), cmd, args...)
