@@ -10,6 +10,7 @@ import (
 	rulesCmd "github.com/cfcache/cfcache/pkg/cmd/rules"
 	sandboxCmd "github.com/cfcache/cfcache/pkg/cmd/sandbox"
 	versionCmd "github.com/cfcache/cfcache/pkg/cmd/version"
+	warmCmd "github.com/cfcache/cfcache/pkg/cmd/warm"
 	zonesListCmd "github.com/cfcache/cfcache/pkg/cmd/zones/list"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 )
@@ -24,6 +25,7 @@ func addCommands(f *cmdutil.Factory, root *cobra.Command) {
 	root.AddCommand(
 		purgeCmd.NewCmdPurge(f),
 		rulesCmd.NewCmdRules(f),
+		warmCmd.NewCmdWarm(f, nil),
 		zones,
 		auth,
 		limitsCmd.NewCmdLimits(f, nil),

@@ -41,6 +41,9 @@ type PurgeOptions struct {
 	// purge url only
 	Devices, Countries, Langs, Headers []string
 	URLForm                            string
+	// Variants is "auto" to expand each URL into the variants its cache key
+	// requires under the zone's live Cache Rules.
+	Variants string
 
 	// purge url: after the purge (postpurge.go)
 	Warm, Verify  bool
@@ -115,6 +118,9 @@ func (o *PurgeOptions) Check() error {
 	}
 	if o.MaxRetries < 0 {
 		return cmdutil.FlagErrorf("--max-retries must not be negative")
+	}
+	if o.Variants != "" && o.Variants != "auto" {
+		return cmdutil.FlagErrorf("invalid --variants %q: the only value is auto", o.Variants)
 	}
 	return o.checkPostPurge()
 }

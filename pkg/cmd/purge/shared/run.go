@@ -9,11 +9,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cfcache/cfcache/pkg/cachekey"
 	"github.com/cfcache/cfcache/pkg/cfapi"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/limits"
 	"github.com/cfcache/cfcache/pkg/purge"
+	"github.com/cfcache/cfcache/pkg/rules"
 )
 
 // maxNotes bounds the notes printed one by one; the rest are counted.
@@ -104,6 +106,11 @@ func Run(o *PurgeOptions) error {
 	if !everything {
 		if prep, err = o.prepare(lim, zone.Name, variants, urlForm); err != nil {
 			return err
+		}
+		if o.Variants == "auto" {
+			if err := o.expandAutoVariants(zone, prep); err != nil {
+				return err
+			}
 		}
 		report.Items, report.DuplicatesDropped, report.Entries = prep.Items, prep.Duplicates, prep.EntryCount
 	}
@@ -200,7 +207,55 @@ func (o *PurgeOptions) variants() (purge.Variants, error) {
 		}
 		return v, &cmdutil.ValidationError{Err: fmt.Errorf("%d invalid variant flag value(s); nothing was sent", len(errs))}
 	}
+	if o.Variants == "auto" {
+		// The flags are values for the dimensions the rules require, not a
+		// product applied to every URL.
+		return purge.Variants{}, nil
+	}
 	return v, nil
+}
+
+// expandAutoVariants reads the zone's live Cache Rules once and expands each
+// URL into the variants its cache key requires, before anything is sent.
+func (o *PurgeOptions) expandAutoVariants(zone cfapi.Zone, prep *purge.Prepared) error {
+	if zone.ID == "" {
+		return cmdutil.FlagErrorf("--variants auto reads the zone's live Cache Rules: give --zone")
+	}
+	client, err := o.Client()
+	if err != nil {
+		return err
+	}
+	var compiled []*rules.Rule
+	raw, err := client.GetEntrypoint(o.Ctx, zone.ID)
+	switch {
+	case errors.Is(err, cfapi.ErrNoEntrypoint):
+		o.IO.Status("--variants auto: the zone has no Cache Rules, so every URL has one cache key")
+	case err != nil:
+		return cmdutil.WrapAPIError(err)
+	default:
+		rs, err := rules.ParseRuleset(raw)
+		if err != nil {
+			return err
+		}
+		compiled = rs.Rules
+	}
+	auto, err := newAutoVariants(cachekey.Compile(compiled), o.Devices, o.Countries, o.Headers)
+	if err != nil {
+		return &cmdutil.FlagError{Err: err}
+	}
+	expanded, err := auto.expand(prep.Entries)
+	if err != nil {
+		return &cmdutil.ValidationError{Err: fmt.Errorf("--variants auto: %w; nothing was sent", err)}
+	}
+	prep.Entries, prep.EntryCount, prep.Units = expanded, len(expanded), 0
+	for i := range expanded {
+		prep.Units += expanded[i].NumForms()
+	}
+	o.IO.Status("--variants auto: %d URL(s) → %d entries under the zone's %d Cache Rules", prep.Items, len(expanded), len(compiled))
+	for _, line := range auto.summary() {
+		o.IO.Status("  %s", line)
+	}
+	return nil
 }
 
 // prepare reads and validates every item before anything is sent.
@@ -235,7 +290,7 @@ func (o *PurgeOptions) prepare(lim limits.Limits, zoneName string, v purge.Varia
 		URLForm:   form,
 		Variants:  v,
 		MaxItems:  o.MaxItems,
-		CountOnly: o.DryRun,
+		CountOnly: o.DryRun && o.Variants == "",
 		OnError: func(e *purge.ItemError) {
 			invalid++
 			fmt.Fprintln(o.IO.ErrOut, e.Error())

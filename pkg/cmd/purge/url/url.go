@@ -11,8 +11,8 @@ import (
 
 // NewCmdURL builds the command; runF replaces the run in tests.
 func NewCmdURL(f *cmdutil.Factory, runF func(*shared.PurgeOptions) error) *cobra.Command {
-	opts := shared.NewOptions(f, purge.KindURL)
-	cmd := &cobra.Command{
+	cmd, opts := shared.NewCmd(f, shared.Spec{
+		Kind:  purge.KindURL,
 		Use:   "url [URL...] [-f FILE|-]",
 		Short: "Purge cached files by URL",
 		Long: `Purge cached files by URL, from arguments and/or files (-f FILE, -f - for stdin).
@@ -29,7 +29,13 @@ retried on 429 and 5xx. Exit 0 when all were purged, 3 when some were not
 
 Custom cache keys: --device, --country, --lang and -H expand every URL into one
 entry per combination, sent with the CF-Device-Type, CF-IPCountry,
-Accept-Language or given header. A path with non-ASCII characters is sent raw
+Accept-Language or given header. With --variants auto, the zone's live Cache
+Rules decide instead, URL by URL: each URL gets the variants its cache key
+requires (device type, country, the headers and cookies it includes), and
+the rule that required each is named. --device then limits the device types,
+and --country and -H give the values the rules cannot know (the countries
+and header values to purge); a URL whose key needs one that is not given is
+refused before anything is sent. A path with non-ASCII characters is sent raw
 and percent-encoded (--url-form both) and counted once.
 
 A 200 from Cloudflare means the purge was accepted, not that the next request
@@ -52,23 +58,17 @@ purged):
   git diff --name-only | sed 's#^public#https://example.com#' | cfcache purge url -f - -z example.com
   cfcache purge url https://example.com/ --device all --country ES,US -z example.com
   cfcache purge url -f urls.txt --dry-run --plan free
+  cfcache purge url -f urls.txt --variants auto --country ES,FR -z example.com
   cfcache purge url https://example.com/ --device all --verify --warm -z example.com
   cfcache purge url -f urls.txt --verify-sample 20 -z example.com`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Finish(f, cmd, args)
-			if runF != nil {
-				return runF(opts)
-			}
-			return shared.Run(opts)
-		},
-	}
-	shared.AddCommonFlags(cmd, opts, true)
+	}, runF)
 	fl := cmd.Flags()
 	fl.StringSliceVar(&opts.Devices, "device", nil, "device types to purge for: mobile, desktop, tablet or all (CF-Device-Type)")
 	fl.StringSliceVar(&opts.Countries, "country", nil, "ISO 3166-1 alpha-2 countries (T1 Tor, XX unknown) to purge for (CF-IPCountry)")
 	fl.StringSliceVar(&opts.Langs, "lang", nil, "languages to purge for, e.g. en-US (Accept-Language)")
 	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "cache-key header to purge for, `'Name: value'` (repeatable)")
 	fl.StringVar(&opts.URLForm, "url-form", "both", "how non-ASCII paths are sent: raw, encoded or both")
+	fl.StringVar(&opts.Variants, "variants", "", "auto: purge the variants each URL's cache key requires under the zone's live Cache Rules")
 	fl.BoolVar(&opts.Warm, "warm", false, "after the purge, request every purged URL and variant to fill the cache again")
 	fl.BoolVar(&opts.Verify, "verify", false, "after the purge, check no purged URL is still served from before it (exit 3 if one is)")
 	fl.IntVar(&opts.VerifySample, "verify-sample", 0, "verify a random sample of `N` purged entries instead of all (implies --verify)")
