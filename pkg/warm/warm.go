@@ -257,19 +257,24 @@ func newPacer(rate float64) *pacer {
 	return &pacer{interval: time.Duration(float64(time.Second) / rate)}
 }
 
-func (p *pacer) wait(ctx context.Context) error {
-	if p.interval == 0 {
-		return ctx.Err()
-	}
+// reserve returns the start time of the next request asked for at now:
+// slots are one interval apart, and an idle pacer does not save up a burst.
+func (p *pacer) reserve(now time.Time) time.Time {
 	p.mu.Lock()
-	now := time.Now()
+	defer p.mu.Unlock()
 	slot := p.next
 	if slot.Before(now) {
 		slot = now
 	}
 	p.next = slot.Add(p.interval)
-	p.mu.Unlock()
-	d := time.Until(slot)
+	return slot
+}
+
+func (p *pacer) wait(ctx context.Context) error {
+	if p.interval == 0 {
+		return ctx.Err()
+	}
+	d := time.Until(p.reserve(time.Now()))
 	if d <= 0 {
 		return ctx.Err()
 	}

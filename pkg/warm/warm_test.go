@@ -239,12 +239,8 @@ func TestRateIsBounded(t *testing.T) {
 	if min := time.Duration(float64(len(st)-1)/rate*float64(time.Second)) - 10*time.Millisecond; span < min {
 		t.Fatalf("21 requests took %v, want ≥ %v at %v/s", span, min, rate)
 	}
-	// Evenly spaced, not bursts: no two starts closer than half the interval.
-	for i := 1; i < len(st); i++ {
-		if gap := st[i].Sub(st[i-1]); gap < 10*time.Millisecond {
-			t.Fatalf("requests %d and %d started %v apart at %v/s", i-1, i, gap, rate)
-		}
-	}
+	// Even spacing is checked on the pacer's schedule (TestPacerSpacesSlots):
+	// arrival times at the origin bunch whenever the machine is busy.
 }
 
 func TestRedirectsAreReportedNotFollowed(t *testing.T) {
