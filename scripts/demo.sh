@@ -47,6 +47,12 @@ step 'cfcache purge url https://example.com/ "https://other.org/x"   # refused b
 step 'cfcache purge everything   # off a terminal: needs --yes'
 "$bin" purge everything </dev/null || echo "(exit $?)"
 
+step cfcache rules deploy examples/rules/free-plan.yaml --yes
+"$bin" rules deploy examples/rules/free-plan.yaml --yes
+
+step cfcache rules explain --url https://example.com/blog/ --device mobile
+"$bin" rules explain --url https://example.com/blog/ --device mobile
+
 stop_sandbox
 step "sandbox log (last lines)"
 tail -n 4 "$work/sandbox.log"
