@@ -68,10 +68,16 @@ type DiffError struct{}
 
 func (e *DiffError) Error() string { return "differences present" }
 
-// SilentError carries an exit code for an outcome already reported on stderr.
-type SilentError struct{ Code int }
+// reportedError marks an error whose outcome the command already reported
+// (summary, failures) so that it is not printed again; its exit code is still
+// that of the typed error inside, decided by ExitCode like any other.
+type reportedError struct{ err error }
 
-func (e *SilentError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+func (e *reportedError) Error() string { return e.err.Error() }
+func (e *reportedError) Unwrap() error { return e.err }
+
+// Reported wraps err as already reported to the user.
+func Reported(err error) error { return &reportedError{err: err} }
 
 // ExitCode maps an error to the contract's exit code. It is the only place
 // that does so.
@@ -86,11 +92,8 @@ func ExitCode(err error) int {
 		authErr    *AuthError
 		cancelErr  *CancelError
 		diffErr    *DiffError
-		silentErr  *SilentError
 	)
 	switch {
-	case errors.As(err, &silentErr):
-		return silentErr.Code
 	case errors.As(err, &cancelErr), errors.Is(err, context.Canceled):
 		return ExitInterrupted
 	case errors.As(err, &authErr):
@@ -107,7 +110,7 @@ func ExitCode(err error) int {
 
 // IsSilent reports whether err should not be printed (already reported).
 func IsSilent(err error) bool {
-	var silentErr *SilentError
+	var reported *reportedError
 	var diffErr *DiffError
-	return errors.As(err, &silentErr) || errors.As(err, &diffErr)
+	return errors.As(err, &reported) || errors.As(err, &diffErr)
 }

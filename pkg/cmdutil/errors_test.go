@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -25,11 +26,16 @@ func TestExitCode(t *testing.T) {
 		{"diff", &DiffError{}, 5},
 		{"cancel", &CancelError{}, 130},
 		{"context canceled", fmt.Errorf("send: %w", context.Canceled), 130},
-		{"silent", &SilentError{Code: 3}, 3},
+		{"reported partial", Reported(&PartialError{base}), 3},
+		{"reported failure", Reported(base), 1},
+		{"reported auth", Reported(&AuthError{base}), 4},
 	}
 	for _, c := range cases {
 		if got := ExitCode(c.err); got != c.want {
 			t.Errorf("%s: ExitCode = %d, want %d", c.name, got, c.want)
+		}
+		if silent := IsSilent(c.err); silent != (strings.HasPrefix(c.name, "reported") || c.name == "diff") {
+			t.Errorf("%s: IsSilent = %v", c.name, silent)
 		}
 	}
 }

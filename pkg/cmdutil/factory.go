@@ -5,6 +5,7 @@ package cmdutil
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -54,8 +55,12 @@ func (f *Factory) Client() (*cfapi.Client, error) {
 			s = &config.Settings{APIURL: config.DefaultAPIURL}
 		}
 		creds, err := s.Credentials(f.Env, f.TokenFile)
-		if err != nil {
+		if errors.Is(err, config.ErrNoCredentials) {
 			f.clientErr = &AuthError{Err: err}
+			return
+		} else if err != nil {
+			// A readable token file or a key without its email: fix the setup (exit 2).
+			f.clientErr = &ValidationError{Err: err}
 			return
 		}
 		o := cfapi.Options{

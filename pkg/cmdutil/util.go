@@ -26,7 +26,7 @@ func WrapAPIError(err error) error {
 	var opErr *net.OpError
 	switch {
 	case errors.As(err, &notFound):
-		return &FlagError{Err: err}
+		return &ValidationError{Err: err}
 	case errors.As(err, &apiErr) && apiErr.IsAuth():
 		return &AuthError{Err: fmt.Errorf("%s: check the token and that it has the permission this command needs (%s)", apiErr.Message(), apiErr.Path)}
 	case errors.Is(err, config.ErrNoCredentials):

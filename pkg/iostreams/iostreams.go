@@ -63,7 +63,8 @@ func System() *IOStreams {
 		stderrTTY: isTerminal(os.Stderr),
 		colorMode: ColorAuto,
 	}
-	_, s.noColor = os.LookupEnv("NO_COLOR")
+	// no-color.org: set and not empty.
+	s.noColor = os.Getenv("NO_COLOR") != ""
 	if v := os.Getenv("CLICOLOR_FORCE"); v != "" && v != "0" {
 		s.forceColor = true
 	}

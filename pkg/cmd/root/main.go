@@ -51,6 +51,7 @@ func isCobraUsageError(err error) bool {
 	msg := err.Error()
 	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") ||
 		strings.HasPrefix(msg, "unknown shorthand flag") || strings.Contains(msg, "arg(s)") ||
+		strings.HasPrefix(msg, "invalid argument") ||
 		strings.HasPrefix(msg, "if any flags in the group") || strings.HasPrefix(msg, "required flag")
 }
 

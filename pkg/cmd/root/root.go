@@ -30,9 +30,9 @@ and 5xx, and every item either confirmed or reported. It keeps Cache Rules
 as a YAML/JSON file you can validate offline, diff and deploy safely.
 
 Configuration precedence: flag > environment > config file profile > default.`,
-		Example: `  # try it locally against the built-in emulator
-  cfcache sandbox &
-  eval "$(cfcache sandbox --print-env)"
+		Example: `  # try it locally against the built-in emulator: it prints the lines to paste
+  cfcache sandbox --addr 127.0.0.1:8787 > sandbox.env &
+  sleep 1; . ./sandbox.env
   cfcache purge url https://example.com/ --zone example.com`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -77,6 +77,9 @@ func setUp(f *cmdutil.Factory, cmd *cobra.Command) error {
 	f.Verbose = verbose
 	f.TokenFile, _ = flags.GetString("api-token-file")
 
+	// Load fills unset flags from the environment and the file, which marks
+	// them changed: remember what the user typed first.
+	colorFromFlag := flags.Changed("color")
 	var s *config.Settings
 	if skipsConfig(cmd) {
 		// Flag and environment still apply; only the file is not read, so a
@@ -91,10 +94,16 @@ func setUp(f *cmdutil.Factory, cmd *cobra.Command) error {
 	} else {
 		var err error
 		if s, err = config.Load(flags, f.Env); err != nil {
-			return &cmdutil.FlagError{Err: err}
+			// Exit 2 like a usage error, but the problem is the file or
+			// environment, so no usage hint.
+			return &cmdutil.ValidationError{Err: err}
 		}
 	}
 	f.Settings = s
+	if !colorFromFlag && (envSet(f.Env, "NO_COLOR") || envSet(f.Env, "CLICOLOR_FORCE")) {
+		// The environment outranks the config file's color: setting.
+		s.Color = "auto"
+	}
 	switch s.Output {
 	case "text", "json":
 	default:
@@ -113,6 +122,11 @@ func applyColor(f *cmdutil.Factory, value string) error {
 	}
 	f.IOStreams.SetColorMode(m)
 	return nil
+}
+
+func envSet(env config.Env, name string) bool {
+	v, _ := env(name)
+	return v != ""
 }
 
 func skipsConfig(cmd *cobra.Command) bool {

@@ -146,7 +146,7 @@ func sandboxRun(opts *SandboxOptions) error {
 	st := srv.Stats()
 	opts.IO.Status("sandbox: stopped after %d requests (%d answered 429, %d reset)", st.Total, st.TooManyRequests, st.Resets)
 	if opts.Ctx.Err() != nil {
-		return &cmdutil.SilentError{Code: cmdutil.ExitInterrupted}
+		return cmdutil.Reported(&cmdutil.CancelError{})
 	}
 	return nil
 }

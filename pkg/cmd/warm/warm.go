@@ -5,6 +5,7 @@ package warm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -337,9 +338,9 @@ func outcome(out warm.Outcome, sum warm.Summary, sitemapErrors int) error {
 	case out.Interrupted:
 		return &cmdutil.CancelError{Err: fmt.Errorf("stopped after %d requests", sum.Requested)}
 	case sum.Requested > 0 && sum.Failed == sum.Requested:
-		return &cmdutil.SilentError{Code: cmdutil.ExitError}
+		return cmdutil.Reported(errors.New("every request failed"))
 	case sum.Failed > 0 || sitemapErrors > 0:
-		return &cmdutil.SilentError{Code: cmdutil.ExitPartial}
+		return cmdutil.Reported(&cmdutil.PartialError{Err: errors.New("some requests failed")})
 	}
 	return nil
 }

@@ -68,6 +68,9 @@ func verifyRun(opts *VerifyOptions) error {
 		}
 		accountID = z.AccountID
 	}
+	if accountID == "" && c.IsAccountToken() {
+		return cmdutil.FlagErrorf("account-owned tokens (cfat_…) verify against their account: give --account-id, CLOUDFLARE_ACCOUNT_ID or --zone")
+	}
 	st, err := c.VerifyToken(opts.Ctx, accountID)
 	if err != nil {
 		var apiErr *cfapi.APIError
@@ -96,7 +99,7 @@ func verifyRun(opts *VerifyOptions) error {
 		fmt.Fprintf(opts.IO.Out, "%s %s token %s, %s\n", word, st.Kind, st.ID, expiry)
 	}
 	if st.Status != "active" {
-		return &cmdutil.SilentError{Code: cmdutil.ExitAuth}
+		return cmdutil.Reported(&cmdutil.AuthError{Err: fmt.Errorf("token is %s", st.Status)})
 	}
 	return nil
 }

@@ -39,7 +39,7 @@ func TestVerify(t *testing.T) {
 		{"expiring soon", func(c *sandbox.Config) { c.Tokens[0].ExpiresOn = expiry }, "", "", 0, "(in 4 days)"},
 		{"disabled", func(c *sandbox.Config) { c.Tokens[0].Status = sandbox.StatusDisabled }, "", "", 4, "disabled"},
 		{"account token via zone", nil, "acct", "example.com", 0, "active account token"},
-		{"account token without account", nil, "acct", "", 1, ""},
+		{"account token without account", nil, "acct", "", 2, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -89,12 +89,17 @@ func AddCommonFlags(cmd *cobra.Command, o *PurgeOptions, withInput bool) {
 	fl := cmd.Flags()
 	if withInput {
 		fl.StringArrayVarP(&o.Files, "file", "f", nil, "read items from `FILE`, one per line (- for stdin; repeatable)")
-		fl.IntVar(&o.MaxItems, "max-items", 0, "refuse an input with more than `N` items (0: no limit)")
-		fl.StringVar(&o.FailedFile, "failed-file", "", "write every item not confirmed purged to `FILE`, in the input format, for re-running with -f")
 		fl.BoolVar(&o.AllowOtherHosts, "allow-other-hosts", false, "warn instead of refusing items whose host is outside the zone")
 	}
+	if o.Kind == purge.KindURL || o.Kind == purge.KindPrefix {
+		fl.StringVar(&o.URLForm, "url-form", "both", "how non-ASCII paths are sent: raw, encoded or both (counted once)")
+	}
+	// Accepted by every verb, as the contract lists them as common flags;
+	// purge everything has no items, so for it they change nothing.
+	fl.IntVar(&o.MaxItems, "max-items", 0, "refuse an input with more than `N` items (0: no limit)")
+	fl.StringVar(&o.FailedFile, "failed-file", "", "write every item not confirmed purged to `FILE`, in the input format, for re-running with -f")
 	fl.BoolVar(&o.DryRun, "dry-run", false, "validate and print the plan (items, requests, estimated time); send nothing")
-	fl.BoolVar(&o.Yes, "yes", false, "do not ask for confirmation")
+	fl.BoolVarP(&o.Yes, "yes", "y", false, "do not ask for confirmation (only purge everything asks)")
 	fl.StringVar(&o.Plan, "plan", "", "plan whose limits apply: free, pro, business or enterprise (default: the zone's)")
 	fl.IntVar(&o.Concurrency, "concurrency", purge.DefaultConcurrency, "requests in flight at once, within the plan's rate limits")
 	fl.IntVar(&o.MaxRetries, "max-retries", purge.DefaultMaxRetries, "retries of a batch after 429, 5xx, timeouts and resets")

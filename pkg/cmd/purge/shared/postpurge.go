@@ -2,6 +2,7 @@ package shared
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -89,7 +90,7 @@ func (o *PurgeOptions) postPurge(ctx context.Context, entries []purge.Entry, res
 		}
 	}
 	if report.Verify != nil && len(report.Verify.StillCached) > 0 {
-		return &cmdutil.SilentError{Code: cmdutil.ExitPartial}
+		return cmdutil.Reported(&cmdutil.PartialError{Err: errors.New("purged, but still served from cache")})
 	}
 	return nil
 }

@@ -28,21 +28,23 @@ type Report struct {
 	DryRun            bool   `json:"dry_run"`
 	Items             int    `json:"items"`
 	DuplicatesDropped int    `json:"duplicates_dropped"`
-	Purged            int    `json:"purged"`
-	Failed            int    `json:"failed"`
+	Purged            int    `json:"purged"` // input items, all of whose entries were confirmed
+	Failed            int    `json:"failed"` // input items with an entry not confirmed
 	Requests          int    `json:"requests"`
 	Retries           int    `json:"retries"`
 	DurationMS        int64  `json:"duration_ms"`
 
-	Zone        string          `json:"zone,omitempty"`
-	Plan        string          `json:"plan"`
-	Entries     int             `json:"entries"`
-	BatchSize   int             `json:"batch_size"`
-	EstimatedMS int64           `json:"estimated_ms"`
-	Interrupted bool            `json:"interrupted,omitempty"`
-	FailedFile  string          `json:"failed_file,omitempty"`
-	Failures    []FailureReport `json:"failures,omitempty"`
-	Error       string          `json:"error,omitempty"`
+	Zone          string          `json:"zone,omitempty"`
+	Plan          string          `json:"plan"`
+	Entries       int             `json:"entries"` // items × variants: what was sent
+	EntriesPurged int             `json:"entries_purged"`
+	EntriesFailed int             `json:"entries_failed"`
+	BatchSize     int             `json:"batch_size"`
+	EstimatedMS   int64           `json:"estimated_ms"`
+	Interrupted   bool            `json:"interrupted,omitempty"`
+	FailedFile    string          `json:"failed_file,omitempty"`
+	Failures      []FailureReport `json:"failures,omitempty"`
+	Error         string          `json:"error,omitempty"`
 
 	// Set by --verify and --warm (postpurge.go).
 	Verify *VerifyReport `json:"verify,omitempty"`
@@ -82,7 +84,11 @@ func Run(o *PurgeOptions) error {
 	// there is nothing to look up: a CI job can purge with no extra call.
 	var zone cfapi.Zone
 	switch {
-	case o.Plan != "" && cfapi.IsZoneID(o.Zone), o.Plan != "" && o.Zone == "" && o.DryRun:
+	case o.Plan != "" && o.Zone == "" && o.DryRun:
+		if !everything {
+			o.IO.Status("no zone given: hosts are not checked against a zone name")
+		}
+	case o.Plan != "" && cfapi.IsZoneID(o.Zone):
 		zone.ID = o.Zone
 		if !everything {
 			o.IO.Status("zone given by id with --plan: not looked up, so hosts are not checked against the zone name")
@@ -130,6 +136,15 @@ func Run(o *PurgeOptions) error {
 		}
 	}
 
+	// The failed file is created before anything is sent: a run must not end
+	// with failures it cannot write down.
+	var failedOut *failedFile
+	if o.FailedFile != "" && !everything {
+		if failedOut, err = createFailedFile(o.FailedFile); err != nil {
+			return &cmdutil.ValidationError{Err: fmt.Errorf("cannot write --failed-file: %w; nothing was sent", err)}
+		}
+		defer failedOut.discard()
+	}
 	client, err := o.Client()
 	if err != nil {
 		return err
@@ -169,18 +184,26 @@ func Run(o *PurgeOptions) error {
 	bar.Stop()
 
 	report.Requests, report.Retries, report.DurationMS = res.Requests, res.Retries, res.Duration.Milliseconds()
-	report.Purged, report.Failed, report.Interrupted = res.Purged, len(res.Failed), res.Interrupted
+	report.Interrupted = res.Interrupted
+	report.EntriesPurged, report.EntriesFailed = res.Purged, len(res.Failed)
+	report.Purged, report.Failed = res.Purged, len(res.Failed)
+	if prep != nil {
+		report.Failed = failedItems(res.Failed)
+		report.Purged = prep.Items - report.Failed
+	}
 	for _, f := range res.Failed {
 		report.Failures = append(report.Failures, failureReport(f))
 	}
 	if res.Err != nil {
 		report.Error = res.Err.Error()
 	}
-	if o.FailedFile != "" && !everything {
-		if err := writeFailedFile(o.FailedFile, o.Kind, res.Failed); err != nil {
-			return err
+	var writeErr error
+	if failedOut != nil {
+		if writeErr = failedOut.commit(o.Kind, res.Failed); writeErr == nil {
+			report.FailedFile = o.FailedFile
+		} else {
+			o.FailedFile = "" // so the summary lists every failure instead
 		}
-		report.FailedFile = o.FailedFile
 	}
 	o.printSummary(report, res)
 	report.BatchSize = res.BatchSize
@@ -190,10 +213,30 @@ func Run(o *PurgeOptions) error {
 			return err
 		}
 	}
-	if err := outcome(res, o.FailedFile); err != nil {
+	if err := outcome(res); err != nil {
+		if writeErr != nil {
+			fmt.Fprintf(o.IO.ErrOut, "error: writing --failed-file: %v\n", writeErr)
+		}
 		return err
 	}
+	if writeErr != nil {
+		return fmt.Errorf("writing --failed-file: %w", writeErr)
+	}
 	return postErr
+}
+
+// failedItems counts the input items behind failed entries: the variants of
+// one item share its source and line.
+func failedItems(failed []purge.Failure) int {
+	type pos struct {
+		source string
+		line   int
+	}
+	seen := make(map[pos]bool, len(failed))
+	for _, f := range failed {
+		seen[pos{f.Entry.Source, f.Entry.Line}] = true
+	}
+	return len(seen)
 }
 
 func (o *PurgeOptions) variants() (purge.Variants, error) {
@@ -334,7 +377,7 @@ func (o *PurgeOptions) confirmEverything(zone cfapi.Zone) error {
 		return err
 	}
 	if !strings.EqualFold(strings.TrimSpace(ans), zone.Name) {
-		return &cmdutil.CancelError{Err: errors.New("confirmation did not match the zone name; nothing was sent")}
+		return errors.New("not confirmed: the answer did not match the zone name; nothing was sent")
 	}
 	return nil
 }
@@ -382,7 +425,6 @@ func (o *PurgeOptions) printSummary(r Report, res purge.Result) {
 	if o.Kind == purge.KindEverything {
 		total = 1
 	}
-	noun := nounFor(o.Kind, total)
 	mark := t.Success.Render("✓")
 	if len(res.Failed) > 0 || res.Err != nil {
 		mark = t.Error.Render("✗")
@@ -394,15 +436,21 @@ func (o *PurgeOptions) printSummary(r Report, res purge.Result) {
 			fmt.Fprintf(w, "%s Purge everything in %s failed\n", mark, r.Zone)
 		}
 	} else {
-		fmt.Fprintf(w, "%s Purged %d of %d %s in %d request(s), %d retries, %s\n", mark, res.Purged, total, noun, res.Requests, res.Retries, roundDuration(res.Duration))
+		items := fmt.Sprintf("%d of %d %s", r.Purged, r.Items, nounFor(o.Kind, r.Items))
+		if r.Entries != r.Items {
+			items += fmt.Sprintf(" (%d of %d entries with variants)", res.Purged, total)
+		}
+		fmt.Fprintf(w, "%s Purged %s in %d request(s), %d retries, %s\n", mark, items, res.Requests, res.Retries, roundDuration(res.Duration))
 	}
-	if res.BatchSize > 0 && res.BatchSize < r.BatchSize {
+	if o.Kind != purge.KindEverything && res.BatchSize > 0 && res.BatchSize < r.BatchSize {
 		// r.BatchSize is the plan's size; the engine lowered it when Cloudflare said a batch was too large.
 		o.IO.Warn("Cloudflare refused batches as too large; batches were cut to %d items (set a lower limit in the config file's limits: section)", res.BatchSize)
 	}
 	if len(res.Failed) > 0 {
+		// With a failed file, a sample here and the rest in the file;
+		// without one, every failure here: none may go unreported.
 		shown := res.Failed
-		if len(shown) > 10 {
+		if o.FailedFile != "" && len(shown) > 10 {
 			shown = shown[:10]
 		}
 		for _, f := range shown {
@@ -412,7 +460,7 @@ func (o *PurgeOptions) printSummary(r Report, res purge.Result) {
 			fmt.Fprintf(w, "  … and %d more\n", more)
 		}
 		if o.FailedFile != "" {
-			fmt.Fprintf(w, "%d not purged; re-run them with: cfcache purge %s -f %s\n", len(res.Failed), o.Kind, o.FailedFile)
+			fmt.Fprintf(w, "%d not purged (all in %s); re-run them with: cfcache purge %s -f %s\n", len(res.Failed), o.FailedFile, o.Kind, o.FailedFile)
 		} else {
 			fmt.Fprintf(w, "%d not purged (use --failed-file FILE to keep them for a re-run)\n", len(res.Failed))
 		}
@@ -423,7 +471,7 @@ func (o *PurgeOptions) printSummary(r Report, res purge.Result) {
 }
 
 // outcome maps a run to the contract's exit codes.
-func outcome(res purge.Result, failedFile string) error {
+func outcome(res purge.Result) error {
 	var apiErr *purge.APIError
 	switch {
 	case res.Interrupted:
@@ -433,30 +481,43 @@ func outcome(res purge.Result, failedFile string) error {
 	case len(res.Failed) == 0 && res.Err == nil:
 		return nil
 	case res.Purged > 0:
-		return &cmdutil.SilentError{Code: cmdutil.ExitPartial}
+		return cmdutil.Reported(&cmdutil.PartialError{Err: fmt.Errorf("%d of %d not purged", len(res.Failed), res.Total)})
 	}
-	return &cmdutil.SilentError{Code: cmdutil.ExitError}
+	return cmdutil.Reported(fmt.Errorf("none of %d purged", res.Total))
 }
 
-func writeFailedFile(path string, kind purge.Kind, failed []purge.Failure) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".cfcache-failed-*")
+// failedFile is the --failed-file, written to a temporary file beside it and
+// renamed into place, so a reader never sees half of it.
+type failedFile struct {
+	path string
+	tmp  *os.File
+}
+
+func createFailedFile(path string) (*failedFile, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".cfcache-failed-*")
 	if err != nil {
-		return fmt.Errorf("--failed-file: %w", err)
+		return nil, err
 	}
-	defer os.Remove(tmp.Name())
-	if err := purge.WriteFailed(tmp, kind, failed); err != nil {
-		tmp.Close()
-		return fmt.Errorf("--failed-file: %w", err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
+	return &failedFile{path: path, tmp: tmp}, nil
+}
+
+func (f *failedFile) commit(kind purge.Kind, failed []purge.Failure) error {
+	if err := purge.WriteFailed(f.tmp, kind, failed); err != nil {
 		return err
 	}
-	if err := tmp.Close(); err != nil {
+	if err := f.tmp.Chmod(0o644); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := f.tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.tmp.Name(), f.path)
+}
+
+// discard removes the temporary file unless commit renamed it.
+func (f *failedFile) discard() {
+	f.tmp.Close()
+	os.Remove(f.tmp.Name())
 }
 
 func failureReport(f purge.Failure) FailureReport {

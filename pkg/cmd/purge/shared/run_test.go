@@ -95,3 +95,24 @@ func TestOutcomeExitCodes(t *testing.T) {
 		})
 	}
 }
+
+func TestDecliningPurgeEverythingIsExit1(t *testing.T) {
+	sb := cmdtest.NewSandbox(t, limits.Free, nil)
+	f, st := cmdtest.NewFactory(t, sb, "example.com", true)
+	st.In.WriteString("exmaple.com\n")
+	err := cmdtest.Run(context.Background(), newCmd(f, purge.KindEverything))
+	if cmdutil.ExitCode(err) != cmdutil.ExitError || !strings.Contains(err.Error(), "not confirmed") {
+		t.Fatalf("got %v (exit %d)", err, cmdutil.ExitCode(err))
+	}
+	if sb.Requests(sandbox.EndpointPurge) != 0 {
+		t.Fatal("purged after a wrong confirmation")
+	}
+	f, st = cmdtest.NewFactory(t, sb, "example.com", true)
+	st.In.WriteString("example.com\n")
+	if err := cmdtest.Run(context.Background(), newCmd(f, purge.KindEverything)); err != nil {
+		t.Fatal(err)
+	}
+	if sb.Requests(sandbox.EndpointPurge) != 1 {
+		t.Fatal("the confirmed purge was not sent")
+	}
+}

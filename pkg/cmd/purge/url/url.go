@@ -67,7 +67,6 @@ purged):
 	fl.StringSliceVar(&opts.Countries, "country", nil, "ISO 3166-1 alpha-2 countries (T1 Tor, XX unknown) to purge for (CF-IPCountry)")
 	fl.StringSliceVar(&opts.Langs, "lang", nil, "languages to purge for, e.g. en-US (Accept-Language)")
 	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "cache-key header to purge for, `'Name: value'` (repeatable)")
-	fl.StringVar(&opts.URLForm, "url-form", "both", "how non-ASCII paths are sent: raw, encoded or both")
 	fl.StringVar(&opts.Variants, "variants", "", "auto: purge the variants each URL's cache key requires under the zone's live Cache Rules")
 	fl.BoolVar(&opts.Warm, "warm", false, "after the purge, request every purged URL and variant to fill the cache again")
 	fl.BoolVar(&opts.Verify, "verify", false, "after the purge, check no purged URL is still served from before it (exit 3 if one is)")

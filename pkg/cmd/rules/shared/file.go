@@ -16,7 +16,7 @@ import (
 )
 
 // StdinName is how problems name a file read from standard input.
-const StdinName = "<stdin>"
+const StdinName = "-"
 
 // maxFileSize bounds a rules file: 300 rules of 4,096-character expressions
 // with generous settings stay far below it, and it keeps a mistaken

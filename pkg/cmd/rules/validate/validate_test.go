@@ -237,7 +237,7 @@ func TestValidateStdin(t *testing.T) {
 	if code := rulestest.ExitCode(err); code != 2 {
 		t.Fatalf("exit %d (%v), want 2", code, err)
 	}
-	if !strings.Contains(io.ErrOut.String(), "<stdin>:1: rules[0].enabled: want true or false") {
+	if !strings.Contains(io.ErrOut.String(), "-:1: rules[0].enabled: want true or false") {
 		t.Errorf("stderr:\n%s", io.ErrOut)
 	}
 }
