@@ -95,6 +95,14 @@ func Run(o *PurgeOptions) error {
 		}
 	default:
 		if zone, err = o.ResolveZone(ctx); err != nil {
+			// Bad input is exit 2 whatever the API does: nothing has been
+			// read yet, so check the items' syntax before reporting the lookup.
+			if !everything {
+				if _, verr := o.prepare(o.Limits().For(limits.Free), "", variants, urlForm); verr != nil && cmdutil.ExitCode(verr) == cmdutil.ExitUsage {
+					o.IO.Warn("also, the zone could not be looked up: %v", err)
+					return verr
+				}
+			}
 			return err
 		}
 	}
