@@ -4,7 +4,6 @@
 package cfapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -282,18 +281,4 @@ func (c *Client) retryRead(ctx context.Context, f func() error) error {
 		case <-time.After(wait):
 		}
 	}
-}
-
-// rawJSON sends a raw JSON body (or none) and returns the raw response body.
-// It keeps fields the SDK's typed structs do not know yet (such as cache
-// rules' `vary`), which a typed round trip would silently drop.
-func jsonBody(v any) (option.RequestOption, error) {
-	if raw, ok := v.([]byte); ok {
-		return option.WithRequestBody("application/json", bytes.NewReader(raw)), nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return option.WithRequestBody("application/json", bytes.NewReader(b)), nil
 }

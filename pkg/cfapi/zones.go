@@ -118,6 +118,9 @@ func (c *Client) ListZones(ctx context.Context) ([]Zone, error) {
 	}
 }
 
+// fromSDK reads the plan from plan.legacy_id, as cloudflare.md prescribes.
+// The SDK marks Zone.Plan deprecated for changing a plan (use the
+// subscription API); reading it is still how the plan is reported.
 func fromSDK(z zones.Zone) Zone {
 	plan, err := limits.ParsePlan(z.Plan.LegacyID)
 	if err != nil {

@@ -91,8 +91,6 @@ func (o CmpOp) String() string {
 	return "?"
 }
 
-func (o CmpOp) ordering() bool { return o >= CmpEq && o <= CmpGe }
-
 // Binary is `X and Y`, `X xor Y` or `X or Y`.
 type Binary struct {
 	Op    LogicOp

@@ -52,8 +52,6 @@ func parseWildcard(s string) (*wildcardPattern, error) {
 	return w, nil
 }
 
-func (w *wildcardPattern) stars() int { return len(w.parts) - 1 }
-
 // match reports whether the whole of s matches; fold selects the
 // case-insensitive (ASCII) comparison of the `wildcard` operator.
 func (w *wildcardPattern) match(s string, fold bool) bool {

@@ -238,7 +238,7 @@ func checkHeaderValue(name, value string) (string, string) {
 			return "", "Origin: " + v.Reason
 		}
 		rest := value[strings.Index(value, "://")+3:]
-		if strings.IndexAny(rest, "/?") >= 0 {
+		if strings.ContainsAny(rest, "/?") {
 			return "", "Origin is scheme://host[:port] with no path"
 		}
 	}

@@ -137,8 +137,6 @@ func ruleKeys() []string {
 	return []string{"ref", "description", "expression", "action", "action_parameters", "enabled"}
 }
 
-func ruleReadOnlyKeys() []string { return []string{"id", "version", "last_updated", "categories"} }
-
 // Parse reads a rules file. It reports every structural problem it finds
 // (syntax, unknown keys, wrong types) and returns the rules it could read;
 // semantic checks are Validate's job. The name is only used in problems and

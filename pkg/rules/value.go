@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 )
 
@@ -332,13 +331,4 @@ func (v *Value) writeDisplay(b *bytes.Buffer) {
 }
 
 // sortedKeys returns an Object's keys sorted.
-func (v *Value) sortedKeys() []string {
-	keys := make([]string, 0, len(v.Fields))
-	for _, f := range v.Fields {
-		keys = append(keys, f.Key)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }
