@@ -16,13 +16,15 @@ demo: build ## start the sandbox, purge examples/urls.txt against it, show the r
 test: ## everything CI checks: format, vet, generated files, unit and end-to-end tests with -race
 	@unformatted=$$(gofmt -l cmd pkg); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 	$(GO) test -race -count=1 ./...
 	@# Tests too slow under the race detector (a million-line dry run, long paced runs) skip there; run them here.
 	$(GO) test -count=1 -run 'TestDryRunMemory|TestRunPacingAgainstIdeal' ./pkg/purge/
 
-lint: ## gofmt and vet only
+lint: ## gofmt, vet and staticcheck (pinned in go.mod's tool block)
 	gofmt -l cmd pkg
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 
 docs: ## regenerate docs/cli, docs/man and completions/
 	$(GO) run ./cmd/gen-docs

@@ -122,11 +122,13 @@ func (c *Client) ListZones(ctx context.Context) ([]Zone, error) {
 // The SDK marks Zone.Plan deprecated for changing a plan (use the
 // subscription API); reading it is still how the plan is reported.
 func fromSDK(z zones.Zone) Zone {
-	plan, err := limits.ParsePlan(z.Plan.LegacyID)
+	//lint:ignore SA1019 reading the plan is still done here; the deprecation is about changing it
+	zonePlan := z.Plan
+	plan, err := limits.ParsePlan(zonePlan.LegacyID)
 	if err != nil {
 		plan = ""
 	}
-	return Zone{ID: z.ID, Name: z.Name, Status: string(z.Status), Plan: plan, PlanName: z.Plan.Name,
+	return Zone{ID: z.ID, Name: z.Name, Status: string(z.Status), Plan: plan, PlanName: zonePlan.Name,
 		AccountID: z.Account.ID, AccountName: z.Account.Name}
 }
 

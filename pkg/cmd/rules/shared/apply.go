@@ -165,6 +165,7 @@ func (w *Write) Run(ctx context.Context) (*Result, error) {
 		var apiErr *cfapi.APIError
 		if errors.As(err, &apiErr) && apiErr.Status < 500 {
 			// A 4xx is a refusal: the ruleset was not replaced.
+			//lint:ignore ST1005 the message starts with a proper noun
 			return nil, cmdutil.WrapAPIError(fmt.Errorf("Cloudflare refused the write, so %s keeps %s: %w", w.Zone.Name, before.Describe(), err))
 		}
 		return nil, cmdutil.WrapAPIError(fmt.Errorf("writing the cache rules failed and may or may not have taken effect; run `%s` to see (backup: %s): %w",
