@@ -6,6 +6,7 @@ package cmdtest
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -41,8 +42,19 @@ func NewSandbox(t testing.TB, plan limits.Plan, edit func(*sandbox.Config)) *San
 	if edit != nil {
 		edit(&cfg)
 	}
+	return StartSandbox(t, cfg, nil)
+}
+
+// StartSandbox serves a sandbox with cfg; wrap, when set, sits in front of
+// it to alter answers (a test of how commands take what Cloudflare does).
+func StartSandbox(t testing.TB, cfg sandbox.Config, wrap func(http.Handler) http.Handler) *Sandbox {
+	t.Helper()
 	srv := sandbox.New(cfg)
-	hs := httptest.NewServer(srv)
+	var h http.Handler = srv
+	if wrap != nil {
+		h = wrap(srv)
+	}
+	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
 	return &Sandbox{Server: srv, HTTP: hs, Config: cfg}
 }
@@ -77,8 +89,12 @@ func NewFactory(t testing.TB, sb *Sandbox, zone string, tty bool) (*cmdutil.Fact
 	return f, Streams{In: in, Out: out, Err: errOut}
 }
 
-// Run parses args with cmd as cobra would and runs it with ctx.
+// Run parses args with cmd as cobra would and runs it with ctx; errors are
+// returned, not printed, as the root command does.
 func Run(ctx context.Context, cmd *cobra.Command, args ...string) error {
+	if args == nil {
+		args = []string{} // cobra reads os.Args when given nil
+	}
 	cmd.SetArgs(args)
 	cmd.SetIn(&bytes.Buffer{})
 	cmd.SetOut(&bytes.Buffer{})

@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cfcache/cfcache/pkg/cmdtest"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/config"
 	"github.com/cfcache/cfcache/pkg/iostreams"
@@ -35,9 +35,8 @@ const Zone = sandbox.DefaultZoneName
 
 // Env is one sandbox and the settings that point commands at it.
 type Env struct {
+	*cmdtest.Sandbox
 	T        testing.TB
-	Server   *sandbox.Server
-	HTTP     *httptest.Server
 	StateDir string // XDG_STATE_HOME: default backups land under it
 }
 
@@ -61,24 +60,7 @@ func NewWith(t testing.TB, s Setup) *Env {
 	cfg := sandbox.DefaultConfig()
 	cfg.Zones[0].Plan = s.Plan
 	cfg.Tokens = []sandbox.Token{{Value: Token, Permissions: s.Permissions}}
-	srv := sandbox.New(cfg)
-	var h http.Handler = srv
-	if s.Wrap != nil {
-		h = s.Wrap(srv)
-	}
-	ts := httptest.NewServer(h)
-	t.Cleanup(ts.Close)
-	return &Env{T: t, Server: srv, HTTP: ts, StateDir: t.TempDir()}
-}
-
-// Requests counts the answers the sandbox gave on endpoint (a
-// sandbox.Endpoint* constant), whatever their status.
-func (e *Env) Requests(endpoint string) int {
-	n := 0
-	for _, c := range e.Server.Stats().Requests[endpoint] {
-		n += c
-	}
-	return n
+	return &Env{Sandbox: cmdtest.StartSandbox(t, cfg, s.Wrap), T: t, StateDir: t.TempDir()}
 }
 
 // IO is a set of test streams and their buffers.
@@ -113,15 +95,7 @@ func Run(cmd *cobra.Command, args ...string) error {
 
 // RunContext is Run with a context (for cancellation tests).
 func RunContext(ctx context.Context, cmd *cobra.Command, args ...string) error {
-	if args == nil {
-		args = []string{} // cobra reads os.Args when given nil
-	}
-	cmd.SetArgs(args)
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	cmd.SetOut(&bytes.Buffer{})
-	cmd.SetErr(&bytes.Buffer{})
-	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
-	return cmd.ExecuteContext(ctx)
+	return cmdtest.Run(ctx, cmd, args...)
 }
 
 // Seed replaces the zone's rules out of band (a colleague in the dashboard)
