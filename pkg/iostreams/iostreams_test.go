@@ -72,3 +72,16 @@ func TestBar(t *testing.T) {
 		t.Fatal("zero total")
 	}
 }
+
+// no-color.org: NO_COLOR counts only when set and not empty.
+func TestSystemReadsNoColor(t *testing.T) {
+	for _, c := range []struct {
+		value string
+		want  bool
+	}{{"", false}, {"1", true}} {
+		t.Setenv("NO_COLOR", c.value)
+		if got := System().noColor; got != c.want {
+			t.Errorf("NO_COLOR=%q: noColor %v, want %v", c.value, got, c.want)
+		}
+	}
+}
