@@ -251,7 +251,9 @@ func TestInterruptReportsWhatWasDone(t *testing.T) {
 	}
 	m := decode(t, st.Out.String())
 	n := len(m["results"].([]any))
-	if m["interrupted"] != true || n == 0 || n >= 500 || n != int(m["requested"].(float64)) {
+	// How many finished before the cancel depends on the machine's load;
+	// what matters is that it stopped early and reported exactly those.
+	if m["interrupted"] != true || n >= 500 || n != int(m["requested"].(float64)) {
 		t.Fatalf("interrupted=%v with %d results", m["interrupted"], n)
 	}
 }
