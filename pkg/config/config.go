@@ -38,7 +38,9 @@ func MapEnv(m map[string]string) Env {
 type setting struct {
 	flag, key string
 	env       []string
-	def       string
+	// fromEnv reads the environment layer when it is not a plain variable.
+	fromEnv func(Env) (string, bool)
+	def     string
 }
 
 // Settings that flags, environment and the config file can all set.
@@ -46,7 +48,7 @@ var settings = []setting{
 	{flag: "zone", key: "zone", env: []string{"CFCACHE_ZONE"}},
 	{flag: "api-url", key: "api_url", env: []string{"CLOUDFLARE_BASE_URL"}, def: DefaultAPIURL},
 	{flag: "output", key: "output", env: []string{"CFCACHE_OUTPUT"}, def: "text"},
-	{flag: "color", key: "color", def: "auto"},
+	{flag: "color", key: "color", fromEnv: colorFromEnv, def: "auto"},
 	{flag: "account-id", key: "account_id", env: []string{"CLOUDFLARE_ACCOUNT_ID"}},
 }
 
@@ -125,6 +127,11 @@ func Load(flags *pflag.FlagSet, env Env) (*Settings, error) {
 			if val, ok := env(name); ok && val != "" {
 				v.Set(st.key, val)
 				break
+			}
+		}
+		if st.fromEnv != nil {
+			if val, ok := st.fromEnv(env); ok {
+				v.Set(st.key, val)
 			}
 		}
 		if f := flags.Lookup(st.flag); f != nil && !f.Changed && v.IsSet(st.key) {
@@ -219,6 +226,19 @@ func (s *Settings) absorbFile(v *viper.Viper, path string) error {
 }
 
 func isSecretKey(k string) bool { return k == "api_token" || k == "api_key" }
+
+// colorFromEnv is the environment layer of --color: NO_COLOR (set and not
+// empty, per no-color.org) means never and wins over CLICOLOR_FORCE, which
+// means always unless it is 0.
+func colorFromEnv(env Env) (string, bool) {
+	if v, _ := env("NO_COLOR"); v != "" {
+		return "never", true
+	}
+	if v, _ := env("CLICOLOR_FORCE"); v != "" && v != "0" {
+		return "always", true
+	}
+	return "", false
+}
 
 // DefaultConfigPath is $XDG_CONFIG_HOME/cfcache/config.yaml, or
 // ~/.config/cfcache/config.yaml when XDG_CONFIG_HOME is unset.

@@ -108,6 +108,36 @@ func TestPrecedenceFlag(t *testing.T) {
 	}
 }
 
+// NO_COLOR and CLICOLOR_FORCE are the environment layer of color: above the
+// config file, below --color.
+func TestPrecedenceColor(t *testing.T) {
+	p := writeConfig(t, "color: always\n", 0o600)
+	cases := []struct {
+		flags []string
+		env   map[string]string
+		want  string
+	}{
+		{nil, nil, "always"},
+		{nil, map[string]string{"NO_COLOR": "1"}, "never"},
+		{nil, map[string]string{"NO_COLOR": ""}, "always"},
+		{nil, map[string]string{"NO_COLOR": "1", "CLICOLOR_FORCE": "1"}, "never"},
+		{[]string{"--color", "auto"}, map[string]string{"CLICOLOR_FORCE": "1"}, "auto"},
+	}
+	for _, c := range cases {
+		s, err := Load(newFlags(append([]string{"--config", p}, c.flags...)...), MapEnv(c.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Color != c.want {
+			t.Errorf("flags %v env %v: color %q, want %q", c.flags, c.env, s.Color, c.want)
+		}
+	}
+	s, err := Load(newFlags(), MapEnv(map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "CLICOLOR_FORCE": "1"}))
+	if err != nil || s.Color != "always" {
+		t.Fatalf("CLICOLOR_FORCE without a file: %q %v", s.Color, err)
+	}
+}
+
 func TestConfigFileViaEnv(t *testing.T) {
 	p := writeConfig(t, "zone: fromenvfile.example\n", 0o600)
 	s, err := Load(newFlags(), MapEnv(map[string]string{"CFCACHE_CONFIG": p}))

@@ -77,9 +77,6 @@ func setUp(f *cmdutil.Factory, cmd *cobra.Command) error {
 	f.Verbose = verbose
 	f.TokenFile, _ = flags.GetString("api-token-file")
 
-	// Load fills unset flags from the environment and the file, which marks
-	// them changed: remember what the user typed first.
-	colorFromFlag := flags.Changed("color")
 	var s *config.Settings
 	if skipsConfig(cmd) {
 		// Flag and environment still apply; only the file is not read, so a
@@ -100,10 +97,6 @@ func setUp(f *cmdutil.Factory, cmd *cobra.Command) error {
 		}
 	}
 	f.Settings = s
-	if !colorFromFlag && (envSet(f.Env, "NO_COLOR") || envSet(f.Env, "CLICOLOR_FORCE")) {
-		// The environment outranks the config file's color: setting.
-		s.Color = "auto"
-	}
 	switch s.Output {
 	case "text", "json":
 	default:
@@ -122,11 +115,6 @@ func applyColor(f *cmdutil.Factory, value string) error {
 	}
 	f.IOStreams.SetColorMode(m)
 	return nil
-}
-
-func envSet(env config.Env, name string) bool {
-	v, _ := env(name)
-	return v != ""
 }
 
 func skipsConfig(cmd *cobra.Command) bool {
