@@ -263,3 +263,49 @@ func TestA429IsWaitedOutNotCountedAsARetry(t *testing.T) {
 		t.Fatalf("purges: %d answered by the sandbox, %d throttled", sb.Requests(sandbox.EndpointPurge), calls.Load())
 	}
 }
+
+// Issue 9 #7: --max-wait bounds the zone lookup's waits too (a read the
+// client retries after a 429).
+func TestMaxWaitBoundsTheZoneLookup(t *testing.T) {
+	var calls atomic.Int64
+	cfg := sandbox.DefaultConfig()
+	cfg.Tokens[0].Value = cmdtest.Token
+	sb := cmdtest.StartSandbox(t, cfg, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/zones") {
+				calls.Add(1)
+				w.Header().Set("Retry-After", "3600")
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusTooManyRequests)
+				fmt.Fprint(w, `{"success":false,"errors":[{"code":971,"message":"Please wait and consider throttling your request speed"}],"messages":[],"result":null}`)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	f, st := cmdtest.NewFactory(t, sb, "example.com", false)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := cmdtest.Run(ctx, newCmd(f, purge.KindTag), "t1", "--max-wait", "30s")
+	if cmdutil.ExitCode(err) != cmdutil.ExitError || !strings.Contains(err.Error(), "Cloudflare asked to wait 1h0m0s (Retry-After), longer than the longest wait allowed (30s)") {
+		t.Fatalf("got %v (exit %d)\n%s", err, cmdutil.ExitCode(err), st.Err.String())
+	}
+	if calls.Load() != 1 || sb.Requests(sandbox.EndpointPurge) != 0 {
+		t.Fatalf("%d lookups, %d purges", calls.Load(), sb.Requests(sandbox.EndpointPurge))
+	}
+}
+
+// While a 429 is waited out, the progress line says so and when sending
+// resumes, and the ETA counts the wait.
+func TestProgressLineSaysWhenItResumes(t *testing.T) {
+	f, _ := cmdtest.NewFactory(t, nil, "", true)
+	now := time.Date(2026, 1, 2, 15, 4, 0, 0, time.Local)
+	p := purge.Progress{Total: 300, Done: 100, Rate: 100, Paused: 42 * time.Second, ResumeAt: now.Add(42 * time.Second)}
+	line := progressLine(f.IOStreams, p, "URLs", now, time.Second)
+	if !strings.Contains(line, "ETA 44s") || !strings.Contains(line, "waiting: Cloudflare asked to (429), resuming at 15:04:42 (in 42s)") {
+		t.Fatalf("line: %q", line)
+	}
+	if line := progressLine(f.IOStreams, p, "URLs", now.Add(time.Minute), time.Minute); strings.Contains(line, "waiting") {
+		t.Fatalf("after the wait: %q", line)
+	}
+}

@@ -112,6 +112,10 @@ func Run(o *PurgeOptions) error {
 	var zone cfapi.Zone
 	switch {
 	case lookup:
+		// --max-wait bounds the lookup's waits too.
+		if c, cerr := o.Client(); cerr == nil && o.Zone != "" {
+			c.SetMaxWait(o.engineMaxWait())
+		}
 		if zone, err = o.ResolveZone(ctx); err != nil {
 			return err
 		}
@@ -190,10 +194,7 @@ func Run(o *PurgeOptions) error {
 	if o.MaxRetries == 0 {
 		cfg.MaxRetries = -1 // the engine reads 0 as "default"; the user asked for none
 	}
-	cfg.MaxWait = o.MaxWait
-	if o.MaxWait == 0 {
-		cfg.MaxWait = -1 // likewise: --max-wait 0 is "never wait when asked to"
-	}
+	cfg.MaxWait = o.engineMaxWait()
 	var entries []purge.Entry
 	if prep != nil {
 		entries = prep.Entries
@@ -273,6 +274,15 @@ func Run(o *PurgeOptions) error {
 		return fmt.Errorf("writing --failed-file: %w", writeErr)
 	}
 	return postErr
+}
+
+// engineMaxWait is --max-wait as the engine and the client read it, where 0
+// means "the default": --max-wait 0 is "never wait when asked to".
+func (o *PurgeOptions) engineMaxWait() time.Duration {
+	if o.MaxWait == 0 {
+		return -1
+	}
+	return o.MaxWait
 }
 
 // failedItems counts the input items behind failed entries: the variants of
