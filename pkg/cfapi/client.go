@@ -39,6 +39,32 @@ type Options struct {
 	// Retries for idempotent reads (GET) on 429, 5xx and transport errors.
 	// Purges and writes are retried by their callers, which know what is safe.
 	ReadRetries int
+	// MaxWait bounds one Retry-After a read waits out (interface.md
+	// "Waiting and giving up"): a longer one ends the read at once with a
+	// *WaitTooLongError. 0 means DefaultMaxWait; negative, none at all.
+	MaxWait time.Duration
+}
+
+// DefaultMaxWait is the longest Retry-After a read waits out by default.
+const DefaultMaxWait = 5 * time.Minute
+
+// WaitTooLongError is a 429 whose Retry-After is longer than MaxWait.
+type WaitTooLongError struct {
+	Asked, Max time.Duration
+	Err        error // the 429
+}
+
+func (e *WaitTooLongError) Error() string {
+	return fmt.Sprintf("Cloudflare asked to wait %s (Retry-After), longer than the longest wait allowed (%s): %v", e.Asked.Round(time.Second), e.Max, e.Err)
+}
+
+func (e *WaitTooLongError) Unwrap() error { return e.Err }
+
+// SetMaxWait changes Options.MaxWait (a command's --max-wait).
+func (c *Client) SetMaxWait(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.opts.MaxWait = d
 }
 
 // Client talks to the Cloudflare API.
@@ -271,7 +297,17 @@ func (c *Client) retryRead(ctx context.Context, f func() error) error {
 		wait := backoff << attempt
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {
-			if ra := apiErr.RetryAfter(); ra > wait {
+			ra := apiErr.RetryAfter()
+			c.mu.Lock()
+			maxWait := c.opts.MaxWait
+			c.mu.Unlock()
+			if maxWait == 0 {
+				maxWait = DefaultMaxWait
+			}
+			if ra > 0 && (maxWait < 0 || ra > maxWait) {
+				return &WaitTooLongError{Asked: ra, Max: max(maxWait, 0), Err: err}
+			}
+			if ra > wait {
 				wait = ra
 			}
 		}

@@ -3,6 +3,7 @@ package purge
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/url"
 	"runtime"
@@ -203,6 +204,13 @@ func FuzzPrepare(f *testing.F) {
 			return
 		}
 		p, err := Prepare(PrepareOptions{Kind: k, Limits: free, Zone: zone, MaxLineBytes: 256}, FileInput("f", strings.NewReader(input)))
+		var notText *NotTextError
+		if errors.As(err, &notText) {
+			if p.Read != 0 {
+				t.Fatalf("a file that is not text yielded %d items", p.Read)
+			}
+			return // refused whole, before any item
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

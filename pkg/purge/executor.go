@@ -24,6 +24,9 @@ const (
 	DefaultBackoffMax       = 30 * time.Second
 	DefaultJitterTolerance  = 100 * time.Millisecond
 	DefaultBreakerThreshold = 10
+	// DefaultMaxWait is the longest single wait Cloudflare may ask for
+	// before the run gives up (interface.md "Waiting and giving up").
+	DefaultMaxWait = 5 * time.Minute
 )
 
 // ReasonInterrupted is the reason given to every entry not sent because the
@@ -37,9 +40,17 @@ type RunConfig struct {
 	Sender Sender
 	// Concurrency is the most requests in flight at once, within the pacing.
 	Concurrency int
-	// MaxRetries bounds the retries of one batch after 429, 5xx, timeouts
-	// and connection errors. 0 means DefaultMaxRetries; negative, none.
+	// MaxRetries bounds the retries of one batch after 5xx, timeouts and
+	// connection errors. 0 means DefaultMaxRetries; negative, none. A 429
+	// never counts against it: it is Cloudflare asking to wait, not a
+	// failure (interface.md "Waiting and giving up").
 	MaxRetries int
+	// MaxWait bounds one wait Cloudflare asks for: a 429's Retry-After (or,
+	// without one, its Ratelimit reset), or the reset of a Ratelimit budget
+	// the run has used up. A longer one stops the run with a
+	// *WaitTooLongError; what is not confirmed by then fails. 0 means
+	// DefaultMaxWait; negative, no such wait at all.
+	MaxWait time.Duration
 	// BatchSize overrides the plan's values per request (it never exceeds
 	// it). It may be lowered during the run when Cloudflare says a batch is
 	// too large.
@@ -83,6 +94,9 @@ type Progress struct {
 	Elapsed             time.Duration
 	Rate                float64       // entries confirmed per second so far
 	Paused              time.Duration // > 0 while every sender waits out a 429
+	// ResumeAt is when sending resumes after that 429 (on the run's
+	// clock); zero when not paused.
+	ResumeAt time.Time
 }
 
 // Failure is an entry not confirmed purged, and why.
@@ -147,7 +161,8 @@ type unit struct {
 
 type batch struct {
 	units     []int32 // indexes into runner.units
-	attempts  int     // failed attempts so far
+	attempts  int     // failed attempts so far (429s excluded)
+	waits     int     // 429s without a requested wait, for their backoff
 	retry     bool    // the next send is a retry
 	notBefore time.Time
 }
@@ -192,6 +207,9 @@ func newRunner(cfg RunConfig, entries []Entry) *runner {
 	orDefault(&cfg.BackoffMax, DefaultBackoffMax)
 	orDefault(&cfg.JitterTolerance, DefaultJitterTolerance)
 	orDefault(&cfg.BreakerThreshold, DefaultBreakerThreshold)
+	if cfg.MaxWait == 0 {
+		cfg.MaxWait = DefaultMaxWait
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = SystemClock()
 	}
@@ -291,6 +309,13 @@ func (r *runner) dispatch(ctx, sendCtx context.Context, wg *sync.WaitGroup) bool
 			r.queue = append([]*batch{rest}, r.queue...)
 		}
 		if at := r.pacer.readyAt(now, len(next.units)); at.After(now) {
+			// An exhausted Ratelimit budget is a wait Cloudflare asked
+			// for, bounded like a Retry-After.
+			if w := r.pacer.budgetWait(now); w > 0 && r.tooLong(w) {
+				r.stop(&WaitTooLongError{Asked: w, Max: max(r.cfg.MaxWait, 0), Source: "Ratelimit reset"})
+				r.mu.Unlock()
+				continue
+			}
 			r.mu.Unlock()
 			r.sleep(ctx, at.Sub(now))
 			continue
@@ -464,13 +489,23 @@ func (r *runner) handle(ctx context.Context, now time.Time, b *batch, resp *Resp
 		r.fail(b, ae.Error())
 		r.stop(ae)
 	case ae != nil && ae.Status == http.StatusTooManyRequests:
-		wait := ae.RetryAfter
+		// Cloudflare asks to wait: not a failure, so not a retry counted
+		// against MaxRetries (interface.md "Waiting and giving up").
+		wait, source := requestedWait(ae)
+		if source != "" && r.tooLong(wait) {
+			werr := &WaitTooLongError{Asked: wait, Max: max(r.cfg.MaxWait, 0), Source: source}
+			r.fail(b, werr.Error())
+			r.stop(werr)
+			return
+		}
 		if wait <= 0 {
-			wait = r.backoff(b.attempts + 1)
+			b.waits++
+			wait = r.backoff(b.waits)
 		}
 		// Pause every sender, not only this one: the bucket is shared.
 		r.pacer.pause(now, now.Add(wait))
-		r.retryLater(b, now.Add(wait), ae.Error())
+		b.retry, b.notBefore = true, now.Add(wait)
+		r.queue = append(r.queue, b)
 	case Retryable(err):
 		r.retryLater(b, now.Add(r.backoff(b.attempts+1)), err.Error())
 	case ae != nil && ae.Status == http.StatusNotFound:
@@ -490,6 +525,27 @@ func (r *runner) handle(ctx context.Context, now time.Time, b *batch, resp *Resp
 		r.fail(b, err.Error())
 		r.stop(err)
 	}
+}
+
+// requestedWait is the wait a 429 asks for: its Retry-After, or else the
+// reset of the Ratelimit budget it reports used up. source names which, and
+// is empty when the answer asks for no particular wait.
+func requestedWait(ae *APIError) (wait time.Duration, source string) {
+	if ae.RetryAfter > 0 {
+		return ae.RetryAfter, "Retry-After"
+	}
+	if rl, ok := ParseRatelimit(ae.Header); ok && rl.Remaining == 0 && rl.Reset > 0 {
+		return rl.Reset, "Ratelimit reset"
+	}
+	return 0, ""
+}
+
+// tooLong reports whether a wait Cloudflare asked for exceeds MaxWait.
+func (r *runner) tooLong(d time.Duration) bool {
+	if r.cfg.MaxWait < 0 {
+		return d > 0
+	}
+	return d > r.cfg.MaxWait
 }
 
 func (r *runner) confirm(u int32) {
@@ -635,6 +691,7 @@ func (r *runner) report() {
 	}
 	if r.pacer.pauseUntil.After(now) {
 		p.Paused = r.pacer.pauseUntil.Sub(now)
+		p.ResumeAt = r.pacer.pauseUntil
 	}
 	r.mu.Unlock()
 	r.cfg.OnProgress(p)

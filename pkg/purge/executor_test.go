@@ -575,3 +575,132 @@ func TestRunPacingAgainstIdeal(t *testing.T) {
 		})
 	}
 }
+
+// A 429 is Cloudflare asking to wait: it never counts against MaxRetries
+// (interface.md "Waiting and giving up"), so a run with no retries at all
+// still waits the 429s out and purges everything.
+func TestRun429IsNotARetry(t *testing.T) {
+	clock := newFakeClock()
+	api := newFakeAPI(clock)
+	api.inject = func(call int, req Request) error {
+		switch call {
+		case 1, 2, 3:
+			return &APIError{Status: 429, Message: "rate limited", RetryAfter: 2 * time.Second}
+		case 4, 5, 6, 7, 8, 9, 10, 11:
+			return &APIError{Status: 429, Message: "rate limited"} // no Retry-After: backoff, not a retry either
+		}
+		return nil
+	}
+	entries := urlEntries(250)
+	cfg := config(api, KindURL, limits.Free)
+	cfg.MaxRetries = -1
+	cfg.Concurrency = 1
+	res := Run(context.Background(), cfg, entries)
+	checkExactlyOnce(t, api, entries, res)
+	if res.Purged != 250 || len(res.Failed) != 0 || res.Err != nil || res.Requests != 14 {
+		t.Fatalf("purged %d failed %d err %v requests %d", res.Purged, len(res.Failed), res.Err, res.Requests)
+	}
+}
+
+// A wait longer than MaxWait stops the run at once: nothing more is sent,
+// every entry not confirmed fails with the reason, and the run does not sit
+// through the hour (its virtual duration stays far below it).
+func TestRunStopsWhenAskedToWaitLongerThanMaxWait(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		maxWait time.Duration
+		err     *APIError
+		want    string
+	}{
+		{"retry-after", 0, &APIError{Status: 429, Message: "rate limited", RetryAfter: time.Hour},
+			"Cloudflare asked to wait 1h0m0s (Retry-After), longer than --max-wait 5m0s"},
+		{"ratelimit reset of a 429", time.Minute, &APIError{Status: 429, Message: "rate limited", Header: http.Header{"Ratelimit": {`"default";r=0;t=90`}}},
+			"Cloudflare asked to wait 1m30s (Ratelimit reset), longer than --max-wait 1m0s"},
+		{"no wait allowed", -1, &APIError{Status: 429, Message: "rate limited", RetryAfter: time.Second},
+			"Cloudflare asked to wait 1s (Retry-After), longer than --max-wait 0s"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			clock := newFakeClock()
+			api := newFakeAPI(clock)
+			api.inject = func(call int, req Request) error {
+				if call == 3 {
+					return c.err
+				}
+				return nil
+			}
+			entries := urlEntries(500)
+			cfg := config(api, KindURL, limits.Free)
+			cfg.Concurrency, cfg.MaxWait = 1, c.maxWait
+			res := Run(context.Background(), cfg, entries)
+			checkExactlyOnce(t, api, entries, res)
+			var werr *WaitTooLongError
+			if !errors.As(res.Err, &werr) || res.Err.Error() != c.want {
+				t.Fatalf("err = %v, want %q", res.Err, c.want)
+			}
+			if res.Purged != 200 || len(res.Failed) != 300 || api.calls != 3 {
+				t.Fatalf("purged %d failed %d calls %d", res.Purged, len(res.Failed), api.calls)
+			}
+			if res.Failed[0].Reason != c.want || !strings.HasSuffix(res.Failed[299].Reason, c.want) {
+				t.Errorf("reasons %q … %q", res.Failed[0].Reason, res.Failed[299].Reason)
+			}
+			if res.Duration >= werr.Asked {
+				t.Errorf("the run waited %v", res.Duration)
+			}
+		})
+	}
+}
+
+// The reset of a used-up Ratelimit budget on a successful answer is also a
+// wait Cloudflare asks for, bounded the same way.
+func TestRunStopsWhenRatelimitBudgetResetsTooLate(t *testing.T) {
+	clock := newFakeClock()
+	api := newFakeAPI(clock)
+	snd := SenderFunc(func(ctx context.Context, req Request) (*Response, error) {
+		resp, err := api.Send(ctx, req)
+		if resp != nil {
+			resp.Header.Set("Ratelimit", `"default";r=0;t=3600`)
+		}
+		return resp, err
+	})
+	cfg := config(api, KindURL, limits.Free)
+	cfg.Sender, cfg.Concurrency = snd, 1
+	res := Run(context.Background(), cfg, urlEntries(300))
+	if want := "Cloudflare asked to wait 1h0m0s (Ratelimit reset), longer than --max-wait 5m0s"; res.Err == nil || res.Err.Error() != want {
+		t.Fatalf("err = %v, want %q", res.Err, want)
+	}
+	if res.Purged != 100 || len(res.Failed) != 200 || api.calls != 1 || res.Duration >= time.Hour {
+		t.Fatalf("purged %d failed %d calls %d duration %v", res.Purged, len(res.Failed), api.calls, res.Duration)
+	}
+}
+
+// While a 429 is waited out, progress says when sending resumes.
+func TestRunProgressSaysWhenItResumes(t *testing.T) {
+	clock := newFakeClock()
+	api := newFakeAPI(clock)
+	var at time.Time
+	api.inject = func(call int, req Request) error {
+		if call == 2 {
+			at = clock.Now()
+			return &APIError{Status: 429, Message: "rate limited", RetryAfter: 42 * time.Second}
+		}
+		return nil
+	}
+	var mu sync.Mutex
+	var resumes []time.Time
+	cfg := config(api, KindURL, limits.Free)
+	cfg.Concurrency = 1
+	cfg.OnProgress = func(p Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !p.ResumeAt.IsZero() {
+			resumes = append(resumes, p.ResumeAt)
+		}
+	}
+	res := Run(context.Background(), cfg, urlEntries(300))
+	if res.Purged != 300 {
+		t.Fatalf("purged %d", res.Purged)
+	}
+	if len(resumes) == 0 || !resumes[0].Equal(at.Add(42*time.Second)) {
+		t.Fatalf("resume times %v, want %v first", resumes, at.Add(42*time.Second))
+	}
+}

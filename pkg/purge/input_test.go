@@ -387,3 +387,61 @@ func TestWriteFailedRoundTrip(t *testing.T) {
 		t.Errorf("tags:\n%s", got)
 	}
 }
+
+// Issue 9 #15: a file that is not text is refused whole, before any item, by
+// git's rule (a NUL byte in the first 8,000 bytes) or a share of control
+// characters and invalid UTF-8 no list of items has; text with a stray bad
+// byte is read item by item.
+func TestNotTextInputIsRefusedWhole(t *testing.T) {
+	for _, c := range []struct {
+		name, input, why string
+	}{
+		{"nul", "https://example.com/a\n\x00\n", "NUL byte at offset 22"},
+		{"nul late in the window", strings.Repeat("https://example.com/a\n", 300) + "\x00", "NUL byte at offset 6600"},
+		{"utf-16", "\xff\xfeh\x00", "UTF-16; convert it to UTF-8"},
+		{"control characters", strings.Repeat("a\x01\x02\x03\x04\x05\x06\x07\x08\x0e\n", 10), "81% of the first 110 bytes are control characters or invalid UTF-8"},
+		{"invalid utf-8", strings.Repeat("\xc3\x28\xa0\xa1\n", 10), "60% of the first 50 bytes are control characters or invalid UTF-8"},
+		{"text", "https://example.com/caf\xe9\ntag\t1\r\n\n", ""},
+		{"empty", "", ""},
+		{"a few bad bytes", "\x01\x02\x03\x04\x05\x06\x07\n", ""},
+		{"nul after the window", strings.Repeat("t\n", SniffBytes/2) + "\x00\n", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := NewReader(FileInput("f.txt", strings.NewReader(c.input)), KindTag, 0)
+			n := 0
+			for r.Scan() {
+				n++
+			}
+			var nt *NotTextError
+			if c.why == "" {
+				if r.Err() != nil {
+					t.Fatalf("refused text: %v", r.Err())
+				}
+				return
+			}
+			if !errors.As(r.Err(), &nt) || r.Err().Error() != "f.txt: not a text file ("+c.why+")" || n != 0 {
+				t.Fatalf("err %v after %d items, want %q", r.Err(), n, c.why)
+			}
+		})
+	}
+}
+
+// Recheck applies what the zone lookup told (the name of a zone given by
+// id) to prepared entries, once per item whatever its variants.
+func TestRecheck(t *testing.T) {
+	entries := []Entry{
+		{Value: "https://example.com/a", Source: "arg", Line: 1},
+		{Value: "https://other.org/b", Source: "arg", Line: 2, Headers: []Header{{"CF-Device-Type", "mobile"}}},
+		{Value: "https://other.org/b", Source: "arg", Line: 2, Headers: []Header{{"CF-Device-Type", "tablet"}}},
+	}
+	var errs []string
+	n := Recheck(KindURL, entries, Rules{Zone: Zone{Name: "example.com"}}, func(e *ItemError) { errs = append(errs, e.Error()) }, nil)
+	if n != 1 || len(errs) != 1 || errs[0] != "arg:2: https://other.org/b: host other.org is not in zone example.com" {
+		t.Fatalf("%d invalid: %q", n, errs)
+	}
+	var notes []string
+	n = Recheck(KindURL, entries, Rules{Zone: Zone{Name: "example.com", Warn: true}}, nil, func(nt Note) { notes = append(notes, nt.String()) })
+	if n != 0 || len(notes) != 1 {
+		t.Fatalf("warn mode: %d invalid, notes %q", n, notes)
+	}
+}

@@ -198,6 +198,15 @@ func (p *pacer) observe(now time.Time, h http.Header, inflight int) {
 	}
 }
 
+// budgetWait is how long until the reset of a Ratelimit budget that is used
+// up; 0 when the header sets no wait.
+func (p *pacer) budgetWait(now time.Time) time.Duration {
+	if p.hdrActive && now.Before(p.hdrReset) && p.hdrUsed >= p.hdrBudget {
+		return p.hdrReset.Sub(now)
+	}
+	return 0
+}
+
 // pause stops every send until the given time (a 429's Retry-After) and
 // empties the purge bucket, which Cloudflare has just said is empty.
 func (p *pacer) pause(now, until time.Time) {

@@ -141,3 +141,29 @@ func Prepare(opts PrepareOptions, inputs ...Input) (*Prepared, error) {
 	}
 	return p, nil
 }
+
+// Recheck validates prepared entries again under rules known only after the
+// zone was looked up (its name when it was given by id, its plan's caps), so
+// that everything else could be checked before any request (interface.md:
+// exit 2 with nothing sent). Variants of one item share its source and line
+// and are checked once. It returns the number of invalid items.
+func Recheck(kind Kind, entries []Entry, r Rules, onError func(*ItemError), onNote func(Note)) int {
+	invalid := 0
+	var last *Entry
+	for i := range entries {
+		e := &entries[i]
+		if last != nil && last.Source == e.Source && last.Line == e.Line && last.Value == e.Value {
+			continue
+		}
+		last = e
+		v := Validate(kind, e.Value, r)
+		switch {
+		case !v.OK():
+			invalid++
+			onError(&ItemError{Source: e.Source, Line: e.Line, Item: e.Value, Reason: v.Reason})
+		case v.Note != "" && onNote != nil:
+			onNote(Note{Source: e.Source, Line: e.Line, Item: e.Value, Text: v.Note})
+		}
+	}
+	return invalid
+}

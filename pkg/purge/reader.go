@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -102,6 +103,15 @@ func (r *Reader) Scan() bool {
 		}
 		return true
 	}
+	if r.line == 0 && r.err == nil {
+		// A file that is not text is refused whole, before its first line:
+		// read line by line it would be thousands of escaped "items".
+		peek, _ := r.br.Peek(min(SniffBytes, r.br.Size()))
+		if why := notText(peek); why != "" {
+			r.err = &NotTextError{Source: r.in.Source, Reason: why}
+			return false
+		}
+	}
 	for r.err == nil {
 		b, err := r.br.ReadSlice('\n')
 		r.line++
@@ -143,6 +153,59 @@ func (r *Reader) Scan() bool {
 		return true
 	}
 	return false
+}
+
+// SniffBytes is how much of a file is looked at to tell text from binary:
+// git's rule looks at the first 8,000 bytes.
+const SniffBytes = 8000
+
+// NotTextError is an input that is not a text file (an executable, an
+// archive, UTF-16), refused as a whole rather than item by item.
+type NotTextError struct {
+	Source string
+	Reason string
+}
+
+func (e *NotTextError) Error() string {
+	return e.Source + ": not a text file (" + e.Reason + ")"
+}
+
+// notText says why the start of a file shows it is not a list of items, or
+// "" when it may be one. The rule is git's (a NUL byte in the first 8,000
+// bytes), plus a share of control characters and invalid UTF-8 that no list
+// of URLs, tags or hosts has: a Latin-1 file with an accented path here and
+// there is text, and its items get their own errors.
+func notText(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		if bytes.HasPrefix(b, []byte{0xff, 0xfe}) || bytes.HasPrefix(b, []byte{0xfe, 0xff}) {
+			return "UTF-16; convert it to UTF-8"
+		}
+		return "NUL byte at offset " + strconv.Itoa(i)
+	}
+	bad := 0
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' || c == 0x7f {
+				bad++
+			}
+			i++
+			continue
+		}
+		if !utf8.FullRune(b[i:]) && len(b)-i < utf8.UTFMax {
+			break // a character cut by the end of the window
+		}
+		ru, n := utf8.DecodeRune(b[i:])
+		if ru == utf8.RuneError && n == 1 {
+			bad++
+		}
+		i += n
+	}
+	// At least 8 bad bytes, so a short file with one stray byte is text.
+	if bad >= 8 && bad*10 >= len(b) {
+		return strconv.Itoa(bad*100/len(b)) + "% of the first " + strconv.Itoa(len(b)) + " bytes are control characters or invalid UTF-8"
+	}
+	return ""
 }
 
 // skipRest discards the remainder of an over-long line.

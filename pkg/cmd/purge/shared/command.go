@@ -49,5 +49,8 @@ starting with # are skipped. Every item is validated before the first
 request; invalid items are all listed as SOURCE:LINE: ITEM: REASON and nothing
 is sent (exit 2). Items are sent in batches of the plan's size, paced to its
 rate limits (a bucket of requests, slow on the free plan: see cfcache limits)
-and retried on 429 and 5xx. Exit 0 when all were purged, 3 when some were not
-(all listed, and written to --failed-file), 1 when none were.`
+and retried on 5xx (--max-retries). A 429 is waited out, not counted as a
+retry, unless Cloudflare asks to wait longer than --max-wait: the run then
+stops there. A file that is not text is refused whole. Exit 0 when all were
+purged, 3 when some were not (all listed, and written to --failed-file), 1
+when none were.`

@@ -36,7 +36,10 @@ type PurgeOptions struct {
 	MaxItems        int
 	Concurrency     int
 	MaxRetries      int
+	MaxWait         time.Duration
 	AllowOtherHosts bool
+	// Verbose lists every invalid item instead of the first maxNotes.
+	Verbose bool
 
 	// purge url only
 	Devices, Countries, Langs, Headers []string
@@ -79,6 +82,7 @@ func (o *PurgeOptions) Finish(f *cmdutil.Factory, cmd *cobra.Command, args []str
 	o.Ctx = cmd.Context()
 	o.Args = args
 	o.JSON = f.OutputJSON()
+	o.Verbose = f.Verbose
 	if f.Settings != nil {
 		o.Zone = f.Settings.Zone
 	}
@@ -102,7 +106,8 @@ func AddCommonFlags(cmd *cobra.Command, o *PurgeOptions, withInput bool) {
 	fl.BoolVarP(&o.Yes, "yes", "y", false, "do not ask for confirmation (only purge everything asks)")
 	fl.StringVar(&o.Plan, "plan", "", "plan whose limits apply: free, pro, business or enterprise (default: the zone's)")
 	fl.IntVar(&o.Concurrency, "concurrency", purge.DefaultConcurrency, "requests in flight at once, within the plan's rate limits")
-	fl.IntVar(&o.MaxRetries, "max-retries", purge.DefaultMaxRetries, "retries of a batch after 429, 5xx, timeouts and resets")
+	fl.IntVar(&o.MaxRetries, "max-retries", purge.DefaultMaxRetries, "retries of a batch after 5xx, timeouts and resets (a 429 is waited out, not counted)")
+	fl.DurationVar(&o.MaxWait, "max-wait", purge.DefaultMaxWait, "give up when Cloudflare asks to wait longer than `D` (Retry-After); the rest is reported and written to --failed-file")
 	_ = cmd.RegisterFlagCompletionFunc("plan", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"free", "pro", "business", "enterprise"}, cobra.ShellCompDirectiveNoFileComp
 	})
@@ -123,6 +128,9 @@ func (o *PurgeOptions) Check() error {
 	}
 	if o.MaxRetries < 0 {
 		return cmdutil.FlagErrorf("--max-retries must not be negative")
+	}
+	if o.MaxWait < 0 {
+		return cmdutil.FlagErrorf("invalid --max-wait %s: must not be negative (0: never wait when Cloudflare asks to)", o.MaxWait)
 	}
 	if o.Variants != "" && o.Variants != "auto" {
 		return cmdutil.FlagErrorf("invalid --variants %q: the only value is auto", o.Variants)

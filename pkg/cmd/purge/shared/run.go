@@ -79,31 +79,54 @@ func Run(o *PurgeOptions) error {
 	if !everything && len(o.Args) == 0 && len(o.Files) == 0 {
 		return cmdutil.FlagErrorf("no items: give them as arguments or with -f FILE (-f - for stdin); nothing is ever read as \"purge everything\", which is `cfcache purge everything`")
 	}
+	if o.Variants == "auto" && o.Zone == "" {
+		return cmdutil.FlagErrorf("--variants auto reads the zone's live Cache Rules: give --zone")
+	}
+	if everything && o.Zone != "" && !o.DryRun && !o.Yes && !o.IO.CanPrompt() {
+		return cmdutil.FlagErrorf("--yes required when not running interactively: purge everything empties the whole cache of %s", zoneLabel(cfapi.Zone{Name: o.Zone}))
+	}
 
 	// With a plan given and the zone as an id (or, for a dry run, absent)
 	// there is nothing to look up: a CI job can purge with no extra call.
+	lookup := !(o.Plan != "" && o.Zone == "" && o.DryRun) && !(o.Plan != "" && cfapi.IsZoneID(o.Zone))
+
+	// Everything that can be checked offline is checked before any request,
+	// the zone lookup included (interface.md: exit 2, nothing sent): the
+	// items' syntax, against the zone name when it was given as a name and
+	// the plan's caps when --plan was given. What only the lookup can tell
+	// (the name of a zone given by id, the zone's plan) is checked after it.
+	offZone := ""
+	if o.Zone != "" && !cfapi.IsZoneID(o.Zone) {
+		offZone = o.Zone
+	}
+	offLim, capsKnown := o.offlineLimits()
+	recheck := lookup && (cfapi.IsZoneID(o.Zone) || !capsKnown)
+	var prep *purge.Prepared
+	items := newItemPrinter(o)
+	if !everything {
+		if prep, err = o.prepare(offLim, offZone, variants, urlForm, !recheck, items); err != nil {
+			return err
+		}
+	}
+
 	var zone cfapi.Zone
 	switch {
-	case o.Plan != "" && o.Zone == "" && o.DryRun:
+	case lookup:
+		// --max-wait bounds the lookup's waits too.
+		if c, cerr := o.Client(); cerr == nil && o.Zone != "" {
+			c.SetMaxWait(o.engineMaxWait())
+		}
+		if zone, err = o.ResolveZone(ctx); err != nil {
+			return err
+		}
+	case o.Zone == "":
 		if !everything {
 			o.IO.Status("no zone given: hosts are not checked against a zone name")
 		}
-	case o.Plan != "" && cfapi.IsZoneID(o.Zone):
+	default:
 		zone.ID = o.Zone
 		if !everything {
 			o.IO.Status("zone given by id with --plan: not looked up, so hosts are not checked against the zone name")
-		}
-	default:
-		if zone, err = o.ResolveZone(ctx); err != nil {
-			// Bad input is exit 2 whatever the API does: nothing has been
-			// read yet, so check the items' syntax before reporting the lookup.
-			if !everything {
-				if _, verr := o.prepare(o.Limits().For(limits.Free), "", variants, urlForm); verr != nil && cmdutil.ExitCode(verr) == cmdutil.ExitUsage {
-					o.IO.Warn("also, the zone could not be looked up: %v", err)
-					return verr
-				}
-			}
-			return err
 		}
 	}
 	plan := zone.Plan
@@ -116,10 +139,14 @@ func Run(o *PurgeOptions) error {
 	lim := o.Limits().For(plan)
 
 	report := Report{ZoneID: zone.ID, Zone: zone.Name, Kind: string(o.Kind), DryRun: o.DryRun, Plan: string(plan)}
-	var prep *purge.Prepared
 	if !everything {
-		if prep, err = o.prepare(lim, zone.Name, variants, urlForm); err != nil {
-			return err
+		if recheck {
+			rules := purge.Rules{Zone: purge.Zone{Name: zone.Name, Warn: o.AllowOtherHosts}, TagMaxLength: lim.TagMaxLength, PrefixMaxSeparators: lim.PrefixMaxSeparators}
+			if n := purge.Recheck(o.Kind, prep.Entries, rules, items.invalid, items.note); n > 0 {
+				items.finish()
+				return &cmdutil.ValidationError{Err: fmt.Errorf("%d of %d items are invalid in zone %s (listed above); nothing was sent", n, prep.Items, zoneLabel(zone))}
+			}
+			items.finish()
 		}
 		if o.Variants == "auto" {
 			if err := o.expandAutoVariants(zone, prep); err != nil {
@@ -167,6 +194,7 @@ func Run(o *PurgeOptions) error {
 	if o.MaxRetries == 0 {
 		cfg.MaxRetries = -1 // the engine reads 0 as "default"; the user asked for none
 	}
+	cfg.MaxWait = o.engineMaxWait()
 	var entries []purge.Entry
 	if prep != nil {
 		entries = prep.Entries
@@ -176,7 +204,21 @@ func Run(o *PurgeOptions) error {
 	if everything {
 		last.Total = 1
 	}
-	cfg.OnProgress = func(p purge.Progress) { mu.Lock(); last = p; mu.Unlock() }
+	var resumeAt time.Time
+	cfg.OnProgress = func(p purge.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		last = p
+		// A log (no live bar) gets one line when a wait starts, as its
+		// progress lines come only every few seconds (interface.md
+		// "Waiting and giving up": progress says so and when it resumes).
+		if p.ResumeAt.After(resumeAt) && !o.IO.IsStderrTTY() && !o.IO.IsQuiet() {
+			o.IO.Status("Cloudflare asked to wait %s (429): waiting, resuming at %s", roundDuration(p.Paused), p.ResumeAt.Format("15:04:05"))
+		}
+		if p.ResumeAt.After(resumeAt) {
+			resumeAt = p.ResumeAt
+		}
+	}
 	if o.Engine != nil {
 		o.Engine(&cfg)
 	}
@@ -186,7 +228,8 @@ func Run(o *PurgeOptions) error {
 		mu.Lock()
 		p := last
 		mu.Unlock()
-		return progressLine(o.IO, p, noun, o.Now().Sub(start))
+		now := o.Now()
+		return progressLine(o.IO, p, noun, now, now.Sub(start))
 	})
 	res := purge.Run(ctx, cfg, entries)
 	bar.Stop()
@@ -231,6 +274,15 @@ func Run(o *PurgeOptions) error {
 		return fmt.Errorf("writing --failed-file: %w", writeErr)
 	}
 	return postErr
+}
+
+// engineMaxWait is --max-wait as the engine and the client read it, where 0
+// means "the default": --max-wait 0 is "never wait when asked to".
+func (o *PurgeOptions) engineMaxWait() time.Duration {
+	if o.MaxWait == 0 {
+		return -1
+	}
+	return o.MaxWait
 }
 
 // failedItems counts the input items behind failed entries: the variants of
@@ -309,8 +361,66 @@ func (o *PurgeOptions) expandAutoVariants(zone cfapi.Zone, prep *purge.Prepared)
 	return nil
 }
 
-// prepare reads and validates every item before anything is sent.
-func (o *PurgeOptions) prepare(lim limits.Limits, zoneName string, v purge.Variants, form purge.URLForm) (*purge.Prepared, error) {
+// offlineLimits are the limits items are checked against before the zone
+// is looked up: the plan's when --plan is given, else the loosest of every
+// plan's, so that nothing valid on the zone's plan is refused early. known
+// says whether they are the final ones (no recheck needed for the caps).
+func (o *PurgeOptions) offlineLimits() (l limits.Limits, known bool) {
+	t := o.Limits()
+	if o.Plan != "" {
+		p, _ := limits.ParsePlan(o.Plan)
+		return t.For(p), true
+	}
+	l, known = t.For(limits.Free), true
+	for _, pl := range t {
+		if pl.TagMaxLength != l.TagMaxLength || pl.PrefixMaxSeparators != l.PrefixMaxSeparators {
+			known = false
+		}
+		l.TagMaxLength = max(l.TagMaxLength, pl.TagMaxLength)
+		l.PrefixMaxSeparators = max(l.PrefixMaxSeparators, pl.PrefixMaxSeparators)
+	}
+	return l, known
+}
+
+// itemPrinter prints invalid items and notes as they are found: the first
+// maxNotes of each (every invalid item with -v), then a count, so a bad file
+// cannot flood the terminal.
+type itemPrinter struct {
+	o               *PurgeOptions
+	invalids, notes int
+}
+
+func newItemPrinter(o *PurgeOptions) *itemPrinter { return &itemPrinter{o: o} }
+
+func (p *itemPrinter) invalid(e *purge.ItemError) {
+	p.invalids++
+	if p.invalids <= maxNotes || p.o.Verbose {
+		fmt.Fprintln(p.o.IO.ErrOut, e.Error())
+	}
+}
+
+func (p *itemPrinter) note(n purge.Note) {
+	p.notes++
+	if p.notes <= maxNotes && !p.o.IO.IsQuiet() {
+		fmt.Fprintln(p.o.IO.ErrOut, n.String())
+	}
+}
+
+// finish prints the counts of what was not shown, and starts over.
+func (p *itemPrinter) finish() {
+	if p.invalids > maxNotes && !p.o.Verbose {
+		fmt.Fprintf(p.o.IO.ErrOut, "… and %d more invalid items; -v lists them all\n", p.invalids-maxNotes)
+	}
+	if p.notes > maxNotes && !p.o.IO.IsQuiet() {
+		fmt.Fprintf(p.o.IO.ErrOut, "… and %d more notes like these\n", p.notes-maxNotes)
+	}
+	p.invalids, p.notes = 0, 0
+}
+
+// prepare reads and validates every item before anything is sent. countOK
+// lets a dry run keep counts only; false keeps the entries for a recheck
+// after the zone lookup.
+func (o *PurgeOptions) prepare(lim limits.Limits, zoneName string, v purge.Variants, form purge.URLForm, countOK bool, items *itemPrinter) (*purge.Prepared, error) {
 	inputs := []purge.Input{}
 	if len(o.Args) > 0 {
 		inputs = append(inputs, purge.ArgsInput(o.Args))
@@ -332,8 +442,6 @@ func (o *PurgeOptions) prepare(lim limits.Limits, zoneName string, v purge.Varia
 		defer f.Close()
 		inputs = append(inputs, purge.FileInput(name, f))
 	}
-	notes := 0
-	invalid := 0
 	prep, err := purge.Prepare(purge.PrepareOptions{
 		Kind:      o.Kind,
 		Limits:    lim,
@@ -341,25 +449,18 @@ func (o *PurgeOptions) prepare(lim limits.Limits, zoneName string, v purge.Varia
 		URLForm:   form,
 		Variants:  v,
 		MaxItems:  o.MaxItems,
-		CountOnly: o.DryRun && o.Variants == "",
-		OnError: func(e *purge.ItemError) {
-			invalid++
-			fmt.Fprintln(o.IO.ErrOut, e.Error())
-		},
-		OnNote: func(n purge.Note) {
-			notes++
-			if notes <= maxNotes && !o.IO.IsQuiet() {
-				fmt.Fprintln(o.IO.ErrOut, n.String())
-			}
-		},
+		CountOnly: countOK && o.DryRun && o.Variants == "",
+		OnError:   items.invalid,
+		OnNote:    items.note,
 	}, inputs...)
-	if notes > maxNotes && !o.IO.IsQuiet() {
-		fmt.Fprintf(o.IO.ErrOut, "… and %d more notes like these\n", notes-maxNotes)
-	}
+	items.finish()
 	var tooMany *purge.TooManyItemsError
+	var notText *purge.NotTextError
 	switch {
 	case errors.As(err, &tooMany):
 		return nil, &cmdutil.ValidationError{Err: fmt.Errorf("%w; nothing was sent", err)}
+	case errors.As(err, &notText):
+		return nil, &cmdutil.ValidationError{Err: fmt.Errorf("%w; nothing was sent", notText)}
 	case err != nil:
 		return nil, &cmdutil.ValidationError{Err: fmt.Errorf("reading items: %w; nothing was sent", err)}
 	case prep.Invalid > 0:
@@ -550,18 +651,22 @@ func entryLabel(e purge.Entry) string {
 	return e.Value + " [" + strings.Join(hs, ", ") + "]"
 }
 
-func progressLine(io *iostreams.IOStreams, p purge.Progress, noun string, elapsed time.Duration) string {
+func progressLine(io *iostreams.IOStreams, p purge.Progress, noun string, now time.Time, elapsed time.Duration) string {
 	done := p.Done + p.Failed
 	eta := "—"
 	if p.Rate > 0 && p.Total > done {
-		eta = roundDuration(time.Duration(float64(p.Total-done) / p.Rate * float64(time.Second)))
+		d := time.Duration(float64(p.Total-done) / p.Rate * float64(time.Second))
+		if p.ResumeAt.After(now) {
+			d += p.ResumeAt.Sub(now) // a known wait
+		}
+		eta = roundDuration(d)
 	}
 	status := fmt.Sprintf("%d/%d %s · %.0f/s · ETA %s · %d requests · %d retries", done, p.Total, noun, p.Rate, eta, p.Requests, p.Retries)
 	if p.Failed > 0 {
 		status += fmt.Sprintf(" · %d failed", p.Failed)
 	}
-	if p.Paused > 0 {
-		status += fmt.Sprintf(" · paused %s (429)", roundDuration(p.Paused))
+	if p.ResumeAt.After(now) {
+		status += fmt.Sprintf(" · waiting: Cloudflare asked to (429), resuming at %s (in %s)", p.ResumeAt.Format("15:04:05"), roundDuration(p.ResumeAt.Sub(now)))
 	}
 	if io.IsStderrTTY() {
 		return iostreams.Bar(done, p.Total, 24) + " " + status
