@@ -548,4 +548,5 @@ func benchWarmSitemapRSS(b *testing.B, n int, warmToo bool) {
 
 func BenchmarkWarmSitemap5kStreamOnly(b *testing.B)  { benchWarmSitemapRSS(b, 5_000, false) }
 func BenchmarkWarmSitemap50kStreamOnly(b *testing.B) { benchWarmSitemapRSS(b, 50_000, false) }
+func BenchmarkWarmSitemap5kWarmed(b *testing.B)      { benchWarmSitemapRSS(b, 5_000, true) }
 func BenchmarkWarmSitemap50kWarmed(b *testing.B)     { benchWarmSitemapRSS(b, 50_000, true) }
