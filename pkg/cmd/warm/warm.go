@@ -88,7 +88,10 @@ Redirects are reported (status 3xx and where to), not followed, unless
 --follow-redirects. --origin-url sends every request to another origin under
 the same Host (a staging server; like curl --connect-to).
 
-Output: a table on a terminal, tab-separated values when piped, or -o json.
+Output: a table on a terminal, tab-separated values when piped, or -o json,
+each written as requests complete (rows and "results" in completion order;
+the JSON summary keys follow "results", and the document is closed even
+when the warm is interrupted).
 On stderr: a count by cache status, and the URLs answered 2xx but DYNAMIC or
 BYPASS, which usually means no cache rule makes them eligible.
 
