@@ -1,40 +1,126 @@
 package warm
 
-import "sort"
+import (
+	"container/heap"
+	"sort"
+)
+
+// Bounds of what a Summary lists one by one; the rest is counted. A warm of
+// a large site with no cache rule for HTML answers DYNAMIC for every page,
+// and listing each would make the summary grow with the site (issue 9, #16).
+const (
+	MaxNotCacheable  = 1000
+	MaxFailureSample = 20
+)
 
 // Summary condenses results: counts by cache status, the URLs Cloudflare
 // would not cache, and how many requests failed.
 type Summary struct {
 	Requested     int            `json:"requested"`
 	ByCacheStatus map[string]int `json:"by_cache_status"`
-	// NotCacheable lists each URL (once, sorted) that any device got as a
+	// NotCacheable lists the URLs (once, sorted) that any device got as a
 	// 2xx with DYNAMIC or BYPASS: usually a cache rule is missing for it.
 	// Redirects and errors are left out: they say nothing about the page.
-	NotCacheable []string `json:"not_cacheable"`
+	// At most MaxNotCacheable are listed (the first in sort order);
+	// NotCacheableCount counts them all.
+	NotCacheable      []string `json:"not_cacheable"`
+	NotCacheableCount int      `json:"not_cacheable_count"`
 	// Failed counts requests with no answer or a 5xx.
 	Failed int `json:"failed"`
+	// FailedSample is the first MaxFailureSample failed requests, for the
+	// text report.
+	FailedSample []Result `json:"-"`
 }
 
-// Summarize builds the Summary of results. Requests with no answer have no
-// cache status and are counted only in Failed.
-func Summarize(results []Result) Summary {
-	s := Summary{Requested: len(results), ByCacheStatus: map[string]int{}, NotCacheable: []string{}}
-	seen := map[string]bool{}
-	for _, r := range results {
-		if r.Failed() {
-			s.Failed++
-		}
-		if r.Status == 0 {
-			continue
-		}
-		s.ByCacheStatus[r.CacheStatus]++
-		if r.Status >= 200 && r.Status < 300 && NotCacheable(r.CacheStatus) && !seen[r.URL] {
-			seen[r.URL] = true
-			s.NotCacheable = append(s.NotCacheable, r.URL)
+// Summarizer builds a Summary from results as they arrive, keeping counts
+// and bounded lists only.
+type Summarizer struct {
+	s Summary
+	// flagged marks, by URL index, the URLs already counted as not
+	// cacheable: one bit per URL rather than a set of strings.
+	flagged []uint64
+	// listed is a max-heap of the MaxNotCacheable smallest URLs seen.
+	listed urlHeap
+}
+
+// NewSummarizer returns an empty Summarizer.
+func NewSummarizer() *Summarizer {
+	return &Summarizer{s: Summary{ByCacheStatus: map[string]int{}}}
+}
+
+// Add counts one result; url identifies its URL (0, 1, 2, … one per
+// distinct URL), so a URL answered DYNAMIC on several devices is listed
+// once. Requests with no answer have no cache status and are counted only
+// in Failed.
+func (z *Summarizer) Add(url int, r Result) {
+	s := &z.s
+	s.Requested++
+	if r.Failed() {
+		s.Failed++
+		if len(s.FailedSample) < MaxFailureSample {
+			s.FailedSample = append(s.FailedSample, r)
 		}
 	}
+	if r.Status == 0 {
+		return
+	}
+	s.ByCacheStatus[r.CacheStatus]++
+	if r.Status < 200 || r.Status >= 300 || !NotCacheable(r.CacheStatus) {
+		return
+	}
+	w, bit := url/64, uint64(1)<<(url%64)
+	for len(z.flagged) <= w {
+		z.flagged = append(z.flagged, 0)
+	}
+	if z.flagged[w]&bit != 0 {
+		return
+	}
+	z.flagged[w] |= bit
+	s.NotCacheableCount++
+	switch {
+	case len(z.listed) < MaxNotCacheable:
+		heap.Push(&z.listed, r.URL)
+	case r.URL < z.listed[0]:
+		z.listed[0] = r.URL
+		heap.Fix(&z.listed, 0)
+	}
+}
+
+// Summary returns the summary so far.
+func (z *Summarizer) Summary() Summary {
+	s := z.s
+	s.NotCacheable = append([]string{}, z.listed...)
 	sort.Strings(s.NotCacheable)
 	return s
+}
+
+// Summarize builds the Summary of results held in memory.
+func Summarize(results []Result) Summary {
+	z := NewSummarizer()
+	index := map[string]int{}
+	for _, r := range results {
+		i, ok := index[r.URL]
+		if !ok {
+			i = len(index)
+			index[r.URL] = i
+		}
+		z.Add(i, r)
+	}
+	return z.Summary()
+}
+
+// urlHeap is a max-heap of strings (container/heap).
+type urlHeap []string
+
+func (h urlHeap) Len() int           { return len(h) }
+func (h urlHeap) Less(i, j int) bool { return h[i] > h[j] }
+func (h urlHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *urlHeap) Push(x any)        { *h = append(*h, x.(string)) }
+func (h *urlHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // StatusOrder lists cache statuses for display: Cloudflare's documented

@@ -48,6 +48,24 @@ type Result struct {
 // or timeout, or a 5xx from Cloudflare or the origin.
 func (r Result) Failed() bool { return r.Status == 0 || r.Status >= 500 }
 
+// Unanswered reports whether the request says nothing about Cloudflare's
+// cache: no answer at all (connection refused, timeout, DNS failure), or a
+// 5xx that did not come through the cache (no CF-Cache-Status: the origin or
+// something in front of it failed). A 5xx with a cache status is still an
+// answer about the cache (a MISS went to the origin; a HIT was served from
+// the cache). --verify counts these as unverified (issue 9, #12).
+func (r Result) Unanswered() bool {
+	return r.Status == 0 || (r.Status >= 500 && r.CacheStatus == "NONE")
+}
+
+// Reason says why a request failed: its error, or its HTTP status.
+func (r Result) Reason() string {
+	if r.Error != "" {
+		return r.Error
+	}
+	return "HTTP " + strconv.Itoa(r.Status)
+}
+
 // Config is a warm run's settings.
 type Config struct {
 	// Client makes the requests. Its CheckRedirect is replaced unless
@@ -65,7 +83,8 @@ type Config struct {
 	Rate float64
 	// Timeout bounds one request, body included (default DefaultTimeout).
 	Timeout time.Duration
-	// OnResult is called after each request, from the worker goroutines.
+	// OnResult is called after each request, from the worker goroutines,
+	// one call at a time.
 	OnResult func(Result)
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
@@ -79,10 +98,66 @@ type Outcome struct {
 	Duration    time.Duration
 }
 
+// Stats is what a streamed run keeps: counts, not results.
+type Stats struct {
+	Done        int
+	Interrupted bool
+	Duration    time.Duration
+}
+
+// TargetList is the requests of a run, produced on demand: a warm of N
+// URLs on D devices does not hold N×D Targets (issue 9, #16: memory must not
+// grow with the number of URLs beyond the URLs themselves).
+type TargetList interface {
+	Len() int
+	At(i int) Target
+}
+
+// List is a TargetList held in memory.
+type List []Target
+
+func (l List) Len() int        { return len(l) }
+func (l List) At(i int) Target { return l[i] }
+
+// Cross is every URL once per device, URL-major so the devices of one page
+// are warmed together: target i is URLs[i/len(Devices)] as
+// Devices[i%len(Devices)].
+type Cross struct {
+	URLs    []string
+	Devices []Device
+}
+
+func (c Cross) Len() int { return len(c.URLs) * len(c.Devices) }
+func (c Cross) At(i int) Target {
+	return Target{URL: c.URLs[i/len(c.Devices)], Device: c.Devices[i%len(c.Devices)]}
+}
+
+// URLIndex is the index in URLs of target i.
+func (c Cross) URLIndex(i int) int { return i / len(c.Devices) }
+
 // Run requests every target once, at most Concurrency at a time and Rate per
-// second. When ctx is cancelled no request starts and those in flight are
-// abandoned; what finished is returned.
+// second, and returns the results in target order. When ctx is cancelled no
+// request starts and those in flight are abandoned; what finished is
+// returned. It holds every result: for runs of any size use Stream.
 func Run(ctx context.Context, cfg Config, targets []Target) Outcome {
+	results := make([]Result, len(targets))
+	done := make([]bool, len(targets))
+	st := Stream(ctx, cfg, List(targets), func(i int, r Result) { results[i], done[i] = r, true })
+	out := Outcome{Interrupted: st.Interrupted, Duration: st.Duration}
+	out.Results = results[:0]
+	for i, ok := range done {
+		if ok {
+			out.Results = append(out.Results, results[i])
+		}
+	}
+	return out
+}
+
+// Stream is Run without keeping results: each is handed to each (with its
+// target's index) as it arrives, in completion order, from the worker
+// goroutines, one call at a time, so each needs no lock of its own. A
+// request abandoned on cancellation is not a result and is not handed over.
+func Stream(ctx context.Context, cfg Config, targets TargetList, each func(i int, r Result)) Stats {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = DefaultConcurrency
 	}
@@ -102,44 +177,43 @@ func Run(ctx context.Context, cfg Config, targets []Target) Outcome {
 		client = &c
 	}
 	start := cfg.Now()
-	results := make([]Result, len(targets))
-	done := make([]bool, len(targets))
+	n := targets.Len()
 	pace := newPacer(cfg.Rate)
 	var next atomic.Int64
+	var mu sync.Mutex // serialises each and OnResult
+	done := 0
 	var wg sync.WaitGroup
-	workers := min(cfg.Concurrency, len(targets))
+	workers := min(cfg.Concurrency, n)
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(targets) || ctx.Err() != nil {
+				if i >= n || ctx.Err() != nil {
 					return
 				}
 				if err := pace.wait(ctx); err != nil {
 					return
 				}
-				r := fetch(ctx, client, cfg, targets[i])
+				r := fetch(ctx, client, cfg, targets.At(i))
 				if ctx.Err() != nil {
 					return // abandoned: not a result
 				}
-				results[i], done[i] = r, true
+				mu.Lock()
+				done++
+				if each != nil {
+					each(i, r)
+				}
 				if cfg.OnResult != nil {
 					cfg.OnResult(r)
 				}
+				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	out := Outcome{Interrupted: ctx.Err() != nil, Duration: cfg.Now().Sub(start)}
-	out.Results = results[:0]
-	for i, ok := range done {
-		if ok {
-			out.Results = append(out.Results, results[i])
-		}
-	}
-	return out
+	return Stats{Done: done, Interrupted: ctx.Err() != nil, Duration: cfg.Now().Sub(start)}
 }
 
 // browserAccept is what Chrome sends for a page load; the Accept and

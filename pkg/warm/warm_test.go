@@ -400,3 +400,32 @@ func BenchmarkParseSitemap50k(b *testing.B) {
 		}
 	}
 }
+
+// A Summarizer keeps counts and bounded lists: a site with no cache rule
+// answers DYNAMIC for every page, and the summary must not grow with it
+// (issue 9, #16).
+func TestSummarizerIsBounded(t *testing.T) {
+	const n = 3 * warm.MaxNotCacheable
+	z := warm.NewSummarizer()
+	for i := n - 1; i >= 0; i-- { // reverse order: the kept ones are the first in sort order, not the first seen
+		u := fmt.Sprintf("https://example.com/%05d", i)
+		z.Add(i, warm.Result{URL: u, Device: warm.Desktop, Status: 200, CacheStatus: "DYNAMIC"})
+		z.Add(i, warm.Result{URL: u, Device: warm.Mobile, Status: 200, CacheStatus: "DYNAMIC"})
+		z.Add(i, warm.Result{URL: u, Device: warm.Tablet, Error: "timed out"})
+	}
+	s := z.Summary()
+	if s.Requested != 3*n || s.ByCacheStatus["DYNAMIC"] != 2*n || s.Failed != n {
+		t.Fatalf("counts %+v", s.ByCacheStatus)
+	}
+	if s.NotCacheableCount != n || len(s.NotCacheable) != warm.MaxNotCacheable || len(s.FailedSample) != warm.MaxFailureSample {
+		t.Fatalf("count %d, listed %d, failures kept %d", s.NotCacheableCount, len(s.NotCacheable), len(s.FailedSample))
+	}
+	if !sort.StringsAreSorted(s.NotCacheable) || s.NotCacheable[0] != "https://example.com/00000" ||
+		s.NotCacheable[warm.MaxNotCacheable-1] != fmt.Sprintf("https://example.com/%05d", warm.MaxNotCacheable-1) {
+		t.Fatalf("listed %s … %s", s.NotCacheable[0], s.NotCacheable[len(s.NotCacheable)-1])
+	}
+	// Summarize (results in memory) agrees with it.
+	if s := warm.Summarize([]warm.Result{{URL: "a", Status: 200, CacheStatus: "BYPASS"}, {URL: "a", Status: 200, CacheStatus: "DYNAMIC"}}); s.NotCacheableCount != 1 || len(s.NotCacheable) != 1 {
+		t.Fatalf("%+v", s)
+	}
+}

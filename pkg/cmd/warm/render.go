@@ -1,12 +1,14 @@
 package warm
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/warm"
@@ -16,9 +18,27 @@ import (
 const maxListed = 20
 
 // Execute runs a warm with progress on stderr (a live bar on a terminal, a
-// plain line every 10 s otherwise, nothing when quiet); verb names the step
-// in the plain lines ("warm", "verify").
+// plain line every 10 s otherwise, nothing when quiet) and returns every
+// result in target order; verb names the step in the plain lines ("warm",
+// "verify"). It holds the results: for a list of any size use
+// ExecuteStream.
 func Execute(ctx context.Context, io *iostreams.IOStreams, cfg warm.Config, targets []warm.Target, verb string) warm.Outcome {
+	results := make([]warm.Result, len(targets))
+	done := make([]bool, len(targets))
+	st := ExecuteStream(ctx, io, cfg, warm.List(targets), verb, func(i int, r warm.Result) { results[i], done[i] = r, true })
+	out := warm.Outcome{Interrupted: st.Interrupted, Duration: st.Duration}
+	out.Results = results[:0]
+	for i, ok := range done {
+		if ok {
+			out.Results = append(out.Results, results[i])
+		}
+	}
+	return out
+}
+
+// ExecuteStream is Execute handing each result to each as it arrives
+// (warm.Stream), keeping none.
+func ExecuteStream(ctx context.Context, io *iostreams.IOStreams, cfg warm.Config, targets warm.TargetList, verb string, each func(int, warm.Result)) warm.Stats {
 	var mu sync.Mutex
 	done, failed := 0, 0
 	inner := cfg.OnResult
@@ -33,103 +53,153 @@ func Execute(ctx context.Context, io *iostreams.IOStreams, cfg warm.Config, targ
 			inner(r)
 		}
 	}
+	total := targets.Len()
 	start := time.Now()
 	bar := io.StartProgress(func() string {
 		mu.Lock()
 		d, f := done, failed
 		mu.Unlock()
 		elapsed := time.Since(start)
-		status := fmt.Sprintf("%d/%d requests · %.0f/s", d, len(targets), float64(d)/max(elapsed.Seconds(), 0.001))
+		status := fmt.Sprintf("%d/%d requests · %.0f/s", d, total, float64(d)/max(elapsed.Seconds(), 0.001))
 		if f > 0 {
 			status += fmt.Sprintf(" · %d failed", f)
 		}
 		if io.IsStderrTTY() {
-			return iostreams.Bar(d, len(targets), 24) + " " + status
+			return iostreams.Bar(d, total, 24) + " " + status
 		}
 		return fmt.Sprintf("%s: still running after %s: %s", verb, elapsed.Round(time.Second), status)
 	})
-	out := warm.Run(ctx, cfg, targets)
+	st := warm.Stream(ctx, cfg, targets, each)
 	bar.Stop()
-	return out
+	return st
 }
 
-// printTable prints one row per request: aligned with a header on a
-// terminal, tab-separated without one when piped.
-func printTable(io *iostreams.IOStreams, results []warm.Result) error {
-	tp := io.NewTablePrinter("URL", "DEVICE", "STATUS", "CACHE", "AGE", "COLO", "MS", "NOTE")
-	for _, r := range results {
-		status, cache, note := strconv.Itoa(r.Status), r.CacheStatus, ""
-		if r.Status == 0 {
-			status, cache = "-", "-"
+// rowWriter prints one row per request as it arrives, so a long warm
+// holds no rows (issue 9, #16): on a terminal aligned under a header, with
+// the URL column as wide as the longest URL and the others as wide as
+// their usual values (a longer one shifts only its own row); piped,
+// tab-separated without a header, buffered.
+type rowWriter struct {
+	w      *bufio.Writer
+	tty    bool
+	widths []int
+}
+
+func newRowWriter(io *iostreams.IOStreams, urls []string) *rowWriter {
+	t := &rowWriter{w: bufio.NewWriter(io.Out), tty: io.IsStdoutTTY()}
+	if t.tty {
+		urlWidth := len("URL")
+		for _, u := range urls {
+			urlWidth = max(urlWidth, utf8.RuneCountInString(u))
 		}
-		switch {
-		case r.Error != "":
-			note = r.Error
-		case r.Location != "":
-			note = "→ " + r.Location
-		}
-		colo := r.Colo
-		if colo == "" {
-			colo = "-"
-		}
-		tp.AddRow(r.URL, string(r.Device), status, cache, strconv.Itoa(r.Age), colo, strconv.FormatInt(r.MS, 10), note)
+		//                     URL  DEVICE STATUS CACHE("REVALIDATED") AGE COLO MS
+		t.widths = []int{urlWidth, 7, 6, 11, 5, 4, 5}
+		t.line("URL", "DEVICE", "STATUS", "CACHE", "AGE", "COLO", "MS", "NOTE")
 	}
-	return tp.Render()
+	return t
 }
 
-func (o *WarmOptions) printSummary(r Report, planned int, sum warm.Summary) {
+func (t *rowWriter) Row(r warm.Result) {
+	status, cache, note := strconv.Itoa(r.Status), r.CacheStatus, ""
+	if r.Status == 0 {
+		status, cache = "-", "-"
+	}
+	switch {
+	case r.Error != "":
+		note = r.Error
+	case r.Location != "":
+		note = "→ " + r.Location
+	}
+	t.line(r.URL, string(r.Device), status, cache, strconv.Itoa(r.Age), orDash(r.Colo), strconv.FormatInt(r.MS, 10), note)
+}
+
+func (t *rowWriter) line(cells ...string) {
+	if !t.tty {
+		t.w.WriteString(strings.Join(cells, "\t"))
+		t.w.WriteByte('\n')
+		return
+	}
+	var b strings.Builder
+	for i, c := range cells {
+		b.WriteString(c)
+		if i < len(t.widths) {
+			b.WriteString(strings.Repeat(" ", max(0, t.widths[i]-utf8.RuneCountInString(c))+2))
+		}
+	}
+	t.w.WriteString(strings.TrimRight(b.String(), " "))
+	t.w.WriteByte('\n')
+	t.w.Flush() // a person is watching
+}
+
+// Close flushes what is buffered and returns the first write error.
+func (t *rowWriter) Close() error { return t.w.Flush() }
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// runSummary is what the text summary of a warm needs besides warm.Summary.
+type runSummary struct {
+	urls, devices, planned, duplicates int
+	excluded                           warm.Excluded
+	duration                           time.Duration
+	interrupted                        bool
+}
+
+func (o *WarmOptions) printSummary(r runSummary, sum warm.Summary) {
 	w := o.IO.ErrOut
 	t := o.IO.ErrTheme()
 	if o.IO.IsQuiet() && sum.Failed == 0 {
 		return
 	}
 	mark := t.Success.Render("✓")
-	if sum.Failed > 0 || r.Interrupted {
+	if sum.Failed > 0 || r.interrupted {
 		mark = t.Error.Render("✗")
 	}
 	fmt.Fprintf(w, "%s Warmed %d URL(s) × %d device(s): %d of %d requests answered in %s",
-		mark, r.URLs, len(r.Devices), sum.Requested-sum.Failed, planned, time.Duration(r.DurationMS)*time.Millisecond)
+		mark, r.urls, r.devices, sum.Requested-sum.Failed, r.planned, r.duration.Round(time.Millisecond))
 	fmt.Fprintf(w, " (%s)\n", StatusCounts(sum.ByCacheStatus))
-	if n := r.Excluded.Total(); n > 0 {
-		fmt.Fprintf(w, "  skipped %d URL(s): %s\n", n, excludedText(r.Excluded))
+	if n := r.excluded.Total(); n > 0 {
+		fmt.Fprintf(w, "  skipped %d URL(s): %s\n", n, excludedText(r.excluded))
 	}
-	if r.Duplicates > 0 {
-		fmt.Fprintf(w, "  %d duplicate URL(s) dropped\n", r.Duplicates)
+	if r.duplicates > 0 {
+		fmt.Fprintf(w, "  %d duplicate URL(s) dropped\n", r.duplicates)
 	}
-	PrintSummary(o.IO, sum, r.Results)
+	PrintSummary(o.IO, sum)
 }
 
 // PrintSummary lists on stderr the URLs that are not cacheable and the
-// requests that failed.
-func PrintSummary(io *iostreams.IOStreams, sum warm.Summary, results []warm.Result) {
+// requests that failed, the first maxListed of each and a count of the rest.
+func PrintSummary(io *iostreams.IOStreams, sum warm.Summary) {
 	w := io.ErrOut
 	t := io.ErrTheme()
-	if len(sum.NotCacheable) > 0 && !io.IsQuiet() {
-		fmt.Fprintf(w, "%s %d URL(s) answered DYNAMIC or BYPASS: Cloudflare does not cache them (usually no cache rule makes them eligible):\n", t.Warning.Render("!"), len(sum.NotCacheable))
-		listSome(w, sum.NotCacheable, func(s string) string { return "  " + s })
+	if sum.NotCacheableCount > 0 && !io.IsQuiet() {
+		fmt.Fprintf(w, "%s %d URL(s) answered DYNAMIC or BYPASS: Cloudflare does not cache them (usually no cache rule makes them eligible):\n", t.Warning.Render("!"), sum.NotCacheableCount)
+		listSome(w, sum.NotCacheable, sum.NotCacheableCount, func(s string) string { return "  " + s })
 	}
 	if sum.Failed > 0 {
 		var failed []string
-		for _, r := range results {
-			if r.Failed() {
-				why := r.Error
-				if why == "" {
-					why = "HTTP " + strconv.Itoa(r.Status)
-				}
-				failed = append(failed, fmt.Sprintf("  %s %s (%s): %s", t.Error.Render("failed:"), r.URL, r.Device, why))
-			}
+		for _, r := range sum.FailedSample {
+			failed = append(failed, fmt.Sprintf("  %s %s (%s): %s", t.Error.Render("failed:"), r.URL, r.Device, r.Reason()))
 		}
-		listSome(w, failed, func(s string) string { return s })
+		listSome(w, failed, sum.Failed, func(s string) string { return s })
 	}
 }
 
-func listSome(w interface{ Write([]byte) (int, error) }, lines []string, f func(string) string) {
+// listSome prints the first maxListed of lines, then how many of total
+// are not shown.
+func listSome(w interface{ Write([]byte) (int, error) }, lines []string, total int, f func(string) string) {
 	for i, l := range lines {
 		if i == maxListed {
-			fmt.Fprintf(w, "  … and %d more\n", len(lines)-maxListed)
-			return
+			break
 		}
 		fmt.Fprintln(w, f(l))
+	}
+	if shown := min(len(lines), maxListed); total > shown {
+		fmt.Fprintf(w, "  … and %d more\n", total-shown)
 	}
 }
 

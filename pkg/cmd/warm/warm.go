@@ -47,23 +47,15 @@ type WarmOptions struct {
 	Now       func() time.Time
 }
 
-// Report is the JSON document of a warm (the contract's fields first).
-type Report struct {
-	Requested     int            `json:"requested"`
-	Excluded      warm.Excluded  `json:"excluded"`
-	ByCacheStatus map[string]int `json:"by_cache_status"`
-	NotCacheable  []string       `json:"not_cacheable"`
-	Results       []warm.Result  `json:"results"`
-
-	URLs          int      `json:"urls"`
-	Devices       []string `json:"devices"`
-	Duplicates    int      `json:"duplicates_dropped"`
-	Failed        int      `json:"failed"`
-	DurationMS    int64    `json:"duration_ms"`
-	Truncated     bool     `json:"truncated,omitempty"`
-	SitemapErrors []string `json:"sitemap_errors,omitempty"`
-	Interrupted   bool     `json:"interrupted,omitempty"`
-}
+// The JSON document of a warm is written as the run goes (writeJSON), so
+// that memory does not grow with the number of URLs (issue 9, #16): first
+// what is known before any request ("urls", "devices",
+// "duplicates_dropped", "excluded", "truncated", "sitemap_errors"), then
+// "results" one by one in the order they complete, then the summary
+// ("requested", "by_cache_status", "not_cacheable", "not_cacheable_count",
+// "failed", "duration_ms", "interrupted"). Every key of the contract
+// (interface.md, warm -o json) is there; only their order differs from a
+// document built at the end, which JSON parsers ignore.
 
 // NewCmdWarm builds the command; runF replaces the run in tests.
 func NewCmdWarm(f *cmdutil.Factory, runF func(*WarmOptions) error) *cobra.Command {
@@ -96,7 +88,10 @@ Redirects are reported (status 3xx and where to), not followed, unless
 --follow-redirects. --origin-url sends every request to another origin under
 the same Host (a staging server; like curl --connect-to).
 
-Output: a table on a terminal, tab-separated values when piped, or -o json.
+Output: a table on a terminal, tab-separated values when piped, or -o json,
+each written as requests complete (rows and "results" in completion order;
+the JSON summary keys follow "results", and the document is closed even
+when the warm is interrupted).
 On stderr: a count by cache status, and the URLs answered 2xx but DYNAMIC or
 BYPASS, which usually means no cache rule makes them eligible.
 
@@ -231,9 +226,39 @@ func warmRun(o *WarmOptions) error {
 		}
 		return cmdutil.ValidationErrorf("no URLs left to warm: all %d were excluded (%s); nothing was requested", col.Excluded.Total(), excludedText(col.Excluded))
 	}
+	run := runSummary{urls: len(urls), devices: len(s.devices), excluded: col.Excluded, duplicates: col.Duplicates}
+	col = nil // its de-duplication set is not needed any more: let it go
 
-	targets := warm.Targets(urls, s.devices)
-	out := Execute(ctx, o.IO, warm.Config{
+	targets := warm.Cross{URLs: urls, Devices: s.devices}
+	run.planned = targets.Len()
+	var js *cmdutil.JSONStream
+	var rows *rowWriter
+	if o.JSON {
+		js = cmdutil.NewJSONStream(o.IO.Out)
+		devices := make([]string, 0, len(s.devices))
+		for _, d := range s.devices {
+			devices = append(devices, string(d))
+		}
+		js.Field("urls", run.urls)
+		js.Field("devices", devices)
+		js.Field("duplicates_dropped", run.duplicates)
+		js.Field("excluded", run.excluded)
+		if sm.Truncated {
+			js.Field("truncated", true)
+		}
+		if len(sm.Errors) > 0 {
+			msgs := make([]string, 0, len(sm.Errors))
+			for _, e := range sm.Errors {
+				msgs = append(msgs, e.Error())
+			}
+			js.Field("sitemap_errors", msgs)
+		}
+		js.BeginArray("results")
+	} else {
+		rows = newRowWriter(o.IO, urls)
+	}
+	z := warm.NewSummarizer()
+	st := ExecuteStream(ctx, o.IO, warm.Config{
 		Client:          s.client,
 		FollowRedirects: o.FollowRedirects,
 		Head:            o.Head,
@@ -241,41 +266,36 @@ func warmRun(o *WarmOptions) error {
 		Rate:            o.Rate,
 		Timeout:         o.Timeout,
 		Now:             o.Now,
-	}, targets, "warm")
-	sum := warm.Summarize(out.Results)
-	rep := Report{
-		Requested:     sum.Requested,
-		Excluded:      col.Excluded,
-		ByCacheStatus: sum.ByCacheStatus,
-		NotCacheable:  sum.NotCacheable,
-		Results:       out.Results,
-		URLs:          len(urls),
-		Duplicates:    col.Duplicates,
-		Failed:        sum.Failed,
-		DurationMS:    out.Duration.Milliseconds(),
-		Truncated:     sm.Truncated,
-		Interrupted:   out.Interrupted,
-	}
-	for _, d := range s.devices {
-		rep.Devices = append(rep.Devices, string(d))
-	}
-	for _, e := range sm.Errors {
-		rep.SitemapErrors = append(rep.SitemapErrors, e.Error())
-	}
-	if rep.Results == nil {
-		rep.Results = []warm.Result{}
-	}
-	if o.JSON {
-		if err := cmdutil.WriteJSON(o.IO.Out, rep); err != nil {
-			return err
+	}, targets, "warm", func(i int, r warm.Result) {
+		z.Add(targets.URLIndex(i), r)
+		if js != nil {
+			js.Elem(r)
+		} else {
+			rows.Row(r)
 		}
+	})
+	sum := z.Summary()
+	run.duration, run.interrupted = st.Duration, st.Interrupted
+	var werr error
+	if js != nil {
+		js.Field("requested", sum.Requested)
+		js.Field("by_cache_status", sum.ByCacheStatus)
+		js.Field("not_cacheable", sum.NotCacheable)
+		js.Field("not_cacheable_count", sum.NotCacheableCount)
+		js.Field("failed", sum.Failed)
+		js.Field("duration_ms", st.Duration.Milliseconds())
+		if st.Interrupted {
+			js.Field("interrupted", true)
+		}
+		werr = js.Close()
 	} else {
-		if err := printTable(o.IO, out.Results); err != nil {
-			return err
-		}
+		werr = rows.Close()
 	}
-	o.printSummary(rep, len(targets), sum)
-	return outcome(out, sum, len(sm.Errors))
+	o.printSummary(run, sum)
+	if werr != nil {
+		return fmt.Errorf("writing the report: %w", werr)
+	}
+	return outcome(st, sum, len(sm.Errors))
 }
 
 // readInputs reads and validates every argument and file line; invalid ones
@@ -333,7 +353,7 @@ func (o *WarmOptions) readInputs(col *warm.Collector) error {
 }
 
 // outcome maps a warm to the exit codes documented in Long.
-func outcome(out warm.Outcome, sum warm.Summary, sitemapErrors int) error {
+func outcome(out warm.Stats, sum warm.Summary, sitemapErrors int) error {
 	switch {
 	case out.Interrupted:
 		return &cmdutil.CancelError{Err: fmt.Errorf("stopped after %d requests", sum.Requested)}

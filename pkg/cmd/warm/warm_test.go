@@ -1,13 +1,18 @@
 package warm
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -266,5 +271,62 @@ func TestOriginURLKeepsProductionURLs(t *testing.T) {
 	}
 	if len(o.Seen("/a")) != 1 || !strings.Contains(st.Out.String(), `"url": "https://www.example.com/a"`) {
 		t.Fatalf("%v\n%s", o.Paths(), st.Out.String())
+	}
+}
+
+// lockedBuffer is stdout shared by the command's workers and the origin's
+// handler.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Len()
+}
+
+// The JSON report is written while the warm runs, not built at its end
+// (issue 9, #16: memory must not grow with the number of URLs). With one
+// request at a time, when the origin serves the last URL every other result
+// has been handed over; 2,999 of them are far more than any output buffer,
+// so stdout must already hold most of the document. Holding the results for
+// a document written at the end leaves stdout empty at that moment.
+func TestJSONIsWrittenWhileRunning(t *testing.T) {
+	const n = 3000
+	o := warmtest.New()
+	out := &lockedBuffer{}
+	var writtenBeforeLast atomic.Int64
+	writtenBeforeLast.Store(-1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == fmt.Sprintf("/p/%d", n-1) {
+			writtenBeforeLast.Store(int64(out.Len()))
+		}
+		o.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	args := []string{"--device", "desktop", "--concurrency", "1"}
+	for i := range n {
+		args = append(args, fmt.Sprintf("%s/p/%d", srv.URL, i))
+	}
+	f, _ := cmdtest.NewFactory(t, nil, "", false)
+	f.Settings.Output = "json"
+	f.IOStreams.Out = out
+	if err := cmdtest.Run(context.Background(), NewCmdWarm(f, nil), args...); err != nil {
+		t.Fatal(err)
+	}
+	m := decode(t, out.buf.String())
+	if len(m["results"].([]any)) != n || m["requested"] != float64(n) {
+		t.Fatalf("%d results, requested %v", len(m["results"].([]any)), m["requested"])
+	}
+	if w := writtenBeforeLast.Load(); w < int64(out.Len()/2) {
+		t.Fatalf("only %d of %d bytes were written before the last request: the report is held in memory", w, out.Len())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -28,6 +29,12 @@ type VerifyReport struct {
 	StillCached []string `json:"still_cached"`
 	// Failed counts verify requests that got no answer (or a 5xx).
 	Failed int `json:"failed"`
+	// Unverified counts the checks that said nothing about the cache (no
+	// answer, or a 5xx that did not come through it: warm.Result.Unanswered),
+	// and UnverifiedReasons counts them by reason. Any makes the run exit 3:
+	// a check nobody answered is not a success (issue 9, #12).
+	Unverified        int            `json:"unverified"`
+	UnverifiedReasons map[string]int `json:"unverified_reasons"`
 }
 
 // WarmReport is --warm's part of the purge JSON.
@@ -81,7 +88,7 @@ func (o *PurgeOptions) postPurge(ctx context.Context, entries []purge.Entry, res
 		if !o.IO.IsQuiet() || sum.Failed > 0 {
 			fmt.Fprintf(o.IO.ErrOut, "Warmed %d of %d purged %s (%s)\n", sum.Requested-sum.Failed, len(targets), nounFor(purge.KindURL, len(targets)), warmcmd.StatusCounts(sum.ByCacheStatus))
 		}
-		warmcmd.PrintSummary(o.IO, sum, out.Results)
+		warmcmd.PrintSummary(o.IO, sum)
 		if out.Interrupted {
 			return &cmdutil.CancelError{Err: fmt.Errorf("stopped while warming, after %d of %d requests", sum.Requested, len(targets))}
 		}
@@ -89,8 +96,13 @@ func (o *PurgeOptions) postPurge(ctx context.Context, entries []purge.Entry, res
 			o.IO.Warn("%d warm request(s) failed; the purge itself succeeded", sum.Failed)
 		}
 	}
-	if report.Verify != nil && len(report.Verify.StillCached) > 0 {
-		return cmdutil.Reported(&cmdutil.PartialError{Err: errors.New("purged, but still served from cache")})
+	if v := report.Verify; v != nil {
+		switch {
+		case len(v.StillCached) > 0:
+			return cmdutil.Reported(&cmdutil.PartialError{Err: errors.New("purged, but still served from cache")})
+		case v.Unverified > 0:
+			return cmdutil.Reported(&cmdutil.PartialError{Err: errors.New("purged, but not every URL could be verified")})
+		}
 	}
 	return nil
 }
@@ -131,7 +143,15 @@ func (o *PurgeOptions) verify(ctx context.Context, cfg warm.Config, targets []wa
 		}
 		cached = still
 	}
-	v := &VerifyReport{Checked: len(out.Results), StillCached: []string{}, Failed: warm.Summarize(out.Results).Failed}
+	v := &VerifyReport{Checked: len(out.Results), StillCached: []string{}, Failed: warm.Summarize(out.Results).Failed, UnverifiedReasons: map[string]int{}}
+	var unverified []int
+	for i, r := range out.Results {
+		if r.Unanswered() {
+			unverified = append(unverified, i)
+			v.Unverified++
+			v.UnverifiedReasons[r.Reason()]++
+		}
+	}
 	seen := map[string]bool{}
 	t := o.IO.ErrTheme()
 	if len(cached) > 0 {
@@ -145,14 +165,49 @@ func (o *PurgeOptions) verify(ctx context.Context, cfg warm.Config, targets []wa
 			v.StillCached = append(v.StillCached, r.URL)
 		}
 	}
-	if len(cached) == 0 && !o.IO.IsQuiet() {
-		fmt.Fprintf(o.IO.ErrOut, "%s Verified %d purged %s: none served from before the purge\n", t.Success.Render("✓"), len(out.Results), nounFor(purge.KindURL, len(out.Results)))
+	// Only the checks that were answered verify anything: with none
+	// answered there is nothing to claim.
+	if answered := len(out.Results) - v.Unverified; len(cached) == 0 && answered > 0 && !o.IO.IsQuiet() {
+		fmt.Fprintf(o.IO.ErrOut, "%s Verified %d purged %s: none served from before the purge\n", t.Success.Render("✓"), answered, nounFor(purge.KindURL, answered))
 	}
-	if v.Failed > 0 {
-		o.IO.Warn("%d verify request(s) got no answer; those URLs are unverified", v.Failed)
+	if v.Unverified > 0 {
+		fmt.Fprintf(o.IO.ErrOut, "%s could not verify %d of %d %s: %s\n", t.Error.Render("✗"), v.Unverified, len(out.Results), nounFor(purge.KindURL, len(out.Results)), reasonCounts(v.UnverifiedReasons))
+		for n, i := range unverified {
+			if n == maxListed {
+				fmt.Fprintf(o.IO.ErrOut, "  … and %d more\n", len(unverified)-n)
+				break
+			}
+			fmt.Fprintf(o.IO.ErrOut, "  %s %s: %s\n", t.Error.Render("unverified:"), labels[i], out.Results[i].Reason())
+		}
 	}
 	report.Verify = v
 	return nil
+}
+
+// maxListed bounds the URLs listed one by one on stderr; the rest are counted.
+const maxListed = 20
+
+// reasonCounts renders reasons as "connection refused" when there is one,
+// else "connection refused (3), timed out (1)", most frequent first.
+func reasonCounts(by map[string]int) string {
+	reasons := make([]string, 0, len(by))
+	for r := range by {
+		reasons = append(reasons, r)
+	}
+	sort.Slice(reasons, func(i, j int) bool {
+		if by[reasons[i]] != by[reasons[j]] {
+			return by[reasons[i]] > by[reasons[j]]
+		}
+		return reasons[i] < reasons[j]
+	})
+	if len(reasons) == 1 {
+		return reasons[0]
+	}
+	parts := make([]string, len(reasons))
+	for i, r := range reasons {
+		parts[i] = fmt.Sprintf("%s (%d)", r, by[r])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // cachedBefore returns the indexes of results served from cache with an Age

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
@@ -176,5 +179,59 @@ func TestPostPurgeArgvToOptions(t *testing.T) {
 	}
 	if !got.Warm || !got.Verify || got.VerifySample != 5 || got.OriginURL != "http://127.0.0.1:8080" || got.VerifyRecheck != shared.DefaultVerifyRecheck {
 		t.Fatalf("%+v", *got)
+	}
+}
+
+// A check nobody answered verifies nothing (issue 9, #12): with the origin
+// unreachable --verify must not print "Verified", and the run exits 3 with
+// the unverified checks counted and explained.
+func TestVerifyUnreachableOriginIsUnverified(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close() // nothing listens there any more: connection refused
+	sb := cmdtest.NewSandbox(t, limits.Enterprise, nil)
+	code, m, errOut := purgeURL(t, sb, "https://example.com/a", "https://example.com/b", "--verify", "--origin-url", closed)
+	if code != 3 {
+		t.Fatalf("exit %d, want 3\n%s", code, errOut)
+	}
+	if strings.Contains(errOut, "Verified") || !strings.Contains(errOut, "could not verify 2 of 2 URLs: ") ||
+		!strings.Contains(errOut, "connection refused") || !strings.Contains(errOut, "unverified: https://example.com/a: ") {
+		t.Fatalf("stderr:\n%s", errOut)
+	}
+	v := m["verify"].(map[string]any)
+	if v["checked"] != float64(2) || v["unverified"] != float64(2) || fmt.Sprint(v["still_cached"]) != "[]" {
+		t.Fatalf("verify %v", v)
+	}
+	if m["purged"] != float64(2) {
+		t.Fatalf("the purge itself succeeded: %v", m)
+	}
+}
+
+// A 5xx that did not come through Cloudflare's cache (no CF-Cache-Status)
+// says nothing about it either; the URLs that were answered still verify.
+func TestVerifyOriginErrorIsUnverified(t *testing.T) {
+	o := warmtest.New()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/down" {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		o.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	sb := cmdtest.NewSandbox(t, limits.Enterprise, nil)
+	code, m, errOut := purgeURL(t, sb, "https://example.com/a", "https://example.com/down", "--verify", "--origin-url", srv.URL)
+	if code != 3 {
+		t.Fatalf("exit %d, want 3\n%s", code, errOut)
+	}
+	if !strings.Contains(errOut, "Verified 1 purged URL: none served") || !strings.Contains(errOut, "could not verify 1 of 2 URLs: HTTP 502") {
+		t.Fatalf("stderr:\n%s", errOut)
+	}
+	v := m["verify"].(map[string]any)
+	if v["unverified"] != float64(1) || fmt.Sprint(v["unverified_reasons"]) != "map[HTTP 502:1]" {
+		t.Fatalf("verify %v", v)
 	}
 }

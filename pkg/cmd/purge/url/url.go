@@ -48,6 +48,10 @@ purged):
   STALE, UPDATING) with an Age older than the purge, i.e. cached before it.
   Any still cached are asked again after 2 s, then listed on stderr and in
   the JSON "verify": {"checked", "still_cached"}, and the exit status is 3.
+  A check that got no answer (refused, timed out, no such host) or a 5xx
+  that did not come through the cache verifies nothing: it is counted as
+  "unverified" (with "unverified_reasons"), said on stderr ("could not
+  verify N of M URLs: REASON"), and the exit status is 3 as well.
   --warm then requests each purged URL and variant once so visitors get
   hits: a --device variant with that device's User-Agent, other variants
   with their headers. Warm failures are warned about, not an exit status.
@@ -69,7 +73,7 @@ purged):
 	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "cache-key header to purge for, `'Name: value'` (repeatable)")
 	fl.StringVar(&opts.Variants, "variants", "", "auto: purge the variants each URL's cache key requires under the zone's live Cache Rules")
 	fl.BoolVar(&opts.Warm, "warm", false, "after the purge, request every purged URL and variant to fill the cache again")
-	fl.BoolVar(&opts.Verify, "verify", false, "after the purge, check no purged URL is still served from before it (exit 3 if one is)")
+	fl.BoolVar(&opts.Verify, "verify", false, "after the purge, check no purged URL is still served from before it (exit 3 if one is, or if a check got no answer)")
 	fl.IntVar(&opts.VerifySample, "verify-sample", 0, "verify a random sample of `N` purged entries instead of all (implies --verify)")
 	fl.StringVar(&opts.OriginURL, "origin-url", "", "send --warm/--verify requests to `URL` (scheme://host:port), keeping each URL's Host header")
 	_ = cmd.RegisterFlagCompletionFunc("device", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
