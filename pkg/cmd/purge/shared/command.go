@@ -50,4 +50,17 @@ request; invalid items are all listed as SOURCE:LINE: ITEM: REASON and nothing
 is sent (exit 2). Items are sent in batches of the plan's size, paced to its
 rate limits (a bucket of requests, slow on the free plan: see cfcache limits)
 and retried on 429 and 5xx. Exit 0 when all were purged, 3 when some were not
-(all listed, and written to --failed-file), 1 when none were.`
+(all listed, and written to --failed-file), 1 when none were.
+
+` + FailedFileHelp
+
+// FailedFileHelp describes --failed-file (contract, "Files cfcache writes").
+const FailedFileHelp = `--failed-file FILE lists every item before the first request and shrinks as
+batches are confirmed, so even a killed run is resumed with -f FILE; at the
+end it holds exactly the items not purged, in the input format (an item that
+would read as a comment, such as a tag starting with #, is written as a JSON
+line {"tag": "#x"}, which -f reads back as that item; a URL with variant
+headers as {"url": ..., "headers": {...}}). A regular file is replaced
+atomically, a FIFO or device is written through once at the end; a
+directory, or one of the -f inputs, is refused before anything is sent. It
+is created with the umask applied (0666 &^ umask).`
