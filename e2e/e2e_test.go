@@ -23,6 +23,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/purge"
 	"github.com/cfcache/cfcache/pkg/sandbox"
 	"github.com/cfcache/cfcache/pkg/warm"
 	"github.com/cfcache/cfcache/pkg/warm/warmtest"
@@ -93,6 +94,7 @@ func TestScripts(t *testing.T) {
 			"sleep":                cmdSleep,
 			"no-secret":            cmdNoSecret,
 			"count-lines":          cmdCountLines,
+			"sandbox-covers":       cmdSandboxCovers,
 			"gen-urls":             cmdGenURLs,
 			"origin-start":         cmdOriginStart,
 			"origin-keep-hit":      cmdOriginKeepHit,
@@ -282,6 +284,40 @@ func cmdSandboxExactlyOnce(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%d purged + %d in the failed file = %d, want %d", len(rec.Files), failed, got, want)
 	}
 	ts.Logf("%d purged exactly once, %d reported failed", len(rec.Files), failed)
+}
+
+// sandbox-covers INPUT [FAILED_FILE]: every URL of INPUT was purged by the
+// sandbox or is listed in FAILED_FILE (read as purge -f reads it); with no
+// FAILED_FILE, every URL was purged. It is what a killed run promises: the
+// failed file is a superset of what was not yet purged.
+func cmdSandboxCovers(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: sandbox-covers INPUT [FAILED_FILE]")
+	}
+	listed := map[string]bool{}
+	if len(args) == 2 {
+		r := purge.NewReader(purge.FileInput(args[1], strings.NewReader(ts.ReadFile(args[1]))), purge.KindURL, 0)
+		for r.Scan() {
+			listed[r.Item().Value] = true
+		}
+	}
+	srv := current(ts).srv
+	purged, missing := 0, 0
+	for _, u := range strings.Fields(ts.ReadFile(args[0])) {
+		switch {
+		case srv.PurgeCount(sandbox.DefaultZoneID, sandbox.KindFiles, sandbox.FileKey(u, nil)) > 0:
+			purged++
+		case !listed[u]:
+			missing++
+			if missing <= 5 {
+				ts.Logf("lost: %s is neither purged nor listed", u)
+			}
+		}
+	}
+	ts.Logf("%d purged, %d listed in the failed file", purged, len(listed))
+	if (missing == 0) == neg {
+		ts.Fatalf("%d item(s) neither purged nor listed", missing)
+	}
 }
 
 // sandbox-edit-rules DESCRIPTION: a colleague edits the zone's cache rules

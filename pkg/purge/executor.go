@@ -81,6 +81,13 @@ type RunConfig struct {
 	// time, with a snapshot. It runs on the engine's goroutines: keep it
 	// quick (the command rate-limits its own drawing).
 	OnProgress func(Progress)
+	// OnConfirmed, when set, is called after each successful response with
+	// the indexes (into the entries given to Run) of the entries that
+	// response completed: every form of them is now confirmed purged. It
+	// runs on the engine's goroutines, possibly several at once, outside
+	// the engine's lock: keep it quick. --failed-file uses it to shrink the
+	// file as the run goes (contract, "Files cfcache writes").
+	OnConfirmed func(entries []int)
 }
 
 // Progress is a snapshot of a run. Counts are in entries (items after variant
@@ -460,9 +467,32 @@ func (r *runner) send(ctx context.Context, b *batch, req Request) {
 	r.mu.Lock()
 	r.inflight--
 	r.handle(ctx, r.clock.Now(), b, resp, err)
+	var completed []int
+	if err == nil && r.cfg.OnConfirmed != nil {
+		completed = r.completed(b)
+	}
 	r.mu.Unlock()
 	r.signal()
+	if len(completed) > 0 {
+		r.cfg.OnConfirmed(completed)
+	}
 	r.report()
+}
+
+// completed lists the entries of a batch just confirmed that are now wholly
+// purged (an entry sent in two forms may need a second batch). Called with
+// r.mu held.
+func (r *runner) completed(b *batch) []int {
+	var out []int
+	last := int32(-1)
+	for _, u := range b.units {
+		e := r.units[u].entry
+		if e != last && r.left[e] == 0 && r.reason[e] == "" {
+			out = append(out, int(e))
+		}
+		last = e
+	}
+	return out
 }
 
 // handle files the outcome of one call. Called with r.mu held.

@@ -15,8 +15,11 @@ import (
 // without --device etc.). Each run of entries with the same reason is headed
 // by a "# reason" comment line, which the reader skips.
 //
-// A tag starting with # cannot be a line of its own (it would read as a
-// comment); it is written as a comment saying to pass it as an argument.
+// An item that would not read back as itself on a line of its own (a tag
+// starting with # reads as a comment; one starting with { could read as the
+// JSON form) is written as a JSON-object line naming its kind, {"tag": "#x"},
+// which Reader turns back into the item: every item purge accepts survives
+// the round trip (contract, "Files cfcache writes").
 func WriteFailed(w io.Writer, kind Kind, failures []Failure) error {
 	bw := bufio.NewWriter(w)
 	if len(failures) > 0 {
@@ -40,8 +43,12 @@ func WriteFailed(w io.Writer, kind Kind, failures []Failure) error {
 				return err
 			}
 			bw.Write(line)
-		case strings.HasPrefix(e.Value, "#") || kind == KindURL && strings.HasPrefix(e.Value, "{"):
-			bw.WriteString("# cannot be read back from a file, pass it as an argument: " + e.Value)
+		case needsJSON(e.Value):
+			line, err := jsonItem(kind, e.Value)
+			if err != nil {
+				return err
+			}
+			bw.Write(line)
 		default:
 			bw.WriteString(e.Value)
 		}
@@ -66,6 +73,29 @@ func jsonEntry(e Entry) ([]byte, error) {
 	}
 	return []byte(strings.TrimSuffix(sb.String(), "\n")), nil
 }
+
+// needsJSON reports whether v, written as a line of its own, would read back
+// as something else: a comment, a blank line, the JSON form, or v with
+// whitespace trimmed.
+func needsJSON(v string) bool {
+	return v == "" || v[0] == '#' || v[0] == '{' || strings.TrimSpace(v) != v ||
+		strings.ContainsAny(v, "\r\n") || strings.HasPrefix(v, "\ufeff")
+}
+
+// jsonItem is the one-key JSON-object line of an item: {"tag": "#x"}.
+func jsonItem(kind Kind, v string) ([]byte, error) {
+	var sb strings.Builder
+	enc := json.NewEncoder(&sb)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(map[string]string{jsonKey(kind): v}); err != nil {
+		return nil, err
+	}
+	return []byte(strings.TrimSuffix(sb.String(), "\n")), nil
+}
+
+// jsonKey is the key of the JSON-object form of kind's items: url, tag,
+// prefix, host.
+func jsonKey(kind Kind) string { return string(kind) }
 
 // oneLine keeps a reason on its comment line.
 func oneLine(s string) string {

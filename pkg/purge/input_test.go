@@ -383,7 +383,7 @@ func TestWriteFailedRoundTrip(t *testing.T) {
 
 	out.Reset()
 	WriteFailed(&out, KindTag, []Failure{{Entry{Value: "t1"}, "x"}, {Entry{Value: "#t2"}, "x"}})
-	if got := out.String(); !strings.Contains(got, "\nt1\n# cannot be read back from a file, pass it as an argument: #t2\n") {
+	if got := out.String(); !strings.Contains(got, "\nt1\n{\"tag\":\"#t2\"}\n") {
 		t.Errorf("tags:\n%s", got)
 	}
 }

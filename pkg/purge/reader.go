@@ -51,7 +51,10 @@ func ArgsInput(args []string) Input { return Input{Source: SourceArgs, Args: arg
 // Reader streams the items of one Input. Lines are read with a bounded
 // buffer, so memory does not grow with the input; blank lines and lines whose
 // first non-blank character is # are skipped. For KindURL a line starting with
-// { is a JSON object {"url": "...", "headers": {...}}.
+// { is a JSON object {"url": "...", "headers": {...}}; for the other kinds a
+// line that is exactly a one-key object {"tag": "..."} ({"prefix": ...},
+// {"host": ...}) is that item, which is how WriteFailed writes an item that
+// would otherwise read as a comment.
 //
 // Arguments are taken as given: an empty argument is an invalid item, and one
 // starting with # is an item, not a comment (the user typed it on purpose).
@@ -244,8 +247,25 @@ func (r *Reader) parse(s string) Item {
 		if it.Reason != "" && it.Value == "" {
 			it.Value = s
 		}
+	} else if r.kind != KindURL && strings.HasPrefix(s, "{") {
+		// The form WriteFailed gives an item that would not read back on a
+		// line of its own ({"tag": "#x"}). Anything else starting with { is
+		// taken as written (a tag may start with {), as before.
+		if v, ok := parseJSONItem(r.kind, s); ok {
+			it.Value = v
+		}
 	}
 	return it
+}
+
+// parseJSONItem reads a one-key JSON-object line {"KIND": "value"}.
+func parseJSONItem(kind Kind, s string) (string, bool) {
+	var m map[string]string
+	if err := json.Unmarshal([]byte(s), &m); err != nil || len(m) != 1 {
+		return "", false
+	}
+	v, ok := m[jsonKey(kind)]
+	return v, ok
 }
 
 // jsonLine is the JSON-object form of a URL line.

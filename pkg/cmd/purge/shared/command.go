@@ -53,4 +53,17 @@ and retried on 5xx (--max-retries). A 429 is waited out, not counted as a
 retry, unless Cloudflare asks to wait longer than --max-wait: the run then
 stops there. A file that is not text is refused whole. Exit 0 when all were
 purged, 3 when some were not (all listed, and written to --failed-file), 1
-when none were.`
+when none were.
+
+` + FailedFileHelp
+
+// FailedFileHelp describes --failed-file (contract, "Files cfcache writes").
+const FailedFileHelp = `--failed-file FILE lists every item before the first request and shrinks as
+batches are confirmed, so even a killed run is resumed with -f FILE; at the
+end it holds exactly the items not purged, in the input format (an item that
+would read as a comment, such as a tag starting with #, is written as a JSON
+line {"tag": "#x"}, which -f reads back as that item; a URL with variant
+headers as {"url": ..., "headers": {...}}). A regular file is replaced
+atomically, a FIFO or device is written through once at the end; a
+directory, or one of the -f inputs, is refused before anything is sent. It
+is created with the umask applied (0666 &^ umask).`

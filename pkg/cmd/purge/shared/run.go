@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/cachekey"
 	"github.com/cfcache/cfcache/pkg/cfapi"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/fileout"
 	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/limits"
 	"github.com/cfcache/cfcache/pkg/purge"
@@ -65,6 +65,17 @@ func Run(o *PurgeOptions) error {
 	}
 	ctx := o.Ctx
 	everything := o.Kind == purge.KindEverything
+
+	// A --failed-file that is a directory or one of the inputs is refused
+	// before anything is sent, the zone lookup included (contract, "Files
+	// cfcache writes").
+	var failedTarget *fileout.Target
+	if o.FailedFile != "" && !everything {
+		var err error
+		if failedTarget, err = fileout.Check(o.FailedFile, fileout.Shared, o.Files...); err != nil {
+			return &cmdutil.ValidationError{Err: fmt.Errorf("--failed-file %w; nothing was sent", err)}
+		}
+	}
 
 	variants, err := o.variants()
 	if err != nil {
@@ -171,18 +182,23 @@ func Run(o *PurgeOptions) error {
 		}
 	}
 
-	// The failed file is created before anything is sent: a run must not end
-	// with failures it cannot write down.
-	var failedOut *failedFile
-	if o.FailedFile != "" && !everything {
-		if failedOut, err = createFailedFile(o.FailedFile); err != nil {
-			return &cmdutil.ValidationError{Err: fmt.Errorf("cannot write --failed-file: %w; nothing was sent", err)}
-		}
-		defer failedOut.discard()
-	}
 	client, err := o.Client()
 	if err != nil {
 		return err
+	}
+	var entries []purge.Entry
+	if prep != nil {
+		entries = prep.Entries
+	}
+	// The failed file lists every item before anything is sent (a run must
+	// not end with failures it cannot write down, and a killed run leaves
+	// what to resume from), then shrinks as batches are confirmed.
+	var failedOut *failedFile
+	if failedTarget != nil {
+		if failedOut, err = startFailedFile(failedTarget, o.Kind, entries); err != nil {
+			return &cmdutil.ValidationError{Err: fmt.Errorf("cannot write --failed-file: %w; nothing was sent", err)}
+		}
+		defer failedOut.stop()
 	}
 	cfg := purge.RunConfig{
 		Kind:        o.Kind,
@@ -195,9 +211,8 @@ func Run(o *PurgeOptions) error {
 		cfg.MaxRetries = -1 // the engine reads 0 as "default"; the user asked for none
 	}
 	cfg.MaxWait = o.engineMaxWait()
-	var entries []purge.Entry
-	if prep != nil {
-		entries = prep.Entries
+	if failedOut != nil {
+		cfg.OnConfirmed = failedOut.confirmed
 	}
 	var mu sync.Mutex
 	last := purge.Progress{Total: len(entries)}
@@ -250,7 +265,7 @@ func Run(o *PurgeOptions) error {
 	}
 	var writeErr error
 	if failedOut != nil {
-		if writeErr = failedOut.commit(o.Kind, res.Failed); writeErr == nil {
+		if writeErr = failedOut.commit(res.Failed); writeErr == nil {
 			report.FailedFile = o.FailedFile
 		} else {
 			o.FailedFile = "" // so the summary lists every failure instead
@@ -593,40 +608,6 @@ func outcome(res purge.Result) error {
 		return cmdutil.Reported(&cmdutil.PartialError{Err: fmt.Errorf("%d of %d not purged", len(res.Failed), res.Total)})
 	}
 	return cmdutil.Reported(fmt.Errorf("none of %d purged", res.Total))
-}
-
-// failedFile is the --failed-file, written to a temporary file beside it and
-// renamed into place, so a reader never sees half of it.
-type failedFile struct {
-	path string
-	tmp  *os.File
-}
-
-func createFailedFile(path string) (*failedFile, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".cfcache-failed-*")
-	if err != nil {
-		return nil, err
-	}
-	return &failedFile{path: path, tmp: tmp}, nil
-}
-
-func (f *failedFile) commit(kind purge.Kind, failed []purge.Failure) error {
-	if err := purge.WriteFailed(f.tmp, kind, failed); err != nil {
-		return err
-	}
-	if err := f.tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := f.tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.tmp.Name(), f.path)
-}
-
-// discard removes the temporary file unless commit renamed it.
-func (f *failedFile) discard() {
-	f.tmp.Close()
-	os.Remove(f.tmp.Name())
 }
 
 func failureReport(f purge.Failure) FailureReport {

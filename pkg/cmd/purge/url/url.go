@@ -27,6 +27,8 @@ URLs are sent in batches of the plan's size, paced to its rate limits and
 retried on 429 and 5xx. Exit 0 when all were purged, 3 when some were not
 (all listed, and written to --failed-file), 1 when none were.
 
+` + shared.FailedFileHelp + `
+
 Custom cache keys: --device, --country, --lang and -H expand every URL into one
 entry per combination, sent with the CF-Device-Type, CF-IPCountry,
 Accept-Language or given header. With --variants auto, the zone's live Cache

@@ -4,6 +4,7 @@ package export
 import (
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/cfapi"
 	"github.com/cfcache/cfcache/pkg/cmd/rules/shared"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/fileout"
 	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/rules"
 )
@@ -43,8 +45,11 @@ read-only fields (id, version, last_updated) are left out, and keys come in
 a fixed order, so exports diff cleanly in git.
 
 YAML by default; JSON with --format json, with a --file ending in .json, or
-with -o json. --file writes the file atomically (mode 0644) instead of
-printing it. A zone with no cache rules exports an empty list.
+with -o json. --file writes the file instead of printing it: a regular
+file is replaced atomically, a FIFO or device is written through, and the
+file is created 0600 at most (the umask applies): rules can reveal internal
+hosts. A directory is refused before the zone is read. A zone with no cache
+rules exports an empty list.
 
 It never writes to the zone. It refuses --format yaml on stdout together
 with -o json, which promises JSON and nothing else there.`,
@@ -102,6 +107,17 @@ func exportRun(opts *ExportOptions) error {
 		return cmdutil.FlagErrorf("--format %s prints YAML on stdout, which -o json forbids: use --file OUT, or drop one of them", format)
 	}
 
+	// The output path is checked before the zone is read: a directory (or a
+	// missing directory) is a one-line exit 2, not a rename error after the
+	// API calls (contract, "Files cfcache writes").
+	var out *fileout.Target
+	if !toStdout {
+		var err error
+		if out, err = fileout.Check(opts.File, fileout.Private); err != nil {
+			return &cmdutil.ValidationError{Err: fmt.Errorf("--file %w; nothing was read from the zone", err)}
+		}
+	}
+
 	zone, _, remote, err := shared.ZoneRules(opts.Ctx, opts.ResolveZone, opts.Client)
 	if err != nil {
 		return err
@@ -117,7 +133,7 @@ func exportRun(opts *ExportOptions) error {
 		_, err := opts.IO.Out.Write(data)
 		return err
 	}
-	if err := shared.WriteFileAtomic(opts.File, data, 0o644); err != nil {
+	if err := out.Write(func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		return fmt.Errorf("writing %s: %w", opts.File, err)
 	}
 	if opts.JSON() {

@@ -72,8 +72,10 @@ func TestExportValidateDiffRoundTrip(t *testing.T) {
 			if rules.DetectFormat("", data) != rules.Format(format) {
 				t.Errorf("--file %s was not written as %s:\n%s", out, format, data)
 			}
-			if st, _ := os.Stat(out); st.Mode().Perm() != 0o644 {
-				t.Errorf("mode %v, want 0644", st.Mode().Perm())
+			// Rules can reveal internal hosts: 0600 at most, like a backup
+			// (contract, "Files cfcache writes").
+			if st, _ := os.Stat(out); st.Mode().Perm()&^0o600 != 0 {
+				t.Errorf("mode %v, want 0600 at most", st.Mode().Perm())
 			}
 			for _, leak := range []string{"last_updated", "version", `"id"`, "id:"} {
 				if strings.Contains(string(data), leak) {
@@ -167,5 +169,34 @@ func TestExportJSONOutput(t *testing.T) {
 	err := rulestest.Run(NewCmdExport(f, nil), "--format", "yaml")
 	if code := rulestest.ExitCode(err); code != 2 {
 		t.Errorf("--format yaml with -o json: exit %d (%v), want 2", code, err)
+	}
+}
+
+// --file naming a directory (or a file in a missing directory) is one line,
+// exit 2, before the zone is read: not a rename error after the API calls.
+func TestExportFileRefusedBeforeReading(t *testing.T) {
+	e := rulestest.New(t, limits.Enterprise)
+	e.Seed(dashboard)
+	dir := t.TempDir()
+	for _, target := range []string{dir, filepath.Join(dir, "missing", "r.yaml")} {
+		before := e.Server.Stats().Total
+		f, io := e.Factory(false, false)
+		err := rulestest.Run(NewCmdExport(f, nil), "--file", target)
+		if code := rulestest.ExitCode(err); code != 2 {
+			t.Errorf("--file %s: exit %d (%v), want 2", target, code, err)
+			continue
+		}
+		if msg := err.Error(); strings.Contains(msg, "rename") || strings.Contains(msg, ".tmp") || strings.Contains(msg, "\n") || !strings.Contains(msg, target) {
+			t.Errorf("--file %s: message %q", target, msg)
+		}
+		if n := e.Server.Stats().Total - before; n != 0 {
+			t.Errorf("--file %s: %d requests sent, want 0", target, n)
+		}
+		if io.Out.Len() != 0 {
+			t.Errorf("stdout: %s", io.Out)
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("left in the directory: %v", ents)
 	}
 }

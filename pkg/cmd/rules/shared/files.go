@@ -8,43 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-)
 
-// WriteFileAtomic writes data to path through a temporary file in the same
-// directory and a rename, so a reader (or a crash) never sees half a file.
-// The file gets perm whatever the umask.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(name)
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(name, path); err != nil {
-		return err
-	}
-	ok = true
-	return nil
-}
+	"github.com/cfcache/cfcache/pkg/fileout"
+)
 
 // BackupName is <zone>-<version>-<timestamp>.json, the timestamp in UTC
 // (20261001T120000Z) so names sort by time and never hold a colon.
@@ -70,7 +36,9 @@ func WriteBackup(dir, zone, version string, raw []byte, at time.Time) (string, e
 	}
 	b.WriteByte('\n')
 	data := b.Bytes()
-	if err := WriteFileAtomic(path, data, 0o600); err != nil {
+	// fileout applies the umask to 0600: never wider (contract, "Files
+	// cfcache writes").
+	if err := fileout.WriteFile(path, data, fileout.Private); err != nil {
 		return "", fmt.Errorf("writing the backup: %w", err)
 	}
 	return path, nil

@@ -45,26 +45,6 @@ func TestWriteBackupModes(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomicLeavesNoTemp(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "out.yaml")
-	if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteFileAtomic(path, []byte("new"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	entries, _ := os.ReadDir(dir)
-	st, _ := os.Stat(path)
-	data, _ := os.ReadFile(path)
-	if len(entries) != 1 || string(data) != "new" || st.Mode().Perm() != 0o644 {
-		t.Errorf("entries %v, content %q, mode %v", entries, data, st.Mode().Perm())
-	}
-	if err := WriteFileAtomic(filepath.Join(dir, "missing", "x"), nil, 0o644); err == nil {
-		t.Error("writing into a missing directory succeeded")
-	}
-}
-
 func TestShortenAndOneLine(t *testing.T) {
 	if got := OneLine("a\n  and\tb "); got != "a and b" {
 		t.Errorf("OneLine = %q", got)

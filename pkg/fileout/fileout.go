@@ -1,0 +1,230 @@
+// Package fileout writes every file cfcache writes (failed files, rules
+// exports, backups): the one place that keeps the contract's "Files cfcache
+// writes" (../../docs/interface.md, shared/docs/interface.md):
+//
+//   - a regular file, or a missing path, is replaced atomically: a temporary
+//     file in the same directory, then a rename, so a reader or a crash never
+//     sees half a file;
+//   - a FIFO or a device node is written through, never replaced (replacing
+//     /dev/stdout or a named pipe by a regular file would lose the output);
+//   - a directory is refused, before the command sends anything (Check);
+//   - the file is created with the process umask applied, never wider than
+//     the mode asked for (Shared for failed files and manifests, Private for
+//     rules exports and backups, which can reveal internal hosts).
+//
+// It has no cobra and no terminal I/O: errors are plain and name the path.
+package fileout
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Modes asked for; the umask is then applied (see Perm).
+const (
+	// Shared is for files meant to be read back by the user's tools:
+	// failed files, manifests (0666 &^ umask, as a shell's > would make).
+	Shared os.FileMode = 0o666
+	// Private is for rules exports and backups: rules can reveal internal
+	// hosts and paths, so the owner only, whatever the umask allows.
+	Private os.FileMode = 0o600
+)
+
+// Target is a checked output path.
+type Target struct {
+	// Path is the path as given (used in messages).
+	Path string
+	// real is where an atomic replace renames to: Path with symlinks
+	// resolved, so a link to a file keeps pointing at the new file.
+	real    string
+	perm    os.FileMode
+	special bool // FIFO, device or socket: written through
+}
+
+// PathError is a refused output path; the command maps it to exit 2.
+type PathError struct {
+	Path   string
+	Reason string
+}
+
+func (e *PathError) Error() string { return e.Path + ": " + e.Reason }
+
+// Check refuses, before anything is sent, an output path that is a directory
+// or that is the same file as one of inputs (compared with os.SameFile, so a
+// symlink or a hard link to an input is caught too; "-" is stdin, not a
+// file, and is skipped). A missing path is fine: it is created on Write.
+func Check(path string, perm os.FileMode, inputs ...string) (*Target, error) {
+	if path == "" {
+		return nil, &PathError{Path: `""`, Reason: "empty file name"}
+	}
+	t := &Target{Path: path, real: path, perm: perm}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// Created on Write; a dangling symlink is replaced by the file.
+		return t, checkDir(path)
+	case err != nil:
+		return nil, &PathError{Path: path, Reason: errText(err)}
+	case fi.IsDir():
+		return nil, &PathError{Path: path, Reason: "is a directory: give a file name"}
+	}
+	for _, in := range inputs {
+		if in == "-" || in == "" {
+			continue
+		}
+		if ii, err := os.Stat(in); err == nil && os.SameFile(fi, ii) {
+			return nil, &PathError{Path: path, Reason: fmt.Sprintf("is also the input %s: writing it would replace the items being read; give another file name", in)}
+		}
+	}
+	if fi.Mode().IsRegular() {
+		if real, err := filepath.EvalSymlinks(path); err == nil {
+			t.real = real
+		}
+	} else {
+		t.special = true
+	}
+	return t, nil
+}
+
+// checkDir refuses a missing path whose directory does not exist or is not
+// a directory, so that a typo is found before the command does any work.
+func checkDir(path string) error {
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return &PathError{Path: path, Reason: "cannot create it: " + errText(err)}
+	case !fi.IsDir():
+		return &PathError{Path: path, Reason: "cannot create it: " + dir + " is not a directory"}
+	}
+	return nil
+}
+
+// errText is err without the "stat PATH: " prefix the caller already gives.
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Path + ": " + pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// Atomic reports whether Write replaces the file atomically (a regular file
+// or a new one), as opposed to writing through to a FIFO or device.
+func (t *Target) Atomic() bool { return !t.special }
+
+// Write writes what fill writes to the target: atomically for a regular
+// file, through for a FIFO or device. On error the target is untouched
+// (regular file) and no temporary file is left behind.
+func (t *Target) Write(fill func(io.Writer) error) error {
+	if t.special {
+		// O_TRUNC is ignored by FIFOs and devices; no O_CREATE: Check saw
+		// it exist, and it must not turn into a regular file.
+		f, err := os.OpenFile(t.Path, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			return err
+		}
+		if err := fill(f); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	dir := filepath.Dir(t.real)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(t.real)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	name := tmp.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(name)
+		}
+	}()
+	// os.CreateTemp makes the file 0600 whatever the umask: set the mode
+	// the contract asks for explicitly.
+	if err := tmp.Chmod(Perm(t.perm)); err != nil {
+		return err
+	}
+	if err := fill(tmp); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(name, t.real); err != nil {
+		return err
+	}
+	ok = true
+	return nil
+}
+
+// WriteFile is Check then Write of data, for a writer with no inputs.
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	t, err := Check(path, perm)
+	if err != nil {
+		return err
+	}
+	return t.Write(func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// Perm is perm with the process umask applied.
+func Perm(perm os.FileMode) os.FileMode { return perm &^ Umask() }
+
+var umask = sync.OnceValue(readUmask)
+
+// Umask is the process umask, read once: cfcache never changes it.
+//
+// syscall.Umask can only read the mask by setting it (twice: set 0, restore),
+// and between the two calls any file another goroutine creates gets mode
+// 0666/0777: racy in a program with concurrent goroutines. So it is read
+// without changing it: Linux ≥ 4.7 reports it in /proc/self/status
+// ("Umask:\t0022"); elsewhere a probe file is created with 0777 and its mode
+// read back (what the kernel applied is the umask, by definition).
+func Umask() os.FileMode { return umask() }
+
+func readUmask() os.FileMode {
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "Umask:"); ok {
+				if m, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32); err == nil {
+					return os.FileMode(m) & 0o777
+				}
+			}
+		}
+	}
+	return probeUmask()
+}
+
+// probeUmask creates a file with mode 0777 and reads back what the umask
+// left of it. When even that fails, 0o077 is the safe guess: never wider.
+func probeUmask() os.FileMode {
+	dir, err := os.MkdirTemp("", "cfcache-umask-")
+	if err != nil {
+		return 0o077
+	}
+	defer os.RemoveAll(dir)
+	name := filepath.Join(dir, "probe")
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o777)
+	if err != nil {
+		return 0o077
+	}
+	f.Close()
+	fi, err := os.Stat(name)
+	if err != nil {
+		return 0o077
+	}
+	return 0o777 &^ fi.Mode().Perm()
+}
