@@ -215,6 +215,10 @@ func (d *decoder) decodeFile(root *Value) ([]*Rule, Pos) {
 		return nil, root.Pos
 	}
 	if rules.Kind == Null {
+		// `rules:` with no value is what an empty template variable leaves
+		// behind; reading it as "no rules" made deploy delete every rule of
+		// the zone (issue 9). Emptying a zone takes an explicit `rules: []`.
+		d.add(rulesPos, "rules", "rules has no value: give a list of rules (an explicit `rules: []` means none, and deploy needs --allow-empty for it)")
 		return nil, rulesPos
 	}
 	if rules.Kind != Array {

@@ -379,15 +379,94 @@ func (s *jsonScanner) number() (string, bool) {
 }
 
 // parseYAML reads YAML with yaml.v3, whose nodes carry line and column.
+// A rules file is one document: a second one (after "---") is refused, not
+// silently ignored, since its rules would never be deployed.
 func parseYAML(src *source) (*Value, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(src.data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(src.data, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
 		return nil, yamlErrorAt(src, err)
+	}
+	// An empty document after the first (a trailing "---", as templating
+	// tools emit) holds nothing that could be lost, so only one with
+	// content is refused.
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, yamlErrorAt(src, err)
+		}
+		if len(next.Content) > 0 && !(next.Content[0].Kind == yaml.ScalarNode && next.Content[0].ShortTag() == "!!null" && next.Content[0].Value == "") {
+			return nil, &syntaxError{Pos: Pos{Line: secondDocLine(src, &next)},
+				Msg: "a second YAML document starts here: a rules file holds one document (remove the \"---\" line or put the rules in one list)"}
+		}
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, nil
 	}
-	return fromYAML(src, doc.Content[0], 0)
+	r := &yamlReader{src: src}
+	r.budget = aliasBudget(countNodes(doc.Content[0]))
+	return r.value(doc.Content[0], 0)
+}
+
+// secondDocLine is the line of the "---" that opens the second document:
+// yaml.v3 gives the line of the document's content (or none when it is
+// empty), so this looks back from there for the marker.
+func secondDocLine(src *source, doc *yaml.Node) int {
+	line := doc.Line
+	if len(doc.Content) > 0 {
+		line = doc.Content[0].Line
+	}
+	if line < 1 || line > len(src.lines) {
+		line = len(src.lines)
+	}
+	for l := line; l >= 1; l-- {
+		start := src.lines[l-1]
+		if bytes.HasPrefix(src.data[start:], []byte("---")) {
+			return l
+		}
+	}
+	return line
+}
+
+// Alias expansion is bounded because a few hundred bytes of nested aliases
+// ("billion laughs") expand to billions of values: 3.6 GB and a minute of CPU
+// before this bound (issue 9). yaml.v3 only guards aliases when decoding
+// into Go values (its "excessive aliasing" check is what refuses such a
+// config file), not into the node tree read here, so the tree walk counts.
+// Aliases may add as many values as the file itself holds, and at least
+// minAliasValues: enough for anchors shared by 300 rules, far below memory
+// trouble (a value is about 150 bytes).
+const minAliasValues = 100_000
+
+func aliasBudget(nodes int) int {
+	return nodes + max(nodes, minAliasValues)
+}
+
+// countNodes counts the nodes written in the file (aliases count as one,
+// not as what they expand to). The tree has no cycles: aliases are leaves.
+func countNodes(n *yaml.Node) int {
+	c := 1
+	for _, k := range n.Content {
+		c += countNodes(k)
+	}
+	return c
+}
+
+// yamlReader turns yaml.v3's node tree into Values, expanding aliases
+// within budget.
+type yamlReader struct {
+	src    *source
+	budget int // values that may still be made
+	// alias is the outermost alias being expanded: where a file that runs
+	// out of budget is pointed at.
+	alias *yaml.Node
 }
 
 // yamlErrorAt positions a YAML syntax error. yaml.v3 reports the line where
@@ -444,14 +523,25 @@ func yamlError(err error) error {
 	return &syntaxError{Pos: Pos{Line: 1}, Msg: "invalid YAML: " + msg}
 }
 
-func fromYAML(src *source, n *yaml.Node, depth int) (*Value, error) {
-	// Aliases can build arbitrarily deep (or exponential) trees; a rules file
-	// has no business being deeper than this.
+func (r *yamlReader) value(n *yaml.Node, depth int) (*Value, error) {
+	// A rules file has no business being deeper than this.
 	if depth > 64 {
 		return nil, &syntaxError{Pos: Pos{Line: n.Line, Col: n.Column}, Msg: "nesting too deep"}
 	}
+	if r.budget--; r.budget < 0 {
+		at := n
+		if r.alias != nil {
+			at = r.alias
+		}
+		return nil, &syntaxError{Pos: Pos{Line: at.Line, Col: at.Column},
+			Msg: "aliases expand to too many values (a \"billion laughs\" file?): write the values out, or share fewer anchors"}
+	}
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		v, err := fromYAML(src, n.Alias, depth+1)
+		if r.alias == nil {
+			r.alias = n
+			defer func() { r.alias = nil }()
+		}
+		v, err := r.value(n.Alias, depth+1)
 		if v != nil {
 			v.Pos = Pos{Line: n.Line, Col: n.Column}
 		}
@@ -463,7 +553,7 @@ func fromYAML(src *source, n *yaml.Node, depth int) (*Value, error) {
 		if len(n.Content) == 0 {
 			return &Value{Kind: Null}, nil
 		}
-		return fromYAML(src, n.Content[0], depth+1)
+		return r.value(n.Content[0], depth+1)
 	case yaml.MappingNode:
 		v.Kind = Object
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -471,7 +561,7 @@ func fromYAML(src *source, n *yaml.Node, depth int) (*Value, error) {
 			if k.Kind != yaml.ScalarNode {
 				return nil, &syntaxError{Pos: Pos{Line: k.Line, Col: k.Column}, Msg: "mapping keys must be plain strings"}
 			}
-			cv, err := fromYAML(src, val, depth+1)
+			cv, err := r.value(val, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -480,7 +570,7 @@ func fromYAML(src *source, n *yaml.Node, depth int) (*Value, error) {
 	case yaml.SequenceNode:
 		v.Kind = Array
 		for _, c := range n.Content {
-			cv, err := fromYAML(src, c, depth+1)
+			cv, err := r.value(c, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -501,7 +591,7 @@ func fromYAML(src *source, n *yaml.Node, depth int) (*Value, error) {
 			v.Kind, v.Num, v.Str = Number, f, n.Value
 		default: // !!str, !!timestamp, !!binary and custom tags stay text
 			v.Kind, v.Str = String, n.Value
-			v.off = src.offset(v.Pos)
+			v.off = r.src.offset(v.Pos)
 			switch {
 			case n.Style&yaml.DoubleQuotedStyle != 0:
 				v.style = styleDouble

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/cfcache/cfcache/pkg/limits"
@@ -93,6 +94,11 @@ func (c *vctx) validateRules(rules []*Rule, rulesPos Pos, checker ExpressionChec
 			c.errf(r.pos("ref"), path+".ref", "missing ref: give every rule a unique, stable ref (it identifies the rule in diff and deploy)")
 		case r.Ref != strings.TrimSpace(r.Ref):
 			c.errf(r.pos("ref"), path+".ref", "ref %q has leading or trailing spaces", r.Ref)
+		case strings.IndexFunc(r.Ref, unicode.IsControl) >= 0:
+			// A NUL or other control character is invisible in a diff or a
+			// terminal and truncates the ref in C-based tools downstream.
+			ch := r.Ref[strings.IndexFunc(r.Ref, unicode.IsControl):]
+			c.errf(r.pos("ref"), path+".ref", "ref %q holds the control character U+%04X: refs are printable text", r.Ref, []rune(ch)[0])
 		default:
 			if first, ok := refs[r.Ref]; ok {
 				c.errf(r.pos("ref"), path+".ref", "duplicate ref %q: rules[%d]%s already uses it", r.Ref, first, lineNote(rules[first].Line()))

@@ -26,6 +26,8 @@ type DeployOptions struct {
 	Ctx         context.Context
 
 	File string
+	// AllowEmpty lets a file with `rules: []` delete every rule of the zone.
+	AllowEmpty bool
 	shared.Guard
 }
 
@@ -44,17 +46,23 @@ read the zone's rules and show the diff; ask for confirmation, or require
 (full JSON with its version, mode 0600) to --backup-dir; re-read the
 version right before writing and abort (exit 1, nothing written) if it
 changed since the diff or differs from --expect-version; write all rules in
-one PUT, with refs so rule ids stay stable; read them back and verify, with
-a warning for any field Cloudflare stored differently; print the new
-version. A zone with no cache rules yet gets its ruleset created.
+one PUT, with refs so rule ids stay stable; read them back and verify;
+print the new version. The API cannot refuse a write made over someone
+else's, so a write whose new version is not the one after the re-checked
+one, a read-back at another version, or a read-back that differs from what
+was sent fails with exit 1, saying which version is live now. A zone with no cache rules yet gets its ruleset created.
 
 It refuses to write when there is nothing to change (exit 0, "No changes.").
 Rules in the zone but not in FILE are deleted: that is the point of a
-whole-file deploy, and the diff shows them as "-" first. A backup file is a
-rules file itself: "cfcache rules deploy BACKUP" puts it back.`,
+whole-file deploy, and the diff shows them as "-" first. A file whose rules
+key has no value is invalid (exit 2), and one with an explicit "rules: []",
+which deletes every rule, is deployed only with --allow-empty (else exit 2,
+nothing sent). A backup file is a rules file itself: "cfcache rules deploy
+BACKUP" puts it back.`,
 		Example: `  cfcache rules deploy cache-rules.yaml --zone example.com
   cfcache rules deploy cache-rules.yaml --yes --expect-version 12
-  cfcache rules deploy cache-rules.yaml --yes --backup-dir ./backups -o json`,
+  cfcache rules deploy cache-rules.yaml --yes --backup-dir ./backups -o json
+  cfcache rules deploy no-rules.yaml --yes --allow-empty`,
 		Args: cmdutil.ExactArgs(1, "deploy needs the rules FILE to deploy (or - for stdin)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
@@ -63,7 +71,7 @@ rules file itself: "cfcache rules deploy BACKUP" puts it back.`,
 				// Stdin holds the rules, so it cannot also hold the answer.
 				return cmdutil.FlagErrorf("reading the rules from stdin: --yes required")
 			}
-			if err := opts.Guard.Complete(opts.IO, f.Env); err != nil {
+			if err := opts.Guard.Complete(cmd, opts.IO, f.Env); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -73,12 +81,26 @@ rules file itself: "cfcache rules deploy BACKUP" puts it back.`,
 		},
 	}
 	opts.Guard.AddFlags(cmd, "deploy")
+	cmd.Flags().BoolVar(&opts.AllowEmpty, "allow-empty", false, "deploy a file with an empty rules list, deleting every cache rule of the zone")
 	return cmd
 }
 
 func deployRun(opts *DeployOptions) error {
-	f, zone, err := shared.LoadForZone(opts.Ctx, opts.IO, opts.File, opts.ResolveZone, opts.Limits())
+	f, probs, err := shared.ParseFile(opts.Ctx, opts.IO, opts.File)
 	if err != nil {
+		return err
+	}
+	if len(f.Rules) == 0 && !opts.AllowEmpty {
+		// An empty list deletes every rule of the zone: too much to do on a
+		// file that may come from a template whose variable was empty.
+		return cmdutil.ValidationErrorf("%s:%d: rules: the list is empty, and deploying it deletes every cache rule of the zone: pass --allow-empty if that is what you want (nothing was sent)",
+			f.Name, max(f.RulesPos.Line, 1))
+	}
+	zone, err := opts.ResolveZone(opts.Ctx)
+	if err != nil {
+		return err
+	}
+	if err := shared.CheckForZone(opts.Ctx, opts.IO, f, probs, zone, opts.Limits()); err != nil {
 		return err
 	}
 	c, err := opts.Client()

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -429,9 +430,10 @@ func TestDeployInterruptedBeforeWrite(t *testing.T) {
 	}
 }
 
-// Cloudflare may store a value differently from what was sent: the deploy
-// succeeds, says so as a warning and reports verified false.
-func TestDeployReportsNormalisedFields(t *testing.T) {
+// A read-back that does not match what was sent fails the deploy (exit 1)
+// and says what the zone holds now; nothing prints success. Before issue 9
+// this was a warning and exit 0.
+func TestDeployFailsWhenReadBackDiffers(t *testing.T) {
 	normalise := func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/entrypoint") {
@@ -449,20 +451,204 @@ func TestDeployReportsNormalisedFields(t *testing.T) {
 			_, _ = w.Write(body)
 		})
 	}
-	e := rulestest.NewWith(t, rulestest.Setup{Plan: limits.Enterprise, Wrap: normalise})
-	io, err := deploy(t, e, false, true, nil, rulestest.WriteFile(t, "v1.yaml", v1), "--yes")
-	if err != nil {
-		t.Fatalf("deploy: %v\n%s", err, io.ErrOut)
+	for _, asJSON := range []bool{false, true} {
+		e := rulestest.NewWith(t, rulestest.Setup{Plan: limits.Enterprise, Wrap: normalise})
+		file := rulestest.WriteFile(t, "v1.yaml", v1)
+		io, err := deploy(t, e, false, asJSON, nil, file, "--yes")
+		if code := rulestest.ExitCode(err); code != 1 {
+			t.Fatalf("json %v: exit %d (%v), want 1\n%s", asJSON, code, err, io.ErrOut)
+		}
+		for _, want := range []string{"wrote version 1, but reading it back does not match " + file,
+			`rule "images" action_parameters.edge_ttl.default: sent 86400, stored 86401`,
+			"example.com now has version 1 (last updated", "which differs from " + file + " (0 added, 1 changed, 0 removed, 0 moved)"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error does not say %q:\n%v", want, err)
+			}
+		}
+		if strings.Contains(io.Out.String(), "Deployed") || strings.Contains(io.ErrOut.String(), "verified") {
+			t.Errorf("success printed:\n%s%s", io.Out, io.ErrOut)
+		}
+		if e.Requests(sandbox.EndpointPutEntry) != 1 {
+			t.Errorf("%d PUTs, want 1", e.Requests(sandbox.EndpointPutEntry))
+		}
+		if !asJSON {
+			continue
+		}
+		var res struct {
+			Verified    bool
+			NewVersion  string `json:"new_version"`
+			LiveVersion string `json:"live_version"`
+			Normalized  []struct{ Ref, Path string }
+		}
+		if err := json.Unmarshal(io.Out.Bytes(), &res); err != nil || res.Verified || res.NewVersion != "1" || res.LiveVersion != "1" ||
+			len(res.Normalized) != 1 || res.Normalized[0].Path != "action_parameters.edge_ttl.default" {
+			t.Errorf("result %+v (%v)", res, err)
+		}
 	}
-	if !strings.Contains(io.ErrOut.String(), `warning: Cloudflare stored rule "images" differently: action_parameters.edge_ttl.default: sent 86400, stored 86401`) {
-		t.Errorf("no normalisation warning:\n%s", io.ErrOut)
+}
+
+// onPut wraps the sandbox so that another writer (a colleague, another
+// deploy) changes the zone's rules just before (early) or just after our
+// PUT is applied: a race the re-check before the PUT cannot see.
+func onPut(e **rulestest.Env, early bool) func(http.Handler) http.Handler {
+	theirs := func() {
+		(*e).Edit(func(rs []sandbox.Rule) []sandbox.Rule {
+			return append(rs, sandbox.Rule{Ref: "theirs", Expression: `http.host eq "other.example.com"`,
+				Action: "set_cache_settings", ActionParameters: json.RawMessage(`{"cache":false}`), Enabled: true})
+		})
+	}
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodPut {
+				h.ServeHTTP(w, r)
+				return
+			}
+			if early {
+				theirs()
+			}
+			h.ServeHTTP(w, r)
+			if !early {
+				theirs()
+			}
+		})
+	}
+}
+
+// Another writer lands between our PUT and our read-back: the zone holds
+// their version, not ours. Exit 1, saying so; no success line.
+func TestDeployFailsWhenZoneMovesOnAfterWrite(t *testing.T) {
+	var e *rulestest.Env
+	e = rulestest.NewWith(t, rulestest.Setup{Plan: limits.Enterprise, Wrap: onPut(&e, false)})
+	e.SeedFile(v1)
+	file := rulestest.WriteFile(t, "v2.yaml", v2)
+	io, err := deploy(t, e, false, false, nil, file, "--yes", "--expect-version", "1", "--backup-dir", t.TempDir())
+	if code := rulestest.ExitCode(err); code != 1 {
+		t.Fatalf("exit %d (%v), want 1\n%s", code, err, io.ErrOut)
+	}
+	for _, want := range []string{"wrote version 2, but another write replaced it at once: example.com now has version 3 (last updated",
+		"which differs from " + file + " (1 added, 0 changed, 0 removed, 0 moved)", "Run `cfcache rules diff " + file + "`", "backup: "} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q:\n%v", want, err)
+		}
+	}
+	if strings.Contains(io.Out.String(), "Deployed") {
+		t.Errorf("success printed:\n%s", io.Out)
+	}
+	if e.Version() != "3" || e.Requests(sandbox.EndpointPutEntry) != 1 {
+		t.Errorf("version %s after %d PUTs", e.Version(), e.Requests(sandbox.EndpointPutEntry))
+	}
+}
+
+// Another writer lands between our re-check and our PUT: our PUT replaced
+// their write (the API has no If-Match to stop it), which the version the
+// PUT answers with (3, not 2) gives away. Exit 1, naming their version.
+func TestDeployFailsWhenItReplacedAnotherWrite(t *testing.T) {
+	var e *rulestest.Env
+	e = rulestest.NewWith(t, rulestest.Setup{Plan: limits.Enterprise, Wrap: onPut(&e, true)})
+	e.SeedFile(v1)
+	file := rulestest.WriteFile(t, "v2.yaml", v2)
+	io, err := deploy(t, e, false, true, nil, file, "--yes", "--backup-dir", t.TempDir())
+	if code := rulestest.ExitCode(err); code != 1 {
+		t.Fatalf("exit %d (%v), want 1\n%s", code, err, io.ErrOut)
+	}
+	for _, want := range []string{"wrote version 3, not 2: another write (version 2) landed between the re-check of version 1 and this write, and this write replaced it",
+		"example.com now has version 3 (last updated", "with the rules of " + file, "`cfcache rules rollback --to-version 2`"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q:\n%v", want, err)
+		}
 	}
 	var res struct {
-		Verified   bool
-		Normalized []struct{ Ref, Path string }
+		Verified    bool
+		LiveVersion string `json:"live_version"`
 	}
-	if err := json.Unmarshal(io.Out.Bytes(), &res); err != nil || res.Verified || len(res.Normalized) != 1 || res.Normalized[0].Path != "action_parameters.edge_ttl.default" {
-		t.Errorf("result %+v (%v)", res, err)
+	if err := json.Unmarshal(io.Out.Bytes(), &res); err != nil || res.Verified || res.LiveVersion != "3" {
+		t.Errorf("result %+v (%v):\n%s", res, err, io.Out)
+	}
+}
+
+// Two deploys started together, both against version 1 (issue 9: both
+// exited 0 and the zone silently ended with the second file). Both pass the
+// re-check before either writes; then neither may claim success: the one
+// whose PUT landed first finds the zone moved on, the other finds that it
+// replaced a write. The PUTs are ordered by the test, not by timing.
+func TestRacingDeploysNeitherClaimsSuccess(t *testing.T) {
+	var mu sync.Mutex
+	var held chan struct{} // the first PUT waits on it
+	firstDone := make(chan struct{})
+	order := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodPut {
+				h.ServeHTTP(w, r)
+				return
+			}
+			mu.Lock()
+			first := held == nil
+			if first {
+				held = make(chan struct{})
+			}
+			wait := held
+			mu.Unlock()
+			if first {
+				<-wait // until the second PUT has been applied
+				h.ServeHTTP(w, r)
+				close(firstDone)
+				return
+			}
+			// The second PUT is applied, then the first, and only then does
+			// the second writer get its answer (and read back).
+			rec := &bufferedWriter{header: http.Header{}}
+			h.ServeHTTP(rec, r)
+			close(wait)
+			<-firstDone
+			for k, v := range rec.header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.status)
+			_, _ = w.Write(rec.body.Bytes())
+		})
+	}
+	e := rulestest.NewWith(t, rulestest.Setup{Plan: limits.Enterprise, Wrap: order})
+	e.SeedFile(v1)
+	files := []string{rulestest.WriteFile(t, "a.yaml", v2), rulestest.WriteFile(t, "b.yaml", strings.Replace(v2, "for an hour", "for two hours", 1))}
+	type outcome struct {
+		io  *rulestest.IO
+		err error
+	}
+	out := make([]outcome, 2)
+	var wg sync.WaitGroup
+	for i := range files {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			f, io := e.Factory(false, false)
+			cmd := NewCmdDeploy(f, func(o *DeployOptions) error { o.Now = fixedNow; return deployRun(o) })
+			out[i] = outcome{io, rulestest.Run(cmd, files[i], "--yes", "--expect-version", "1", "--backup-dir", t.TempDir())}
+		}(i)
+	}
+	wg.Wait()
+	moved, replaced := 0, 0
+	for i, o := range out {
+		if code := rulestest.ExitCode(o.err); code != 1 {
+			t.Errorf("deploy %d: exit %d (%v), want 1", i, code, o.err)
+			continue
+		}
+		if strings.Contains(o.io.Out.String(), "Deployed") {
+			t.Errorf("deploy %d printed success:\n%s", i, o.io.Out)
+		}
+		switch msg := o.err.Error(); {
+		case strings.Contains(msg, "wrote version 2, but another write replaced it at once: example.com now has version 3"):
+			moved++
+		case strings.Contains(msg, "wrote version 3, not 2: another write (version 2) landed between"):
+			replaced++
+		default:
+			t.Errorf("deploy %d: %v", i, msg)
+		}
+	}
+	if moved != 1 || replaced != 1 {
+		t.Errorf("%d moved-on and %d replaced errors, want one each", moved, replaced)
+	}
+	if e.Version() != "3" || e.Requests(sandbox.EndpointPutEntry) != 2 {
+		t.Errorf("version %s after %d PUTs", e.Version(), e.Requests(sandbox.EndpointPutEntry))
 	}
 }
 
@@ -538,5 +724,93 @@ func TestDeployRefusedByAPI(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "Cloudflare refused the write, so example.com keeps version 1") || !strings.Contains(err.Error(), "rule is invalid") {
 		t.Errorf("error: %v", err)
+	}
+}
+
+// `rules:` with no value (an empty template variable) was read as "no
+// rules" and deleted every rule of the zone (issue 9). It is invalid; an
+// explicit `rules: []` deploys only with --allow-empty. Both refusals
+// happen before anything is sent: not even the zone lookup.
+func TestDeployEmptyRules(t *testing.T) {
+	for _, c := range []struct {
+		name, content string
+		args          []string
+		code          int
+		msg           string // in the error, or on stderr
+	}{
+		{"no value", "# generated\nrules:\n", nil, 2, "rules.yaml:2: rules: rules has no value: give a list of rules"},
+		{"null", "rules: null\n", []string{"--allow-empty"}, 2, "rules.yaml:1: rules: rules has no value"},
+		{"empty list", "phase: http_request_cache_settings\nrules: []\n", nil, 2,
+			"rules.yaml:2: rules: the list is empty, and deploying it deletes every cache rule of the zone: pass --allow-empty if that is what you want (nothing was sent)"},
+		{"empty list allowed", "rules: []\n", []string{"--allow-empty"}, 0, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := rulestest.New(t, limits.Enterprise)
+			e.SeedFile(v1)
+			before := e.Server.Stats().Total
+			file := filepath.Join(t.TempDir(), "rules.yaml")
+			if err := os.WriteFile(file, []byte(c.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			io, err := deploy(t, e, false, false, nil, append([]string{file, "--yes", "--backup-dir", t.TempDir()}, c.args...)...)
+			if code := rulestest.ExitCode(err); code != c.code {
+				t.Fatalf("exit %d (%v), want %d\n%s", code, err, c.code, io.ErrOut)
+			}
+			if c.code == 0 {
+				if len(e.Rules()) != 0 || e.Version() != "2" {
+					t.Errorf("not emptied: version %s, %v", e.Version(), e.Refs())
+				}
+				return
+			}
+			if got := err.Error() + "\n" + io.ErrOut.String(); !strings.Contains(got, filepath.Dir(file)+"/"+c.msg) {
+				t.Errorf("does not say %q:\n%s", c.msg, got)
+			}
+			if n := e.Server.Stats().Total - before; n != 0 {
+				t.Errorf("%d requests sent, want 0", n)
+			}
+			if len(e.Rules()) != 2 {
+				t.Errorf("rules changed: %v", e.Refs())
+			}
+		})
+	}
+}
+
+// Everything that can be judged offline is, before any request of any
+// kind (issue 9: --expect-version abc cost two GETs and exit 1, and an
+// empty one silently dropped the check).
+func TestDeployOfflineErrorsSendNothing(t *testing.T) {
+	notDir := rulestest.WriteFile(t, "file", "x")
+	good := rulestest.WriteFile(t, "v1.yaml", v1)
+	for _, c := range []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{"letters", []string{good, "--expect-version", "abc"}, `--expect-version "abc" is not a ruleset version: want a whole number from 1`},
+		{"negative", []string{good, "--expect-version", "-1"}, `--expect-version "-1" is not a ruleset version`},
+		{"zero", []string{good, "--expect-version", "0"}, `--expect-version "0" is not a ruleset version`},
+		{"leading zero", []string{good, "--expect-version", "012"}, `--expect-version "012" is not a ruleset version`},
+		{"spaces", []string{good, "--expect-version", " 12"}, `--expect-version " 12" is not a ruleset version`},
+		{"empty", []string{good, "--expect-version", ""}, "--expect-version is empty: give a ruleset version"},
+		{"empty with =", []string{good, "--expect-version="}, "--expect-version is empty"},
+		{"empty backup dir", []string{good, "--backup-dir", ""}, "--backup-dir is empty"},
+		{"backup dir is a file", []string{good, "--backup-dir", notDir}, "--backup-dir " + notDir + " is not a directory"},
+		{"missing file", []string{filepath.Join(t.TempDir(), "nope.yaml")}, "nope.yaml does not exist"},
+		{"bad YAML", []string{rulestest.WriteFile(t, "bad.yaml", "rules: [\n")}, "bad.yaml is not valid"},
+		{"second document", []string{rulestest.WriteFile(t, "two.yaml", v1+"---\n"+v2)}, "two.yaml is not valid"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := rulestest.New(t, limits.Enterprise)
+			io, err := deploy(t, e, false, false, nil, append(c.args, "--yes")...)
+			if code := rulestest.ExitCode(err); code != 2 {
+				t.Fatalf("exit %d (%v), want 2\n%s", code, err, io.ErrOut)
+			}
+			if !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("error %q does not say %q", err, c.msg)
+			}
+			if n := e.Server.Stats().Total; n != 0 {
+				t.Errorf("%d requests sent, want 0", n)
+			}
+		})
 	}
 }

@@ -269,7 +269,18 @@ func loadRules(opts *ExplainOptions) ([]*rules.Rule, string, string, error) {
 		if plan == "" {
 			plan = limits.Enterprise
 		}
-		f, probs := rules.Check(name, data, shared.ValidateOptions(opts.Limits().For(plan)))
+		type checked struct {
+			f     *rules.File
+			probs rules.Problems
+		}
+		c, err := shared.Interruptible(opts.Ctx, "stopped while checking "+name+": nothing was evaluated", func() checked {
+			f, probs := rules.Check(name, data, shared.ValidateOptions(opts.Limits().For(plan)))
+			return checked{f, probs}
+		})
+		if err != nil {
+			return nil, "", "", err
+		}
+		f, probs := c.f, c.probs
 		shared.PrintProblems(opts.IO, probs)
 		if err := shared.ProblemsError(name, probs, false); err != nil {
 			return nil, "", "", err

@@ -56,11 +56,15 @@ back to the current rules writes nothing. An unknown version is exit 2.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
-			opts.ToVersion = strings.TrimSpace(opts.ToVersion)
-			if opts.ToVersion == "" {
+			if !cmd.Flags().Changed("to-version") {
 				return cmdutil.FlagErrorf("--to-version is required: the ruleset version whose rules to restore")
 			}
-			if err := opts.Guard.Complete(opts.IO, f.Env); err != nil {
+			// Checked here, offline: a version that cannot exist costs no
+			// zone lookup and no GET (issue 9).
+			if err := shared.CheckVersion("to-version", opts.ToVersion); err != nil {
+				return err
+			}
+			if err := opts.Guard.Complete(cmd, opts.IO, f.Env); err != nil {
 				return err
 			}
 			if runF != nil {

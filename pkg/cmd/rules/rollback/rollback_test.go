@@ -225,3 +225,35 @@ func TestRollbackRefusesInvalidVersion(t *testing.T) {
 		t.Errorf("written: version %s", e.Version())
 	}
 }
+
+// A version that cannot exist is refused offline: exit 2, no request of
+// any kind (issue 9: --to-version x made three GETs first).
+func TestRollbackOfflineErrorsSendNothing(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{"letters", []string{"--to-version", "x"}, `--to-version "x" is not a ruleset version: want a whole number from 1`},
+		{"negative", []string{"--to-version", "-1"}, `--to-version "-1" is not a ruleset version`},
+		{"empty", []string{"--to-version", ""}, "--to-version is empty: give a ruleset version"},
+		{"missing", nil, "--to-version is required"},
+		{"bad expect", []string{"--to-version", "1", "--expect-version", "abc"}, `--expect-version "abc" is not a ruleset version`},
+		{"empty expect", []string{"--to-version", "1", "--expect-version", ""}, "--expect-version is empty"},
+		{"empty backup dir", []string{"--to-version", "1", "--backup-dir", ""}, "--backup-dir is empty"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := rulestest.New(t, limits.Enterprise)
+			io, err := rollback(t, e, false, false, nil, append(c.args, "--yes")...)
+			if code := rulestest.ExitCode(err); code != 2 {
+				t.Fatalf("exit %d (%v), want 2\n%s", code, err, io.ErrOut)
+			}
+			if !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("error %q does not say %q", err, c.msg)
+			}
+			if n := e.Server.Stats().Total; n != 0 {
+				t.Errorf("%d requests sent, want 0", n)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,7 +54,9 @@ type Normalized struct {
 }
 
 // Result is what a guarded write did, the JSON answer of deploy and
-// rollback. PreviousVersion is "" when the zone had no ruleset.
+// rollback. PreviousVersion is "" when the zone had no ruleset; LiveVersion
+// is the version the read-back found: NewVersion when the write verified,
+// another writer's when the zone moved on.
 type Result struct {
 	ZoneID          string        `json:"zone_id"`
 	ZoneName        string        `json:"zone_name"`
@@ -61,6 +64,7 @@ type Result struct {
 	Created         bool          `json:"created"`
 	PreviousVersion string        `json:"previous_version"`
 	NewVersion      string        `json:"new_version"`
+	LiveVersion     string        `json:"live_version"`
 	BackupFile      string        `json:"backup_file"`
 	Summary         rules.Summary `json:"summary"`
 	Verified        bool          `json:"verified"`
@@ -68,18 +72,14 @@ type Result struct {
 	Diff            *rules.Diff   `json:"diff"`
 }
 
-// Done is the closing line of a write that changed the zone: what,
-// then where it came from and whether the read-back matched.
+// Done is the closing line of a write that changed the zone and verified:
+// what, then where it came from.
 func (r *Result) Done(what string) string {
 	was := "was version " + r.PreviousVersion
 	if r.Created {
 		was = "the ruleset was created"
 	}
-	check := "verified"
-	if !r.Verified {
-		check = fmt.Sprintf("verified, but Cloudflare stored %s differently: see the warnings", Plural(len(r.Normalized), "field"))
-	}
-	return fmt.Sprintf("%s (%s; %s).", what, was, check)
+	return fmt.Sprintf("%s (%s; verified).", what, was)
 }
 
 // ConflictError is a write refused because the zone's rules are not the
@@ -178,10 +178,25 @@ func (w *Write) Run(ctx context.Context) (*Result, error) {
 	res.Changed, res.Created = true, !before.Exists
 	res.NewVersion = written.Version()
 
-	if err := w.verify(ctx, res, written); err != nil {
+	if err := w.verify(ctx, res, before, written); err != nil {
 		return res, err
 	}
 	return res, nil
+}
+
+// nextVersion is the version a write on top of before creates: versions
+// count up by one on every change, and a new ruleset starts at 1
+// (docs/cloudflare.md, and the sandbox does the same). "" when before's
+// version is not a number, so nothing can be predicted.
+func nextVersion(before *Remote) string {
+	if !before.Exists {
+		return "1"
+	}
+	n, err := strconv.ParseUint(before.Version(), 10, 63)
+	if err != nil {
+		return ""
+	}
+	return strconv.FormatUint(n+1, 10)
 }
 
 // conflict explains a change between the diff and the write: both
@@ -200,46 +215,102 @@ func (w *Write) conflict(before, now *Remote) error {
 	return &ConflictError{b.String()}
 }
 
-// verify reads the ruleset back and compares it with the target. Fields
-// stored differently are normalisation, reported as warnings; rules that
-// are missing, extra or out of order mean the write did not take.
-func (w *Write) verify(ctx context.Context, res *Result, written *Remote) error {
+// verify reads the ruleset back and fails (exit 1) unless the zone holds
+// exactly what was sent, at exactly the version this write created. The API
+// has no optimistic concurrency, so the re-check before the PUT narrows the
+// window for a concurrent writer but cannot close it; these checks are how
+// a race that slipped through is caught and reported instead of being
+// printed as a success (issue 9: two racing deploys both exited 0):
+//   - the PUT's answer carries a version other than the one after the
+//     re-checked one: another write landed just before ours, and ours
+//     replaced it;
+//   - the read-back has another version: another write landed just after
+//     ours, and the zone holds theirs;
+//   - the read-back differs from what was sent: the write did not take as
+//     sent (a field stored differently is listed in Normalized).
+//
+// Each error says which version is live now and how it differs from what
+// was sent.
+func (w *Write) verify(ctx context.Context, res *Result, before, written *Remote) error {
 	after, err := FetchRemote(ctx, w.Client, w.Zone.ID)
 	if err != nil {
 		if ctx.Err() != nil {
-			return &cmdutil.CancelError{Err: fmt.Errorf("wrote version %s, then was interrupted before verifying it", written.Version())}
+			return &cmdutil.CancelError{Err: fmt.Errorf("wrote version %s, then was interrupted before verifying it; run `%s` to see the zone's rules (backup: %s)",
+				written.Version(), w.Retry, orNone(res.BackupFile))}
 		}
-		return fmt.Errorf("wrote version %s but could not read it back to verify: %w", written.Version(), err)
+		return fmt.Errorf("wrote version %s but could not read it back to verify (run `%s` to see the zone's rules; backup: %s): %w",
+			written.Version(), w.Retry, orNone(res.BackupFile), err)
+	}
+	res.LiveVersion = after.Version()
+	vd := rules.Compute(w.Target, after.Rules())
+	live := fmt.Sprintf("%s now has %s, %s", w.Zone.Name, after.Describe(), relation(vd, w.Source))
+	backup := "backup: " + orNone(res.BackupFile)
+
+	if want := nextVersion(before); want != "" && written.Version() != want {
+		// Versions want .. written-1 are the other writer's; the last of
+		// them is what rollback would restore.
+		theirs, last := want, want
+		if n, err := strconv.ParseUint(written.Version(), 10, 63); err == nil && n > 1 {
+			last = strconv.FormatUint(n-1, 10)
+			if last != want {
+				theirs = want + " to " + last
+			}
+		}
+		return fmt.Errorf("wrote version %s, not %s: another write (version %s) landed between the re-check of %s and this write, and this write replaced it. %s. Run `%s` to compare, and `cfcache rules rollback --to-version %s` if the other write should stay (%s)",
+			written.Version(), want, theirs, describeShort(before), live, w.Retry, last, backup)
 	}
 	if after.Version() != written.Version() {
-		w.IO.Warn("the zone moved on to %s right after this write (version %s); verifying against what is there now", after.Describe(), written.Version())
+		return fmt.Errorf("wrote version %s, but another write replaced it at once: %s. Run `%s` to see the rules as they are now (%s)",
+			written.Version(), live, w.Retry, backup)
 	}
-	vd := rules.Compute(w.Target, after.Rules())
-	res.Verified = !vd.HasChanges()
-	var structural []string
+
+	var problems []string
 	for _, rd := range vd.Rules {
 		switch {
 		case rd.Action == rules.Change:
 			for _, f := range rd.Fields {
 				res.Normalized = append(res.Normalized, Normalized{Ref: rd.Ref, Path: f.Path, Sent: f.Old, Stored: f.New})
-				w.IO.Warn("Cloudflare stored rule %q differently: %s: sent %s, stored %s", rd.Ref, f.Path, jsonText(f.Old), jsonText(f.New))
+				problems = append(problems, fmt.Sprintf("rule %q %s: sent %s, stored %s", rd.Ref, f.Path, jsonText(f.Old), jsonText(f.New)))
 			}
 			if rd.Moved {
-				structural = append(structural, fmt.Sprintf("rule %q is at position %d, not %d", rd.Ref, rd.NewPosition, rd.OldPosition))
+				problems = append(problems, fmt.Sprintf("rule %q is at position %d, not %d", rd.Ref, rd.NewPosition, rd.OldPosition))
 			}
 		case rd.Action == rules.Add:
-			structural = append(structural, fmt.Sprintf("rule %q is there but was not sent", rd.Ref))
+			problems = append(problems, fmt.Sprintf("rule %q is there but was not sent", rd.Ref))
 		case rd.Action == rules.Remove:
-			structural = append(structural, fmt.Sprintf("rule %q is missing", rd.Ref))
+			problems = append(problems, fmt.Sprintf("rule %q is missing", rd.Ref))
 		case rd.Action == rules.Move:
-			structural = append(structural, fmt.Sprintf("rule %q is at position %d, not %d", rd.Ref, rd.NewPosition, rd.OldPosition))
+			problems = append(problems, fmt.Sprintf("rule %q is at position %d, not %d", rd.Ref, rd.NewPosition, rd.OldPosition))
 		}
 	}
-	if len(structural) > 0 {
-		return fmt.Errorf("wrote version %s, but reading it back does not match %s: %s (backup: %s)",
-			written.Version(), w.Source, strings.Join(structural, "; "), orNone(res.BackupFile))
+	if len(problems) > 0 {
+		const show = 5
+		more := ""
+		if len(problems) > show {
+			more = fmt.Sprintf("; and %d more", len(problems)-show)
+			problems = problems[:show]
+		}
+		return fmt.Errorf("wrote version %s, but reading it back does not match %s: %s%s. %s (%s)",
+			written.Version(), w.Source, strings.Join(problems, "; "), more, live, backup)
 	}
+	res.Verified = true
 	return nil
+}
+
+// relation says how the live rules compare with what was sent.
+func relation(d *rules.Diff, source string) string {
+	if !d.HasChanges() {
+		return "with the rules of " + source
+	}
+	s := d.Summary
+	return fmt.Sprintf("which differs from %s (%d added, %d changed, %d removed, %d moved)", source, s.Add, s.Change, s.Remove, s.Move)
+}
+
+func describeShort(r *Remote) string {
+	if !r.Exists {
+		return "no ruleset"
+	}
+	return "version " + r.Version()
 }
 
 // jsonText shows a value as JSON, "(none)" when absent.

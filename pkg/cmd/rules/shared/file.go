@@ -103,29 +103,65 @@ func Plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
+// ParseFile reads and parses FILE before anything is sent: a file that does
+// not parse fails the same on every plan, so it costs no API call. Problems
+// are printed on stderr; errors stop the command with exit 2. The returned
+// problems (warnings, if any) go on to CheckForZone.
+func ParseFile(ctx context.Context, ios *iostreams.IOStreams, path string) (*rules.File, rules.Problems, error) {
+	data, name, err := ReadInput(ios, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	type parsed struct {
+		f     *rules.File
+		probs rules.Problems
+	}
+	p, err := Interruptible(ctx, "stopped while reading "+name+": nothing was sent", func() parsed {
+		f, probs := rules.Parse(name, data)
+		return parsed{f, probs}
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.probs.HasErrors() {
+		PrintProblems(ios, p.probs)
+		return nil, nil, ProblemsError(name, p.probs, false)
+	}
+	return p.f, p.probs, nil
+}
+
+// CheckForZone validates a parsed file against the zone's plan. Problems
+// are printed on stderr; errors stop the command with exit 2, warnings do
+// not.
+func CheckForZone(ctx context.Context, ios *iostreams.IOStreams, f *rules.File, probs rules.Problems,
+	zone cfapi.Zone, table limits.Table) error {
+	more, err := Interruptible(ctx, "stopped while checking "+f.Name+": nothing was written", func() rules.Problems {
+		return rules.Validate(f, ValidateOptions(ZoneLimits(ios, table, zone)))
+	})
+	if err != nil {
+		return err
+	}
+	probs = append(probs, more...)
+	probs.Sort()
+	PrintProblems(ios, probs)
+	return ProblemsError(f.Name, probs, false)
+}
+
 // LoadForZone reads FILE and checks it before anything is sent: its
 // structure first (no network), then, once the zone is resolved, against
 // the zone's plan. Problems are printed on stderr; errors stop the command
 // with exit 2, warnings do not.
 func LoadForZone(ctx context.Context, ios *iostreams.IOStreams, path string,
 	resolve func(context.Context) (cfapi.Zone, error), table limits.Table) (*rules.File, cfapi.Zone, error) {
-	data, name, err := ReadInput(ios, path)
+	f, probs, err := ParseFile(ctx, ios, path)
 	if err != nil {
 		return nil, cfapi.Zone{}, err
-	}
-	f, probs := rules.Parse(name, data)
-	if probs.HasErrors() {
-		PrintProblems(ios, probs)
-		return nil, cfapi.Zone{}, ProblemsError(name, probs, false)
 	}
 	zone, err := resolve(ctx)
 	if err != nil {
 		return nil, cfapi.Zone{}, err
 	}
-	probs = append(probs, rules.Validate(f, ValidateOptions(ZoneLimits(ios, table, zone)))...)
-	probs.Sort()
-	PrintProblems(ios, probs)
-	if err := ProblemsError(name, probs, false); err != nil {
+	if err := CheckForZone(ctx, ios, f, probs, zone, table); err != nil {
 		return nil, zone, err
 	}
 	return f, zone, nil

@@ -2,7 +2,9 @@ package shared
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -32,16 +34,55 @@ func (g *Guard) AddFlags(cmd *cobra.Command, verb string) {
 	cmd.Flags().StringVar(&g.BackupDir, "backup-dir", "", "write the backup of the current rules to `DIR` (default $XDG_STATE_HOME/cfcache/backups)")
 }
 
-// Complete refuses an unconfirmable write before anything is read or sent
-// (exit 2), and fills in the default backup directory.
-func (g *Guard) Complete(ios *iostreams.IOStreams, env config.Env) error {
+// Complete refuses, before anything is read or sent (exit 2), a write that
+// cannot be confirmed and flag values that can be judged offline, and fills
+// in the default backup directory. An --expect-version given but empty is
+// what a pipeline passes when its variable is unset: taking it as "no
+// check" silently dropped the guard (issue 9), so it is refused.
+func (g *Guard) Complete(cmd *cobra.Command, ios *iostreams.IOStreams, env config.Env) error {
+	if cmd.Flags().Changed("expect-version") {
+		if err := CheckVersion("expect-version", g.ExpectVersion); err != nil {
+			return err
+		}
+	}
+	if cmd.Flags().Changed("backup-dir") && strings.TrimSpace(g.BackupDir) == "" {
+		return cmdutil.FlagErrorf("--backup-dir is empty: give a directory, or leave the flag out for the default")
+	}
 	if err := RequireYes(ios, g.Yes); err != nil {
 		return err
 	}
 	if g.BackupDir == "" {
 		g.BackupDir = filepath.Join(config.DefaultStateDir(env), "backups")
 	}
+	if st, err := os.Stat(g.BackupDir); err == nil && !st.IsDir() {
+		return cmdutil.FlagErrorf("--backup-dir %s is not a directory", g.BackupDir)
+	}
 	return nil
+}
+
+// CheckVersion refuses a ruleset version that cannot exist: versions are
+// whole numbers counting up from 1 (docs/cloudflare.md), compared as the
+// API writes them, so "011" or " 11" would never match either.
+func CheckVersion(flag, v string) error {
+	if v == "" {
+		return cmdutil.FlagErrorf("--%s is empty: give a ruleset version (the remote_version of `cfcache rules diff -o json`), or leave the flag out", flag)
+	}
+	if !isVersion(v) {
+		return cmdutil.FlagErrorf("--%s %q is not a ruleset version: want a whole number from 1, written without sign or leading zeros (the remote_version of `cfcache rules diff -o json`)", flag, v)
+	}
+	return nil
+}
+
+func isVersion(v string) bool {
+	if v == "" || v[0] == '0' || len(v) > 18 {
+		return false
+	}
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Connect resolves the zone and builds the client, the first two steps of

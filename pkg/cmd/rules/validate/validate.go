@@ -117,7 +117,20 @@ func validateRun(opts *ValidateOptions) error {
 	}
 	// A file that does not parse fails the same on every plan: refuse it
 	// before looking the zone's plan up, so a typo costs no API call.
-	f, probs := rules.Parse(name, data)
+	// Both steps run interruptibly: a 16 MiB file takes seconds, and
+	// Ctrl-C must still stop the command (issue 9).
+	type parsed struct {
+		f     *rules.File
+		probs rules.Problems
+	}
+	p, err := shared.Interruptible(opts.Ctx, "stopped while reading "+name+": nothing was checked", func() parsed {
+		f, probs := rules.Parse(name, data)
+		return parsed{f, probs}
+	})
+	if err != nil {
+		return err
+	}
+	f, probs := p.f, p.probs
 	var plan limits.Plan
 	source := ""
 	if !probs.HasErrors() || len(f.Rules) > 0 {
@@ -125,7 +138,13 @@ func validateRun(opts *ValidateOptions) error {
 		if err != nil {
 			return err
 		}
-		probs = append(probs, rules.Validate(f, shared.ValidateOptions(opts.Limits().For(plan)))...)
+		more, err := shared.Interruptible(opts.Ctx, "stopped while checking "+name+": the check did not finish", func() rules.Problems {
+			return rules.Validate(f, shared.ValidateOptions(opts.Limits().For(plan)))
+		})
+		if err != nil {
+			return err
+		}
+		probs = append(probs, more...)
 		probs.Sort()
 	}
 	verr := shared.ProblemsError(name, probs, opts.Strict)

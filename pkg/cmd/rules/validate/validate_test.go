@@ -249,3 +249,44 @@ func TestValidateMissingFile(t *testing.T) {
 		t.Errorf("exit %d (%v), want 2", code, err)
 	}
 }
+
+// Hostile files are refused with exit 2 and FILE:LINE: REASON, offline and
+// promptly (issue 9: the alias bomb took 24 GB and 12 minutes).
+func TestValidateHostileFiles(t *testing.T) {
+	bomb := "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+	for i, name := range "bcdefghi" {
+		prev := string("abcdefghi"[i])
+		bomb += string(name) + ": &" + string(name) + " [" + strings.TrimSuffix(strings.Repeat("*"+prev+",", 9), ",") + "]\n"
+	}
+	bomb += "rules: []\n"
+	for _, c := range []struct{ name, content, want string }{
+		{"bomb.yaml", bomb, `bomb.yaml:6: aliases expand to too many values (a "billion laughs" file?)`},
+		{"two.yaml", "rules: []\n---\nrules: []\n", "two.yaml:2: a second YAML document starts here"},
+		{"null.yaml", "rules:\n", "null.yaml:1: rules: rules has no value"},
+		{"nul.json", "{\"rules\": [{\"ref\": \"a\\u0000\", \"expression\": \"true\", \"action_parameters\": {\"cache\": true}}]}",
+			`nul.json:1: rules[0].ref: ref "a\x00" holds the control character U+0000`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			io, run := offline(t, false, false)
+			path := filepath.Join(t.TempDir(), c.name)
+			if err := os.WriteFile(path, []byte(c.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			err := run(path)
+			if code := rulestest.ExitCode(err); code != 2 {
+				t.Fatalf("exit %d (%v), want 2", code, err)
+			}
+			if !strings.Contains(io.ErrOut.String(), filepath.Dir(path)+"/"+c.want) {
+				t.Errorf("stderr does not say %q:\n%s", c.want, io.ErrOut)
+			}
+		})
+	}
+}
+
+// An explicit empty list is a valid file (deploy is where it needs a flag).
+func TestValidateAcceptsEmptyList(t *testing.T) {
+	_, run := offline(t, false, false)
+	if err := run(rulestest.WriteFile(t, "empty.yaml", "rules: []\n")); err != nil {
+		t.Fatal(err)
+	}
+}
