@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"iter"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -21,13 +23,21 @@ import (
 // which Reader turns back into the item: every item purge accepts survives
 // the round trip (contract, "Files cfcache writes").
 func WriteFailed(w io.Writer, kind Kind, failures []Failure) error {
+	return WriteFailedSeq(w, kind, len(failures), slices.Values(failures))
+}
+
+// WriteFailedSeq is WriteFailed over n failures produced one at a time, so a
+// caller that rewrites a large failed file often (a run keeping it current)
+// need not build a slice of them each time.
+func WriteFailedSeq(w io.Writer, kind Kind, n int, failures iter.Seq[Failure]) error {
 	bw := bufio.NewWriter(w)
-	if len(failures) > 0 {
-		bw.WriteString("# cfcache: " + strconv.Itoa(len(failures)) + " " + string(kind) +
+	if n > 0 {
+		bw.WriteString("# cfcache: " + strconv.Itoa(n) + " " + string(kind) +
 			" item(s) not confirmed purged; retry with: cfcache purge " + string(kind) + " -f FILE\n")
 	}
 	last := "\x00"
-	for _, f := range failures {
+	var err error
+	for f := range failures {
 		if f.Reason != last {
 			bw.WriteString("# " + oneLine(f.Reason) + "\n")
 			last = f.Reason
@@ -38,14 +48,14 @@ func WriteFailed(w io.Writer, kind Kind, failures []Failure) error {
 		e := f.Entry
 		switch {
 		case len(e.Headers) > 0:
-			line, err := jsonEntry(e)
-			if err != nil {
+			var line []byte
+			if line, err = jsonEntry(e); err != nil {
 				return err
 			}
 			bw.Write(line)
 		case needsJSON(e.Value):
-			line, err := jsonItem(kind, e.Value)
-			if err != nil {
+			var line []byte
+			if line, err = jsonItem(kind, e.Value); err != nil {
 				return err
 			}
 			bw.Write(line)
