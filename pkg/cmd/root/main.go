@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 
@@ -40,7 +41,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 		return cmdutil.ExitOK
 	}
 	if isCobraUsageError(err) {
-		err = &cmdutil.FlagError{Err: err}
+		err = &cmdutil.FlagError{Err: flagGroupMessage(cmd, err)}
 	}
 	err = stoppedEarly(ctx, cmd, err)
 	printError(f, cmd, err)
@@ -84,6 +85,31 @@ func stoppedWhere(err error) string {
 		return fmt.Sprintf("while waiting for an answer to %s %s", strings.ToUpper(urlErr.Op), where)
 	}
 	return "before it finished"
+}
+
+// exclusiveGroup matches cobra's message for mutually exclusive flags used
+// together, whose wording ("if any flags in the group [quiet verbose] are
+// set none of the others can be; ...") names neither the flags as typed nor
+// the fix.
+var exclusiveGroup = regexp.MustCompile(`^if any flags in the group \[[^\]]*\] are set none of the others can be; \[([^\]]*)\] were all set$`)
+
+// flagGroupMessage rewrites cobra's flag-group message as one line naming
+// the flags the way they are typed: "-q/--quiet and -v/--verbose cannot be
+// used together: give one of them".
+func flagGroupMessage(cmd *cobra.Command, err error) error {
+	m := exclusiveGroup.FindStringSubmatch(err.Error())
+	if m == nil || cmd == nil {
+		return err
+	}
+	var names []string
+	for _, name := range strings.Fields(m[1]) {
+		n := "--" + name
+		if f := cmd.Flags().Lookup(name); f != nil && f.Shorthand != "" {
+			n = "-" + f.Shorthand + "/" + n
+		}
+		names = append(names, n)
+	}
+	return fmt.Errorf("%s cannot be used together: give one of them", strings.Join(names, " and "))
 }
 
 // cobra reports unknown commands and argument-count mistakes as plain errors.

@@ -69,3 +69,14 @@ func TestBadSettingsNameTheirOrigin(t *testing.T) {
 		})
 	}
 }
+
+// issue 9 #14: -v with -q is one line naming both flags as typed, not
+// cobra's "if any flags in the group [quiet verbose] ..." message.
+func TestQuietAndVerboseTogether(t *testing.T) {
+	f, st := cmdtest.NewFactory(t, nil, "", false)
+	code := Run(context.Background(), f, []string{"zones", "list", "-v", "-q"})
+	want := "error: -q/--quiet and -v/--verbose cannot be used together: give one of them\nRun 'cfcache zones list --help' for usage.\n"
+	if code != cmdutil.ExitUsage || st.Err.String() != want {
+		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, st.Err.String(), want)
+	}
+}
