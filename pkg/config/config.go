@@ -111,10 +111,10 @@ func Load(flags *pflag.FlagSet, env Env) (*Settings, error) {
 		return nil, fmt.Errorf("config file %s: %s", path, oneLine(statErr))
 	}
 	if profile != "default" && s.ConfigFile != "" && !v.IsSet("profiles."+profile) {
-		return nil, fmt.Errorf("profile %q not found in %s (profiles: %s)", profile, path, strings.Join(profileNames(v), ", "))
+		return nil, fmt.Errorf("profile %q (from %s) not found in %s (profiles: %s)", profile, profileOrigin(flags), path, strings.Join(profileNames(v), ", "))
 	}
 	if profile != "default" && s.ConfigFile == "" {
-		return nil, fmt.Errorf("profile %q requested but there is no config file at %s", profile, path)
+		return nil, fmt.Errorf("profile %q (from %s) requested but there is no config file at %s", profile, profileOrigin(flags), path)
 	}
 
 	// viper layers: environment over the config map (profile merged over top
@@ -185,6 +185,15 @@ func Load(flags *pflag.FlagSet, env Env) (*Settings, error) {
 	}
 	s.Limits = tbl
 	return s, nil
+}
+
+// profileOrigin says whether the profile was named by --profile or
+// CFCACHE_PROFILE (the only two ways to name one).
+func profileOrigin(flags *pflag.FlagSet) string {
+	if flagValue(flags, "profile") != "" {
+		return "--profile"
+	}
+	return "CFCACHE_PROFILE"
 }
 
 // FlagsAndEnv resolves output and color from flags and environment only, for

@@ -161,3 +161,15 @@ func TestTokenControlCharacters(t *testing.T) {
 		}
 	}
 }
+
+func TestProfileErrorsNameTheirOrigin(t *testing.T) {
+	p := writeConfig(t, "zone: x\n", 0o600)
+	_, err := Load(newFlags("--config", p), MapEnv(map[string]string{"CFCACHE_PROFILE": "ci"}))
+	if err == nil || !strings.Contains(err.Error(), `profile "ci" (from CFCACHE_PROFILE) not found in `+p) {
+		t.Errorf("got %v", err)
+	}
+	_, err = Load(newFlags("--profile", "ci"), MapEnv(map[string]string{"XDG_CONFIG_HOME": t.TempDir()}))
+	if err == nil || !strings.Contains(err.Error(), `profile "ci" (from --profile) requested but there is no config file`) {
+		t.Errorf("got %v", err)
+	}
+}
