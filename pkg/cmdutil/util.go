@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +26,11 @@ func WrapAPIError(err error) error {
 	var netErr net.Error
 	var opErr *net.OpError
 	switch {
+	case errors.Is(err, context.Canceled):
+		// An interrupt, not an unreachable API: *url.Error is a net.Error, so
+		// without this case the cancellation would be flattened into "cannot
+		// reach the Cloudflare API" and lose its exit code 130.
+		return err
 	case errors.As(err, &notFound):
 		return &ValidationError{Err: err}
 	case errors.As(err, &apiErr) && apiErr.IsAuth():
@@ -95,4 +101,31 @@ func WriteJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// notDoneAnnotation names, on a command or a group, what is certainly not
+// done when the command stops before its own reporting: an interrupt outside
+// the steps that report their progress themselves, or no answer at a prompt.
+const notDoneAnnotation = "cfcache/not-done"
+
+// SetNotDone records what cmd (and the commands under it) has not done when
+// it stops early, e.g. "nothing was purged".
+func SetNotDone(cmd *cobra.Command, note string) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[notDoneAnnotation] = note
+	return cmd
+}
+
+// NotDone is what cmd has not done when it stops early: the nearest note set
+// by SetNotDone, else "nothing was changed" (commands that only read, and
+// commands whose writes report their own interruption).
+func NotDone(cmd *cobra.Command) string {
+	for c := cmd; c != nil; c = c.Parent() {
+		if n := c.Annotations[notDoneAnnotation]; n != "" {
+			return n
+		}
+	}
+	return "nothing was changed"
 }

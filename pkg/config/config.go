@@ -39,8 +39,9 @@ type setting struct {
 	flag, key string
 	env       []string
 	// fromEnv reads the environment layer when it is not a plain variable.
-	fromEnv func(Env) (string, bool)
-	def     string
+	fromEnv  func(Env) (string, bool)
+	envNames string // the variables fromEnv reads, for messages
+	def      string
 }
 
 // Settings that flags, environment and the config file can all set.
@@ -48,7 +49,7 @@ var settings = []setting{
 	{flag: "zone", key: "zone", env: []string{"CFCACHE_ZONE"}},
 	{flag: "api-url", key: "api_url", env: []string{"CLOUDFLARE_BASE_URL"}, def: DefaultAPIURL},
 	{flag: "output", key: "output", env: []string{"CFCACHE_OUTPUT"}, def: "text"},
-	{flag: "color", key: "color", fromEnv: colorFromEnv, def: "auto"},
+	{flag: "color", key: "color", fromEnv: colorFromEnv, envNames: "NO_COLOR or CLICOLOR_FORCE", def: "auto"},
 	{flag: "account-id", key: "account_id", env: []string{"CLOUDFLARE_ACCOUNT_ID"}},
 }
 
@@ -66,7 +67,9 @@ type Settings struct {
 	AccountID  string
 	Limits     limits.Table
 
-	profileKeys   map[string]any // the selected profile's values (top level merged under it)
+	profileKeys   map[string]any    // the selected profile's values (top level merged under it)
+	keyFrom       map[string]string // for each of those, the key in the file that set it
+	origins       map[string]string // for each global flag, where its final value came from
 	fileMode      fs.FileMode
 	fileHasSecret bool
 }
@@ -108,10 +111,10 @@ func Load(flags *pflag.FlagSet, env Env) (*Settings, error) {
 		return nil, fmt.Errorf("config file %s: %s", path, oneLine(statErr))
 	}
 	if profile != "default" && s.ConfigFile != "" && !v.IsSet("profiles."+profile) {
-		return nil, fmt.Errorf("profile %q not found in %s (profiles: %s)", profile, path, strings.Join(profileNames(v), ", "))
+		return nil, fmt.Errorf("profile %q (from %s) not found in %s (profiles: %s)", profile, profileOrigin(flags), path, strings.Join(profileNames(v), ", "))
 	}
 	if profile != "default" && s.ConfigFile == "" {
-		return nil, fmt.Errorf("profile %q requested but there is no config file at %s", profile, path)
+		return nil, fmt.Errorf("profile %q (from %s) requested but there is no config file at %s", profile, profileOrigin(flags), path)
 	}
 
 	// viper layers: environment over the config map (profile merged over top
@@ -119,24 +122,36 @@ func Load(flags *pflag.FlagSet, env Env) (*Settings, error) {
 	if err := v.MergeConfigMap(s.profileKeys); err != nil {
 		return nil, err
 	}
+	s.origins = map[string]string{}
 	for _, st := range settings {
 		if st.def != "" {
 			v.SetDefault(st.key, st.def)
 		}
+		origin := "default"
+		if _, ok := s.profileKeys[st.key]; ok {
+			origin = fmt.Sprintf("%s: %s", path, s.keyOrigin(st.key))
+		}
 		for _, name := range st.env {
 			if val, ok := env(name); ok && val != "" {
 				v.Set(st.key, val)
+				origin = name
 				break
 			}
 		}
 		if st.fromEnv != nil {
 			if val, ok := st.fromEnv(env); ok {
 				v.Set(st.key, val)
+				origin = st.envNames
 			}
 		}
-		if f := flags.Lookup(st.flag); f != nil && !f.Changed && v.IsSet(st.key) {
+		f := flags.Lookup(st.flag)
+		if f != nil && f.Changed {
+			origin = "--" + st.flag
+		}
+		s.origins[st.flag] = origin
+		if f != nil && !f.Changed && v.IsSet(st.key) {
 			if err := flags.Set(st.flag, v.GetString(st.key)); err != nil {
-				return nil, fmt.Errorf("%s: %w", st.key, err)
+				return nil, fmt.Errorf("%s (from %s): %w", st.key, origin, err)
 			}
 		}
 	}
@@ -150,7 +165,7 @@ func Load(flags *pflag.FlagSet, env Env) (*Settings, error) {
 		s.APIURL = DefaultAPIURL
 	}
 	if err := CheckAPIURL(s.APIURL); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w (from %s)", err, s.Origin("api-url"))
 	}
 
 	tbl := limits.Default()
@@ -172,58 +187,210 @@ func Load(flags *pflag.FlagSet, env Env) (*Settings, error) {
 	return s, nil
 }
 
-// absorbFile checks the file's keys and collects the selected profile's
-// values over the top-level ones.
+// profileOrigin says whether the profile was named by --profile or
+// CFCACHE_PROFILE (the only two ways to name one).
+func profileOrigin(flags *pflag.FlagSet) string {
+	if flagValue(flags, "profile") != "" {
+		return "--profile"
+	}
+	return "CFCACHE_PROFILE"
+}
+
+// FlagsAndEnv resolves output and color from flags and environment only, for
+// commands that must run whatever the config file holds (version,
+// completion), recording where each value came from as Load does.
+func FlagsAndEnv(flags *pflag.FlagSet, env Env) *Settings {
+	if env == nil {
+		env = OSEnv
+	}
+	s := &Settings{origins: map[string]string{}}
+	for _, st := range settings {
+		if st.flag != "output" && st.flag != "color" {
+			continue
+		}
+		val, origin := st.def, "default"
+		for _, name := range st.env {
+			if v, ok := env(name); ok && v != "" {
+				val, origin = v, name
+				break
+			}
+		}
+		if st.fromEnv != nil {
+			if v, ok := st.fromEnv(env); ok {
+				val, origin = v, st.envNames
+			}
+		}
+		if f := flags.Lookup(st.flag); f != nil && f.Changed {
+			val, origin = f.Value.String(), "--"+st.flag
+		}
+		s.origins[st.flag] = origin
+		if st.flag == "output" {
+			s.Output = val
+		} else {
+			s.Color = val
+		}
+	}
+	return s
+}
+
+// Origin says where the final value of a global flag (output, color, zone,
+// api-url, account-id) came from, for messages about a bad value: "--output",
+// "CFCACHE_OUTPUT", "FILE: profiles.ci.output", or "default".
+func (s *Settings) Origin(flag string) string {
+	if o := s.origins[flag]; o != "" {
+		return o
+	}
+	return "--" + flag
+}
+
+// OriginIsFlag reports whether the value came from the command line, so a
+// bad one is a usage mistake (with the usage hint) rather than a setup one.
+func (s *Settings) OriginIsFlag(flag string) bool {
+	return strings.HasPrefix(s.Origin(flag), "--")
+}
+
+// absorbFile checks the file's keys and the type of every value, and
+// collects the selected profile's values over the top-level ones. A value of
+// the wrong type is refused naming the file, the key and the type wanted:
+// dropped silently, `zone: [a, b]` would leave the zone to whatever flag or
+// default applies.
 func (s *Settings) absorbFile(v *viper.Viper, path string) error {
 	all := v.AllSettings()
-	var unknown []string
+	var unknown, wrong []string
+	checkValue := func(key string, val any) {
+		if problem := wrongType(val); problem != "" {
+			wrong = append(wrong, key+": "+problem)
+		}
+	}
 	for k, val := range all {
 		switch k {
 		case "profiles":
+			if val == nil {
+				continue
+			}
 			profiles, ok := val.(map[string]any)
 			if !ok {
-				return fmt.Errorf("config file %s: profiles must be a mapping of profile names to settings", path)
+				return fmt.Errorf("config file %s: profiles: want a mapping of profile names to settings, got %s", path, typeName(val))
 			}
 			for name, p := range profiles {
+				if p == nil {
+					continue
+				}
 				pm, ok := p.(map[string]any)
 				if !ok {
-					return fmt.Errorf("config file %s: profiles.%s must be a mapping", path, name)
+					return fmt.Errorf("config file %s: profiles.%s: want a mapping of settings, got %s", path, name, typeName(p))
 				}
 				for pk, pv := range pm {
 					if !contains(fileKeys, pk) {
 						unknown = append(unknown, "profiles."+name+"."+pk+suggest(pk))
+						continue
 					}
-					if isSecretKey(pk) && pv != "" {
+					checkValue("profiles."+name+"."+pk, pv)
+					if isSecretKey(pk) && !isEmpty(pv) {
 						s.fileHasSecret = true
 					}
 				}
 			}
 		case "limits":
+			if val == nil {
+				continue
+			}
+			plans, ok := val.(map[string]any)
+			if !ok {
+				return fmt.Errorf("config file %s: limits: want a mapping of plan names to limits, got %s", path, typeName(val))
+			}
+			for plan, fields := range plans {
+				if _, ok := fields.(map[string]any); !ok {
+					return fmt.Errorf("config file %s: limits.%s: want a mapping of limit names to values, got %s", path, plan, typeName(fields))
+				}
+			}
 		default:
 			if !contains(fileKeys, k) {
 				unknown = append(unknown, k+suggest(k))
 				continue
 			}
-			if isSecretKey(k) && val != "" {
+			checkValue(k, val)
+			if isSecretKey(k) && !isEmpty(val) {
 				s.fileHasSecret = true
 			}
-			s.profileKeys[k] = val
+			s.setFileKey(k, k, val)
 		}
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
 		return fmt.Errorf("config file %s: unknown key %s (known: %s, profiles, limits)", path, strings.Join(unknown, ", "), strings.Join(fileKeys, ", "))
 	}
+	if len(wrong) > 0 {
+		sort.Strings(wrong)
+		return fmt.Errorf("config file %s: %s", path, strings.Join(wrong, "; "))
+	}
 	if s.fileHasSecret && insecureMode(s.fileMode) {
 		return fmt.Errorf("config file %s holds a secret and is readable by group or others (mode %04o): run `chmod 600 %s`", path, s.fileMode, path)
 	}
 	if pm, ok := v.Get("profiles." + s.Profile).(map[string]any); ok {
 		for k, val := range pm {
-			s.profileKeys[k] = val
+			s.setFileKey(k, "profiles."+s.Profile+"."+k, val)
 		}
 	}
 	return nil
 }
+
+// setFileKey records a file value and the key it was read from; a null
+// (`zone:` with nothing after it) is no value, like an absent key.
+func (s *Settings) setFileKey(k, from string, val any) {
+	if val == nil {
+		return
+	}
+	if str, ok := val.(string); ok {
+		val = str
+	}
+	s.profileKeys[k] = val
+	if s.keyFrom == nil {
+		s.keyFrom = map[string]string{}
+	}
+	s.keyFrom[k] = from
+}
+
+// keyOrigin is the key in the file that set k, e.g. profiles.ci.zone.
+func (s *Settings) keyOrigin(k string) string {
+	if from := s.keyFrom[k]; from != "" {
+		return from
+	}
+	return k
+}
+
+// wrongType says what is wrong with a value of a known key (every known key
+// holds a string), or "" when it is a string or null.
+func wrongType(val any) string {
+	switch val.(type) {
+	case nil, string:
+		return ""
+	}
+	return "want a string, got " + typeName(val)
+}
+
+// typeName names a YAML value's type for messages.
+func typeName(val any) string {
+	switch val.(type) {
+	case nil:
+		return "nothing (null)"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		return "an integer"
+	case float32, float64:
+		return "a number"
+	case []any:
+		return "a list"
+	case map[string]any, map[any]any:
+		return "a mapping"
+	}
+	return fmt.Sprintf("a %T", val)
+}
+
+func isEmpty(val any) bool { return val == nil || val == "" }
 
 func isSecretKey(k string) bool { return k == "api_token" || k == "api_key" }
 

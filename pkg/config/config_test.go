@@ -158,7 +158,7 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown profile key", "profiles:\n  default:\n    outptu: json\n", 0o600, nil, "profiles.default.outptu (did you mean output?)"},
 		{"secret readable", "api_token: abc\n", 0o644, nil, "chmod 600"},
 		{"secret in profile readable", "profiles:\n  p:\n    api_token: abc\n", 0o640, nil, "chmod 600"},
-		{"missing profile", "zone: x\n", 0o600, []string{"--profile", "nope"}, `profile "nope" not found`},
+		{"missing profile", "zone: x\n", 0o600, []string{"--profile", "nope"}, `profile "nope" (from --profile) not found`},
 		{"bad limits", "limits:\n  free:\n    urls_per_request: 0\n", 0o600, nil, "limits.free"},
 		{"http api url", "api_url: http://api.example.com/client/v4\n", 0o600, nil, "refusing plain http"},
 	}

@@ -4,8 +4,8 @@
 package iostreams
 
 import (
-	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -50,6 +50,7 @@ type IOStreams struct {
 	quiet      bool
 
 	theme *Theme
+	ctx   context.Context // bound by the root command; prompts return when it is done
 }
 
 // System wires the process's real streams.
@@ -167,17 +168,93 @@ func (s *IOStreams) Warn(format string, args ...any) {
 // ErrNotInteractive is returned by prompts when stdin or stderr is not a terminal.
 var ErrNotInteractive = errors.New("cannot prompt: not running interactively")
 
-// Prompt asks a question on stderr and reads one line from stdin.
+// ErrNoAnswer is returned by prompts when input ends (Ctrl-D, a closed pipe)
+// before a line was typed. It is a refusal, never a yes; it wraps io.EOF so
+// callers that test for end of input keep working.
+var ErrNoAnswer error = noAnswer{}
+
+type noAnswer struct{}
+
+func (noAnswer) Error() string { return "no answer (end of input)" }
+func (noAnswer) Unwrap() error { return io.EOF }
+
+// PromptInterruptedError means the context was cancelled (Ctrl-C) while a
+// prompt waited for an answer; it unwraps to the context's error.
+type PromptInterruptedError struct{ Err error }
+
+func (e *PromptInterruptedError) Error() string { return "interrupted at the prompt" }
+func (e *PromptInterruptedError) Unwrap() error { return e.Err }
+
+// BindContext makes prompts return when ctx is cancelled (Ctrl-C) instead of
+// waiting for Enter. The root command binds the run's context once, so every
+// prompt of every command is interruptible without passing it along.
+func (s *IOStreams) BindContext(ctx context.Context) { s.ctx = ctx }
+
+// Prompt asks a question on stderr and reads one line from stdin. It returns
+// a *PromptInterruptedError as soon as the bound context is cancelled, and
+// ErrNoAnswer when input ends before a line.
 func (s *IOStreams) Prompt(question string) (string, error) {
+	ctx := s.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return s.PromptContext(ctx, question)
+}
+
+// PromptContext is Prompt with an explicit context. The read runs in a
+// goroutine so that a cancelled context answers at once: a read from a
+// terminal cannot itself be interrupted, and the process is about to exit.
+func (s *IOStreams) PromptContext(ctx context.Context, question string) (string, error) {
 	if !s.CanPrompt() {
 		return "", ErrNotInteractive
 	}
-	fmt.Fprint(s.ErrOut, question)
-	line, err := bufio.NewReader(s.In).ReadString('\n')
-	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
-		return "", err
+	if err := ctx.Err(); err != nil {
+		return "", &PromptInterruptedError{Err: err}
 	}
-	return strings.TrimSpace(line), nil
+	fmt.Fprint(s.ErrOut, question)
+	type answer struct {
+		line string
+		err  error
+	}
+	ch := make(chan answer, 1) // buffered: the reader never blocks on a caller that left
+	go func() {
+		line, err := readLine(s.In)
+		ch <- answer{line, err}
+	}()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(s.ErrOut) // end the prompt's line so the next message starts clean
+		return "", &PromptInterruptedError{Err: ctx.Err()}
+	case a := <-ch:
+		switch {
+		case a.err == nil, errors.Is(a.err, io.EOF) && a.line != "":
+			return strings.TrimSpace(a.line), nil
+		case errors.Is(a.err, io.EOF):
+			fmt.Fprintln(s.ErrOut)
+			return "", ErrNoAnswer
+		}
+		return "", a.err
+	}
+}
+
+// readLine reads up to and including '\n' one byte at a time, so nothing
+// after the answer is consumed from stdin (a buffered reader would swallow
+// input meant for whatever reads stdin next).
+func readLine(r io.Reader) (string, error) {
+	var b strings.Builder
+	buf := make([]byte, 1)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			if buf[0] == '\n' {
+				return b.String(), nil
+			}
+			b.WriteByte(buf[0])
+		}
+		if err != nil {
+			return b.String(), err
+		}
+	}
 }
 
 // Confirm asks a yes/no question; only "y" or "yes" is yes.

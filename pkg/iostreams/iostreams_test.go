@@ -1,6 +1,9 @@
 package iostreams
 
 import (
+	"context"
+	"errors"
+	"io"
 	"strings"
 	"testing"
 )
@@ -83,5 +86,50 @@ func TestSystemReadsNoColor(t *testing.T) {
 		if got := System().noColor; got != c.want {
 			t.Errorf("NO_COLOR=%q: noColor %v, want %v", c.value, got, c.want)
 		}
+	}
+}
+
+// issue 9 #13: a prompt returns as soon as the context is cancelled, without
+// waiting for a line that never comes.
+func TestPromptReturnsOnCancel(t *testing.T) {
+	s, _, _, _ := Test()
+	s.SetTTY(true)
+	r, w := io.Pipe() // nothing is ever typed
+	defer w.Close()
+	s.In = r
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := s.PromptContext(ctx, "name? ")
+	var pe *PromptInterruptedError
+	if !errors.As(err, &pe) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want a PromptInterruptedError wrapping context.Canceled", err)
+	}
+	// The bound context is what Prompt (without one) uses.
+	s.BindContext(ctx)
+	if _, err := s.Confirm("sure?"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Confirm with a cancelled bound context: %v", err)
+	}
+}
+
+// issue 9 #13: end of input (Ctrl-D) is "no answer", a refusal that still
+// reads as io.EOF; a last line without a newline is still an answer; and
+// only one line is consumed.
+func TestPromptEndOfInput(t *testing.T) {
+	s, in, _, _ := Test()
+	s.SetTTY(true)
+	if _, err := s.Prompt("q? "); err != ErrNoAnswer || !errors.Is(err, io.EOF) || err.Error() != "no answer (end of input)" {
+		t.Fatalf("empty input: %v", err)
+	}
+	in.WriteString("yes\nrest\n")
+	if ok, err := s.Confirm("sure?"); !ok || err != nil {
+		t.Fatalf("yes: %v %v", ok, err)
+	}
+	if got := in.String(); got != "rest\n" {
+		t.Fatalf("the prompt consumed more than its line: %q left", got)
+	}
+	in.Reset()
+	in.WriteString("example.com")
+	if got, err := s.Prompt("zone? "); got != "example.com" || err != nil {
+		t.Fatalf("last line without newline: %q %v", got, err)
 	}
 }

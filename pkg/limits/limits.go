@@ -8,7 +8,9 @@ package limits
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -164,6 +166,10 @@ func (t Table) WithOverrides(overrides map[string]map[string]any) (Table, error)
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&l); err != nil {
+			var typeErr *json.UnmarshalTypeError
+			if errors.As(err, &typeErr) && typeErr.Field != "" {
+				return nil, fmt.Errorf("limits.%s.%s: want %s, got %s", name, typeErr.Field, jsonKindName(typeErr.Type.Kind()), jsonValueName(typeErr.Value))
+			}
 			return nil, fmt.Errorf("limits.%s: %s", name, strings.TrimPrefix(err.Error(), "json: "))
 		}
 		l.Plan = p
@@ -173,6 +179,34 @@ func (t Table) WithOverrides(overrides map[string]map[string]any) (Table, error)
 		out[p] = l
 	}
 	return out, nil
+}
+
+// jsonKindName names the type a limit wants, for messages.
+func jsonKindName(k reflect.Kind) string {
+	switch k {
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	}
+	return "a " + k.String()
+}
+
+// jsonValueName turns encoding/json's description of a value ("string",
+// "number 1.5", "array") into words for messages.
+func jsonValueName(v string) string {
+	switch v {
+	case "string", "bool", "object":
+		return "a " + v
+	case "array":
+		return "a list"
+	}
+	return "the " + v
 }
 
 func (l Limits) check() error {

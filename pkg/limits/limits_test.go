@@ -51,7 +51,8 @@ func TestOverrides(t *testing.T) {
 	}{
 		{map[string]map[string]any{"gold": {"urls_per_request": 1}}, `unknown plan "gold"`},
 		{map[string]map[string]any{"pro": {"url_per_request": 1}}, `unknown field "url_per_request"`},
-		{map[string]map[string]any{"pro": {"urls_per_request": "many"}}, "cannot unmarshal"},
+		{map[string]map[string]any{"pro": {"urls_per_request": "many"}}, "limits.pro.urls_per_request: want an integer, got a string"},
+		{map[string]map[string]any{"pro": {"urls_per_request": 1.5}}, "limits.pro.urls_per_request: want an integer, got the number 1.5"},
 		{map[string]map[string]any{"pro": {"urls_per_request": 0}}, "at least 1"},
 	}
 	for _, b := range bad {

@@ -21,6 +21,10 @@ func NewCmdPurge(f *cmdutil.Factory) *cobra.Command {
 anything is sent, batched for the zone's plan, paced to its rate limits,
 retried on 429/5xx, and every item is either confirmed purged or reported.`,
 	})
+	// An interrupt before the batches start (zone lookup, --variants auto,
+	// the purge everything prompt) has sent no purge; the batch loop reports
+	// its own interruptions with what was purged.
+	cmdutil.SetNotDone(cmd, "nothing was purged")
 	cmd.AddCommand(
 		url.NewCmdURL(f, nil),
 		prefix.NewCmdPrefix(f, nil),

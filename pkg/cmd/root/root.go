@@ -81,13 +81,7 @@ func setUp(f *cmdutil.Factory, cmd *cobra.Command) error {
 	if skipsConfig(cmd) {
 		// Flag and environment still apply; only the file is not read, so a
 		// broken config file cannot stop `version` or `completion`.
-		s = &config.Settings{Output: flags.Lookup("output").Value.String(), Color: flags.Lookup("color").Value.String()}
-		if v, ok := f.Env("CFCACHE_OUTPUT"); ok && s.Output == "" {
-			s.Output = v
-		}
-		if s.Output == "" {
-			s.Output = "text"
-		}
+		s = config.FlagsAndEnv(flags, f.Env)
 	} else {
 		var err error
 		if s, err = config.Load(flags, f.Env); err != nil {
@@ -100,21 +94,28 @@ func setUp(f *cmdutil.Factory, cmd *cobra.Command) error {
 	switch s.Output {
 	case "text", "json":
 	default:
-		return cmdutil.FlagErrorf("invalid --output %q: want text or json", s.Output)
+		return badSetting(s, "output", fmt.Errorf("invalid output %q (from %s): want text or json", s.Output, s.Origin("output")))
 	}
-	return applyColor(f, s.Color)
-}
-
-func applyColor(f *cmdutil.Factory, value string) error {
+	value := s.Color
 	if value == "" {
 		value = "auto"
 	}
 	m, err := iostreams.ParseColorMode(value)
 	if err != nil {
-		return &cmdutil.FlagError{Err: err}
+		return badSetting(s, "color", fmt.Errorf("invalid color %q (from %s): want auto, always or never", value, s.Origin("color")))
 	}
 	f.IOStreams.SetColorMode(m)
 	return nil
+}
+
+// badSetting types the error of a bad global setting by where it came from:
+// a flag is a usage mistake (usage hint), an environment variable or config
+// key a setup problem (exit 2 as well, without the hint).
+func badSetting(s *config.Settings, flag string, err error) error {
+	if s.OriginIsFlag(flag) {
+		return &cmdutil.FlagError{Err: err}
+	}
+	return &cmdutil.ValidationError{Err: err}
 }
 
 func skipsConfig(cmd *cobra.Command) bool {

@@ -35,6 +35,9 @@ replaces; rollback restores an earlier ruleset version.`,
 	// cobra only fills this in on its own error path, which GroupCommand
 	// replaces; without it "deplyo" would get no "did you mean deploy?".
 	cmd.SuggestionsMinimumDistance = 2
+	// Deploy and rollback report an interrupt during their write themselves;
+	// anywhere else (reading the zone, its rules or versions) nothing was written.
+	cmdutil.SetNotDone(cmd, "nothing was written")
 	cmd.AddCommand(
 		listCmd.NewCmdList(f, nil),
 		exportCmd.NewCmdExport(f, nil),

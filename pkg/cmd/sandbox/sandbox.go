@@ -3,9 +3,12 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -50,7 +53,8 @@ the Cache Rules entrypoint ruleset (GET/PUT, versions, per-plan rule counts).
 
 It listens on loopback only and refuses any other address. On start it prints
 the export lines that point cfcache at it (stdout), then logs one line per
-request (stderr). Faults can be injected: 5xx answers, connection resets,
+request (stderr). Ctrl-C or SIGTERM stops it; that is its normal end, so it
+exits 0. A port already in use is a runtime failure (exit 1). Faults can be injected: 5xx answers, connection resets,
 429s and latency. --limit overrides the limits the sandbox enforces, e.g.
 --limit urls_per_request=30 to emulate Cloudflare accepting fewer items than
 documented.`,
@@ -77,6 +81,9 @@ documented.`,
 				if r.v < 0 || r.v > 1 {
 					return cmdutil.FlagErrorf("%s must be between 0 and 1, got %g", r.name, r.v)
 				}
+			}
+			if opts.Latency < 0 {
+				return cmdutil.FlagErrorf("--latency must not be negative, got %s", opts.Latency)
 			}
 			if opts.FailRate+opts.ResetRate+opts.ThrottleRate > 1 {
 				return cmdutil.FlagErrorf("--fail-rate, --reset-rate and --throttle-rate add up to more than 1")
@@ -126,7 +133,7 @@ func sandboxRun(opts *SandboxOptions) error {
 	srv := sandbox.New(cfg)
 	ln, err := sandbox.Listen(opts.Addr)
 	if err != nil {
-		return &cmdutil.FlagError{Err: err}
+		return listenError(opts.Addr, err)
 	}
 	base := sandbox.BaseURL(ln.Addr())
 	token := cfg.Tokens[0].Value
@@ -145,10 +152,27 @@ func sandboxRun(opts *SandboxOptions) error {
 	}
 	st := srv.Stats()
 	opts.IO.Status("sandbox: stopped after %d requests (%d answered 429, %d reset)", st.Total, st.TooManyRequests, st.Resets)
-	if opts.Ctx.Err() != nil {
-		return cmdutil.Reported(&cmdutil.CancelError{})
-	}
+	// A signal is how a server is meant to stop (Ctrl-C, or SIGTERM from a
+	// CI job, systemd or docker stop): it is the normal end of the run, not
+	// an interruption of work, so exit 0 for both, as web servers do.
 	return nil
+}
+
+// listenError types a failure to listen: an address that is not loopback or
+// not an address is a usage mistake (exit 2); a port already taken or not
+// allowed is a runtime failure of a valid request (exit 1, no usage hint).
+func listenError(addr string, err error) error {
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return fmt.Errorf("sandbox: %s is already in use: stop what listens there, or choose another port with --addr (127.0.0.1:0 picks a free one)", addr)
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EADDRNOTAVAIL):
+		var opErr *net.OpError
+		if errors.As(err, &opErr) {
+			err = opErr.Err
+		}
+		return fmt.Errorf("sandbox: cannot listen on %s: %v: choose another address with --addr (127.0.0.1:0 picks a free port)", addr, err)
+	}
+	return &cmdutil.FlagError{Err: err}
 }
 
 func limitsWithOverrides(plan limits.Plan, flags []string) (limits.Table, error) {
