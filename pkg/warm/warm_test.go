@@ -59,20 +59,26 @@ func TestExclusions(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := warm.NewCollector(ex)
+	var kept []string
 	for _, u := range []string{
 		"https://example.com/", "https://example.com/?utm=1", "https://example.com/a?",
 		"https://example.com/blog/page/3/", "https://example.com/blog/page/3", "https://example.com/page-about/",
 		"https://example.com/x__trashed/", "https://example.com/private/a", "https://example.com/f.pdf",
 		"https://example.com/", "ftp://example.com/x",
 	} {
-		c.Add(u)
+		if i, ok := c.Add(u); ok {
+			if i != len(kept) {
+				t.Fatalf("%s kept as %d, want %d", u, i, len(kept))
+			}
+			kept = append(kept, u)
+		}
 	}
 	want := warm.Excluded{Query: 2, Pagination: 2, Trashed: 1, Pattern: 2, Invalid: 1}
 	if c.Excluded != want || c.Duplicates != 1 {
 		t.Fatalf("excluded %+v dup %d, want %+v dup 1", c.Excluded, c.Duplicates, want)
 	}
-	if fmt.Sprint(c.URLs()) != "[https://example.com/ https://example.com/page-about/]" {
-		t.Fatalf("kept %v", c.URLs())
+	if fmt.Sprint(kept) != "[https://example.com/ https://example.com/page-about/]" || c.Kept != 2 {
+		t.Fatalf("kept %v (%d)", kept, c.Kept)
 	}
 
 	keep, _ := warm.NewExcluder([]string{"query,pagination"}, nil)
@@ -80,8 +86,8 @@ func TestExclusions(t *testing.T) {
 	c.Add("https://example.com/?p=1")
 	c.Add("https://example.com/page/2/")
 	c.Add("https://example.com/x__trashed/")
-	if len(c.URLs()) != 2 || c.Excluded.Trashed != 1 {
-		t.Fatalf("--keep query,pagination: kept %v, excluded %+v", c.URLs(), c.Excluded)
+	if c.Kept != 2 || c.Excluded.Trashed != 1 {
+		t.Fatalf("--keep query,pagination: kept %d, excluded %+v", c.Kept, c.Excluded)
 	}
 
 	if _, err := warm.NewExcluder([]string{"cookies"}, []string{"(", "a["}); err == nil ||
