@@ -435,3 +435,54 @@ func TestSummarizerIsBounded(t *testing.T) {
 		t.Fatalf("%+v", s)
 	}
 }
+
+// A fed run (Feed, StreamJobs) requests every kept URL once per device with
+// the URL's index, keeps the concurrency bound, and a reader blocked on a
+// full feed is released by a cancellation.
+func TestFeedStreamsJobs(t *testing.T) {
+	o, srv := warmtest.Start(t)
+	o.Latency = 50 * time.Millisecond
+	ctx := context.Background()
+	col := warm.NewCollector(nil)
+	feed := warm.NewFeed(ctx, col, []warm.Device{warm.Desktop, warm.Mobile}, 2)
+	go func() {
+		defer feed.Close()
+		for i := range 12 {
+			feed.Add(fmt.Sprintf("%s/p/%d", srv.URL, i%10)) // two duplicates
+		}
+	}()
+	byIndex := map[int][]string{}
+	st := warm.StreamJobs(ctx, warm.Config{Client: srv.Client(), Concurrency: 3}, feed.Jobs(), func(i int, r warm.Result) {
+		byIndex[i] = append(byIndex[i], r.URL+" "+string(r.Device))
+	})
+	if st.Done != 20 || col.Kept != 10 || col.Duplicates != 2 || len(byIndex) != 10 {
+		t.Fatalf("done %d, kept %d, duplicates %d, indexes %d", st.Done, col.Kept, col.Duplicates, len(byIndex))
+	}
+	for i, got := range byIndex {
+		sort.Strings(got)
+		want := fmt.Sprintf("[%s/p/%d desktop %s/p/%d mobile]", srv.URL, i, srv.URL, i)
+		if fmt.Sprint(got) != want {
+			t.Errorf("index %d: %v, want %s", i, got, want)
+		}
+	}
+	if p := o.Peak(); p > 3 {
+		t.Errorf("%d requests in flight, concurrency 3", p)
+	}
+
+	// Nobody reads the jobs: the reader blocks on the full channel until
+	// the cancellation, and then Add says to stop.
+	cctx, cancel := context.WithCancel(ctx)
+	feed = warm.NewFeed(cctx, warm.NewCollector(nil), []warm.Device{warm.Desktop}, 1)
+	stopped := make(chan int)
+	go func() {
+		n := 0
+		for feed.Add(fmt.Sprintf("%s/q/%d", srv.URL, n)) {
+			n++
+		}
+		stopped <- n
+	}()
+	cancel()
+	if n := <-stopped; n > 1 {
+		t.Fatalf("%d URLs were queued on a feed of one", n)
+	}
+}
