@@ -554,7 +554,7 @@ func benchWarmSitemapRSS(b *testing.B, n int, warmToo bool) {
 	for i := 0; i < b.N; i++ {
 		o := warmtest.New()
 		srv := httptest.NewServer(o)
-		args := []string{"warm", "--sitemap", fmt.Sprintf("%s/sitemap-big.xml?n=%d", srv.URL, n), "--device", "desktop", "--concurrency", "64", "-o", "json"}
+		args := []string{"warm", "--sitemap", fmt.Sprintf("%s/sitemap-big.xml?n=%d", srv.URL, n), "--device", "desktop", "--concurrency", "64", "--max-urls", "1000000", "-o", "json"}
 		if !warmToo {
 			args = append(args, "--exclude", ".")
 		}
@@ -603,3 +603,4 @@ func BenchmarkWarmSitemap5kStreamOnly(b *testing.B)  { benchWarmSitemapRSS(b, 5_
 func BenchmarkWarmSitemap50kStreamOnly(b *testing.B) { benchWarmSitemapRSS(b, 50_000, false) }
 func BenchmarkWarmSitemap5kWarmed(b *testing.B)      { benchWarmSitemapRSS(b, 5_000, true) }
 func BenchmarkWarmSitemap50kWarmed(b *testing.B)     { benchWarmSitemapRSS(b, 50_000, true) }
+func BenchmarkWarmSitemap200kWarmed(b *testing.B)    { benchWarmSitemapRSS(b, 200_000, true) }

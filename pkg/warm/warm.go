@@ -119,22 +119,6 @@ type List []Target
 func (l List) Len() int        { return len(l) }
 func (l List) At(i int) Target { return l[i] }
 
-// Cross is every URL once per device, URL-major so the devices of one page
-// are warmed together: target i is URLs[i/len(Devices)] as
-// Devices[i%len(Devices)].
-type Cross struct {
-	URLs    []string
-	Devices []Device
-}
-
-func (c Cross) Len() int { return len(c.URLs) * len(c.Devices) }
-func (c Cross) At(i int) Target {
-	return Target{URL: c.URLs[i/len(c.Devices)], Device: c.Devices[i%len(c.Devices)]}
-}
-
-// URLIndex is the index in URLs of target i.
-func (c Cross) URLIndex(i int) int { return i / len(c.Devices) }
-
 // Run requests every target once, at most Concurrency at a time and Rate per
 // second, and returns the results in target order. When ctx is cancelled no
 // request starts and those in flight are abandoned; what finished is
@@ -158,6 +142,44 @@ func Run(ctx context.Context, cfg Config, targets []Target) Outcome {
 // goroutines, one call at a time, so each needs no lock of its own. A
 // request abandoned on cancellation is not a result and is not handed over.
 func Stream(ctx context.Context, cfg Config, targets TargetList, each func(i int, r Result)) Stats {
+	n := targets.Len()
+	var next atomic.Int64
+	return work(ctx, cfg, n, func() (int, Target, bool) {
+		i := int(next.Add(1) - 1)
+		if i >= n {
+			return 0, Target{}, false
+		}
+		return i, targets.At(i), true
+	}, each)
+}
+
+// Job is one request of a run fed while its input is read (Feed): the
+// target, and the index of its URL among the URLs kept (0, 1, 2, … in the
+// order they were read), which Summarizer.Add takes.
+type Job struct {
+	Target   Target
+	URLIndex int
+}
+
+// StreamJobs is Stream over targets that arrive on jobs while they are
+// being read, until jobs is closed or ctx is cancelled; each gets the job's
+// URLIndex. Concurrency workers wait on the channel, so warming starts with
+// the first URL read (issue 9, #16).
+func StreamJobs(ctx context.Context, cfg Config, jobs <-chan Job, each func(urlIndex int, r Result)) Stats {
+	return work(ctx, cfg, -1, func() (int, Target, bool) {
+		select {
+		case j, ok := <-jobs:
+			return j.URLIndex, j.Target, ok
+		case <-ctx.Done():
+			return 0, Target{}, false
+		}
+	}, each)
+}
+
+// work runs the worker pool: at most Concurrency workers (n of them when n
+// targets are known, n >= 0), each taking targets from next until it says
+// there are no more.
+func work(ctx context.Context, cfg Config, n int, next func() (int, Target, bool), each func(int, Result)) Stats {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = DefaultConcurrency
 	}
@@ -177,26 +199,30 @@ func Stream(ctx context.Context, cfg Config, targets TargetList, each func(i int
 		client = &c
 	}
 	start := cfg.Now()
-	n := targets.Len()
 	pace := newPacer(cfg.Rate)
-	var next atomic.Int64
 	var mu sync.Mutex // serialises each and OnResult
 	done := 0
 	var wg sync.WaitGroup
-	workers := min(cfg.Concurrency, n)
+	workers := cfg.Concurrency
+	if n >= 0 {
+		workers = min(workers, n)
+	}
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				i, t, ok := next()
+				if !ok || ctx.Err() != nil {
 					return
 				}
 				if err := pace.wait(ctx); err != nil {
 					return
 				}
-				r := fetch(ctx, client, cfg, targets.At(i))
+				r := fetch(ctx, client, cfg, t)
 				if ctx.Err() != nil {
 					return // abandoned: not a result
 				}

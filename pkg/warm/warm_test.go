@@ -59,20 +59,26 @@ func TestExclusions(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := warm.NewCollector(ex)
+	var kept []string
 	for _, u := range []string{
 		"https://example.com/", "https://example.com/?utm=1", "https://example.com/a?",
 		"https://example.com/blog/page/3/", "https://example.com/blog/page/3", "https://example.com/page-about/",
 		"https://example.com/x__trashed/", "https://example.com/private/a", "https://example.com/f.pdf",
 		"https://example.com/", "ftp://example.com/x",
 	} {
-		c.Add(u)
+		if i, ok := c.Add(u); ok {
+			if i != len(kept) {
+				t.Fatalf("%s kept as %d, want %d", u, i, len(kept))
+			}
+			kept = append(kept, u)
+		}
 	}
 	want := warm.Excluded{Query: 2, Pagination: 2, Trashed: 1, Pattern: 2, Invalid: 1}
 	if c.Excluded != want || c.Duplicates != 1 {
 		t.Fatalf("excluded %+v dup %d, want %+v dup 1", c.Excluded, c.Duplicates, want)
 	}
-	if fmt.Sprint(c.URLs()) != "[https://example.com/ https://example.com/page-about/]" {
-		t.Fatalf("kept %v", c.URLs())
+	if fmt.Sprint(kept) != "[https://example.com/ https://example.com/page-about/]" || c.Kept != 2 {
+		t.Fatalf("kept %v (%d)", kept, c.Kept)
 	}
 
 	keep, _ := warm.NewExcluder([]string{"query,pagination"}, nil)
@@ -80,8 +86,8 @@ func TestExclusions(t *testing.T) {
 	c.Add("https://example.com/?p=1")
 	c.Add("https://example.com/page/2/")
 	c.Add("https://example.com/x__trashed/")
-	if len(c.URLs()) != 2 || c.Excluded.Trashed != 1 {
-		t.Fatalf("--keep query,pagination: kept %v, excluded %+v", c.URLs(), c.Excluded)
+	if c.Kept != 2 || c.Excluded.Trashed != 1 {
+		t.Fatalf("--keep query,pagination: kept %d, excluded %+v", c.Kept, c.Excluded)
 	}
 
 	if _, err := warm.NewExcluder([]string{"cookies"}, []string{"(", "a["}); err == nil ||
@@ -427,5 +433,56 @@ func TestSummarizerIsBounded(t *testing.T) {
 	// Summarize (results in memory) agrees with it.
 	if s := warm.Summarize([]warm.Result{{URL: "a", Status: 200, CacheStatus: "BYPASS"}, {URL: "a", Status: 200, CacheStatus: "DYNAMIC"}}); s.NotCacheableCount != 1 || len(s.NotCacheable) != 1 {
 		t.Fatalf("%+v", s)
+	}
+}
+
+// A fed run (Feed, StreamJobs) requests every kept URL once per device with
+// the URL's index, keeps the concurrency bound, and a reader blocked on a
+// full feed is released by a cancellation.
+func TestFeedStreamsJobs(t *testing.T) {
+	o, srv := warmtest.Start(t)
+	o.Latency = 50 * time.Millisecond
+	ctx := context.Background()
+	col := warm.NewCollector(nil)
+	feed := warm.NewFeed(ctx, col, []warm.Device{warm.Desktop, warm.Mobile}, 2)
+	go func() {
+		defer feed.Close()
+		for i := range 12 {
+			feed.Add(fmt.Sprintf("%s/p/%d", srv.URL, i%10)) // two duplicates
+		}
+	}()
+	byIndex := map[int][]string{}
+	st := warm.StreamJobs(ctx, warm.Config{Client: srv.Client(), Concurrency: 3}, feed.Jobs(), func(i int, r warm.Result) {
+		byIndex[i] = append(byIndex[i], r.URL+" "+string(r.Device))
+	})
+	if st.Done != 20 || col.Kept != 10 || col.Duplicates != 2 || len(byIndex) != 10 {
+		t.Fatalf("done %d, kept %d, duplicates %d, indexes %d", st.Done, col.Kept, col.Duplicates, len(byIndex))
+	}
+	for i, got := range byIndex {
+		sort.Strings(got)
+		want := fmt.Sprintf("[%s/p/%d desktop %s/p/%d mobile]", srv.URL, i, srv.URL, i)
+		if fmt.Sprint(got) != want {
+			t.Errorf("index %d: %v, want %s", i, got, want)
+		}
+	}
+	if p := o.Peak(); p > 3 {
+		t.Errorf("%d requests in flight, concurrency 3", p)
+	}
+
+	// Nobody reads the jobs: the reader blocks on the full channel until
+	// the cancellation, and then Add says to stop.
+	cctx, cancel := context.WithCancel(ctx)
+	feed = warm.NewFeed(cctx, warm.NewCollector(nil), []warm.Device{warm.Desktop}, 1)
+	stopped := make(chan int)
+	go func() {
+		n := 0
+		for feed.Add(fmt.Sprintf("%s/q/%d", srv.URL, n)) {
+			n++
+		}
+		stopped <- n
+	}()
+	cancel()
+	if n := <-stopped; n > 1 {
+		t.Fatalf("%d URLs were queued on a feed of one", n)
 	}
 }

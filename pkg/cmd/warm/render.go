@@ -39,6 +39,26 @@ func Execute(ctx context.Context, io *iostreams.IOStreams, cfg warm.Config, targ
 // ExecuteStream is Execute handing each result to each as it arrives
 // (warm.Stream), keeping none.
 func ExecuteStream(ctx context.Context, io *iostreams.IOStreams, cfg warm.Config, targets warm.TargetList, verb string, each func(int, warm.Result)) warm.Stats {
+	n := targets.Len()
+	return withProgress(io, cfg, verb, func() (int, bool) { return n, false }, func(cfg warm.Config) warm.Stats {
+		return warm.Stream(ctx, cfg, targets, each)
+	})
+}
+
+// ExecuteFeed is ExecuteStream over the jobs of feed, which arrive while
+// the input is read (warm.StreamJobs); each gets the job's URL index. Until
+// the input is read whole the progress shows the requests queued so far,
+// with a "+".
+func ExecuteFeed(ctx context.Context, io *iostreams.IOStreams, cfg warm.Config, feed *warm.Feed, verb string, each func(urlIndex int, r warm.Result)) warm.Stats {
+	return withProgress(io, cfg, verb, feed.Queued, func(cfg warm.Config) warm.Stats {
+		return warm.StreamJobs(ctx, cfg, feed.Jobs(), each)
+	})
+}
+
+// withProgress runs run with cfg's OnResult counting results for the
+// progress line; total says how many requests there are, and whether more
+// may still come.
+func withProgress(io *iostreams.IOStreams, cfg warm.Config, verb string, total func() (int, bool), run func(warm.Config) warm.Stats) warm.Stats {
 	var mu sync.Mutex
 	done, failed := 0, 0
 	inner := cfg.OnResult
@@ -53,53 +73,61 @@ func ExecuteStream(ctx context.Context, io *iostreams.IOStreams, cfg warm.Config
 			inner(r)
 		}
 	}
-	total := targets.Len()
 	start := time.Now()
 	bar := io.StartProgress(func() string {
 		mu.Lock()
 		d, f := done, failed
 		mu.Unlock()
+		n, more := total()
+		plus := ""
+		if more {
+			plus = "+"
+		}
 		elapsed := time.Since(start)
-		status := fmt.Sprintf("%d/%d requests · %.0f/s", d, total, float64(d)/max(elapsed.Seconds(), 0.001))
+		status := fmt.Sprintf("%d/%d%s requests · %.0f/s", d, n, plus, float64(d)/max(elapsed.Seconds(), 0.001))
 		if f > 0 {
 			status += fmt.Sprintf(" · %d failed", f)
 		}
 		if io.IsStderrTTY() {
-			return iostreams.Bar(d, total, 24) + " " + status
+			return iostreams.Bar(d, n, 24) + " " + status
 		}
 		return fmt.Sprintf("%s: still running after %s: %s", verb, elapsed.Round(time.Second), status)
 	})
-	st := warm.Stream(ctx, cfg, targets, each)
+	st := run(cfg)
 	bar.Stop()
 	return st
 }
 
 // rowWriter prints one row per request as it arrives, so a long warm
 // holds no rows (issue 9, #16): on a terminal aligned under a header, with
-// the URL column as wide as the longest URL and the others as wide as
-// their usual values (a longer one shifts only its own row); piped,
-// tab-separated without a header, buffered.
+// the URL column as wide as the longest URL read when the first row is
+// printed and the others as wide as their usual values (a longer one
+// shifts only its own row: URLs are warmed while they are read, so the
+// longest is not known in advance); piped, tab-separated without a header,
+// buffered.
 type rowWriter struct {
-	w      *bufio.Writer
-	tty    bool
-	widths []int
+	w        *bufio.Writer
+	tty      bool
+	widths   []int
+	urlWidth func() int
 }
 
-func newRowWriter(io *iostreams.IOStreams, urls []string) *rowWriter {
-	t := &rowWriter{w: bufio.NewWriter(io.Out), tty: io.IsStdoutTTY()}
-	if t.tty {
-		urlWidth := len("URL")
-		for _, u := range urls {
-			urlWidth = max(urlWidth, utf8.RuneCountInString(u))
-		}
-		//                     URL  DEVICE STATUS CACHE("REVALIDATED") AGE COLO MS
-		t.widths = []int{urlWidth, 7, 6, 11, 5, 4, 5}
-		t.line("URL", "DEVICE", "STATUS", "CACHE", "AGE", "COLO", "MS", "NOTE")
+func newRowWriter(io *iostreams.IOStreams, urlWidth func() int) *rowWriter {
+	return &rowWriter{w: bufio.NewWriter(io.Out), tty: io.IsStdoutTTY(), urlWidth: urlWidth}
+}
+
+// header prints the terminal header once, before the first row.
+func (t *rowWriter) header() {
+	if !t.tty || t.widths != nil {
+		return
 	}
-	return t
+	//                     URL  DEVICE STATUS CACHE("REVALIDATED") AGE COLO MS
+	t.widths = []int{max(len("URL"), t.urlWidth()), 7, 6, 11, 5, 4, 5}
+	t.line("URL", "DEVICE", "STATUS", "CACHE", "AGE", "COLO", "MS", "NOTE")
 }
 
 func (t *rowWriter) Row(r warm.Result) {
+	t.header()
 	status, cache, note := strconv.Itoa(r.Status), r.CacheStatus, ""
 	if r.Status == 0 {
 		status, cache = "-", "-"
@@ -132,7 +160,10 @@ func (t *rowWriter) line(cells ...string) {
 }
 
 // Close flushes what is buffered and returns the first write error.
-func (t *rowWriter) Close() error { return t.w.Flush() }
+func (t *rowWriter) Close() error {
+	t.header()
+	return t.w.Flush()
+}
 
 func orDash(s string) string {
 	if s == "" {

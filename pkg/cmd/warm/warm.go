@@ -4,6 +4,7 @@
 package warm
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -47,15 +48,16 @@ type WarmOptions struct {
 	Now       func() time.Time
 }
 
-// The JSON document of a warm is written as the run goes (writeJSON), so
-// that memory does not grow with the number of URLs (issue 9, #16): first
-// what is known before any request ("urls", "devices",
-// "duplicates_dropped", "excluded", "truncated", "sitemap_errors"), then
-// "results" one by one in the order they complete, then the summary
+// The JSON document of a warm is written as the run goes (warmRun), so
+// that memory does not grow with the number of URLs (issue 9, #16): URLs
+// are warmed while they are read, so the document starts with "devices",
+// then "results" one by one in the order they complete, then the summary
 // ("requested", "by_cache_status", "not_cacheable", "not_cacheable_count",
-// "failed", "duration_ms", "interrupted"). Every key of the contract
-// (interface.md, warm -o json) is there; only their order differs from a
-// document built at the end, which JSON parsers ignore.
+// "failed", "duration_ms", "interrupted") and what only the end of the
+// input tells ("urls", "duplicates_dropped", "excluded", "truncated",
+// "sitemap_errors"). Every key of the contract (interface.md, warm -o json)
+// is there; only their order differs from a document built at the end,
+// which JSON parsers ignore.
 
 // NewCmdWarm builds the command; runF replaces the run in tests.
 func NewCmdWarm(f *cmdutil.Factory, runF func(*WarmOptions) error) *cobra.Command {
@@ -200,65 +202,56 @@ func warmRun(o *WarmOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	col := warm.NewCollector(s.excluder)
-	if err := o.readInputs(col); err != nil {
+	// Arguments and files are checked whole before anything is sent (bad
+	// input: exit 2, nothing requested); they are read again, as the
+	// sitemaps are, while the workers warm (issue 9, #16).
+	replay, err := o.readInputs()
+	if err != nil {
 		return err
 	}
-
+	// The feed's context ends with the run, so the reader never waits on
+	// workers that are gone.
+	feedCtx, stopFeed := context.WithCancel(ctx)
+	defer stopFeed()
+	col := warm.NewCollector(s.excluder)
+	feed := warm.NewFeed(feedCtx, col, s.devices, o.Concurrency)
 	var sm warm.SitemapStats
+	var inputErrs []error
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		defer feed.Close()
+		inputErrs = replay(feed)
+		if len(o.Sitemaps) > 0 && feedCtx.Err() == nil {
+			sm = warm.ReadSitemaps(feedCtx, warm.SitemapConfig{Client: s.client, UserAgent: build.UserAgent(), MaxURLs: o.MaxURLs},
+				o.Sitemaps, func(u string) { feed.Add(u) })
+		}
+	}()
 	if len(o.Sitemaps) > 0 {
-		o.IO.Status("Reading %d sitemap(s)…", len(o.Sitemaps))
-		sm = warm.ReadSitemaps(ctx, warm.SitemapConfig{Client: s.client, UserAgent: build.UserAgent(), MaxURLs: o.MaxURLs}, o.Sitemaps, col.Add)
-		if ctx.Err() != nil {
-			return &cmdutil.CancelError{Err: fmt.Errorf("stopped while reading sitemaps; nothing was warmed")}
-		}
-		for _, e := range sm.Errors {
-			o.IO.Warn("%s", e)
-		}
-		if sm.Truncated {
-			o.IO.Warn("stopped reading sitemaps at --max-urls %d URLs", o.MaxURLs)
-		}
+		o.IO.Status("Reading %d sitemap(s), warming their URLs as they are read…", len(o.Sitemaps))
 	}
-	urls := col.URLs()
-	if len(urls) == 0 {
-		if len(sm.Errors) > 0 {
-			return fmt.Errorf("no URLs to warm: %d sitemap(s) could not be read", len(sm.Errors))
-		}
-		return cmdutil.ValidationErrorf("no URLs left to warm: all %d were excluded (%s); nothing was requested", col.Excluded.Total(), excludedText(col.Excluded))
-	}
-	run := runSummary{urls: len(urls), devices: len(s.devices), excluded: col.Excluded, duplicates: col.Duplicates}
-	col = nil // its de-duplication set is not needed any more: let it go
 
-	targets := warm.Cross{URLs: urls, Devices: s.devices}
-	run.planned = targets.Len()
+	// The report starts with the first result: a run that warms nothing
+	// (everything excluded) writes none and ends with an error, as before
+	// any request.
 	var js *cmdutil.JSONStream
 	var rows *rowWriter
-	if o.JSON {
-		js = cmdutil.NewJSONStream(o.IO.Out)
-		devices := make([]string, 0, len(s.devices))
-		for _, d := range s.devices {
-			devices = append(devices, string(d))
-		}
-		js.Field("urls", run.urls)
-		js.Field("devices", devices)
-		js.Field("duplicates_dropped", run.duplicates)
-		js.Field("excluded", run.excluded)
-		if sm.Truncated {
-			js.Field("truncated", true)
-		}
-		if len(sm.Errors) > 0 {
-			msgs := make([]string, 0, len(sm.Errors))
-			for _, e := range sm.Errors {
-				msgs = append(msgs, e.Error())
+	begin := func() {
+		switch {
+		case !o.JSON && rows == nil:
+			rows = newRowWriter(o.IO, feed.Width)
+		case o.JSON && js == nil:
+			js = cmdutil.NewJSONStream(o.IO.Out)
+			devices := make([]string, 0, len(s.devices))
+			for _, d := range s.devices {
+				devices = append(devices, string(d))
 			}
-			js.Field("sitemap_errors", msgs)
+			js.Field("devices", devices)
+			js.BeginArray("results")
 		}
-		js.BeginArray("results")
-	} else {
-		rows = newRowWriter(o.IO, urls)
 	}
 	z := warm.NewSummarizer()
-	st := ExecuteStream(ctx, o.IO, warm.Config{
+	st := ExecuteFeed(feedCtx, o.IO, warm.Config{
 		Client:          s.client,
 		FollowRedirects: o.FollowRedirects,
 		Head:            o.Head,
@@ -266,16 +259,43 @@ func warmRun(o *WarmOptions) error {
 		Rate:            o.Rate,
 		Timeout:         o.Timeout,
 		Now:             o.Now,
-	}, targets, "warm", func(i int, r warm.Result) {
-		z.Add(targets.URLIndex(i), r)
+	}, feed, "warm", func(urlIndex int, r warm.Result) {
+		begin()
+		z.Add(urlIndex, r)
 		if js != nil {
 			js.Elem(r)
 		} else {
 			rows.Row(r)
 		}
 	})
+	stopFeed()
+	<-readDone
+	st.Interrupted = ctx.Err() != nil
+
+	for _, e := range inputErrs {
+		o.IO.Warn("%s", e)
+	}
+	for _, e := range sm.Errors {
+		o.IO.Warn("%s", e)
+	}
+	if sm.Truncated {
+		o.IO.Warn("stopped reading sitemaps at --max-urls %d URLs", o.MaxURLs)
+	}
+	if col.Kept == 0 {
+		switch {
+		case st.Interrupted:
+			return &cmdutil.CancelError{Err: fmt.Errorf("stopped while reading sitemaps; nothing was warmed")}
+		case len(inputErrs) > 0:
+			return fmt.Errorf("no URLs to warm: %d file(s) and %d sitemap(s) could not be read", len(inputErrs), len(sm.Errors))
+		case len(sm.Errors) > 0:
+			return fmt.Errorf("no URLs to warm: %d sitemap(s) could not be read", len(sm.Errors))
+		}
+		return cmdutil.ValidationErrorf("no URLs left to warm: all %d were excluded (%s); nothing was requested", col.Excluded.Total(), excludedText(col.Excluded))
+	}
+	begin()
+	run := runSummary{urls: col.Kept, devices: len(s.devices), planned: col.Kept * len(s.devices),
+		excluded: col.Excluded, duplicates: col.Duplicates, duration: st.Duration, interrupted: st.Interrupted}
 	sum := z.Summary()
-	run.duration, run.interrupted = st.Duration, st.Interrupted
 	var werr error
 	if js != nil {
 		js.Field("requested", sum.Requested)
@@ -287,6 +307,22 @@ func warmRun(o *WarmOptions) error {
 		if st.Interrupted {
 			js.Field("interrupted", true)
 		}
+		js.Field("urls", run.urls)
+		js.Field("duplicates_dropped", run.duplicates)
+		js.Field("excluded", run.excluded)
+		if sm.Truncated {
+			js.Field("truncated", true)
+		}
+		if n := len(inputErrs) + len(sm.Errors); n > 0 {
+			msgs := make([]string, 0, n)
+			for _, e := range inputErrs {
+				msgs = append(msgs, e.Error())
+			}
+			for _, e := range sm.Errors {
+				msgs = append(msgs, e.Error())
+			}
+			js.Field("sitemap_errors", msgs)
+		}
 		werr = js.Close()
 	} else {
 		werr = rows.Close()
@@ -295,35 +331,17 @@ func warmRun(o *WarmOptions) error {
 	if werr != nil {
 		return fmt.Errorf("writing the report: %w", werr)
 	}
-	return outcome(st, sum, len(sm.Errors))
+	return outcome(st, sum, len(sm.Errors)+len(inputErrs))
 }
 
 // readInputs reads and validates every argument and file line; invalid ones
 // are all listed as SOURCE:LINE: ITEM: REASON, and then nothing is sent.
-func (o *WarmOptions) readInputs(col *warm.Collector) error {
-	var inputs []purge.Input
-	if len(o.Args) > 0 {
-		inputs = append(inputs, purge.ArgsInput(o.Args))
-	}
-	usedStdin := false
-	for _, name := range o.Files {
-		if name == "-" {
-			if usedStdin {
-				return cmdutil.FlagErrorf("-f - given twice: stdin can be read once")
-			}
-			usedStdin = true
-			inputs = append(inputs, purge.FileInput("-", o.IO.In))
-			continue
-		}
-		f, err := os.Open(name)
-		if err != nil {
-			return cmdutil.FlagErrorf("cannot read URLs: %s", strings.TrimPrefix(err.Error(), "open "))
-		}
-		defer f.Close()
-		inputs = append(inputs, purge.FileInput(name, f))
-	}
-	invalid, read := 0, 0
-	for _, in := range inputs {
+// It keeps nothing of the files but their names: replay reads them again,
+// handing each URL to the feed, while the warm runs. Stdin cannot be read
+// twice, so its URLs are kept, as bytes (about the size of the input).
+func (o *WarmOptions) readInputs() (replay func(*warm.Feed) []error, err error) {
+	var stdin []byte
+	check := func(in purge.Input, keep func(string)) (read, invalid int, err error) {
 		r := purge.NewReader(in, purge.KindURL, 0)
 		for r.Scan() {
 			it := r.Item()
@@ -337,19 +355,104 @@ func (o *WarmOptions) readInputs(col *warm.Collector) error {
 				fmt.Fprintln(o.IO.ErrOut, (&purge.ItemError{Source: it.Source, Line: it.Line, Item: it.Value, Reason: reason}).Error())
 				continue
 			}
-			col.Add(it.Value)
+			if keep != nil {
+				keep(it.Value)
+			}
 		}
 		if err := r.Err(); err != nil {
-			return cmdutil.ValidationErrorf("reading %s: %v; nothing was requested", in.Source, err)
+			return read, invalid, cmdutil.ValidationErrorf("reading %s: %v; nothing was requested", in.Source, err)
 		}
+		return read, invalid, nil
+	}
+	invalid, read := 0, 0
+	add := func(n, bad int) { read, invalid = read+n, invalid+bad }
+	if len(o.Args) > 0 {
+		n, bad, err := check(purge.ArgsInput(o.Args), nil)
+		if err != nil {
+			return nil, err
+		}
+		add(n, bad)
+	}
+	usedStdin := false
+	for _, name := range o.Files {
+		if name == "-" {
+			if usedStdin {
+				return nil, cmdutil.FlagErrorf("-f - given twice: stdin can be read once")
+			}
+			usedStdin = true
+			n, bad, err := check(purge.FileInput("-", o.IO.In), func(u string) {
+				stdin = append(append(stdin, u...), '\n')
+			})
+			if err != nil {
+				return nil, err
+			}
+			add(n, bad)
+			continue
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, cmdutil.FlagErrorf("cannot read URLs: %s", strings.TrimPrefix(err.Error(), "open "))
+		}
+		n, bad, err := check(purge.FileInput(name, f), nil)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		add(n, bad)
 	}
 	if invalid > 0 {
-		return cmdutil.ValidationErrorf("%d of %d URLs are invalid (listed above); nothing was requested", invalid, read)
+		return nil, cmdutil.ValidationErrorf("%d of %d URLs are invalid (listed above); nothing was requested", invalid, read)
 	}
 	if read == 0 && len(o.Sitemaps) == 0 {
-		return cmdutil.FlagErrorf("no URLs in the input (blank lines and # comments are skipped); nothing was requested")
+		return nil, cmdutil.FlagErrorf("no URLs in the input (blank lines and # comments are skipped); nothing was requested")
 	}
-	return nil
+	return func(feed *warm.Feed) []error {
+		var errs []error
+		// feedAll hands every item to the feed in input order; an item
+		// that has become invalid since it was checked (the file changed)
+		// is counted as excluded, invalid.
+		feedAll := func(in purge.Input) bool {
+			r := purge.NewReader(in, purge.KindURL, 0)
+			for r.Scan() {
+				it := r.Item()
+				if it.Reason != "" {
+					feed.Invalid()
+					continue
+				}
+				if !feed.Add(it.Value) {
+					return false
+				}
+			}
+			if err := r.Err(); err != nil {
+				errs = append(errs, fmt.Errorf("reading %s: %w", in.Source, err))
+			}
+			return true
+		}
+		if len(o.Args) > 0 && !feedAll(purge.ArgsInput(o.Args)) {
+			return errs
+		}
+		for _, name := range o.Files {
+			in := purge.FileInput("-", bytes.NewReader(stdin))
+			if name != "-" {
+				f, err := os.Open(name)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("reading %s: %w", name, err))
+					continue
+				}
+				in = purge.FileInput(name, f)
+				more := feedAll(in)
+				f.Close()
+				if !more {
+					return errs
+				}
+				continue
+			}
+			if !feedAll(in) {
+				return errs
+			}
+		}
+		return errs
+	}, nil
 }
 
 // outcome maps a warm to the exit codes documented in Long.

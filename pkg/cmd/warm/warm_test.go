@@ -330,3 +330,51 @@ func TestJSONIsWrittenWhileRunning(t *testing.T) {
 		t.Fatalf("only %d of %d bytes were written before the last request: the report is held in memory", w, out.Len())
 	}
 }
+
+// URLs are warmed while the sitemap is still being read, not collected
+// first (issue 9, #16: holding the whole list made memory grow with the
+// number of URLs). The origin sends half a sitemap and then holds the rest
+// until it sees a warm request; a warm that reads every URL before
+// requesting any never makes one, and the origin gives up after a while
+// and finishes the sitemap, so the test fails instead of hanging.
+func TestWarmingStartsWhileTheSitemapIsRead(t *testing.T) {
+	o := warmtest.New()
+	warmed := make(chan struct{})
+	var once sync.Once
+	var warmedBeforeEnd atomic.Bool
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/slow-sitemap.xml" {
+			once.Do(func() { close(warmed) })
+			o.ServeHTTP(w, r)
+			return
+		}
+		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">`)
+		for i := range 50 {
+			fmt.Fprintf(w, "<url><loc>%s/p/%d</loc></url>", srv.URL, i)
+		}
+		w.(http.Flusher).Flush()
+		select {
+		case <-warmed:
+			warmedBeforeEnd.Store(true)
+		case <-time.After(20 * time.Second):
+		case <-r.Context().Done():
+		}
+		for i := 50; i < 100; i++ {
+			fmt.Fprintf(w, "<url><loc>%s/p/%d</loc></url>", srv.URL, i)
+		}
+		fmt.Fprint(w, "</urlset>")
+	}))
+	t.Cleanup(srv.Close)
+	code, st := run(t, false, "", "-o", "json", "--sitemap", srv.URL+"/slow-sitemap.xml", "--device", "desktop", "--concurrency", "4")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, st.Err.String())
+	}
+	if !warmedBeforeEnd.Load() {
+		t.Fatal("no URL was requested before the sitemap ended: the URLs are collected before warming")
+	}
+	m := decode(t, st.Out.String())
+	if m["urls"] != float64(100) || m["requested"] != float64(100) || o.PageRequests() != 100 {
+		t.Fatalf("urls %v, requested %v, origin saw %d", m["urls"], m["requested"], o.PageRequests())
+	}
+}
