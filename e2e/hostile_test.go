@@ -267,7 +267,7 @@ func bad(name string, args []string, stderr ...string) hcase {
 	return hcase{name: name, args: args, code: 2, stderr: stderr, requests: 0}
 }
 
-func (c hcase) waits(defect int) hcase           { c.defect = defect; return c }
+func (c hcase) waits(defect int) hcase            { c.defect = defect; return c }
 func (c hcase) with(files map[string]hfile) hcase { c.files = files; return c }
 func (c hcase) envs(kv ...string) hcase {
 	m := map[string]string{}
@@ -723,8 +723,12 @@ func hostileCases() []hcase {
 		rulesGen("rules/deploy/two-documents", "rules.yaml", func() []byte { return []byte(validRules + "---\nrules: []\n") }, deploy(), `rules\.yaml:7`).waits(17),
 		rulesGen("rules/deploy/rules-null", "rules.yaml", func() []byte { return []byte("rules:\n") }, deploy(), `rules\.yaml:1: rules`).waits(3),
 		rulesGen("rules/deploy/rules-empty-list", "rules.yaml", func() []byte { return []byte("rules: []\n") }, deploy(), `--allow-empty`).waits(3),
-		rulesGen("rules/deploy/invalid-rule", "rules.yaml", func() []byte { return []byte("rules:\n  - ref: a\n    expression: \"http.host eq\"\n    action_parameters: {cache: true}\n") }, deploy(), `rules\.yaml:3:\d+: rules\[0\]\.expression`).waits(9),
-		rulesGen("rules/deploy/nul-in-ref", "rules.yaml", func() []byte { return []byte("rules:\n  - ref: \"a\\0b\"\n    expression: \"true\"\n    action_parameters: {cache: true}\n") }, deploy(), `rules\.yaml:2: rules\[0\]\.ref`).waits(17),
+		rulesGen("rules/deploy/invalid-rule", "rules.yaml", func() []byte {
+			return []byte("rules:\n  - ref: a\n    expression: \"http.host eq\"\n    action_parameters: {cache: true}\n")
+		}, deploy(), `rules\.yaml:3:\d+: rules\[0\]\.expression`).waits(9),
+		rulesGen("rules/deploy/nul-in-ref", "rules.yaml", func() []byte {
+			return []byte("rules:\n  - ref: \"a\\0b\"\n    expression: \"true\"\n    action_parameters: {cache: true}\n")
+		}, deploy(), `rules\.yaml:2: rules\[0\]\.ref`).waits(17),
 		rulesGen("rules/deploy/over-plan", "rules.yaml", func() []byte { return []byte(tooManyRules(11)) }, deploy(), `rules\.yaml:1: rules: 11 rules exceed the free plan's limit of 10`).waits(9),
 		bad("rules/deploy/missing-file", deploy(), `rules\.yaml`, `(does not exist|no such file)`),
 		bad("rules/deploy/backup-dir-is-file", deploy("--backup-dir", "rules.yaml"), `--backup-dir|backup`, `rules\.yaml`).with(rf).waits(4),
