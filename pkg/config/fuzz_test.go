@@ -31,6 +31,8 @@ func FuzzLoad(f *testing.F) {
 		"",
 		"~\n",
 		"[]\n",
+		"api_token: [s3cr3t]\n",
+		"limits:\n  free:\n    tag_max_length: 5\n",
 	} {
 		f.Add([]byte(seed))
 	}
