@@ -108,7 +108,18 @@ func Load(flags *pflag.FlagSet, env Env) (*Settings, error) {
 	case errors.Is(statErr, fs.ErrNotExist) && !explicit:
 		// A missing default file is normal on a fresh machine.
 	default:
-		return nil, fmt.Errorf("config file %s: %s", path, oneLine(statErr))
+		// Name where the path came from, and say the error once (a
+		// PathError repeats the path).
+		why := statErr
+		var pe *fs.PathError
+		if errors.As(statErr, &pe) {
+			why = pe.Err
+		}
+		from := "--config"
+		if flagValue(flags, "config") == "" {
+			from = "CFCACHE_CONFIG"
+		}
+		return nil, fmt.Errorf("config file %s (from %s): %s", path, from, oneLine(why))
 	}
 	if profile != "default" && s.ConfigFile != "" && !v.IsSet("profiles."+profile) {
 		return nil, fmt.Errorf("profile %q (from %s) not found in %s (profiles: %s)", profile, profileOrigin(flags), path, strings.Join(profileNames(v), ", "))

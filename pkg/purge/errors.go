@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -42,15 +43,18 @@ func (n Note) String() string {
 }
 
 // displayItem shows an item in a message: as is when it is printable, quoted
-// when it holds control characters or invalid UTF-8 (so a stray escape
-// sequence cannot garble the terminal), and shortened when very long.
+// when it holds control characters, invalid UTF-8 or invisible characters
+// (so a stray escape sequence cannot garble the terminal, and a BOM, a
+// zero-width space or a bidi override that makes the item invalid is seen),
+// and shortened when very long.
 func displayItem(s string) string {
 	const maxShown = 200
 	clean := utf8.ValidString(s)
-	for i := 0; clean && i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f {
-			clean = false
+	for _, r := range s {
+		if !clean {
+			break
 		}
+		clean = unicode.IsGraphic(r) // not Cc (controls), Cf (format: BOM, ZWSP, bidi) or Co/Cs
 	}
 	if len(s) > maxShown {
 		cut := maxShown

@@ -2,6 +2,7 @@ package purge
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -77,6 +78,15 @@ func TestHostileItems(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p, err := Prepare(PrepareOptions{Kind: c.kind, Limits: free, Zone: Zone{Name: "example.com"}},
 				FileInput("list.txt", strings.NewReader(c.body)))
+			if strings.Contains(c.body, "\x00") {
+				// A NUL makes a file binary (git's rule): it is refused
+				// whole, naming the line, not read item by item.
+				var nt *NotTextError
+				if !errors.As(err, &nt) || !strings.Contains(err.Error(), fmt.Sprintf("NUL byte on line %d,", c.line)) {
+					t.Fatalf("Prepare: %v, want a NotTextError naming line %d", err, c.line)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatalf("Prepare: %v (a bad item is an ItemError, not a failed read)", err)
 			}
@@ -125,5 +135,24 @@ func TestHostileArgs(t *testing.T) {
 	}
 	if p.Items != 1 || p.Invalid != 2 || p.Errors[0].Source != SourceArgs || p.Errors[0].Line != 2 || p.Errors[1].Line != 3 {
 		t.Fatalf("items %d invalid %d errors %v", p.Items, p.Invalid, p.Errors)
+	}
+}
+
+// An item is shown quoted when it holds something a terminal would not show:
+// controls, invalid UTF-8, and invisible format characters such as a BOM on
+// a later line, a zero-width space or a bidi override (found by the suite: a
+// BOM on line 2 made "scheme \ufeffhttps not allowed" read as nonsense).
+func TestItemErrorShowsInvisibleCharacters(t *testing.T) {
+	for item, want := range map[string]string{
+		"\ufeffhttps://example.com/":       `"\ufeffhttps://example.com/"`,
+		"https://example.com/\u200b":       `"https://example.com/\u200b"`,
+		"https://example.com/\u202eevil":   `"https://example.com/\u202eevil"`,
+		"https://example.com/\x1b[31m":     `"https://example.com/\x1b[31m"`,
+		"https://example.com/caf\u00e9 x": "https://example.com/caf\u00e9 x",
+	} {
+		got := (&ItemError{Source: "l.txt", Line: 2, Item: item, Reason: "r"}).Error()
+		if got != "l.txt:2: "+want+": r" {
+			t.Errorf("%q shown as %s, want %s", item, got, want)
+		}
 	}
 }

@@ -396,8 +396,8 @@ func TestNotTextInputIsRefusedWhole(t *testing.T) {
 	for _, c := range []struct {
 		name, input, why string
 	}{
-		{"nul", "https://example.com/a\n\x00\n", "NUL byte at offset 22"},
-		{"nul late in the window", strings.Repeat("https://example.com/a\n", 300) + "\x00", "NUL byte at offset 6600"},
+		{"nul", "https://example.com/a\n\x00\n", "NUL byte on line 2, at offset 22"},
+		{"nul late in the window", strings.Repeat("https://example.com/a\n", 300) + "\x00", "NUL byte on line 301, at offset 6600"},
 		{"utf-16", "\xff\xfeh\x00", "UTF-16; convert it to UTF-8"},
 		{"control characters", strings.Repeat("a\x01\x02\x03\x04\x05\x06\x07\x08\x0e\n", 10), "81% of the first 110 bytes are control characters or invalid UTF-8"},
 		{"invalid utf-8", strings.Repeat("\xc3\x28\xa0\xa1\n", 10), "60% of the first 50 bytes are control characters or invalid UTF-8"},

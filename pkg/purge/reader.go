@@ -183,7 +183,8 @@ func notText(b []byte) string {
 		if bytes.HasPrefix(b, []byte{0xff, 0xfe}) || bytes.HasPrefix(b, []byte{0xfe, 0xff}) {
 			return "UTF-16; convert it to UTF-8"
 		}
-		return "NUL byte at offset " + strconv.Itoa(i)
+		// The line too, so a list with one stray NUL is mended in an editor.
+		return "NUL byte on line " + strconv.Itoa(bytes.Count(b[:i], []byte{'\n'})+1) + ", at offset " + strconv.Itoa(i)
 	}
 	bad := 0
 	for i := 0; i < len(b); {

@@ -82,7 +82,7 @@ func waits(defect int) string {
 	if defect == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" [waits for issue-9 defect #%d]", defect)
+	return fmt.Sprintf(" [regression: issue-9 defect #%d]", defect)
 }
 
 // A refused file is returned as the error class the commands map to exit 2.
@@ -151,9 +151,9 @@ func TestHostileAliasBomb(t *testing.T) {
 	cmd.Env = append(os.Environ(), "CFCACHE_ALIAS_BOMB_CHILD=1")
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
-		t.Fatalf("Check on a 600-byte alias bomb still running after 10s [waits for issue-9 defect #1]")
+		t.Fatalf("Check on a 600-byte alias bomb still running after 10s [regression: issue-9 defect #1]")
 	}
 	if err != nil {
-		t.Fatalf("%v\n%s [waits for issue-9 defect #1]", err, out)
+		t.Fatalf("%v\n%s [regression: issue-9 defect #1]", err, out)
 	}
 }

@@ -360,6 +360,10 @@ func (o *WarmOptions) readInputs() (replay func(*warm.Feed) []error, err error) 
 			}
 		}
 		if err := r.Err(); err != nil {
+			var nt *purge.NotTextError
+			if errors.As(err, &nt) {
+				return read, invalid, cmdutil.ValidationErrorf("%v; nothing was requested", err) // names the file already
+			}
 			return read, invalid, cmdutil.ValidationErrorf("reading %s: %v; nothing was requested", in.Source, err)
 		}
 		return read, invalid, nil

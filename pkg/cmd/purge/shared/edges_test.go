@@ -87,7 +87,7 @@ func TestBinaryInputIsRefusedWhole(t *testing.T) {
 		data []byte
 		why  string
 	}{
-		{"elf", elf, "NUL byte at offset 7"},
+		{"elf", elf, "NUL byte on line 1, at offset 7"},
 		{"control", ctrl, "% of the first 8000 bytes are control characters or invalid UTF-8"},
 		{"utf16", utf16, "UTF-16; convert it to UTF-8"},
 	} {
