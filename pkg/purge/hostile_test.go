@@ -144,10 +144,10 @@ func TestHostileArgs(t *testing.T) {
 // BOM on line 2 made "scheme \ufeffhttps not allowed" read as nonsense).
 func TestItemErrorShowsInvisibleCharacters(t *testing.T) {
 	for item, want := range map[string]string{
-		"\ufeffhttps://example.com/":       `"\ufeffhttps://example.com/"`,
-		"https://example.com/\u200b":       `"https://example.com/\u200b"`,
-		"https://example.com/\u202eevil":   `"https://example.com/\u202eevil"`,
-		"https://example.com/\x1b[31m":     `"https://example.com/\x1b[31m"`,
+		"\ufeffhttps://example.com/":      `"\ufeffhttps://example.com/"`,
+		"https://example.com/\u200b":      `"https://example.com/\u200b"`,
+		"https://example.com/\u202eevil":  `"https://example.com/\u202eevil"`,
+		"https://example.com/\x1b[31m":    `"https://example.com/\x1b[31m"`,
 		"https://example.com/caf\u00e9 x": "https://example.com/caf\u00e9 x",
 	} {
 		got := (&ItemError{Source: "l.txt", Line: 2, Item: item, Reason: "r"}).Error()
