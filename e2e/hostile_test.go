@@ -768,7 +768,8 @@ func hostileCases() []hcase {
 		return append([]string{"rules", "explain", "rules.yaml", "--plan", "free"}, extra...)
 	}
 	add(
-		bad("rules/explain/url-relative", explain("--url", "/a"), `--url /a: must be an absolute`).with(rf),
+		// purge's URL rules and wording (issue 9): explain prints a purge command for the URL.
+		bad("rules/explain/url-relative", explain("--url", "/a"), `--url /a: not an absolute URL`).with(rf),
 		bad("rules/explain/url-ftp", explain("--url", "ftp://example.com/a"), `--url ftp://example\.com/a`).with(rf),
 		bad("rules/explain/url-control", explain("--url", "https://example.com/\x01"), `--url`).with(rf).never_("\x01"),
 		bad("rules/explain/url-missing", explain(), `--url`).with(rf),
