@@ -284,6 +284,10 @@ func (c hcase) never_(re ...string) hcase { c.never = append(c.never, re...); re
 func (c hcase) input(s string) hcase      { c.stdin = s; return c }
 func (c hcase) lines(n int) hcase         { c.maxStderrLines = n; return c }
 
+// sends sets the API requests a refusal may cost: only where the contract
+// needs an answer from the API to judge the input (a zone's plan, say).
+func (c hcase) sends(n int) hcase { c.requests = n; return c }
+
 // purgeArg: purge KIND -z example.com ITEM is refused as arg:1 with reason.
 func purgeArg(name, kind, item, shown, reason string) hcase {
 	return bad("purge/"+kind+"/arg/"+name, []string{"purge", kind, "-z", zoneFlag, "--", item},
@@ -729,7 +733,12 @@ func hostileCases() []hcase {
 		rulesGen("rules/deploy/nul-in-ref", "rules.yaml", func() []byte {
 			return []byte("rules:\n  - ref: \"a\\0b\"\n    expression: \"true\"\n    action_parameters: {cache: true}\n")
 		}, deploy(), `rules\.yaml:2: rules\[0\]\.ref`).waits(17),
-		rulesGen("rules/deploy/over-plan", "rules.yaml", func() []byte { return []byte(tooManyRules(11)) }, deploy(), `rules\.yaml:1: rules: 11 rules exceed the free plan's limit of 10`).waits(9),
+		// 11 rules fit every plan but Free, and the zone's plan is only known
+		// from GET /zones: that one lookup is the least the refusal can cost.
+		// Nothing else (no ruleset read, no write) may follow it.
+		rulesGen("rules/deploy/over-plan", "rules.yaml", func() []byte { return []byte(tooManyRules(11)) }, deploy(), `rules\.yaml:1: rules: 11 rules exceed the free plan's limit of 10`).sends(1).waits(9),
+		// 301 rules exceed the largest plan's limit: refused offline.
+		rulesGen("rules/deploy/over-every-plan", "rules.yaml", func() []byte { return []byte(tooManyRules(301)) }, deploy(), `rules\.yaml:1: rules: 301 rules exceed the enterprise plan's limit of 300`).lines(5),
 		bad("rules/deploy/missing-file", deploy(), `rules\.yaml`, `(does not exist|no such file)`),
 		bad("rules/deploy/backup-dir-is-file", deploy("--backup-dir", "rules.yaml"), `--backup-dir|backup`, `rules\.yaml`).with(rf).waits(4),
 		bad("rules/deploy/no-yes-off-tty", []string{"rules", "deploy", "rules.yaml", "-z", zoneFlag}, `--yes required when not running interactively`).with(rf).waits(9),
@@ -759,7 +768,8 @@ func hostileCases() []hcase {
 		return append([]string{"rules", "explain", "rules.yaml", "--plan", "free"}, extra...)
 	}
 	add(
-		bad("rules/explain/url-relative", explain("--url", "/a"), `--url /a: must be an absolute`).with(rf),
+		// purge's URL rules and wording (issue 9): explain prints a purge command for the URL.
+		bad("rules/explain/url-relative", explain("--url", "/a"), `--url /a: not an absolute URL`).with(rf),
 		bad("rules/explain/url-ftp", explain("--url", "ftp://example.com/a"), `--url ftp://example\.com/a`).with(rf),
 		bad("rules/explain/url-control", explain("--url", "https://example.com/\x01"), `--url`).with(rf).never_("\x01"),
 		bad("rules/explain/url-missing", explain(), `--url`).with(rf),

@@ -139,6 +139,25 @@ func (t Table) For(p Plan) Limits {
 	return t[Free]
 }
 
+// Loosest is the most permissive value of every Cache Rules limit across
+// the table's plans, under the top plan's name. A rules file that breaks a
+// limit of this row breaks it on every plan, so commands refuse it before
+// they look the zone (and its plan) up. Each field is taken on its own
+// because a config file's overrides need not keep the plans in order.
+func (t Table) Loosest() Limits {
+	l := t.For(Plans[len(Plans)-1])
+	for _, p := range Plans {
+		r := t.For(p)
+		l.RulesPerZone = max(l.RulesPerZone, r.RulesPerZone)
+		l.ExpressionMaxLength = max(l.ExpressionMaxLength, r.ExpressionMaxLength)
+		l.MinEdgeTTLSeconds = min(l.MinEdgeTTLSeconds, r.MinEdgeTTLSeconds)
+		l.RegexAllowed = l.RegexAllowed || r.RegexAllowed
+		l.CustomCacheKey = l.CustomCacheKey || r.CustomCacheKey
+		l.StatusCodeTTL = l.StatusCodeTTL || r.StatusCodeTTL
+	}
+	return l
+}
+
 // WithOverrides returns a copy of t where each plan's fields are replaced by
 // the values in overrides (plan name → field name → value), as read from the
 // config file's `limits:` section. Unknown plans, unknown fields and values

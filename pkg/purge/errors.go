@@ -25,7 +25,7 @@ type ItemError struct {
 }
 
 func (e *ItemError) Error() string {
-	return e.Source + ":" + strconv.Itoa(e.Line) + ": " + displayItem(e.Item) + ": " + e.Reason
+	return e.Source + ":" + strconv.Itoa(e.Line) + ": " + DisplayItem(e.Item) + ": " + e.Reason
 }
 
 // Note is something to tell the user about a valid item (a prefix's scheme
@@ -39,15 +39,15 @@ type Note struct {
 }
 
 func (n Note) String() string {
-	return n.Source + ":" + strconv.Itoa(n.Line) + ": " + displayItem(n.Item) + ": " + n.Text
+	return n.Source + ":" + strconv.Itoa(n.Line) + ": " + DisplayItem(n.Item) + ": " + n.Text
 }
 
-// displayItem shows an item in a message: as is when it is printable, quoted
-// when it holds control characters, invalid UTF-8 or invisible characters
-// (so a stray escape sequence cannot garble the terminal, and a BOM, a
-// zero-width space or a bidi override that makes the item invalid is seen),
-// and shortened when very long.
-func displayItem(s string) string {
+// DisplayItem shows an item (or any user-given value) in a message: as is
+// when it is printable, quoted when it holds control characters, invalid
+// UTF-8 or invisible characters (so a stray escape sequence cannot garble the
+// terminal, and a BOM, a zero-width space or a bidi override that makes the
+// item invalid is seen), and shortened when very long.
+func DisplayItem(s string) string {
 	const maxShown = 200
 	clean := utf8.ValidString(s)
 	for _, r := range s {

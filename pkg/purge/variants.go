@@ -34,7 +34,7 @@ type FlagError struct {
 	Reason string
 }
 
-func (e *FlagError) Error() string { return e.Flag + ": " + displayItem(e.Value) + ": " + e.Reason }
+func (e *FlagError) Error() string { return e.Flag + ": " + DisplayItem(e.Value) + ": " + e.Reason }
 
 // Variants are the header combinations every URL is expanded into: the
 // product of the device, country, language and extra-header dimensions. The
@@ -201,16 +201,27 @@ func builtinName(name string) string {
 	return name
 }
 
+// HeaderValueReason says why value cannot travel in an HTTP header (a
+// control character other than tab: RFC 9110 field values), or "". A
+// cookie's value travels in the Cookie header, so it answers for cookies
+// too.
+func HeaderValueReason(value string) string {
+	for i := 0; i < len(value); i++ {
+		if c := value[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			return "control character in header value"
+		}
+	}
+	return ""
+}
+
 // checkHeaderValue validates a header value, strictly for the headers whose
 // values Cloudflare's cache key interprets, and returns it normalised.
 func checkHeaderValue(name, value string) (string, string) {
 	if value == "" {
 		return "", "empty header value"
 	}
-	for i := 0; i < len(value); i++ {
-		if c := value[i]; c < 0x20 && c != '\t' || c == 0x7f {
-			return "", "control character in header value"
-		}
+	if r := HeaderValueReason(value); r != "" {
+		return "", r
 	}
 	switch {
 	case strings.EqualFold(name, HeaderDevice):

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -77,9 +78,9 @@ documented.`,
 			for _, r := range []struct {
 				name string
 				v    float64
-			}{{"--fail-rate", opts.FailRate}, {"--reset-rate", opts.ResetRate}, {"--throttle-rate", opts.ThrottleRate}} {
-				if r.v < 0 || r.v > 1 {
-					return cmdutil.FlagErrorf("%s must be between 0 and 1, got %g", r.name, r.v)
+			}{{"fail-rate", opts.FailRate}, {"reset-rate", opts.ResetRate}, {"throttle-rate", opts.ThrottleRate}} {
+				if err := cmdutil.CheckFloat(r.name, r.v, 0, 1); err != nil {
+					return err
 				}
 			}
 			if opts.Latency < 0 {
@@ -129,6 +130,11 @@ func sandboxRun(opts *SandboxOptions) error {
 	cfg.Seed = opts.Seed
 	if !opts.IO.IsQuiet() {
 		cfg.Log = opts.IO.ErrOut
+	}
+	// New panics on a config Validate refuses: whatever the flag checks
+	// above missed is still a usage error (exit 2), never a stack trace.
+	if err := cfg.Validate(); err != nil {
+		return &cmdutil.FlagError{Err: err}
 	}
 	srv := sandbox.New(cfg)
 	ln, err := sandbox.Listen(opts.Addr)
@@ -186,6 +192,10 @@ func limitsWithOverrides(plan limits.Plan, flags []string) (limits.Table, error)
 			return nil, fmt.Errorf("--limit %q: want key=value, e.g. urls_per_request=30", kv)
 		}
 		if n, err := strconv.ParseFloat(v, 64); err == nil {
+			if math.IsNaN(n) || math.IsInf(n, 0) {
+				// ParseFloat reads "NaN" and "Inf"; no limit is either.
+				return nil, fmt.Errorf("--limit %s: %q is not a finite number", k, v)
+			}
 			over[k] = n
 		} else if b, err := strconv.ParseBool(v); err == nil {
 			over[k] = b

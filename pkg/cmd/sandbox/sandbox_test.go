@@ -58,6 +58,12 @@ func TestNumericFlagsAreChecked(t *testing.T) {
 		{[]string{"--reset-rate", "1.5"}, "--reset-rate must be between 0 and 1, got 1.5"},
 		{[]string{"--throttle-rate", "2"}, "--throttle-rate must be between 0 and 1, got 2"},
 		{[]string{"--fail-rate", "0.6", "--reset-rate", "0.6"}, "add up to more than 1"},
+		// NaN passes `v < 0 || v > 1`, and reached sandbox.New, which panicked.
+		{[]string{"--fail-rate", "NaN"}, "--fail-rate must be a finite number, got NaN"},
+		{[]string{"--reset-rate", "NaN"}, "--reset-rate must be a finite number, got NaN"},
+		{[]string{"--throttle-rate", "nan"}, "--throttle-rate must be a finite number, got NaN"},
+		{[]string{"--fail-rate", "-Inf"}, "--fail-rate must be a finite number, got -Inf"},
+		{[]string{"--limit", "url_purge_rate=NaN"}, `--limit url_purge_rate: "NaN" is not a finite number`},
 	} {
 		_, err := run(context.Background(), t, func() { t.Errorf("%v: the sandbox started", c.args) }, append(c.args, "--addr", "127.0.0.1:0")...)
 		if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), c.want) {

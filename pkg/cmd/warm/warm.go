@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"strings"
@@ -153,11 +154,12 @@ func (o *WarmOptions) check() (settings, error) {
 	if s.devices, err = warm.ParseDevices(o.Devices); err != nil {
 		return s, &cmdutil.FlagError{Err: err}
 	}
+	if err := cmdutil.CheckFloat("rate", o.Rate, 0, math.Inf(1)); err != nil {
+		return s, err
+	}
 	switch {
 	case o.Concurrency < 1:
 		return s, cmdutil.FlagErrorf("--concurrency must be at least 1")
-	case o.Rate < 0:
-		return s, cmdutil.FlagErrorf("--rate must not be negative (0: no limit)")
 	case o.Timeout <= 0:
 		return s, cmdutil.FlagErrorf("--timeout must be positive")
 	case o.MaxURLs < 1:

@@ -206,6 +206,9 @@ func TestBadInputSendsNothing(t *testing.T) {
 		{[]string{"--sitemap", "sitemap.xml"}, "--sitemap sitemap.xml"},
 		{[]string{srv.URL + "/a", "--origin-url", "localhost:8080"}, "--origin-url"},
 		{[]string{srv.URL + "/a", "--concurrency", "0"}, "--concurrency"},
+		{[]string{srv.URL + "/a", "--rate", "NaN"}, "--rate must be a finite number, got NaN"},
+		{[]string{srv.URL + "/a", "--rate", "Inf"}, "--rate must be a finite number, got +Inf"},
+		{[]string{srv.URL + "/a", "--rate", "-1"}, "--rate must not be negative, got -1"},
 		{[]string{}, "no URLs"},
 		{[]string{srv.URL + "/?q=1"}, "all 1 were excluded"},
 	}

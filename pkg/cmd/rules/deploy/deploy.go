@@ -86,7 +86,7 @@ BACKUP" puts it back.`,
 }
 
 func deployRun(opts *DeployOptions) error {
-	f, probs, err := shared.ParseFile(opts.Ctx, opts.IO, opts.File)
+	f, probs, err := shared.ParseFile(opts.Ctx, opts.IO, opts.File, opts.Limits())
 	if err != nil {
 		return err
 	}

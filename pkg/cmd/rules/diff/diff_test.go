@@ -159,10 +159,24 @@ func TestDiffNoEntrypoint(t *testing.T) {
 	}
 }
 
-// An invalid file is refused with its problems and the rules are never read.
+// An invalid file is refused with its problems. An error on every plan (a
+// duplicate ref) is refused before the zone is looked up; one that depends
+// on the zone's plan (a cookie cache key on Pro) after the lookup only: the
+// rules are never read either way.
 func TestDiffInvalidFile(t *testing.T) {
-	e := rulestest.New(t, limits.Pro)
-	path := rulestest.WriteFile(t, "rules.yaml", `rules:
+	for _, c := range []struct {
+		name, rules, want string
+		lookups           int
+	}{
+		{"every-plan", `  - ref: a
+    expression: http.request.uri.path eq "/b"
+    action_parameters: {cache: false}
+`, ":9: rules[1].ref: duplicate ref \"a\"", 0},
+		{"plan-gated", "", ":8: rules[0].action_parameters.cache_key.custom_key.cookie:", 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := rulestest.New(t, limits.Pro)
+			path := rulestest.WriteFile(t, "rules.yaml", `rules:
   - ref: a
     expression: http.request.uri.path eq "/a"
     action_parameters:
@@ -170,28 +184,24 @@ func TestDiffInvalidFile(t *testing.T) {
       cache_key:
         custom_key:
           cookie: {include: [session]}
-  - ref: a
-    expression: http.request.uri.path eq "/b"
-    action_parameters: {cache: false}
-`)
-	io, err := runDiff(t, e, false, false, path, "--exit-code")
-	if code := rulestest.ExitCode(err); code != 2 {
-		t.Fatalf("exit %d (%v), want 2", code, err)
-	}
-	want := []string{
-		path + ":8: rules[0].action_parameters.cache_key.custom_key.cookie:",
-		path + ":9: rules[1].ref: duplicate ref \"a\"",
-	}
-	for _, w := range want {
-		if !strings.Contains(io.ErrOut.String(), w) {
-			t.Errorf("stderr lacks %q:\n%s", w, io.ErrOut)
-		}
-	}
-	if io.Out.Len() != 0 {
-		t.Errorf("stdout not empty: %s", io.Out)
-	}
-	if n := e.Requests(sandbox.EndpointEntrypoint); n != 0 {
-		t.Errorf("the rules were read %d times for an invalid file", n)
+`+c.rules)
+			io, err := runDiff(t, e, false, false, path, "--exit-code")
+			if code := rulestest.ExitCode(err); code != 2 {
+				t.Fatalf("exit %d (%v), want 2", code, err)
+			}
+			if !strings.Contains(io.ErrOut.String(), path+c.want) {
+				t.Errorf("stderr lacks %q:\n%s", path+c.want, io.ErrOut)
+			}
+			if io.Out.Len() != 0 {
+				t.Errorf("stdout not empty: %s", io.Out)
+			}
+			if n := e.Requests(sandbox.EndpointZones); n != c.lookups {
+				t.Errorf("the zone was looked up %d times, want %d", n, c.lookups)
+			}
+			if n := e.Requests(sandbox.EndpointEntrypoint); n != 0 {
+				t.Errorf("the rules were read %d times for an invalid file", n)
+			}
+		})
 	}
 }
 

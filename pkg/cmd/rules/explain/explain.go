@@ -131,8 +131,12 @@ func parseFlags(raw rawFlags, planGiven bool) (expr.Request, limits.Plan, error)
 	case req.URL == "":
 		bad("--url is required: the request to explain, e.g. --url https://www.example.com/app.css")
 	default:
-		if reason := checkURL(req.URL); reason != "" {
-			bad("--url %s: %s", req.URL, reason)
+		// purge's rules, not a copy: explain prints the purge command for
+		// this URL, so it must be a URL purge would send (issue 9), and it
+		// is shown as purge shows items: quoted (control characters
+		// escaped) when it is not printable, never written raw.
+		if v := purge.ValidateURL(req.URL, purge.Zone{}); !v.OK() {
+			bad("--url %s: %s", purge.DisplayItem(req.URL), v.Reason)
 		}
 	}
 	if !isToken(req.Method) {
@@ -146,8 +150,8 @@ func parseFlags(raw rawFlags, planGiven bool) (expr.Request, limits.Plan, error)
 			bad("-H %q: want 'Name: value'", h)
 		case !isToken(name):
 			bad("-H %q: %q is not a valid header name", h, name)
-		case strings.ContainsAny(value, "\r\n\x00"):
-			bad("-H %q: control character in the value", h)
+		case purge.HeaderValueReason(value) != "":
+			bad("-H %q: %s", h, purge.HeaderValueReason(value))
 		default:
 			req.Headers = append(req.Headers, expr.Header{Name: name, Value: value})
 		}
@@ -158,8 +162,10 @@ func parseFlags(raw rawFlags, planGiven bool) (expr.Request, limits.Plan, error)
 		switch {
 		case !ok || name == "":
 			bad("--cookie %q: want 'name=value'", c)
-		case strings.ContainsAny(name, "; ,\t") || strings.ContainsAny(value, ";\r\n"):
+		case strings.ContainsAny(name, "; ,\t") || strings.ContainsAny(value, ";"):
 			bad("--cookie %q: a cookie name or value cannot hold ';', and a name no spaces or commas", c)
+		case purge.HeaderValueReason(name+value) != "":
+			bad("--cookie %q: control character in the cookie (it travels in the Cookie header)", c)
 		default:
 			req.Cookies = append(req.Cookies, expr.Cookie{Name: name, Value: value})
 		}
@@ -197,25 +203,6 @@ func parseFlags(raw rawFlags, planGiven bool) (expr.Request, limits.Plan, error)
 		return req, plan, cmdutil.FlagErrorf("%s", strings.Join(problems, "\n"))
 	}
 	return req, plan, nil
-}
-
-// checkURL refuses what Cloudflare could never receive as a request.
-func checkURL(u string) string {
-	scheme, rest, ok := strings.Cut(u, "://")
-	if !ok || (strings.ToLower(scheme) != "http" && strings.ToLower(scheme) != "https") {
-		return "must be an absolute http:// or https:// URL"
-	}
-	host := rest
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		host = rest[:i]
-	}
-	if host == "" {
-		return "has no host"
-	}
-	if strings.ContainsAny(u, " \t\r\n") {
-		return "contains white space (percent-encode it as %20)"
-	}
-	return ""
 }
 
 // isToken reports whether s is an RFC 9110 token (header names, methods).

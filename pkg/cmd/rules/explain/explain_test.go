@@ -39,8 +39,8 @@ func TestExplainFlags(t *testing.T) {
 				Cookies: []expr.Cookie{{Name: "currency", Value: "EUR"}}, Country: "ES", DeviceType: "mobile"},
 			plan: limits.Pro},
 		{args: []string{"r.yaml"}, code: 2, msg: "--url is required"},
-		{args: []string{"--url", "example.com/a"}, code: 2, msg: "absolute http:// or https://"},
-		{args: []string{"--url", "https:///a"}, code: 2, msg: "has no host"},
+		{args: []string{"--url", "example.com/a"}, code: 2, msg: "not an absolute URL: want http:// or https://"},
+		{args: []string{"--url", "https:///a"}, code: 2, msg: "--url https:///a: no host"},
 		{args: []string{"--url", "https://example.com/a", "--country", "ZZ"}, code: 2, msg: `--country "ZZ"`},
 		{args: []string{"--url", "https://example.com/a", "--device", "phone"}, code: 2, msg: "want mobile, desktop or tablet"},
 		{args: []string{"--url", "https://example.com/a", "-H", "no colon"}, code: 2, msg: "want 'Name: value'"},
@@ -50,7 +50,12 @@ func TestExplainFlags(t *testing.T) {
 		{args: []string{"--url", "https://example.com/a", "--plan", "gold"}, code: 2, msg: "--plan"},
 		{args: []string{"a", "b", "--url", "https://example.com/a"}, code: 2, msg: "at most one rules FILE"},
 		// Every bad flag is reported, not only the first.
-		{args: []string{"--url", "ftp://x", "--device", "tv", "--country", "Spain"}, code: 2, msg: "--url ftp://x"},
+		{args: []string{"--url", "ftp://x", "--device", "tv", "--country", "Spain"}, code: 2, msg: "--url ftp://x: scheme ftp not allowed"},
+		// issue 9: purge's URL rules, a control character shown escaped, never raw.
+		{args: []string{"--url", "https://example.com/\x01"}, code: 2, msg: `--url "https://example.com/\x01": contains whitespace or a control character`},
+		{args: []string{"--url", "https://example.com/a#top"}, code: 2, msg: "fragment"},
+		{args: []string{"--url", "https://example.com/a", "-H", "X-A: 1\x1b[2J"}, code: 2, msg: `-H "X-A: 1\x1b[2J": control character in header value`},
+		{args: []string{"--url", "https://example.com/a", "--cookie", "a=\x7f"}, code: 2, msg: `--cookie "a=\x7f": control character`},
 	} {
 		f, _ := e.Factory(false, false)
 		var got *ExplainOptions

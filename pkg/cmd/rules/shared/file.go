@@ -103,11 +103,16 @@ func Plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// ParseFile reads and parses FILE before anything is sent: a file that does
-// not parse fails the same on every plan, so it costs no API call. Problems
-// are printed on stderr; errors stop the command with exit 2. The returned
-// problems (warnings, if any) go on to CheckForZone.
-func ParseFile(ctx context.Context, ios *iostreams.IOStreams, path string) (*rules.File, rules.Problems, error) {
+// ParseFile reads, parses and checks FILE before anything is sent. What
+// fails on every plan fails here, at no API call: a file that does not
+// parse, and any error against the table's loosest limits (an expression
+// that does not parse, a control character in a ref, more rules than the
+// largest plan allows, ...). Only what depends on the zone's plan is left
+// for CheckForZone, once the zone has been looked up (issue 9: bad input
+// costs zero requests). Problems are printed on stderr; errors stop the
+// command with exit 2. The returned problems (parse warnings, if any) go on
+// to CheckForZone.
+func ParseFile(ctx context.Context, ios *iostreams.IOStreams, path string, table limits.Table) (*rules.File, rules.Problems, error) {
 	data, name, err := ReadInput(ios, path)
 	if err != nil {
 		return nil, nil, err
@@ -115,17 +120,25 @@ func ParseFile(ctx context.Context, ios *iostreams.IOStreams, path string) (*rul
 	type parsed struct {
 		f     *rules.File
 		probs rules.Problems
+		every rules.Problems // against the loosest limits: errors on every plan
 	}
 	p, err := Interruptible(ctx, "stopped while reading "+name+": nothing was sent", func() parsed {
 		f, probs := rules.Parse(name, data)
-		return parsed{f, probs}
+		if probs.HasErrors() {
+			return parsed{f: f, probs: probs}
+		}
+		return parsed{f: f, probs: probs, every: rules.Validate(f, ValidateOptions(table.Loosest()))}
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	if p.probs.HasErrors() {
-		PrintProblems(ios, p.probs)
-		return nil, nil, ProblemsError(name, p.probs, false)
+	if p.probs.HasErrors() || p.every.HasErrors() {
+		// The warnings of the loosest pass come back from CheckForZone's
+		// pass when there are no errors; here they go with the errors.
+		all := append(p.probs, p.every...)
+		all.Sort()
+		PrintProblems(ios, all)
+		return nil, nil, ProblemsError(name, all, false)
 	}
 	return p.f, p.probs, nil
 }
@@ -147,13 +160,13 @@ func CheckForZone(ctx context.Context, ios *iostreams.IOStreams, f *rules.File, 
 	return ProblemsError(f.Name, probs, false)
 }
 
-// LoadForZone reads FILE and checks it before anything is sent: its
-// structure first (no network), then, once the zone is resolved, against
-// the zone's plan. Problems are printed on stderr; errors stop the command
+// LoadForZone reads FILE and checks it before anything is sent: everything
+// that fails on every plan first (no network, see ParseFile), then, once the
+// zone is resolved, against the zone's plan. Problems are printed on stderr; errors stop the command
 // with exit 2, warnings do not.
 func LoadForZone(ctx context.Context, ios *iostreams.IOStreams, path string,
 	resolve func(context.Context) (cfapi.Zone, error), table limits.Table) (*rules.File, cfapi.Zone, error) {
-	f, probs, err := ParseFile(ctx, ios, path)
+	f, probs, err := ParseFile(ctx, ios, path, table)
 	if err != nil {
 		return nil, cfapi.Zone{}, err
 	}

@@ -1,12 +1,17 @@
 package shared
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cfcache/cfcache/pkg/cfapi"
+	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/limits"
 	"github.com/cfcache/cfcache/pkg/rules"
 )
@@ -85,5 +90,55 @@ func TestExprCheckerLengthReportedOnce(t *testing.T) {
 	}
 	if got := (ExprChecker{}).Check(`http.host matches "a"`, limits.Default().For(limits.Free)); len(got) == 0 {
 		t.Error("regex on Free not reported")
+	}
+}
+
+// TestLoadForZoneRefusesOffline: what fails on every plan is refused before
+// the zone is looked up (issue 9: bad input costs zero requests); only a
+// limit that depends on the plan waits for the lookup.
+func TestLoadForZoneRefusesOffline(t *testing.T) {
+	rule := func(ref, expr string) string {
+		return "  - ref: " + ref + "\n    expression: '" + expr + "'\n    action_parameters: {cache: true}\n"
+	}
+	many := func(n int) string {
+		s := "rules:\n"
+		for i := range n {
+			s += rule(fmt.Sprintf("r%d", i), fmt.Sprintf(`http.host eq "h%d.example.com"`, i))
+		}
+		return s
+	}
+	for _, c := range []struct {
+		name, body string
+		lookups    int
+		want       string
+	}{
+		{"expression-syntax", "rules:\n" + rule("a", "http.host eq"), 0, "rules.yaml:3:"},
+		{"nul-in-ref", "rules:\n  - ref: \"a\\0b\"\n    expression: \"true\"\n    action_parameters: {cache: true}\n", 0, "rules[0].ref"},
+		{"over-every-plan", many(301), 0, "301 rules exceed the enterprise plan's limit of 300"},
+		{"over-free", many(11), 1, "11 rules exceed the free plan's limit of 10"},
+		{"regex-on-free", "rules:\n" + rule("a", `http.request.uri.path matches "^/a"`), 1, "matches"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "rules.yaml")
+			if err := os.WriteFile(path, []byte(c.body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			ios, _, _, errOut := iostreams.Test()
+			lookups := 0
+			resolve := func(context.Context) (cfapi.Zone, error) {
+				lookups++
+				return cfapi.Zone{ID: "z", Name: "example.com", Plan: limits.Free}, nil
+			}
+			_, _, err := LoadForZone(context.Background(), ios, path, resolve, limits.Default())
+			if code := cmdutil.ExitCode(err); code != 2 {
+				t.Errorf("exit code %d (%v), want 2", code, err)
+			}
+			if lookups != c.lookups {
+				t.Errorf("zone looked up %d times, want %d", lookups, c.lookups)
+			}
+			if !strings.Contains(errOut.String(), c.want) {
+				t.Errorf("stderr %q does not say %q", errOut.String(), c.want)
+			}
+		})
 	}
 }
