@@ -23,6 +23,7 @@ import (
 	"github.com/cloudflare/cloudflare-go/v7/zones"
 
 	"github.com/cfcache/cfcache/pkg/config"
+	"github.com/cfcache/cfcache/pkg/ratelimit"
 )
 
 // Options configure a Client.
@@ -255,19 +256,9 @@ func (e *APIError) RetryAfter() time.Duration {
 	return ParseRetryAfter(e.Header.Get("Retry-After"), time.Now())
 }
 
-// ParseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.
+// ParseRetryAfter reads a Retry-After value (ratelimit.RetryAfter).
 func ParseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
-		return time.Duration(secs * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
+	return ratelimit.RetryAfter(v, now)
 }
 
 // IsRetryable reports a failure worth repeating for an idempotent request.

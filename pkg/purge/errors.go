@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/cfcache/cfcache/pkg/ratelimit"
 )
 
 // ItemError is one invalid input item. Error() is the contract's format
@@ -157,23 +159,10 @@ func NewAPIError(status int, header http.Header, body []byte, now time.Time) *AP
 	return e
 }
 
-// ParseRetryAfter reads Retry-After as seconds or an HTTP date; 0 when absent
-// or unreadable.
+// ParseRetryAfter reads a response's Retry-After (ratelimit.RetryAfter: 0
+// when absent or unreadable, ratelimit.Forever when absurdly long).
 func ParseRetryAfter(h http.Header, now time.Time) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseFloat(v, 64); err == nil {
-		if n <= 0 {
-			return 0
-		}
-		return time.Duration(n * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
+	return ratelimit.RetryAfter(h.Get("Retry-After"), now)
 }
 
 // Retryable reports whether a failed call may be retried unchanged: 429,

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/ratelimit"
 )
 
 var t0 = time.Unix(1_700_000_000, 0)
@@ -162,6 +163,9 @@ func TestParseHeaders(t *testing.T) {
 		t.Errorf("policy = %+v", pol)
 	}
 	for v, want := range map[string]time.Duration{"": 0, "3": 3 * time.Second, "0.5": 500 * time.Millisecond, "x": 0,
+		// A broken server's NaN is nothing to wait for; Inf or 1e300 is
+		// longer than any --max-wait (it overflowed to a negative wait).
+		"NaN": 0, "Inf": ratelimit.Forever, "1e300": ratelimit.Forever,
 		t0.Add(90 * time.Second).UTC().Format(http.TimeFormat): 90 * time.Second} {
 		if got := ParseRetryAfter(http.Header{"Retry-After": {v}}, t0); got != want {
 			t.Errorf("Retry-After %q = %v, want %v", v, got, want)

@@ -1,0 +1,48 @@
+// Package ratelimit reads the signals Cloudflare's API sends about waiting:
+// Retry-After on a 429 (../shared/docs/cloudflare.md, "Rate limiting"). It
+// is shared by the purge engine and the API client, which both wait on it,
+// so a hostile or broken value is handled once.
+package ratelimit
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Forever is what an absurdly long Retry-After is read as: longer than any
+// --max-wait, so the run stops and says so instead of overflowing a
+// time.Duration (converting +Inf or 1e300 seconds to one is undefined and
+// came out negative: "retry at once").
+const Forever = time.Duration(math.MaxInt64)
+
+// RetryAfter reads a Retry-After value: seconds (integer or decimal) or an
+// HTTP date. It returns 0 for an absent, unreadable, negative, NaN or past
+// value (nothing to wait for) and Forever for one too long to represent.
+func RetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil || isRange(err) {
+		switch {
+		case math.IsNaN(secs) || secs <= 0:
+			return 0
+		case secs >= Forever.Seconds():
+			return Forever
+		}
+		return time.Duration(secs * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// isRange is ParseFloat's "out of range" (it returns ±Inf with it).
+func isRange(err error) bool {
+	ne, ok := err.(*strconv.NumError)
+	return ok && ne.Err == strconv.ErrRange
+}
