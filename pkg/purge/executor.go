@@ -167,10 +167,11 @@ type unit struct {
 }
 
 type batch struct {
-	units     []int32 // indexes into runner.units
-	attempts  int     // failed attempts so far (429s excluded)
-	waits     int     // 429s without a requested wait, for their backoff
-	retry     bool    // the next send is a retry
+	units     []int32       // indexes into runner.units
+	attempts  int           // failed attempts so far (429s excluded)
+	waits     int           // 429s without a requested wait, for their backoff
+	waited    time.Duration // the sum of those backoffs, bounded by MaxWait
+	retry     bool          // the next send is a retry
 	notBefore time.Time
 }
 
@@ -528,9 +529,20 @@ func (r *runner) handle(ctx context.Context, now time.Time, b *batch, resp *Resp
 			r.stop(werr)
 			return
 		}
-		if wait <= 0 {
+		if source == "" {
+			// A 429 that names no wait (a proxy in between, a fault) is
+			// backed off, still not counted as a retry; the backoffs add
+			// up, and --max-wait bounds their sum as it bounds one named
+			// wait, so such answers cannot hold a run forever.
 			b.waits++
 			wait = r.backoff(b.waits)
+			b.waited += wait
+			if r.tooLong(b.waited) {
+				werr := &WaitTooLongError{Asked: b.waited, Max: max(r.cfg.MaxWait, 0), Source: "429s that named no wait, backed off in a row"}
+				r.fail(b, werr.Error())
+				r.stop(werr)
+				return
+			}
 		}
 		// Pause every sender, not only this one: the bucket is shared.
 		r.pacer.pause(now, now.Add(wait))

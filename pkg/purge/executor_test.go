@@ -650,6 +650,38 @@ func TestRunStopsWhenAskedToWaitLongerThanMaxWait(t *testing.T) {
 	}
 }
 
+// 429s that name no wait are backed off without counting as retries, but
+// the backoffs add up and MaxWait bounds their sum: an API (or a proxy in
+// front of it) that answers nothing but bare 429s cannot hold a run forever.
+func TestRunBare429sAreBoundedByMaxWait(t *testing.T) {
+	clock := newFakeClock()
+	api := newFakeAPI(clock)
+	api.inject = func(call int, req Request) error {
+		if call >= 2 {
+			return &APIError{Status: 429, Message: "rate limited"}
+		}
+		return nil
+	}
+	cfg := config(api, KindURL, limits.Free)
+	cfg.Concurrency, cfg.MaxWait = 1, 2*time.Minute
+	cfg.MaxRetries = -1
+	done := make(chan Result, 1)
+	go func() { done <- Run(context.Background(), cfg, urlEntries(300)) }()
+	var res Result
+	select {
+	case res = <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("the run is still retrying bare 429s after a minute of real time")
+	}
+	var werr *WaitTooLongError
+	if !errors.As(res.Err, &werr) || werr.Asked <= 2*time.Minute || !strings.Contains(res.Err.Error(), "429s that named no wait") {
+		t.Fatalf("err = %v, want a WaitTooLongError over 2m for bare 429s", res.Err)
+	}
+	if res.Purged != 100 || len(res.Failed) != 200 || api.calls < 4 {
+		t.Fatalf("purged %d failed %d calls %d: want the first batch purged and the bare 429s retried a few times", res.Purged, len(res.Failed), api.calls)
+	}
+}
+
 // The reset of a used-up Ratelimit budget on a successful answer is also a
 // wait Cloudflare asks for, bounded the same way.
 func TestRunStopsWhenRatelimitBudgetResetsTooLate(t *testing.T) {

@@ -30,10 +30,13 @@ func RetryAfter(v string, now time.Time) time.Duration {
 		switch {
 		case math.IsNaN(secs) || secs <= 0:
 			return 0
-		case secs >= Forever.Seconds():
-			return Forever
 		}
-		return time.Duration(secs * float64(time.Second))
+		// Compared in nanoseconds, where the conversion happens:
+		// float64(Forever) is 2^63, the first value that overflows.
+		if ns := secs * float64(time.Second); ns < float64(Forever) {
+			return time.Duration(ns)
+		}
+		return Forever
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
 		return t.Sub(now)
