@@ -47,19 +47,10 @@ type Options struct {
 }
 
 // DefaultMaxWait is the longest Retry-After a read waits out by default.
-const DefaultMaxWait = 5 * time.Minute
+const DefaultMaxWait = ratelimit.DefaultMaxWait
 
 // WaitTooLongError is a 429 whose Retry-After is longer than MaxWait.
-type WaitTooLongError struct {
-	Asked, Max time.Duration
-	Err        error // the 429
-}
-
-func (e *WaitTooLongError) Error() string {
-	return fmt.Sprintf("Cloudflare asked to wait %s (Retry-After), longer than the longest wait allowed (%s): %v", e.Asked.Round(time.Second), e.Max, e.Err)
-}
-
-func (e *WaitTooLongError) Unwrap() error { return e.Err }
+type WaitTooLongError = ratelimit.WaitTooLongError
 
 // SetMaxWait changes Options.MaxWait (a command's --max-wait).
 func (c *Client) SetMaxWait(d time.Duration) {
@@ -296,7 +287,7 @@ func (c *Client) retryRead(ctx context.Context, f func() error) error {
 				maxWait = DefaultMaxWait
 			}
 			if ra > 0 && (maxWait < 0 || ra > maxWait) {
-				return &WaitTooLongError{Asked: ra, Max: max(maxWait, 0), Err: err}
+				return &WaitTooLongError{Asked: ra, Max: max(maxWait, 0), Source: "Retry-After", Err: err, Bound: "the longest wait allowed"}
 			}
 			if ra > wait {
 				wait = ra

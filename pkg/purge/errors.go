@@ -104,25 +104,8 @@ func (e *APIError) Error() string {
 }
 
 // WaitTooLongError stops a run when Cloudflare asks for a wait longer than
-// RunConfig.MaxWait (interface.md "Waiting and giving up"): a user would
-// rather be told, and re-run the rest later, than see the run sit silent.
-type WaitTooLongError struct {
-	Asked  time.Duration // the wait Cloudflare asked for
-	Max    time.Duration // the longest allowed (0: none)
-	Source string        // "Retry-After" or "Ratelimit reset"
-}
-
-func (e *WaitTooLongError) Error() string {
-	return "Cloudflare asked to wait " + roundWait(e.Asked) + " (" + e.Source + "), longer than --max-wait " + roundWait(e.Max)
-}
-
-// roundWait prints a wait to the second (a Retry-After is whole seconds).
-func roundWait(d time.Duration) string {
-	if d >= time.Second {
-		d = d.Round(time.Second)
-	}
-	return d.String()
-}
+// RunConfig.MaxWait (interface.md "Waiting and giving up").
+type WaitTooLongError = ratelimit.WaitTooLongError
 
 // IsAuth reports an authentication or permission failure (401, 403): the
 // run stops, since every further call would fail the same way.

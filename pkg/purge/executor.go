@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/ratelimit"
 )
 
 // Defaults of RunConfig.
@@ -26,7 +27,7 @@ const (
 	DefaultBreakerThreshold = 10
 	// DefaultMaxWait is the longest single wait Cloudflare may ask for
 	// before the run gives up (interface.md "Waiting and giving up").
-	DefaultMaxWait = 5 * time.Minute
+	DefaultMaxWait = ratelimit.DefaultMaxWait
 )
 
 // ReasonInterrupted is the reason given to every entry not sent because the

@@ -49,3 +49,45 @@ func isRange(err error) bool {
 	ne, ok := err.(*strconv.NumError)
 	return ok && ne.Err == strconv.ErrRange
 }
+
+// DefaultMaxWait is --max-wait's default: the longest single wait Cloudflare
+// may ask for before a run stops and says so (interface.md "Waiting and
+// giving up").
+const DefaultMaxWait = 5 * time.Minute
+
+// WaitTooLongError is Cloudflare asking for a wait longer than the longest
+// allowed: the purge engine stops a run with it, the API client a read. A
+// user would rather be told, and re-run the rest later, than see a silent
+// hour.
+type WaitTooLongError struct {
+	Asked  time.Duration // the wait asked for
+	Max    time.Duration // the longest allowed (0: none)
+	Source string        // what asked: "Retry-After", "Ratelimit reset", ...
+	Err    error         // the answer that asked, when there is one
+	// Bound names the limit for a command that has no --max-wait (its API
+	// reads wait at most DefaultMaxWait); empty means --max-wait.
+	Bound string
+}
+
+func (e *WaitTooLongError) Error() string {
+	msg := "Cloudflare asked to wait " + roundWait(e.Asked) + " (" + e.Source + "), longer than "
+	if e.Bound == "" {
+		msg += "--max-wait " + roundWait(e.Max)
+	} else {
+		msg += e.Bound + " (" + roundWait(e.Max) + ")"
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *WaitTooLongError) Unwrap() error { return e.Err }
+
+// roundWait prints a wait to the second (a Retry-After is whole seconds).
+func roundWait(d time.Duration) string {
+	if d >= time.Second {
+		d = d.Round(time.Second)
+	}
+	return d.String()
+}
