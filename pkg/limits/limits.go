@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
 	"strings"
@@ -176,6 +177,12 @@ func (t Table) WithOverrides(overrides map[string]map[string]any) (Table, error)
 		p, err := ParsePlan(name)
 		if err != nil {
 			return nil, fmt.Errorf("limits: %w", err)
+		}
+		// A YAML .nan or .inf is no limit, and JSON cannot carry it either.
+		for k, v := range overrides[name] {
+			if f, ok := v.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
+				return nil, fmt.Errorf("limits.%s.%s: want a finite number, got %v", name, k, f)
+			}
 		}
 		raw, err := json.Marshal(overrides[name])
 		if err != nil {

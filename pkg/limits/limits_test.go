@@ -1,6 +1,7 @@
 package limits
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -54,6 +55,9 @@ func TestOverrides(t *testing.T) {
 		{map[string]map[string]any{"pro": {"urls_per_request": "many"}}, "limits.pro.urls_per_request: want an integer, got a string"},
 		{map[string]map[string]any{"pro": {"urls_per_request": 1.5}}, "limits.pro.urls_per_request: want an integer, got the number 1.5"},
 		{map[string]map[string]any{"pro": {"urls_per_request": 0}}, "at least 1"},
+		// A YAML .nan or .inf (config file) printed "json: unsupported value: NaN".
+		{map[string]map[string]any{"free": {"url_purge_rate": math.NaN()}}, "limits.free.url_purge_rate: want a finite number, got NaN"},
+		{map[string]map[string]any{"free": {"url_purge_rate": math.Inf(1)}}, "limits.free.url_purge_rate: want a finite number, got +Inf"},
 	}
 	for _, b := range bad {
 		_, err := Default().WithOverrides(b.in)

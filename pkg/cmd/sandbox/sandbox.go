@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -192,11 +191,7 @@ func limitsWithOverrides(plan limits.Plan, flags []string) (limits.Table, error)
 			return nil, fmt.Errorf("--limit %q: want key=value, e.g. urls_per_request=30", kv)
 		}
 		if n, err := strconv.ParseFloat(v, 64); err == nil {
-			if math.IsNaN(n) || math.IsInf(n, 0) {
-				// ParseFloat reads "NaN" and "Inf"; no limit is either.
-				return nil, fmt.Errorf("--limit %s: %q is not a finite number", k, v)
-			}
-			over[k] = n
+			over[k] = n // NaN and Inf parse; WithOverrides refuses them
 		} else if b, err := strconv.ParseBool(v); err == nil {
 			over[k] = b
 		} else {

@@ -63,7 +63,8 @@ func TestNumericFlagsAreChecked(t *testing.T) {
 		{[]string{"--reset-rate", "NaN"}, "--reset-rate must be a finite number, got NaN"},
 		{[]string{"--throttle-rate", "nan"}, "--throttle-rate must be a finite number, got NaN"},
 		{[]string{"--fail-rate", "-Inf"}, "--fail-rate must be a finite number, got -Inf"},
-		{[]string{"--limit", "url_purge_rate=NaN"}, `--limit url_purge_rate: "NaN" is not a finite number`},
+		{[]string{"--limit", "url_purge_rate=NaN"}, "limits.free.url_purge_rate: want a finite number, got NaN"},
+		{[]string{"--limit", "url_purge_rate=+Inf"}, "limits.free.url_purge_rate: want a finite number, got +Inf"},
 	} {
 		_, err := run(context.Background(), t, func() { t.Errorf("%v: the sandbox started", c.args) }, append(c.args, "--addr", "127.0.0.1:0")...)
 		if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), c.want) {
