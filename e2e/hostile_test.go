@@ -267,7 +267,7 @@ func bad(name string, args []string, stderr ...string) hcase {
 	return hcase{name: name, args: args, code: 2, stderr: stderr, requests: 0}
 }
 
-func (c hcase) waits(defect int) hcase            { c.defect = defect; return c }
+func (c hcase) regression(defect int) hcase            { c.defect = defect; return c }
 func (c hcase) with(files map[string]hfile) hcase { c.files = files; return c }
 func (c hcase) envs(kv ...string) hcase {
 	m := map[string]string{}
@@ -291,14 +291,14 @@ func (c hcase) sends(n int) hcase { c.requests = n; return c }
 // purgeArg: purge KIND -z example.com ITEM is refused as arg:1 with reason.
 func purgeArg(name, kind, item, shown, reason string) hcase {
 	return bad("purge/"+kind+"/arg/"+name, []string{"purge", kind, "-z", zoneFlag, "--", item},
-		"arg:1: "+shown+": .*"+reason).waits(9)
+		"arg:1: "+shown+": .*"+reason).regression(9)
 }
 
 // purgeList: purge KIND -f list.txt with body is refused, stderr naming
 // list.txt:LINE and the reason.
 func purgeList(name, kind, body, want string) hcase {
 	return bad("purge/"+kind+"/file/"+name, []string{"purge", kind, "-z", zoneFlag, "-f", "list.txt"}, want).
-		with(map[string]hfile{"list.txt": {gen: func() []byte { return []byte(body) }}}).waits(9)
+		with(map[string]hfile{"list.txt": {gen: func() []byte { return []byte(body) }}}).regression(9)
 }
 
 // purgeOK: a list the contract accepts; a dry run reports its item count.
@@ -459,16 +459,16 @@ func hostileCases() []hcase {
 		purgeList("json-url-type", "url", `{"url": 5}`+"\n", `list\.txt:1: .*invalid JSON line`),
 		purgeList("json-bad-device", "url", `{"url": "https://example.com/", "headers": {"CF-Device-Type": "phone"}}`+"\n", `list\.txt:1: .*not a device type`),
 		bad("purge/url/file/stdin", []string{"purge", "url", "-z", zoneFlag, "-f", "-"}, `(?m)^-:2: not-a-url: not an absolute URL`).
-			input("https://example.com/ok\nnot-a-url\n").waits(9),
-		bad("purge/url/file/missing", []string{"purge", "url", "-z", zoneFlag, "-f", "nosuch.txt"}, `nosuch\.txt`, `(no such file|does not exist)`).waits(9),
+			input("https://example.com/ok\nnot-a-url\n").regression(9),
+		bad("purge/url/file/missing", []string{"purge", "url", "-z", zoneFlag, "-f", "nosuch.txt"}, `nosuch\.txt`, `(no such file|does not exist)`).regression(9),
 		bad("purge/url/file/directory", []string{"purge", "url", "-z", zoneFlag, "-f", "adir"}, `adir`, `directory`).
-			with(map[string]hfile{"adir": {dir: true}}).waits(9),
+			with(map[string]hfile{"adir": {dir: true}}).regression(9),
 		bad("purge/url/file/binary", []string{"purge", "url", "-z", zoneFlag, "-f", "blob.bin"}, `blob\.bin`, `(not a text file|binary|not text)`).
-			with(map[string]hfile{"blob.bin": {gen: binary(1 << 20)}}).lines(3).waits(15),
+			with(map[string]hfile{"blob.bin": {gen: binary(1 << 20)}}).lines(3).regression(15),
 		bad("purge/url/file/many-invalid", []string{"purge", "url", "-z", zoneFlag, "-f", "list.txt"}, `list\.txt:1: `, `\b100\b`).
-			with(map[string]hfile{"list.txt": {body: nLines(100, func(i int) string { return fmt.Sprintf("bad item %d", i) })}}).lines(25).waits(15),
+			with(map[string]hfile{"list.txt": {body: nLines(100, func(i int) string { return fmt.Sprintf("bad item %d", i) })}}).lines(25).regression(15),
 		bad("purge/url/max-items", []string{"purge", "url", "-z", zoneFlag, "-f", "list.txt", "--max-items", "2"}, `more than 2 items`).
-			with(map[string]hfile{"list.txt": {body: "https://example.com/1\nhttps://example.com/2\nhttps://example.com/3\n"}}).waits(9),
+			with(map[string]hfile{"list.txt": {body: "https://example.com/1\nhttps://example.com/2\nhttps://example.com/3\n"}}).regression(9),
 		purgeOK("bom-at-start", "url", "\ufeffhttps://example.com/a\nhttps://example.com/b\n", 2),
 		purgeOK("crlf", "url", "https://example.com/a\r\nhttps://example.com/b\r\n# note\r\n\r\n", 2),
 		purgeOK("bom-and-crlf", "url", "\ufeffhttps://example.com/a\r\nhttps://example.com/b\r\n", 2),
@@ -527,7 +527,7 @@ func hostileCases() []hcase {
 	)
 	// -- purge everything --
 	add(
-		bad("purge/everything/no-yes-off-tty", []string{"purge", "everything", "-z", zoneFlag}, `--yes required when not running interactively`).waits(9),
+		bad("purge/everything/no-yes-off-tty", []string{"purge", "everything", "-z", zoneFlag}, `--yes required when not running interactively`).regression(9),
 		bad("purge/everything/with-items", []string{"purge", "everything", "-z", zoneFlag, "--yes", "https://example.com/"}, `unexpected argument "https://example\.com/"`),
 		bad("purge/everything/no-zone", []string{"purge", "everything", "--yes"}, `(no zone|--zone)`),
 		bad("purge/everything/bad-plan", []string{"purge", "everything", "-z", zoneFlag, "--yes", "--plan", "gold"}, `"gold"`, `free, pro, business`),
@@ -551,31 +551,31 @@ func hostileCases() []hcase {
 		bad("purge/flags/output", purgeURL("--output", "x"), `invalid output "x" \(from --output\): want text or json`),
 		bad("purge/flags/color", purgeURL("--color", "x"), `invalid color "x" \(from --color\): want auto, always or never`),
 		bad("purge/flags/verbose-quiet", purgeURL("-v", "-q"), `-q.*-v|-v.*-q|--quiet.*--verbose|--verbose.*--quiet`).
-			never_(`if any flags in the group`).waits(14),
+			never_(`if any flags in the group`).regression(14),
 		bad("purge/flags/variants", purgeURL("--variants", "x"), `--variants`, `auto`),
 		bad("purge/flags/verify-sample-neg", purgeURL("--verify-sample", "-1"), `--verify-sample`),
 		bad("purge/flags/origin-url-no-scheme", purgeURL("--warm", "--origin-url", "127.0.0.1:18080"), `--origin-url`, `127\.0\.0\.1:18080`).
-			never_(`first path segment in URL cannot contain colon`).waits(14),
+			never_(`first path segment in URL cannot contain colon`).regression(14),
 		bad("purge/flags/origin-url-path", purgeURL("--warm", "--origin-url", "http://127.0.0.1:18080/x"), `--origin-url`),
-		bad("purge/flags/max-wait-neg", purgeURL("--max-wait", "-1s"), `--max-wait`).waits(7),
-		bad("purge/flags/max-wait-word", purgeURL("--max-wait", "forever"), `--max-wait`).waits(7),
-		bad("purge/flags/zone-space", []string{"purge", "url", "https://example.com/a", "-z", "exa mple.com"}, `exa mple\.com`).waits(9),
-		bad("purge/flags/zone-url", []string{"purge", "url", "https://example.com/a", "-z", "https://example.com"}, `https://example\.com`, `(zone|--zone)`).waits(9),
-		bad("purge/flags/zone-no-dot", []string{"purge", "url", "https://example.com/a", "-z", "0123456789abcdef0123456789abcdeX"}, `0123456789abcdef0123456789abcdeX`).waits(9),
+		bad("purge/flags/max-wait-neg", purgeURL("--max-wait", "-1s"), `--max-wait`).regression(7),
+		bad("purge/flags/max-wait-word", purgeURL("--max-wait", "forever"), `--max-wait`).regression(7),
+		bad("purge/flags/zone-space", []string{"purge", "url", "https://example.com/a", "-z", "exa mple.com"}, `exa mple\.com`).regression(9),
+		bad("purge/flags/zone-url", []string{"purge", "url", "https://example.com/a", "-z", "https://example.com"}, `https://example\.com`, `(zone|--zone)`).regression(9),
+		bad("purge/flags/zone-no-dot", []string{"purge", "url", "https://example.com/a", "-z", "0123456789abcdef0123456789abcdeX"}, `0123456789abcdef0123456789abcdeX`).regression(9),
 		bad("purge/flags/api-url-plain-http", purgeURL("--api-url", "http://api.example.com/client/v4"), `refusing plain http`),
 		bad("purge/flags/api-url-private-ip", purgeURL("--api-url", "http://10.0.0.1/client/v4"), `refusing plain http`),
 		bad("purge/flags/api-url-ftp", purgeURL("--api-url", "ftp://api.example.com/"), `--api-url|API URL`, `ftp`),
 		bad("purge/flags/api-url-env", []string{"purge", "url", "https://example.com/a", "-z", zoneFlag}, `CLOUDFLARE_BASE_URL`, `refusing plain http`).
-			envs("CLOUDFLARE_BASE_URL", "http://api.example.com/client/v4").waits(10),
+			envs("CLOUDFLARE_BASE_URL", "http://api.example.com/client/v4").regression(10),
 		bad("purge/flags/output-env", []string{"purge", "url", "https://example.com/a", "-z", zoneFlag}, `CFCACHE_OUTPUT`, `"yaml"`).
-			envs("CFCACHE_OUTPUT", "yaml").waits(10),
+			envs("CFCACHE_OUTPUT", "yaml").regression(10),
 		bad("purge/flags/failed-file-is-input", []string{"purge", "url", "-z", zoneFlag, "-f", "urls.txt", "--failed-file", "urls.txt"}, `urls\.txt`, `input`).
-			with(map[string]hfile{"urls.txt": {body: "https://example.com/a\n"}}).waits(4),
+			with(map[string]hfile{"urls.txt": {body: "https://example.com/a\n"}}).regression(4),
 		bad("purge/flags/failed-file-is-input-other-path", []string{"purge", "url", "-z", zoneFlag, "-f", "urls.txt", "--failed-file", "./sub/../urls.txt"}, `urls\.txt`, `input`).
-			with(map[string]hfile{"urls.txt": {body: "https://example.com/a\n"}, "sub": {dir: true}}).waits(4),
+			with(map[string]hfile{"urls.txt": {body: "https://example.com/a\n"}, "sub": {dir: true}}).regression(4),
 		bad("purge/flags/failed-file-directory", purgeURL("--failed-file", "outdir"), `outdir`, `directory`).
-			with(map[string]hfile{"outdir": {dir: true}}).waits(4),
-		bad("purge/flags/failed-file-no-parent", purgeURL("--failed-file", "nodir/failed.txt"), `--failed-file nodir/failed\.txt: cannot create it: nodir: no such file or directory; nothing was sent`).waits(9),
+			with(map[string]hfile{"outdir": {dir: true}}).regression(4),
+		bad("purge/flags/failed-file-no-parent", purgeURL("--failed-file", "nodir/failed.txt"), `--failed-file nodir/failed\.txt: cannot create it: nodir: no such file or directory; nothing was sent`).regression(9),
 		bad("purge/flags/no-items", []string{"purge", "url", "-z", zoneFlag}, `no items`),
 		bad("purge/flags/unknown-profile", purgeURL("--profile", "nosuch"), `profile "nosuch"`),
 		bad("purge/flags/unknown-flag", purgeURL("--frobnicate"), `unknown flag: --frobnicate`),
@@ -583,9 +583,9 @@ func hostileCases() []hcase {
 	)
 	// items are checked before the zone is looked up: no GET /zones (#9)
 	add(
-		bad("purge/url/zone-id-syntax-error", []string{"purge", "url", "not a url", "-z", sandbox.DefaultZoneID}, `arg:1: not a url: not an absolute URL`).waits(9),
-		bad("purge/tag/zone-id-syntax-error", []string{"purge", "tag", "a,b", "-z", sandbox.DefaultZoneID}, `arg:1: a,b: .*comma`).waits(9),
-		bad("purge/url/no-zone-syntax-error", []string{"purge", "url", "ftp://example.com/"}, `arg:1: ftp://example\.com/: scheme ftp`).waits(9),
+		bad("purge/url/zone-id-syntax-error", []string{"purge", "url", "not a url", "-z", sandbox.DefaultZoneID}, `arg:1: not a url: not an absolute URL`).regression(9),
+		bad("purge/tag/zone-id-syntax-error", []string{"purge", "tag", "a,b", "-z", sandbox.DefaultZoneID}, `arg:1: a,b: .*comma`).regression(9),
+		bad("purge/url/no-zone-syntax-error", []string{"purge", "url", "ftp://example.com/"}, `arg:1: ftp://example\.com/: scheme ftp`).regression(9),
 	)
 
 	// -- credentials: token files and the environment --
@@ -593,8 +593,8 @@ func hostileCases() []hcase {
 	zl := []string{"zones", "list"}
 	add(
 		bad("auth/token-file/missing", append(zl, "--api-token-file", "missing-token.txt"), `--api-token-file: no such file \(the path is not shown`).never_(`missing-token`).envs(noEnvToken...),
-		bad("auth/token-file/path-is-the-token", append(zl, "--api-token-file", "$TOKEN"), `--api-token-file: no such file \(the path is not shown`).envs(noEnvToken...).waits(11),
-		bad("auth/token-file/path-is-the-token-purge", []string{"purge", "url", "https://example.com/a", "-z", zoneFlag, "--api-token-file", "$TOKEN"}, `--api-token-file: no such file \(the path is not shown`).envs(noEnvToken...).waits(11),
+		bad("auth/token-file/path-is-the-token", append(zl, "--api-token-file", "$TOKEN"), `--api-token-file: no such file \(the path is not shown`).envs(noEnvToken...).regression(11),
+		bad("auth/token-file/path-is-the-token-purge", []string{"purge", "url", "https://example.com/a", "-z", zoneFlag, "--api-token-file", "$TOKEN"}, `--api-token-file: no such file \(the path is not shown`).envs(noEnvToken...).regression(11),
 		bad("auth/token-file/0644", append(zl, "--api-token-file", "tok"), `tok`, `chmod 600`).envs(noEnvToken...).
 			with(map[string]hfile{"tok": {body: "$TOKEN\n", mode: 0o644}}),
 		bad("auth/token-file/0640", append(zl, "--api-token-file", "tok"), `chmod 600`).envs(noEnvToken...).
@@ -625,15 +625,15 @@ func hostileCases() []hcase {
 			with(map[string]hfile{"cfg.yaml": {body: body, mode: mode}})
 	}
 	add(
-		cfg("zone-list", "zone: [1, 2]\n", 0, `cfg\.yaml`, `zone`, `string`).waits(10),
-		cfg("output-list", "output: [a]\n", 0, `cfg\.yaml`, `output`, `string`).never_(`invalid output ""`).waits(10),
-		cfg("api-token-list", "api_token: [T]\n", 0, `cfg\.yaml`, `api_token`, `string`).never_(`no credentials`).envs(noEnvToken...).waits(10),
-		cfg("color-map", "color: {a: 1}\n", 0, `cfg\.yaml`, `color`, `string`).waits(10),
-		cfg("api-url-number", "api_url: 5\n", 0, `cfg\.yaml`, `api_url`).waits(10),
-		cfg("account-id-list", "account_id: [x]\n", 0, `cfg\.yaml`, `account_id`, `string`).waits(10),
-		cfg("profile-zone-list", "profiles:\n  default:\n    zone: [1]\n", 0, `cfg\.yaml`, `profiles\.default\.zone`, `string`).waits(10),
-		cfg("output-value", "output: yaml\n", 0, `cfg\.yaml`, `output`, `"yaml"`).waits(10),
-		cfg("api-url-plain-http", "api_url: http://api.example.com/client/v4\n", 0, `cfg\.yaml`, `api_url`, `refusing plain http`).envs("CLOUDFLARE_BASE_URL", "").waits(10), // the sandbox's env would outrank it
+		cfg("zone-list", "zone: [1, 2]\n", 0, `cfg\.yaml`, `zone`, `string`).regression(10),
+		cfg("output-list", "output: [a]\n", 0, `cfg\.yaml`, `output`, `string`).never_(`invalid output ""`).regression(10),
+		cfg("api-token-list", "api_token: [T]\n", 0, `cfg\.yaml`, `api_token`, `string`).never_(`no credentials`).envs(noEnvToken...).regression(10),
+		cfg("color-map", "color: {a: 1}\n", 0, `cfg\.yaml`, `color`, `string`).regression(10),
+		cfg("api-url-number", "api_url: 5\n", 0, `cfg\.yaml`, `api_url`).regression(10),
+		cfg("account-id-list", "account_id: [x]\n", 0, `cfg\.yaml`, `account_id`, `string`).regression(10),
+		cfg("profile-zone-list", "profiles:\n  default:\n    zone: [1]\n", 0, `cfg\.yaml`, `profiles\.default\.zone`, `string`).regression(10),
+		cfg("output-value", "output: yaml\n", 0, `cfg\.yaml`, `output`, `"yaml"`).regression(10),
+		cfg("api-url-plain-http", "api_url: http://api.example.com/client/v4\n", 0, `cfg\.yaml`, `api_url`, `refusing plain http`).envs("CLOUDFLARE_BASE_URL", "").regression(10), // the sandbox's env would outrank it
 		cfg("profiles-list", "profiles: [a, b]\n", 0, `cfg\.yaml: profiles: want a mapping`),
 		cfg("profile-not-mapping", "profiles:\n  staging: 5\n", 0, `cfg\.yaml: profiles\.staging: want a mapping`),
 		cfg("limits-not-mapping", "limits:\n  free: 5\n", 0, `cfg\.yaml`, `limits\.free`),
@@ -651,7 +651,7 @@ func hostileCases() []hcase {
 		bad("config/unknown-profile-env", []string{"purge", "url", "https://example.com/a", "-z", zoneFlag, "--config", "cfg.yaml"}, `profile "prod"`).
 			with(map[string]hfile{"cfg.yaml": {body: "zone: example.com\n"}}).envs("CFCACHE_PROFILE", "prod"),
 		bad("config/missing-explicit", []string{"zones", "list", "--config", "nosuch.yaml"}, `nosuch\.yaml`),
-		bad("config/missing-from-env", []string{"zones", "list"}, `CFCACHE_CONFIG`, `nosuch\.yaml`).envs("CFCACHE_CONFIG", "$WORK/nosuch.yaml").waits(10),
+		bad("config/missing-from-env", []string{"zones", "list"}, `CFCACHE_CONFIG`, `nosuch\.yaml`).envs("CFCACHE_CONFIG", "$WORK/nosuch.yaml").regression(10),
 		bad("config/directory", []string{"zones", "list", "--config", "cfgdir"}, `cfgdir`).with(map[string]hfile{"cfgdir": {dir: true}}),
 		bad("config/unreadable-parent", []string{"zones", "list", "--config", "afile/cfg.yaml"}, `afile/cfg\.yaml`).with(map[string]hfile{"afile": {body: "x"}}),
 		bad("config/binary", []string{"zones", "list", "--config", "cfg.yaml"}, `cfg\.yaml`).with(map[string]hfile{"cfg.yaml": {gen: binary(4096)}}).lines(3),
@@ -659,8 +659,8 @@ func hostileCases() []hcase {
 
 	// -- rules files (validate: offline, no credentials) --
 	add(
-		rulesFile("rules-null", "rules:\n", `rules\.yaml:1: rules: `).waits(3),
-		rulesFile("rules-tilde", "rules: ~\n", `rules\.yaml:1: rules: `).waits(3),
+		rulesFile("rules-null", "rules:\n", `rules\.yaml:1: rules: `).regression(3),
+		rulesFile("rules-tilde", "rules: ~\n", `rules\.yaml:1: rules: `).regression(3),
 		rulesFile("rules-missing", "phase: http_request_cache_settings\n", `rules\.yaml:1: rules: missing rules`),
 		rulesFile("rules-mapping", "rules: {ref: a}\n", `rules\.yaml:1: rules: want a list of rules, got a`),
 		rulesFile("rules-string", "rules: all\n", `rules\.yaml:1: rules: want a list of rules`),
@@ -680,11 +680,11 @@ func hostileCases() []hcase {
 		rulesFile("duplicate-ref", validRules+"  - ref: static\n    expression: \"true\"\n    action_parameters: {cache: true}\n", `rules\.yaml:7: rules\[1\]\.ref: duplicate ref "static"`),
 		rulesFile("duplicate-key", "rules:\n  - ref: a\n    ref: b\n    expression: \"true\"\n    action_parameters: {cache: true}\n", `rules\.yaml:3: rules\[0\]\.ref: duplicate key \(first given on line 2\)`),
 		rulesFile("missing-ref", "rules:\n  - expression: \"true\"\n    action_parameters: {cache: true}\n", `rules\.yaml:2: rules\[0\]\.ref: missing ref`),
-		rulesFile("nul-in-ref", "rules:\n  - ref: \"a\\0b\"\n    expression: \"true\"\n    action_parameters: {cache: true}\n", `rules\.yaml:2: rules\[0\]\.ref: `).waits(17),
-		rulesFile("nul-in-ref-json", `{"rules": [{"ref": "a\u0000b", "expression": "true", "action_parameters": {"cache": true}}]}`, `rules\.yaml:1: rules\[0\]\.ref: `).waits(17),
-		rulesFile("raw-nul-byte", "rules:\n  - ref: a\x00b\n    expression: \"true\"\n    action_parameters: {cache: true}\n", `rules\.yaml:2`).waits(17),
-		rulesFile("two-documents", validRules+"---\n"+validRules, `rules\.yaml:7: .*(document|---)`).waits(17),
-		rulesFile("second-document-empty-rules", validRules+"---\nrules: []\n", `rules\.yaml:7: .*(document|---)`).waits(17),
+		rulesFile("nul-in-ref", "rules:\n  - ref: \"a\\0b\"\n    expression: \"true\"\n    action_parameters: {cache: true}\n", `rules\.yaml:2: rules\[0\]\.ref: `).regression(17),
+		rulesFile("nul-in-ref-json", `{"rules": [{"ref": "a\u0000b", "expression": "true", "action_parameters": {"cache": true}}]}`, `rules\.yaml:1: rules\[0\]\.ref: `).regression(17),
+		rulesFile("raw-nul-byte", "rules:\n  - ref: a\x00b\n    expression: \"true\"\n    action_parameters: {cache: true}\n", `rules\.yaml:2`).regression(17),
+		rulesFile("two-documents", validRules+"---\n"+validRules, `rules\.yaml:7: .*(document|---)`).regression(17),
+		rulesFile("second-document-empty-rules", validRules+"---\nrules: []\n", `rules\.yaml:7: .*(document|---)`).regression(17),
 		rulesFile("expression-incomplete", "rules:\n  - ref: a\n    expression: \"http.host eq\"\n    action_parameters: {cache: true}\n", `rules\.yaml:3:\d+: rules\[0\]\.expression: expected a value after .eq.`),
 		rulesFile("expression-unknown-field", "rules:\n  - ref: a\n    expression: 'http.hots eq \"x\"'\n    action_parameters: {cache: true}\n", `rules\.yaml:3:\d+: rules\[0\]\.expression: .*http\.hots`),
 		rulesFile("expression-unbalanced", "rules:\n  - ref: a\n    expression: '(http.host eq \"x\"'\n    action_parameters: {cache: true}\n", `rules\.yaml:3:\d+: rules\[0\]\.expression: `),
@@ -696,8 +696,8 @@ func hostileCases() []hcase {
 		rulesFile("invalid-yaml", "rules:\n  - ref: a\n   expression: x\n", `rules\.yaml:3: `),
 		rulesFile("invalid-json", `{"rules": [}`, `rules\.yaml:1: `),
 		rulesFile("invalid-utf8", "rules:\n  - ref: \"\xff\xfe\"\n", `rules\.yaml`),
-		rulesFile("alias-bomb", string(rulesAliasBomb()), `rules\.yaml`, `(alias|too (large|deep|many))`).waits(1),
-		rulesGen("rules/validate/50MB", "big.yaml", bigRules(50<<20), []string{"rules", "validate", "big.yaml", "--plan", "free"}, `big\.yaml`, `(too large|larger than|MB|bytes)`).envs(noEnvToken...).waits(1),
+		rulesFile("alias-bomb", string(rulesAliasBomb()), `rules\.yaml`, `(alias|too (large|deep|many))`).regression(1),
+		rulesGen("rules/validate/50MB", "big.yaml", bigRules(50<<20), []string{"rules", "validate", "big.yaml", "--plan", "free"}, `big\.yaml`, `(too large|larger than|MB|bytes)`).envs(noEnvToken...).regression(1),
 		rulesGen("rules/validate/deep-yaml", "deep.yaml", deepYAML(20000), []string{"rules", "validate", "deep.yaml", "--plan", "free"}, `deep\.yaml`, `(deep|nesting|depth)`).envs(noEnvToken...),
 		rulesGen("rules/validate/deep-json", "deep.json", deepJSON(200000), []string{"rules", "validate", "deep.json", "--plan", "free"}, `deep\.json`, `(deep|nesting|depth)`).envs(noEnvToken...),
 		rulesGen("rules/validate/binary", "blob.yaml", binary(1<<20), []string{"rules", "validate", "blob.yaml", "--plan", "free"}, `blob\.yaml`).envs(noEnvToken...).lines(5),
@@ -719,46 +719,46 @@ func hostileCases() []hcase {
 		return append([]string{"rules", "deploy", "rules.yaml", "-z", zoneFlag, "--yes"}, extra...)
 	}
 	add(
-		bad("rules/deploy/expect-version-word", deploy("--expect-version", "abc"), `--expect-version`, `"abc"`).with(rf).waits(9),
-		bad("rules/deploy/expect-version-negative", deploy("--expect-version", "-1"), `--expect-version`, `-1`).with(rf).waits(9),
-		bad("rules/deploy/expect-version-empty", deploy("--expect-version", ""), `--expect-version`).with(rf).waits(9),
-		bad("rules/deploy/expect-version-float", deploy("--expect-version", "1.5"), `--expect-version`).with(rf).waits(9),
-		rulesGen("rules/deploy/alias-bomb", "rules.yaml", rulesAliasBomb, deploy(), `rules\.yaml`).waits(1),
-		rulesGen("rules/deploy/two-documents", "rules.yaml", func() []byte { return []byte(validRules + "---\nrules: []\n") }, deploy(), `rules\.yaml:7`).waits(17),
-		rulesGen("rules/deploy/rules-null", "rules.yaml", func() []byte { return []byte("rules:\n") }, deploy(), `rules\.yaml:1: rules`).waits(3),
-		rulesGen("rules/deploy/rules-empty-list", "rules.yaml", func() []byte { return []byte("rules: []\n") }, deploy(), `--allow-empty`).waits(3),
+		bad("rules/deploy/expect-version-word", deploy("--expect-version", "abc"), `--expect-version`, `"abc"`).with(rf).regression(9),
+		bad("rules/deploy/expect-version-negative", deploy("--expect-version", "-1"), `--expect-version`, `-1`).with(rf).regression(9),
+		bad("rules/deploy/expect-version-empty", deploy("--expect-version", ""), `--expect-version`).with(rf).regression(9),
+		bad("rules/deploy/expect-version-float", deploy("--expect-version", "1.5"), `--expect-version`).with(rf).regression(9),
+		rulesGen("rules/deploy/alias-bomb", "rules.yaml", rulesAliasBomb, deploy(), `rules\.yaml`).regression(1),
+		rulesGen("rules/deploy/two-documents", "rules.yaml", func() []byte { return []byte(validRules + "---\nrules: []\n") }, deploy(), `rules\.yaml:7`).regression(17),
+		rulesGen("rules/deploy/rules-null", "rules.yaml", func() []byte { return []byte("rules:\n") }, deploy(), `rules\.yaml:1: rules`).regression(3),
+		rulesGen("rules/deploy/rules-empty-list", "rules.yaml", func() []byte { return []byte("rules: []\n") }, deploy(), `--allow-empty`).regression(3),
 		rulesGen("rules/deploy/invalid-rule", "rules.yaml", func() []byte {
 			return []byte("rules:\n  - ref: a\n    expression: \"http.host eq\"\n    action_parameters: {cache: true}\n")
-		}, deploy(), `rules\.yaml:3:\d+: rules\[0\]\.expression`).waits(9),
+		}, deploy(), `rules\.yaml:3:\d+: rules\[0\]\.expression`).regression(9),
 		rulesGen("rules/deploy/nul-in-ref", "rules.yaml", func() []byte {
 			return []byte("rules:\n  - ref: \"a\\0b\"\n    expression: \"true\"\n    action_parameters: {cache: true}\n")
-		}, deploy(), `rules\.yaml:2: rules\[0\]\.ref`).waits(17),
+		}, deploy(), `rules\.yaml:2: rules\[0\]\.ref`).regression(17),
 		// 11 rules fit every plan but Free, and the zone's plan is only known
 		// from GET /zones: that one lookup is the least the refusal can cost.
 		// Nothing else (no ruleset read, no write) may follow it.
-		rulesGen("rules/deploy/over-plan", "rules.yaml", func() []byte { return []byte(tooManyRules(11)) }, deploy(), `rules\.yaml:1: rules: 11 rules exceed the free plan's limit of 10`).sends(1).waits(9),
+		rulesGen("rules/deploy/over-plan", "rules.yaml", func() []byte { return []byte(tooManyRules(11)) }, deploy(), `rules\.yaml:1: rules: 11 rules exceed the free plan's limit of 10`).sends(1).regression(9),
 		// 301 rules exceed the largest plan's limit: refused offline.
 		rulesGen("rules/deploy/over-every-plan", "rules.yaml", func() []byte { return []byte(tooManyRules(301)) }, deploy(), `rules\.yaml:1: rules: 301 rules exceed the enterprise plan's limit of 300`).lines(5),
 		bad("rules/deploy/missing-file", deploy(), `rules\.yaml`, `(does not exist|no such file)`),
-		bad("rules/deploy/backup-dir-is-file", deploy("--backup-dir", "rules.yaml"), `--backup-dir|backup`, `rules\.yaml`).with(rf).waits(4),
-		bad("rules/deploy/no-yes-off-tty", []string{"rules", "deploy", "rules.yaml", "-z", zoneFlag}, `--yes required when not running interactively`).with(rf).waits(9),
+		bad("rules/deploy/backup-dir-is-file", deploy("--backup-dir", "rules.yaml"), `--backup-dir|backup`, `rules\.yaml`).with(rf).regression(4),
+		bad("rules/deploy/no-yes-off-tty", []string{"rules", "deploy", "rules.yaml", "-z", zoneFlag}, `--yes required when not running interactively`).with(rf).regression(9),
 		bad("rules/deploy/no-zone", []string{"rules", "deploy", "rules.yaml", "--yes"}, `(no zone|--zone)`).with(rf),
 		bad("rules/deploy/two-files", []string{"rules", "deploy", "rules.yaml", "rules.yaml", "-z", zoneFlag, "--yes"}, `unexpected argument "rules\.yaml"`).with(rf),
-		bad("rules/rollback/to-version-word", []string{"rules", "rollback", "--to-version", "x", "-z", zoneFlag, "--yes"}, `--to-version`, `"x"`).waits(9),
-		bad("rules/rollback/to-version-negative", []string{"rules", "rollback", "--to-version", "-1", "-z", zoneFlag, "--yes"}, `--to-version`).waits(9),
-		bad("rules/rollback/to-version-zero", []string{"rules", "rollback", "--to-version", "0", "-z", zoneFlag, "--yes"}, `--to-version`).waits(9),
-		bad("rules/rollback/to-version-empty", []string{"rules", "rollback", "--to-version", "", "-z", zoneFlag, "--yes"}, `--to-version`).waits(9),
+		bad("rules/rollback/to-version-word", []string{"rules", "rollback", "--to-version", "x", "-z", zoneFlag, "--yes"}, `--to-version`, `"x"`).regression(9),
+		bad("rules/rollback/to-version-negative", []string{"rules", "rollback", "--to-version", "-1", "-z", zoneFlag, "--yes"}, `--to-version`).regression(9),
+		bad("rules/rollback/to-version-zero", []string{"rules", "rollback", "--to-version", "0", "-z", zoneFlag, "--yes"}, `--to-version`).regression(9),
+		bad("rules/rollback/to-version-empty", []string{"rules", "rollback", "--to-version", "", "-z", zoneFlag, "--yes"}, `--to-version`).regression(9),
 		bad("rules/rollback/to-version-missing", []string{"rules", "rollback", "-z", zoneFlag, "--yes"}, `--to-version`),
-		bad("rules/rollback/expect-version-word", []string{"rules", "rollback", "--to-version", "1", "--expect-version", "abc", "-z", zoneFlag, "--yes"}, `--expect-version`).waits(9),
-		rulesGen("rules/diff/alias-bomb", "rules.yaml", rulesAliasBomb, []string{"rules", "diff", "rules.yaml", "-z", zoneFlag}, `rules\.yaml`).waits(1),
-		rulesGen("rules/diff/two-documents", "rules.yaml", func() []byte { return []byte(validRules + "---\n" + validRules) }, []string{"rules", "diff", "rules.yaml", "-z", zoneFlag}, `rules\.yaml:7`).waits(17),
+		bad("rules/rollback/expect-version-word", []string{"rules", "rollback", "--to-version", "1", "--expect-version", "abc", "-z", zoneFlag, "--yes"}, `--expect-version`).regression(9),
+		rulesGen("rules/diff/alias-bomb", "rules.yaml", rulesAliasBomb, []string{"rules", "diff", "rules.yaml", "-z", zoneFlag}, `rules\.yaml`).regression(1),
+		rulesGen("rules/diff/two-documents", "rules.yaml", func() []byte { return []byte(validRules + "---\n" + validRules) }, []string{"rules", "diff", "rules.yaml", "-z", zoneFlag}, `rules\.yaml:7`).regression(17),
 		rulesGen("rules/diff/unknown-key", "rules.yaml", func() []byte { return []byte("rules:\n  - ref: a\n    expresion: \"true\"\n") }, []string{"rules", "diff", "rules.yaml", "-z", zoneFlag}, `rules\.yaml:3: rules\[0\]\.expresion: unknown field`),
 		rulesGen("rules/diff/deep-json", "deep.json", deepJSON(200000), []string{"rules", "diff", "deep.json", "-z", zoneFlag}, `deep\.json`),
 		bad("rules/diff/missing-file", []string{"rules", "diff", "nosuch.yaml", "-z", zoneFlag}, `nosuch\.yaml`),
 		bad("rules/diff/bad-output", []string{"rules", "diff", "rules.yaml", "-z", zoneFlag, "-o", "yaml"}, `invalid output "yaml" \(from --output\)`).with(rf),
 		bad("rules/export/file-is-directory", []string{"rules", "export", "-z", zoneFlag, "--file", "outdir"}, `outdir`, `directory`).
-			with(map[string]hfile{"outdir": {dir: true}}).never_(`rename `, `\.tmp`).waits(4),
-		bad("rules/export/file-no-parent", []string{"rules", "export", "-z", zoneFlag, "--file", "nodir/out.yaml"}, `nodir/out\.yaml`).waits(4),
+			with(map[string]hfile{"outdir": {dir: true}}).never_(`rename `, `\.tmp`).regression(4),
+		bad("rules/export/file-no-parent", []string{"rules", "export", "-z", zoneFlag, "--file", "nodir/out.yaml"}, `nodir/out\.yaml`).regression(4),
 		bad("rules/export/format", []string{"rules", "export", "-z", zoneFlag, "--format", "toml"}, `"toml"`),
 		bad("rules/list/output", []string{"rules", "list", "-z", zoneFlag, "-o", "csv"}, `invalid output "csv" \(from --output\)`),
 		bad("rules/list/extra-arg", []string{"rules", "list", "-z", zoneFlag, "extra"}, `extra|accepts 0 arg|unknown command`),
@@ -782,7 +782,7 @@ func hostileCases() []hcase {
 		bad("rules/explain/header", explain("--url", "https://example.com/", "-H", "NoColon"), `(-H|--header)`, `NoColon`).with(rf),
 		bad("rules/explain/plan", explain("--url", "https://example.com/", "--plan", "gold"), `"gold"`).with(rf),
 		rulesGen("rules/explain/bad-file", "rules.yaml", func() []byte { return []byte("rules:\n  - ref: a\n    expresion: \"true\"\n") }, explain("--url", "https://example.com/"), `rules\.yaml:3: rules\[0\]\.expresion: unknown field`),
-		rulesGen("rules/explain/alias-bomb", "rules.yaml", rulesAliasBomb, explain("--url", "https://example.com/"), `rules\.yaml`).waits(1),
+		rulesGen("rules/explain/alias-bomb", "rules.yaml", rulesAliasBomb, explain("--url", "https://example.com/"), `rules\.yaml`).regression(1),
 	)
 
 	// -- warm --
@@ -799,21 +799,21 @@ func hostileCases() []hcase {
 		bad("warm/max-urls-negative", warm("--max-urls", "-1"), `--max-urls`),
 		bad("warm/timeout-zero", warm("--timeout", "0s"), `--timeout`),
 		bad("warm/timeout-negative", warm("--timeout", "-1s"), `--timeout`),
-		bad("warm/origin-url-no-scheme", warm("--origin-url", "127.0.0.1:18080"), `--origin-url`, `127\.0\.0\.1:18080`).never_(`first path segment`).waits(14),
+		bad("warm/origin-url-no-scheme", warm("--origin-url", "127.0.0.1:18080"), `--origin-url`, `127\.0\.0\.1:18080`).never_(`first path segment`).regression(14),
 		bad("warm/sitemap-relative", []string{"warm", "--sitemap", "sitemap.xml"}, `--sitemap`, `sitemap\.xml`),
 		bad("warm/no-urls", []string{"warm"}, `(no URLs|nothing to warm|give)`),
 		bad("warm/item-ftp", []string{"warm", "ftp://example.com/a"}, `arg:1: ftp://example\.com/a: `),
 		bad("warm/item-control", []string{"warm", "https://example.com/\x1b[2J"}, `arg:1: .*control`).never_(`\x1b\[2J`),
 		bad("warm/file-line", []string{"warm", "-f", "urls.txt"}, `urls\.txt:2: `).with(map[string]hfile{"urls.txt": {body: "https://example.com/a\nnot a url\n"}}),
 		bad("warm/file-nul", []string{"warm", "-f", "urls.txt"}, `^error: urls\.txt: not a text file \(NUL byte on line 1,`).with(map[string]hfile{"urls.txt": {gen: func() []byte { return []byte("https://example.com/\x00\n") }}}),
-		bad("warm/file-binary", []string{"warm", "-f", "blob.bin"}, `blob\.bin`).with(map[string]hfile{"blob.bin": {gen: binary(1 << 20)}}).lines(3).waits(15),
-		bad("warm/verbose-quiet", warm("-v", "-q"), `(quiet|verbose)`).never_(`if any flags in the group`).waits(14),
+		bad("warm/file-binary", []string{"warm", "-f", "blob.bin"}, `blob\.bin`).with(map[string]hfile{"blob.bin": {gen: binary(1 << 20)}}).lines(3).regression(15),
+		bad("warm/verbose-quiet", warm("-v", "-q"), `(quiet|verbose)`).never_(`if any flags in the group`).regression(14),
 	)
 
 	// -- sandbox (the command; it must not start on a bad flag) --
 	sb := func(extra ...string) []string { return append([]string{"sandbox", "--addr", "127.0.0.1:0"}, extra...) }
 	add(
-		bad("sandbox/latency-negative", sb("--latency", "-5s"), `--latency`, `-5s`).waits(14),
+		bad("sandbox/latency-negative", sb("--latency", "-5s"), `--latency`, `-5s`).regression(14),
 		bad("sandbox/fail-rate-2", sb("--fail-rate", "2"), `--fail-rate must be between 0 and 1, got 2`),
 		bad("sandbox/fail-rate-negative", sb("--fail-rate", "-0.1"), `--fail-rate`),
 		bad("sandbox/reset-rate", sb("--reset-rate", "1.5"), `--reset-rate`),
@@ -833,7 +833,7 @@ func hostileCases() []hcase {
 		bad("zones/list/extra-arg", []string{"zones", "list", "extra"}, `extra|accepts 0 arg|unknown command`),
 		bad("zones/list/output", []string{"zones", "list", "-o", "yaml"}, `invalid output "yaml" \(from --output\): want text or json`),
 		bad("zones/list/color", []string{"zones", "list", "--color", "sometimes"}, `invalid color "sometimes" \(from --color\)`),
-		bad("zones/list/verbose-quiet", []string{"zones", "list", "-v", "-q"}, `(quiet|verbose)`).never_(`if any flags in the group`).waits(14),
+		bad("zones/list/verbose-quiet", []string{"zones", "list", "-v", "-q"}, `(quiet|verbose)`).never_(`if any flags in the group`).regression(14),
 		bad("zones/unknown-verb", []string{"zones", "frob"}, `unknown command "frob" for "cfcache zones"`),
 		bad("limits/plan", []string{"limits", "--plan", "gold"}, `"gold"`),
 		bad("limits/output", []string{"limits", "-o", "xml"}, `invalid output "xml" \(from --output\)`),

@@ -218,7 +218,7 @@ func (d *decoder) decodeFile(root *Value) ([]*Rule, Pos) {
 		// `rules:` with no value is what an empty template variable leaves
 		// behind; reading it as "no rules" made deploy delete every rule of
 		// the zone (issue 9). Emptying a zone takes an explicit `rules: []`.
-		d.add(rulesPos, "rules", "rules has no value: give a list of rules (an explicit `rules: []` means none, and deploy needs --allow-empty for it)")
+		d.add(rulesPos, "rules", "no value: give a list of rules (an explicit `rules: []` means none, and deploy needs --allow-empty for it)")
 		return nil, rulesPos
 	}
 	if rules.Kind != Array {

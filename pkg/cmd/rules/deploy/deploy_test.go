@@ -738,8 +738,8 @@ func TestDeployEmptyRules(t *testing.T) {
 		code          int
 		msg           string // in the error, or on stderr
 	}{
-		{"no value", "# generated\nrules:\n", nil, 2, "rules.yaml:2: rules: rules has no value: give a list of rules"},
-		{"null", "rules: null\n", []string{"--allow-empty"}, 2, "rules.yaml:1: rules: rules has no value"},
+		{"no value", "# generated\nrules:\n", nil, 2, "rules.yaml:2: rules: no value: give a list of rules"},
+		{"null", "rules: null\n", []string{"--allow-empty"}, 2, "rules.yaml:1: rules: no value"},
 		{"empty list", "phase: http_request_cache_settings\nrules: []\n", nil, 2,
 			"rules.yaml:2: rules: the list is empty, and deploying it deletes every cache rule of the zone: pass --allow-empty if that is what you want (nothing was sent)"},
 		{"empty list allowed", "rules: []\n", []string{"--allow-empty"}, 0, ""},

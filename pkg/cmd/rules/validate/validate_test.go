@@ -262,7 +262,7 @@ func TestValidateHostileFiles(t *testing.T) {
 	for _, c := range []struct{ name, content, want string }{
 		{"bomb.yaml", bomb, `bomb.yaml:6: aliases expand to too many values (a "billion laughs" file?)`},
 		{"two.yaml", "rules: []\n---\nrules: []\n", "two.yaml:2: a second YAML document starts here"},
-		{"null.yaml", "rules:\n", "null.yaml:1: rules: rules has no value"},
+		{"null.yaml", "rules:\n", "null.yaml:1: rules: no value"},
 		{"nul.json", "{\"rules\": [{\"ref\": \"a\\u0000\", \"expression\": \"true\", \"action_parameters\": {\"cache\": true}}]}",
 			`nul.json:1: rules[0].ref: ref "a\x00" holds the control character U+0000`},
 	} {
