@@ -267,7 +267,7 @@ func bad(name string, args []string, stderr ...string) hcase {
 	return hcase{name: name, args: args, code: 2, stderr: stderr, requests: 0}
 }
 
-func (c hcase) regression(defect int) hcase            { c.defect = defect; return c }
+func (c hcase) regression(defect int) hcase       { c.defect = defect; return c }
 func (c hcase) with(files map[string]hfile) hcase { c.files = files; return c }
 func (c hcase) envs(kv ...string) hcase {
 	m := map[string]string{}
