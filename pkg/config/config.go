@@ -142,18 +142,9 @@ func Load(flags *pflag.FlagSet, env Env) (*Settings, error) {
 		if _, ok := s.profileKeys[st.key]; ok {
 			origin = fmt.Sprintf("%s: %s", path, s.keyOrigin(st.key))
 		}
-		for _, name := range st.env {
-			if val, ok := env(name); ok && val != "" {
-				v.Set(st.key, val)
-				origin = name
-				break
-			}
-		}
-		if st.fromEnv != nil {
-			if val, ok := st.fromEnv(env); ok {
-				v.Set(st.key, val)
-				origin = st.envNames
-			}
+		if val, from, ok := st.fromEnvironment(env); ok {
+			v.Set(st.key, val)
+			origin = from
 		}
 		f := flags.Lookup(st.flag)
 		if f != nil && f.Changed {
@@ -207,6 +198,25 @@ func profileOrigin(flags *pflag.FlagSet) string {
 	return "CFCACHE_PROFILE"
 }
 
+// fromEnvironment is the setting's environment layer, as Load and
+// FlagsAndEnv both read it: the first non-empty variable of st.env, then
+// st.fromEnv (which outranks it, e.g. NO_COLOR), with the name to report as
+// its origin.
+func (st setting) fromEnvironment(env Env) (val, origin string, ok bool) {
+	for _, name := range st.env {
+		if v, set := env(name); set && v != "" {
+			val, origin, ok = v, name, true
+			break
+		}
+	}
+	if st.fromEnv != nil {
+		if v, set := st.fromEnv(env); set {
+			val, origin, ok = v, st.envNames, true
+		}
+	}
+	return val, origin, ok
+}
+
 // FlagsAndEnv resolves output and color from flags and environment only, for
 // commands that must run whatever the config file holds (version,
 // completion), recording where each value came from as Load does.
@@ -220,16 +230,8 @@ func FlagsAndEnv(flags *pflag.FlagSet, env Env) *Settings {
 			continue
 		}
 		val, origin := st.def, "default"
-		for _, name := range st.env {
-			if v, ok := env(name); ok && v != "" {
-				val, origin = v, name
-				break
-			}
-		}
-		if st.fromEnv != nil {
-			if v, ok := st.fromEnv(env); ok {
-				val, origin = v, st.envNames
-			}
+		if v, from, ok := st.fromEnvironment(env); ok {
+			val, origin = v, from
 		}
 		if f := flags.Lookup(st.flag); f != nil && f.Changed {
 			val, origin = f.Value.String(), "--"+st.flag
