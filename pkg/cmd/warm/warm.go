@@ -1,6 +1,6 @@
-// Package warm implements `cfcache warm`, and the warm and verify steps
-// `cfcache purge url --warm/--verify` run after a purge (Execute,
-// PrintSummary).
+// Package warm implements `cfcache warm`. What it shares with the warm
+// and verify steps of `cfcache purge url --warm/--verify` (running a warm
+// with progress, listing its results) is in pkg/warm/warmrender.
 package warm
 
 import (
@@ -21,6 +21,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/purge"
 	"github.com/cfcache/cfcache/pkg/warm"
+	"github.com/cfcache/cfcache/pkg/warm/warmrender"
 )
 
 // WarmOptions are the parsed inputs of `cfcache warm`.
@@ -168,7 +169,7 @@ func (o *WarmOptions) check() (settings, error) {
 	if s.excluder, err = warm.NewExcluder(o.Keep, o.Excludes); err != nil {
 		return s, &cmdutil.FlagError{Err: err}
 	}
-	s.client, err = Client(o.Concurrency, o.OriginURL, o.Transport)
+	s.client, err = warmrender.Client(o.Concurrency, o.OriginURL, o.Transport)
 	if err != nil {
 		return s, err
 	}
@@ -181,18 +182,6 @@ func (o *WarmOptions) check() (settings, error) {
 		return s, cmdutil.FlagErrorf("no URLs: give them as arguments, with -f FILE (-f - for stdin) or --sitemap URL")
 	}
 	return s, nil
-}
-
-// Client builds the HTTP client of a warm or verify run from the flags.
-func Client(concurrency int, originURL string, transport http.RoundTripper) (*http.Client, error) {
-	if originURL == "" {
-		return warm.NewClient(concurrency, nil, transport), nil
-	}
-	origin, err := warm.ParseOrigin(originURL)
-	if err != nil {
-		return nil, &cmdutil.FlagError{Err: err}
-	}
-	return warm.NewClient(concurrency, origin, transport), nil
 }
 
 func warmRun(o *WarmOptions) error {
@@ -253,7 +242,7 @@ func warmRun(o *WarmOptions) error {
 		}
 	}
 	z := warm.NewSummarizer()
-	st := ExecuteFeed(feedCtx, o.IO, warm.Config{
+	st := warmrender.ExecuteFeed(feedCtx, o.IO, warm.Config{
 		Client:          s.client,
 		FollowRedirects: o.FollowRedirects,
 		Head:            o.Head,
