@@ -1,6 +1,6 @@
-// Package warm implements `cfcache warm`, and the warm and verify steps
-// `cfcache purge url --warm/--verify` run after a purge (Execute,
-// PrintSummary).
+// Package warm implements `cfcache warm`. What it shares with the warm
+// and verify steps of `cfcache purge url --warm/--verify` (running a warm
+// with progress, listing its results) is in pkg/warm/warmrender.
 package warm
 
 import (
@@ -10,17 +10,17 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cfcache/cfcache/pkg/build"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/input"
 	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/purge"
 	"github.com/cfcache/cfcache/pkg/warm"
+	"github.com/cfcache/cfcache/pkg/warm/warmrender"
 )
 
 // WarmOptions are the parsed inputs of `cfcache warm`.
@@ -47,6 +47,8 @@ type WarmOptions struct {
 	// http.DefaultTransport (tests inject theirs).
 	Transport http.RoundTripper
 	Now       func() time.Time
+	// Verbose lists every invalid item instead of the first input.MaxShown.
+	Verbose bool
 }
 
 // The JSON document of a warm is written as the run goes (warmRun), so
@@ -56,9 +58,9 @@ type WarmOptions struct {
 // ("requested", "by_cache_status", "not_cacheable", "not_cacheable_count",
 // "failed", "duration_ms", "interrupted") and what only the end of the
 // input tells ("urls", "duplicates_dropped", "excluded", "truncated",
-// "sitemap_errors"). Every key of the contract (interface.md, warm -o json)
-// is there; only their order differs from a document built at the end,
-// which JSON parsers ignore.
+// "input_errors", "sitemap_errors"). Every key of the contract
+// (interface.md, warm -o json) is there; only their order differs from a
+// document built at the end, which JSON parsers ignore.
 
 // NewCmdWarm builds the command; runF replaces the run in tests.
 func NewCmdWarm(f *cmdutil.Factory, runF func(*WarmOptions) error) *cobra.Command {
@@ -112,6 +114,7 @@ after reporting what was done.`,
 			opts.Ctx = cmd.Context()
 			opts.Args = args
 			opts.JSON = f.OutputJSON()
+			opts.Verbose = f.Verbose
 			if runF != nil {
 				return runF(opts)
 			}
@@ -168,7 +171,7 @@ func (o *WarmOptions) check() (settings, error) {
 	if s.excluder, err = warm.NewExcluder(o.Keep, o.Excludes); err != nil {
 		return s, &cmdutil.FlagError{Err: err}
 	}
-	s.client, err = Client(o.Concurrency, o.OriginURL, o.Transport)
+	s.client, err = warmrender.Client(o.Concurrency, o.OriginURL, o.Transport)
 	if err != nil {
 		return s, err
 	}
@@ -181,18 +184,6 @@ func (o *WarmOptions) check() (settings, error) {
 		return s, cmdutil.FlagErrorf("no URLs: give them as arguments, with -f FILE (-f - for stdin) or --sitemap URL")
 	}
 	return s, nil
-}
-
-// Client builds the HTTP client of a warm or verify run from the flags.
-func Client(concurrency int, originURL string, transport http.RoundTripper) (*http.Client, error) {
-	if originURL == "" {
-		return warm.NewClient(concurrency, nil, transport), nil
-	}
-	origin, err := warm.ParseOrigin(originURL)
-	if err != nil {
-		return nil, &cmdutil.FlagError{Err: err}
-	}
-	return warm.NewClient(concurrency, origin, transport), nil
 }
 
 func warmRun(o *WarmOptions) error {
@@ -253,7 +244,7 @@ func warmRun(o *WarmOptions) error {
 		}
 	}
 	z := warm.NewSummarizer()
-	st := ExecuteFeed(feedCtx, o.IO, warm.Config{
+	st := warmrender.ExecuteFeed(feedCtx, o.IO, warm.Config{
 		Client:          s.client,
 		FollowRedirects: o.FollowRedirects,
 		Head:            o.Head,
@@ -286,7 +277,7 @@ func warmRun(o *WarmOptions) error {
 	if col.Kept == 0 {
 		switch {
 		case st.Interrupted:
-			return &cmdutil.CancelError{Err: fmt.Errorf("stopped while reading sitemaps; nothing was warmed")}
+			return &cmdutil.CancelError{Err: fmt.Errorf("stopped while reading the input; nothing was warmed")}
 		case len(inputErrs) > 0:
 			return fmt.Errorf("no URLs to warm: %d file(s) and %d sitemap(s) could not be read", len(inputErrs), len(sm.Errors))
 		case len(sm.Errors) > 0:
@@ -315,15 +306,13 @@ func warmRun(o *WarmOptions) error {
 		if sm.Truncated {
 			js.Field("truncated", true)
 		}
-		if n := len(inputErrs) + len(sm.Errors); n > 0 {
-			msgs := make([]string, 0, n)
-			for _, e := range inputErrs {
-				msgs = append(msgs, e.Error())
-			}
-			for _, e := range sm.Errors {
-				msgs = append(msgs, e.Error())
-			}
-			js.Field("sitemap_errors", msgs)
+		// A file that failed while it was read again is not a sitemap's
+		// error: each has its key, so a script can tell them apart.
+		if len(inputErrs) > 0 {
+			js.Field("input_errors", errorTexts(inputErrs))
+		}
+		if len(sm.Errors) > 0 {
+			js.Field("sitemap_errors", errorTexts(sm.Errors))
 		}
 		werr = js.Close()
 	} else {
@@ -337,12 +326,20 @@ func warmRun(o *WarmOptions) error {
 }
 
 // readInputs reads and validates every argument and file line; invalid ones
-// are all listed as SOURCE:LINE: ITEM: REASON, and then nothing is sent.
-// It keeps nothing of the files but their names: replay reads them again,
-// handing each URL to the feed, while the warm runs. Stdin cannot be read
-// twice, so its URLs are kept, as bytes (about the size of the input).
+// are listed as SOURCE:LINE: ITEM: REASON (the first input.MaxShown unless
+// -v), and then nothing is sent. Of a regular file it keeps nothing but the
+// name: replay reads it again, handing each URL to the feed, while the warm
+// runs. Anything else given with -f (stdin, a pipe, a FIFO, /dev/fd/N from
+// a shell's <(...)) is empty the second time, so its valid URLs are kept,
+// as bytes (about the size of that input).
 func (o *WarmOptions) readInputs() (replay func(*warm.Feed) []error, err error) {
-	var stdin []byte
+	sources, closeAll, err := input.Open(o.IO.In, o.Args, o.Files, "URLs")
+	if err != nil {
+		return nil, err
+	}
+	defer closeAll()
+	items := &input.ItemPrinter{IO: o.IO, Verbose: o.Verbose}
+	defer items.Finish()
 	check := func(in purge.Input, keep func(string)) (read, invalid int, err error) {
 		r := purge.NewReader(in, purge.KindURL, 0)
 		for r.Scan() {
@@ -354,7 +351,7 @@ func (o *WarmOptions) readInputs() (replay func(*warm.Feed) []error, err error) 
 			}
 			if reason != "" {
 				invalid++
-				fmt.Fprintln(o.IO.ErrOut, (&purge.ItemError{Source: it.Source, Line: it.Line, Item: it.Value, Reason: reason}).Error())
+				items.Invalid(&purge.ItemError{Source: it.Source, Line: it.Line, Item: it.Value, Reason: reason})
 				continue
 			}
 			if keep != nil {
@@ -370,42 +367,21 @@ func (o *WarmOptions) readInputs() (replay func(*warm.Feed) []error, err error) 
 		}
 		return read, invalid, nil
 	}
+	// kept[i] holds the valid URLs of sources[i] when it can be read once.
+	kept := make([][]byte, len(sources))
 	invalid, read := 0, 0
-	add := func(n, bad int) { read, invalid = read+n, invalid+bad }
-	if len(o.Args) > 0 {
-		n, bad, err := check(purge.ArgsInput(o.Args), nil)
+	for i, src := range sources {
+		var keep func(string)
+		if src.Name != "" && !src.Rereadable {
+			keep = func(u string) { kept[i] = append(append(kept[i], u...), '\n') }
+		}
+		n, bad, err := check(src.Input, keep)
 		if err != nil {
 			return nil, err
 		}
-		add(n, bad)
+		read, invalid = read+n, invalid+bad
 	}
-	usedStdin := false
-	for _, name := range o.Files {
-		if name == "-" {
-			if usedStdin {
-				return nil, cmdutil.FlagErrorf("-f - given twice: stdin can be read once")
-			}
-			usedStdin = true
-			n, bad, err := check(purge.FileInput("-", o.IO.In), func(u string) {
-				stdin = append(append(stdin, u...), '\n')
-			})
-			if err != nil {
-				return nil, err
-			}
-			add(n, bad)
-			continue
-		}
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, cmdutil.FlagErrorf("cannot read URLs: %s", strings.TrimPrefix(err.Error(), "open "))
-		}
-		n, bad, err := check(purge.FileInput(name, f), nil)
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		add(n, bad)
-	}
+	items.Finish()
 	if invalid > 0 {
 		return nil, cmdutil.ValidationErrorf("%d of %d URLs are invalid (listed above); nothing was requested", invalid, read)
 	}
@@ -434,31 +410,36 @@ func (o *WarmOptions) readInputs() (replay func(*warm.Feed) []error, err error) 
 			}
 			return true
 		}
-		if len(o.Args) > 0 && !feedAll(purge.ArgsInput(o.Args)) {
-			return errs
-		}
-		for _, name := range o.Files {
-			in := purge.FileInput("-", bytes.NewReader(stdin))
-			if name != "-" {
-				f, err := os.Open(name)
+		for i, src := range sources {
+			var more bool
+			switch {
+			case src.Name == "":
+				more = feedAll(purge.ArgsInput(o.Args))
+			case !src.Rereadable:
+				more = feedAll(purge.FileInput(src.Source, bytes.NewReader(kept[i])))
+			default:
+				in, f, err := src.Reopen()
 				if err != nil {
-					errs = append(errs, fmt.Errorf("reading %s: %w", name, err))
+					errs = append(errs, fmt.Errorf("reading %s: %w", src.Name, err))
 					continue
 				}
-				in = purge.FileInput(name, f)
-				more := feedAll(in)
+				more = feedAll(in)
 				f.Close()
-				if !more {
-					return errs
-				}
-				continue
 			}
-			if !feedAll(in) {
+			if !more {
 				return errs
 			}
 		}
 		return errs
 	}, nil
+}
+
+func errorTexts[E error](errs []E) []string {
+	out := make([]string, 0, len(errs))
+	for _, e := range errs {
+		out = append(out, e.Error())
+	}
+	return out
 }
 
 // outcome maps a warm to the exit codes documented in Long.

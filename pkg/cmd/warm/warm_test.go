@@ -381,3 +381,113 @@ func TestWarmingStartsWhileTheSitemapIsRead(t *testing.T) {
 		t.Fatalf("urls %v, requested %v, origin saw %d", m["urls"], m["requested"], o.PageRequests())
 	}
 }
+
+// An input that is not a regular file (a pipe: a shell's <(...) is
+// /dev/fd/N, a FIFO reads the same) is empty the second time, so its URLs
+// are kept from the check for the warm, as stdin's are. Reading it twice
+// warmed nothing and ended "all 0 were excluded", exit 2.
+func TestPipeInputIsReadOnce(t *testing.T) {
+	if _, err := os.Stat("/dev/fd"); err != nil {
+		t.Skip("no /dev/fd on this system")
+	}
+	o, srv := warmtest.Start(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	fmt.Fprintf(w, "%s/from-pipe\n# a comment\n%s/second\n", srv.URL, srv.URL)
+	w.Close()
+	code, st := run(t, false, "", "-o", "json", "-f", fmt.Sprintf("/dev/fd/%d", r.Fd()), "--device", "desktop")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, st.Err.String())
+	}
+	if got := o.Paths(); fmt.Sprint(got) != "[/from-pipe /second]" {
+		t.Fatalf("origin saw %v", got)
+	}
+	if m := decode(t, st.Out.String()); m["urls"] != float64(2) {
+		t.Fatalf("urls %v", m["urls"])
+	}
+}
+
+// A long list of invalid URLs shows the first 20 and a count, unless -v
+// (issue 9, #15), as purge does.
+func TestInvalidURLsAreCapped(t *testing.T) {
+	o, srv := warmtest.Start(t)
+	var b strings.Builder
+	for i := range 30 {
+		fmt.Fprintf(&b, "ftp://example.com/%d\n", i)
+	}
+	file := filepath.Join(t.TempDir(), "bad.txt")
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, verbose := range []bool{false, true} {
+		f, st := cmdtest.NewFactory(t, nil, "", false)
+		f.Verbose = verbose
+		err := cmdtest.Run(context.Background(), NewCmdWarm(f, nil), "-f", file, srv.URL+"/")
+		if code := cmdutil.ExitCode(err); code != 2 {
+			t.Fatalf("-v %v: exit %d: %v", verbose, code, err)
+		}
+		listed := strings.Count(st.Err.String(), "bad.txt:")
+		more := strings.Contains(st.Err.String(), "… and 10 more invalid items; -v lists them all")
+		if verbose && (listed != 30 || more) || !verbose && (listed != 20 || !more) {
+			t.Fatalf("-v %v: %d listed, count line %v\n%s", verbose, listed, more, st.Err.String())
+		}
+		if !strings.Contains(err.Error(), "30 of 31 URLs are invalid") {
+			t.Fatalf("error: %v", err)
+		}
+	}
+	if n := len(o.Paths()); n != 0 {
+		t.Fatalf("%d requests sent", n)
+	}
+}
+
+// A file that cannot be read again while the warm runs is reported under
+// "input_errors", not "sitemap_errors": there was no sitemap. With one
+// request at a time and a feed of one job, the reader cannot reach the
+// second file before the first URL's request has been answered, and that
+// request removes it.
+func TestFileErrorsAreInputErrors(t *testing.T) {
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "first.txt"), filepath.Join(dir, "second.txt")
+	o := warmtest.New()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/p/0" {
+			os.Remove(second)
+		}
+		o.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	var b strings.Builder
+	for i := range 5 {
+		fmt.Fprintf(&b, "%s/p/%d\n", srv.URL, i)
+	}
+	os.WriteFile(first, []byte(b.String()), 0o644)
+	os.WriteFile(second, []byte(srv.URL+"/later\n"), 0o644)
+	code, st := run(t, false, "", "-o", "json", "-f", first, "-f", second, "--device", "desktop", "--concurrency", "1")
+	if code != 3 {
+		t.Fatalf("exit %d\n%s", code, st.Err.String())
+	}
+	m := decode(t, st.Out.String())
+	errs, _ := m["input_errors"].([]any)
+	if len(errs) != 1 || !strings.Contains(fmt.Sprint(errs[0]), "second.txt") || m["sitemap_errors"] != nil {
+		t.Fatalf("input_errors %v, sitemap_errors %v", m["input_errors"], m["sitemap_errors"])
+	}
+}
+
+// Stopped before any URL was taken, a warm without a sitemap says it was
+// reading the input, not sitemaps.
+func TestStoppedBeforeWarmingNamesTheInput(t *testing.T) {
+	o, srv := warmtest.Start(t)
+	f, _ := cmdtest.NewFactory(t, nil, "", false)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := cmdtest.Run(ctx, NewCmdWarm(f, nil), srv.URL+"/")
+	if code := cmdutil.ExitCode(err); code != 130 || err.Error() != "stopped while reading the input; nothing was warmed" {
+		t.Fatalf("exit %d: %v", code, err)
+	}
+	if n := len(o.Paths()); n != 0 {
+		t.Fatalf("%d requests sent", n)
+	}
+}

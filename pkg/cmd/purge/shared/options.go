@@ -38,7 +38,7 @@ type PurgeOptions struct {
 	MaxRetries      int
 	MaxWait         time.Duration
 	AllowOtherHosts bool
-	// Verbose lists every invalid item instead of the first maxNotes.
+	// Verbose lists every invalid item instead of the first input.MaxShown.
 	Verbose bool
 
 	// purge url only

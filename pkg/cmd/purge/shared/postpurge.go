@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
-	warmcmd "github.com/cfcache/cfcache/pkg/cmd/warm"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/purge"
 	"github.com/cfcache/cfcache/pkg/warm"
+	"github.com/cfcache/cfcache/pkg/warm/warmrender"
 )
 
 // DefaultVerifyRecheck is how long --verify waits before asking again about
@@ -71,7 +71,7 @@ func (o *PurgeOptions) postPurge(ctx context.Context, entries []purge.Entry, res
 		return nil
 	}
 	targets, labels := purgedTargets(entries, res.Failed)
-	client, err := warmcmd.Client(warm.DefaultConcurrency, o.OriginURL, o.WarmTransport)
+	client, err := warmrender.Client(warm.DefaultConcurrency, o.OriginURL, o.WarmTransport)
 	if err != nil {
 		return err
 	}
@@ -82,13 +82,13 @@ func (o *PurgeOptions) postPurge(ctx context.Context, entries []purge.Entry, res
 		}
 	}
 	if o.Warm {
-		out := warmcmd.Execute(ctx, o.IO, cfg, targets, "warm")
+		out := warmrender.Execute(ctx, o.IO, cfg, targets, "warm")
 		sum := warm.Summarize(out.Results)
 		report.Warm = &sum
 		if !o.IO.IsQuiet() || sum.Failed > 0 {
-			fmt.Fprintf(o.IO.ErrOut, "Warmed %d of %d purged %s (%s)\n", sum.Requested-sum.Failed, len(targets), nounFor(purge.KindURL, len(targets)), warmcmd.StatusCounts(sum.ByCacheStatus))
+			fmt.Fprintf(o.IO.ErrOut, "Warmed %d of %d purged %s (%s)\n", sum.Requested-sum.Failed, len(targets), nounFor(purge.KindURL, len(targets)), warmrender.StatusCounts(sum.ByCacheStatus))
 		}
-		warmcmd.PrintSummary(o.IO, sum)
+		warmrender.PrintSummary(o.IO, sum)
 		if out.Interrupted {
 			return &cmdutil.CancelError{Err: fmt.Errorf("stopped while warming, after %d of %d requests", sum.Requested, len(targets))}
 		}
@@ -117,7 +117,7 @@ func (o *PurgeOptions) verify(ctx context.Context, cfg warm.Config, targets []wa
 		}
 		targets, labels = sample, sampleLabels
 	}
-	out := warmcmd.Execute(ctx, o.IO, cfg, targets, "verify")
+	out := warmrender.Execute(ctx, o.IO, cfg, targets, "verify")
 	if out.Interrupted {
 		return &cmdutil.CancelError{Err: fmt.Errorf("stopped while verifying the purge")}
 	}
@@ -172,20 +172,15 @@ func (o *PurgeOptions) verify(ctx context.Context, cfg warm.Config, targets []wa
 	}
 	if v.Unverified > 0 {
 		fmt.Fprintf(o.IO.ErrOut, "%s could not verify %d of %d %s: %s\n", t.Error.Render("✗"), v.Unverified, len(out.Results), nounFor(purge.KindURL, len(out.Results)), reasonCounts(v.UnverifiedReasons))
-		for n, i := range unverified {
-			if n == maxListed {
-				fmt.Fprintf(o.IO.ErrOut, "  … and %d more\n", len(unverified)-n)
-				break
-			}
-			fmt.Fprintf(o.IO.ErrOut, "  %s %s: %s\n", t.Error.Render("unverified:"), labels[i], out.Results[i].Reason())
+		lines := make([]string, 0, min(len(unverified), warmrender.MaxListed))
+		for _, i := range unverified[:min(len(unverified), warmrender.MaxListed)] {
+			lines = append(lines, fmt.Sprintf("  %s %s: %s", t.Error.Render("unverified:"), labels[i], out.Results[i].Reason()))
 		}
+		warmrender.ListSome(o.IO.ErrOut, lines, len(unverified), func(s string) string { return s })
 	}
 	report.Verify = v
 	return nil
 }
-
-// maxListed bounds the URLs listed one by one on stderr; the rest are counted.
-const maxListed = 20
 
 // reasonCounts renders reasons as "connection refused" when there is one,
 // else "connection refused (3), timed out (1)", most frequent first.

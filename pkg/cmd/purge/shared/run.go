@@ -3,7 +3,6 @@ package shared
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -12,14 +11,12 @@ import (
 	"github.com/cfcache/cfcache/pkg/cfapi"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/fileout"
+	"github.com/cfcache/cfcache/pkg/input"
 	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/limits"
 	"github.com/cfcache/cfcache/pkg/purge"
 	"github.com/cfcache/cfcache/pkg/rules"
 )
-
-// maxNotes bounds the notes printed one by one; the rest are counted.
-const maxNotes = 20
 
 // Report is the JSON document of a purge (the contract's fields first).
 type Report struct {
@@ -113,7 +110,7 @@ func Run(o *PurgeOptions) error {
 	offLim, capsKnown := o.offlineLimits()
 	recheck := lookup && (cfapi.IsZoneID(o.Zone) || !capsKnown)
 	var prep *purge.Prepared
-	items := newItemPrinter(o)
+	items := &input.ItemPrinter{IO: o.IO, Verbose: o.Verbose}
 	if !everything {
 		if prep, err = o.prepare(offLim, offZone, variants, urlForm, !recheck, items); err != nil {
 			return err
@@ -153,11 +150,11 @@ func Run(o *PurgeOptions) error {
 	if !everything {
 		if recheck {
 			rules := purge.Rules{Zone: purge.Zone{Name: zone.Name, Warn: o.AllowOtherHosts}, TagMaxLength: lim.TagMaxLength, PrefixMaxSeparators: lim.PrefixMaxSeparators}
-			if n := purge.Recheck(o.Kind, prep.Entries, rules, items.invalid, items.note); n > 0 {
-				items.finish()
+			if n := purge.Recheck(o.Kind, prep.Entries, rules, items.Invalid, items.Note); n > 0 {
+				items.Finish()
 				return &cmdutil.ValidationError{Err: fmt.Errorf("%d of %d items are invalid in zone %s (listed above); nothing was sent", n, prep.Items, zoneLabel(zone))}
 			}
-			items.finish()
+			items.Finish()
 		}
 		if o.Variants == "auto" {
 			if err := o.expandAutoVariants(zone, prep); err != nil {
@@ -397,65 +394,18 @@ func (o *PurgeOptions) offlineLimits() (l limits.Limits, known bool) {
 	return l, known
 }
 
-// itemPrinter prints invalid items and notes as they are found: the first
-// maxNotes of each (every invalid item with -v), then a count, so a bad file
-// cannot flood the terminal.
-type itemPrinter struct {
-	o               *PurgeOptions
-	invalids, notes int
-}
-
-func newItemPrinter(o *PurgeOptions) *itemPrinter { return &itemPrinter{o: o} }
-
-func (p *itemPrinter) invalid(e *purge.ItemError) {
-	p.invalids++
-	if p.invalids <= maxNotes || p.o.Verbose {
-		fmt.Fprintln(p.o.IO.ErrOut, e.Error())
-	}
-}
-
-func (p *itemPrinter) note(n purge.Note) {
-	p.notes++
-	if p.notes <= maxNotes && !p.o.IO.IsQuiet() {
-		fmt.Fprintln(p.o.IO.ErrOut, n.String())
-	}
-}
-
-// finish prints the counts of what was not shown, and starts over.
-func (p *itemPrinter) finish() {
-	if p.invalids > maxNotes && !p.o.Verbose {
-		fmt.Fprintf(p.o.IO.ErrOut, "… and %d more invalid items; -v lists them all\n", p.invalids-maxNotes)
-	}
-	if p.notes > maxNotes && !p.o.IO.IsQuiet() {
-		fmt.Fprintf(p.o.IO.ErrOut, "… and %d more notes like these\n", p.notes-maxNotes)
-	}
-	p.invalids, p.notes = 0, 0
-}
-
 // prepare reads and validates every item before anything is sent. countOK
 // lets a dry run keep counts only; false keeps the entries for a recheck
 // after the zone lookup.
-func (o *PurgeOptions) prepare(lim limits.Limits, zoneName string, v purge.Variants, form purge.URLForm, countOK bool, items *itemPrinter) (*purge.Prepared, error) {
-	inputs := []purge.Input{}
-	if len(o.Args) > 0 {
-		inputs = append(inputs, purge.ArgsInput(o.Args))
+func (o *PurgeOptions) prepare(lim limits.Limits, zoneName string, v purge.Variants, form purge.URLForm, countOK bool, items *input.ItemPrinter) (*purge.Prepared, error) {
+	sources, closeAll, err := input.Open(o.IO.In, o.Args, o.Files, "items")
+	if err != nil {
+		return nil, err
 	}
-	usedStdin := false
-	for _, name := range o.Files {
-		if name == "-" {
-			if usedStdin {
-				return nil, cmdutil.FlagErrorf("-f - given twice: stdin can be read once")
-			}
-			usedStdin = true
-			inputs = append(inputs, purge.FileInput("-", o.IO.In))
-			continue
-		}
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, cmdutil.FlagErrorf("cannot read items: %s", strings.TrimPrefix(err.Error(), "open "))
-		}
-		defer f.Close()
-		inputs = append(inputs, purge.FileInput(name, f))
+	defer closeAll()
+	inputs := make([]purge.Input, 0, len(sources))
+	for _, src := range sources {
+		inputs = append(inputs, src.Input)
 	}
 	prep, err := purge.Prepare(purge.PrepareOptions{
 		Kind:      o.Kind,
@@ -465,10 +415,10 @@ func (o *PurgeOptions) prepare(lim limits.Limits, zoneName string, v purge.Varia
 		Variants:  v,
 		MaxItems:  o.MaxItems,
 		CountOnly: countOK && o.DryRun && o.Variants == "",
-		OnError:   items.invalid,
-		OnNote:    items.note,
+		OnError:   items.Invalid,
+		OnNote:    items.Note,
 	}, inputs...)
-	items.finish()
+	items.Finish()
 	var tooMany *purge.TooManyItemsError
 	var notText *purge.NotTextError
 	switch {
