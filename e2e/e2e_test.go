@@ -87,6 +87,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"sandbox-start":        cmdSandboxStart,
 			"sandbox-requests":     cmdSandboxRequests,
+			"sandbox-wait":         cmdSandboxWait,
 			"sandbox-purged":       cmdSandboxPurged,
 			"sandbox-edit-rules":   cmdSandboxEditRules,
 			"sandbox-exactly-once": cmdSandboxExactlyOnce,
@@ -226,6 +227,40 @@ func cmdSandboxRequests(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("sandbox answered %d requests %v, want %s%d", got, args[:len(args)-1], map[bool]string{true: "not ", false: ""}[neg], want)
 	}
 }
+
+// sandbox-wait ENDPOINT N: wait until N requests to ENDPOINT (e.g. zones,
+// purge) have arrived, answered or not (a sandbox with --latency holds them):
+// the command got that far, its signal handler installed, so a kill that
+// follows lands where the script means it to, however loaded the machine.
+// A fixed sleep could land before (dying by the signal, with no
+// "interrupted:" line) or after. Gives up after sandboxWaitMax.
+func cmdSandboxWait(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: sandbox-wait ENDPOINT N")
+	}
+	endpoint, ok := endpointAliases[args[0]]
+	if !ok {
+		ts.Fatalf("unknown endpoint alias %q", args[0])
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	srv := current(ts).srv
+	deadline := time.Now().Add(sandboxWaitMax)
+	for {
+		got := srv.Stats().Arrived[endpoint]
+		if got >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("after %s, %d requests to %s arrived, want %d", sandboxWaitMax, got, args[0], want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// sandboxWaitMax bounds sandbox-wait: far beyond what a loaded machine
+// needs, short of the test's own timeout.
+const sandboxWaitMax = 30 * time.Second
 
 var endpointAliases = map[string]string{
 	"purge":     sandbox.EndpointPurge,

@@ -16,6 +16,7 @@
 package fileout
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -46,6 +47,7 @@ type Target struct {
 	real    string
 	perm    os.FileMode
 	special bool // FIFO, device or socket: written through
+	fifo    bool // a FIFO: opening it waits for a reader
 }
 
 // PathError is a refused output path; the command maps it to exit 2.
@@ -89,6 +91,7 @@ func Check(path string, perm os.FileMode, inputs ...string) (*Target, error) {
 		}
 	} else {
 		t.special = true
+		t.fifo = fi.Mode()&os.ModeNamedPipe != 0
 	}
 	return t, nil
 }
@@ -123,11 +126,14 @@ func (t *Target) Atomic() bool { return !t.special }
 // Write writes what fill writes to the target: atomically for a regular
 // file, through for a FIFO or device. On error the target is untouched
 // (regular file) and no temporary file is left behind.
-func (t *Target) Write(fill func(io.Writer) error) error {
+//
+// A FIFO with no reader yet is waited for until ctx is done, and then
+// Write returns ctx's error at once: an interrupt exits 130 at once
+// (issue 9 #13), even at the end of a purge whose --failed-file is a pipe
+// nobody reads.
+func (t *Target) Write(ctx context.Context, fill func(io.Writer) error) error {
 	if t.special {
-		// O_TRUNC is ignored by FIFOs and devices; no O_CREATE: Check saw
-		// it exist, and it must not turn into a regular file.
-		f, err := os.OpenFile(t.Path, os.O_WRONLY|os.O_TRUNC, 0)
+		f, err := openSpecial(ctx, t.Path, t.fifo)
 		if err != nil {
 			return err
 		}
@@ -136,6 +142,14 @@ func (t *Target) Write(fill func(io.Writer) error) error {
 			return err
 		}
 		return f.Close()
+	}
+	// Never wider than the file it replaces (a failed file the user keeps
+	// at 0600 stays 0600) nor than the umask allows (contract, "Files
+	// cfcache writes"). Read at each write, not at Check: the user may
+	// have changed it since.
+	perm := Perm(t.perm)
+	if fi, err := os.Stat(t.real); err == nil && fi.Mode().IsRegular() {
+		perm &= fi.Mode().Perm()
 	}
 	dir := filepath.Dir(t.real)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(t.real)+".*.tmp")
@@ -152,10 +166,15 @@ func (t *Target) Write(fill func(io.Writer) error) error {
 	}()
 	// os.CreateTemp makes the file 0600 whatever the umask: set the mode
 	// the contract asks for explicitly.
-	if err := tmp.Chmod(Perm(t.perm)); err != nil {
+	if err := tmp.Chmod(perm); err != nil {
 		return err
 	}
 	if err := fill(tmp); err != nil {
+		return err
+	}
+	// On disk before the rename, or a power loss can leave the new name on
+	// an empty file: a rules backup that restores nothing.
+	if err := fsyncFile(tmp); err != nil {
 		return err
 	}
 	if err := tmp.Close(); err != nil {
@@ -165,16 +184,22 @@ func (t *Target) Write(fill func(io.Writer) error) error {
 		return err
 	}
 	ok = true
+	// The rename itself is on disk once the directory is (Unix only; an
+	// error here changes nothing the user can act on: the file is written).
+	_ = syncDir(dir)
 	return nil
 }
 
+// fsyncFile is (*os.File).Sync; a test replaces it to see when it is called.
+var fsyncFile = (*os.File).Sync
+
 // WriteFile is Check then Write of data, for a writer with no inputs.
-func WriteFile(path string, data []byte, perm os.FileMode) error {
+func WriteFile(ctx context.Context, path string, data []byte, perm os.FileMode) error {
 	t, err := Check(path, perm)
 	if err != nil {
 		return err
 	}
-	return t.Write(func(w io.Writer) error {
+	return t.Write(ctx, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	})

@@ -3,6 +3,7 @@
 package fileout
 
 import (
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // testUmask is set once for the whole test binary, before any test runs and
@@ -62,7 +64,7 @@ func TestModesApplyTheUmask(t *testing.T) {
 				}
 				os.Chmod(path, 0o666)
 			}
-			if err := WriteFile(path, []byte("new"), tc.perm); err != nil {
+			if err := WriteFile(context.Background(), path, []byte("new"), tc.perm); err != nil {
 				t.Fatal(err)
 			}
 			if got := mode(t, path); got != tc.want {
@@ -83,7 +85,7 @@ func TestRegularFileReplacedAtomicallyThroughSymlink(t *testing.T) {
 	if err := os.Symlink("real.txt", link); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFile(link, []byte("new"), Shared); err != nil {
+	if err := WriteFile(context.Background(), link, []byte("new"), Shared); err != nil {
 		t.Fatal(err)
 	}
 	if mode(t, link)&os.ModeSymlink == 0 {
@@ -104,7 +106,7 @@ func TestFailedWriteLeavesTargetAndNoTemp(t *testing.T) {
 		t.Fatal(err)
 	}
 	boom := errors.New("boom")
-	if err := tgt.Write(func(w io.Writer) error { w.Write([]byte("half")); return boom }); !errors.Is(err, boom) {
+	if err := tgt.Write(context.Background(), func(w io.Writer) error { w.Write([]byte("half")); return boom }); !errors.Is(err, boom) {
 		t.Fatalf("err = %v", err)
 	}
 	if b, _ := os.ReadFile(path); string(b) != "old" {
@@ -147,7 +149,7 @@ func TestFIFOIsWrittenThrough(t *testing.T) {
 	if tgt.Atomic() {
 		t.Fatal("a FIFO must not be replaced atomically")
 	}
-	if err := WriteFile(fifo, []byte("through\n"), Shared); err != nil {
+	if err := WriteFile(context.Background(), fifo, []byte("through\n"), Shared); err != nil {
 		t.Fatal(err)
 	}
 	if s := <-got; s != "through\n" {
@@ -160,7 +162,7 @@ func TestFIFOIsWrittenThrough(t *testing.T) {
 }
 
 func TestDeviceIsWrittenThrough(t *testing.T) {
-	if err := WriteFile("/dev/null", []byte("x"), Private); err != nil {
+	if err := WriteFile(context.Background(), "/dev/null", []byte("x"), Private); err != nil {
 		t.Fatal(err)
 	}
 	if mode(t, "/dev/null")&os.ModeDevice == 0 {
@@ -212,5 +214,134 @@ func TestRefused(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(in); len(b) == 0 {
 		t.Fatal("the input was emptied")
+	}
+}
+
+// Replacing a file never widens its mode: a failed file the user keeps at
+// 0600 stays 0600 (and the umask still applies: 0604 → 0600 under 027).
+func TestReplaceNeverWidensTheMode(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "failed.txt")
+	for _, tc := range []struct{ had, want os.FileMode }{
+		{0o600, 0o600}, {0o604, 0o600}, {0o644, 0o640}, {0o755, 0o640}, {0o400, 0o400},
+	} {
+		os.Remove(path)
+		if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(path, tc.had)
+		if err := WriteFile(context.Background(), path, []byte("new"), Shared); err != nil {
+			t.Fatal(err)
+		}
+		if got := mode(t, path).Perm(); got != tc.want {
+			t.Errorf("had %#o: mode %#o, want %#o", tc.had, got, tc.want)
+		}
+	}
+}
+
+// The new content is synced before the rename: a power loss never leaves
+// the name on an empty file.
+func TestSyncedBeforeRename(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "backup.json")
+	os.WriteFile(path, []byte("old"), 0o600)
+	synced := 0
+	fsyncFile = func(f *os.File) error {
+		synced++
+		if b, _ := os.ReadFile(f.Name()); string(b) != "new" {
+			t.Errorf("synced a temporary file holding %q", b)
+		}
+		if b, _ := os.ReadFile(path); string(b) != "old" {
+			t.Errorf("synced after the rename: the target holds %q", b)
+		}
+		return f.Sync()
+	}
+	defer func() { fsyncFile = (*os.File).Sync }()
+	if err := WriteFile(context.Background(), path, []byte("new"), Private); err != nil {
+		t.Fatal(err)
+	}
+	if synced != 1 {
+		t.Fatalf("synced %d times, want 1", synced)
+	}
+	// A failed sync is a failed write: the target is untouched.
+	boom := errors.New("EIO")
+	fsyncFile = func(*os.File) error { return boom }
+	if err := WriteFile(context.Background(), path, []byte("newer"), Private); !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want the sync's", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "new" {
+		t.Fatalf("target holds %q", b)
+	}
+	assertNoTemp(t, dir)
+}
+
+// A FIFO nobody opens for reading: Write waits for a reader until the
+// context is done, then returns its error at once (Ctrl-C exits 130 at
+// once, issue 9 #13). A plain open would block in the kernel for ever.
+func TestFIFOWithNoReaderHonoursCancellation(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("mkfifo:", err)
+	}
+	tgt, err := Check(fifo, Shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- tgt.Write(ctx, func(w io.Writer) error { _, err := io.WriteString(w, "x\n"); return err })
+	}()
+	time.Sleep(3 * fifoPoll) // let it wait a few rounds; not an assertion
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+	case <-time.After(30 * time.Second):
+		// Unblock the stuck open so the test binary can end.
+		if r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+			defer r.Close()
+		}
+		<-done
+		t.Fatal("Write ignored the cancelled context while the FIFO had no reader")
+	}
+	if mode(t, fifo)&os.ModeNamedPipe == 0 {
+		t.Fatal("the FIFO was replaced")
+	}
+	assertNoTemp(t, dir)
+}
+
+// A reader that comes late still gets everything, more than a pipe's
+// buffer: once open, the FIFO is written like any pipe (blocking writes).
+func TestFIFOReaderComesLate(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("mkfifo:", err)
+	}
+	tgt, err := Check(fifo, Shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Repeat("https://example.com/a-long-enough-line\n", 30000) // ~1 MB
+	done := make(chan error, 1)
+	go func() {
+		done <- tgt.Write(context.Background(), func(w io.Writer) error { _, err := io.WriteString(w, want); return err })
+	}()
+	time.Sleep(2 * fifoPoll) // the writer polls first; not an assertion
+	r, err := os.Open(fifo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(r)
+	r.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Fatalf("reader got %d bytes, want %d", len(got), len(want))
 	}
 }

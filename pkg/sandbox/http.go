@@ -96,6 +96,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	endpoint := s.endpointOf(r)
 	rec := &recorder{ResponseWriter: w, onStatus: func(status int) { s.count(endpoint, status) }}
 	defer func() { s.logRequest(rec, r, time.Since(start)) }()
+	s.arrived(endpoint)
 
 	if s.cfg.Latency > 0 {
 		t := time.NewTimer(s.cfg.Latency)
@@ -215,6 +216,15 @@ func (r *recorder) Write(b []byte) (int, error) {
 		r.WriteHeader(http.StatusOK)
 	}
 	return r.ResponseWriter.Write(b)
+}
+
+func (s *Server) arrived(endpoint string) {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	if s.stats.Arrived == nil {
+		s.stats.Arrived = map[string]int{}
+	}
+	s.stats.Arrived[endpoint]++
 }
 
 func (s *Server) count(endpoint string, status int) {

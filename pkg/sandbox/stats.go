@@ -16,6 +16,10 @@ type Stats struct {
 	TooManyRequests int
 	// Resets counts connections reset by fault injection.
 	Resets int
+	// Arrived counts requests by endpoint as they arrive, before the
+	// latency and before any answer: a test (e2e's sandbox-wait) knows a
+	// command got as far as sending, even to a sandbox that holds it.
+	Arrived map[string]int
 }
 
 // Count returns how many answers endpoint gave with status.
@@ -30,6 +34,7 @@ func (s *Server) Stats() Stats {
 	for k, v := range s.stats.Requests {
 		out.Requests[k] = maps.Clone(v)
 	}
+	out.Arrived = maps.Clone(s.stats.Arrived)
 	return out
 }
 

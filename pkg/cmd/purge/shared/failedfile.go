@@ -1,6 +1,7 @@
 package shared
 
 import (
+	"context"
 	"io"
 	"slices"
 	"sync"
@@ -37,6 +38,9 @@ type failedFile struct {
 	target  *fileout.Target
 	kind    purge.Kind
 	entries []purge.Entry
+	// minEvery is the shortest time between rewrites: failedFileMinEvery,
+	// which a test shortens so that a short run rewrites while it goes.
+	minEvery time.Duration
 
 	mu    sync.Mutex
 	done  []bool // per entry: confirmed purged
@@ -48,11 +52,14 @@ type failedFile struct {
 }
 
 // startFailedFile writes every entry to the target (regular files only) and
-// starts the background rewrites. The first write failing means nothing
-// may be sent.
-func startFailedFile(t *fileout.Target, kind purge.Kind, entries []purge.Entry) (*failedFile, error) {
+// starts the background rewrites, at most one every minEvery (0 means
+// failedFileMinEvery). The first write failing means nothing may be sent.
+func startFailedFile(t *fileout.Target, kind purge.Kind, entries []purge.Entry, minEvery time.Duration) (*failedFile, error) {
+	if minEvery <= 0 {
+		minEvery = failedFileMinEvery
+	}
 	f := &failedFile{target: t, kind: kind, entries: entries, done: make([]bool, len(entries)),
-		quit: make(chan struct{}), finished: make(chan struct{})}
+		minEvery: minEvery, quit: make(chan struct{}), finished: make(chan struct{})}
 	if !t.Atomic() {
 		close(f.finished)
 		return f, nil
@@ -77,7 +84,7 @@ func (f *failedFile) confirmed(idx []int) {
 
 func (f *failedFile) loop() {
 	defer close(f.finished)
-	wait := failedFileMinEvery
+	wait := f.minEvery
 	for {
 		t := time.NewTimer(wait)
 		select {
@@ -90,7 +97,7 @@ func (f *failedFile) loop() {
 		// A failed rewrite keeps the previous file, still a superset: the
 		// final write reports any error that matters.
 		_ = f.writePending(false)
-		wait = max(failedFileMinEvery, failedFileBudget*time.Since(start))
+		wait = max(f.minEvery, failedFileBudget*time.Since(start))
 	}
 }
 
@@ -121,7 +128,9 @@ func (f *failedFile) writePending(force bool) error {
 			}
 		}
 	}
-	return f.target.Write(func(w io.Writer) error { return purge.WriteFailedSeq(w, f.kind, n, pending) })
+	// Regular files only (see failedFile): nothing to wait for, so no
+	// context to honour.
+	return f.target.Write(context.Background(), func(w io.Writer) error { return purge.WriteFailedSeq(w, f.kind, n, pending) })
 }
 
 // stop ends the background rewrites and waits for one in progress, so none
@@ -131,8 +140,10 @@ func (f *failedFile) stop() {
 	<-f.finished
 }
 
-// commit writes the final failures: exactly the entries not purged.
-func (f *failedFile) commit(failed []purge.Failure) error {
+// commit writes the final failures: exactly the entries not purged. A FIFO
+// nobody reads is waited for until ctx is done (Ctrl-C): the failures are
+// then listed on stderr instead, and the command exits 130.
+func (f *failedFile) commit(ctx context.Context, failed []purge.Failure) error {
 	f.stop()
-	return f.target.Write(func(w io.Writer) error { return purge.WriteFailed(w, f.kind, failed) })
+	return f.target.Write(ctx, func(w io.Writer) error { return purge.WriteFailed(w, f.kind, failed) })
 }

@@ -26,10 +26,15 @@ import (
 )
 
 func newCmdEngine(f *cmdutil.Factory, kind purge.Kind, engine func(*purge.RunConfig)) *cobra.Command {
+	return newCmdOpts(f, kind, func(o *PurgeOptions) { o.Engine = engine })
+}
+
+// newCmdOpts is the purge command with set applied to its options.
+func newCmdOpts(f *cmdutil.Factory, kind purge.Kind, set func(*PurgeOptions)) *cobra.Command {
 	opts := NewOptions(f, kind)
 	cmd := &cobra.Command{Use: string(kind), RunE: func(cmd *cobra.Command, args []string) error {
 		opts.Finish(f, cmd, args)
-		opts.Engine = engine
+		set(opts)
 		return Run(opts)
 	}}
 	AddCommonFlags(cmd, opts, kind != purge.KindEverything)
@@ -97,7 +102,10 @@ func TestFailedFileRefusedBeforeSending(t *testing.T) {
 
 // At every confirmation the file read from disk lists every entry not yet
 // confirmed (a superset), from before the first request to the end, where
-// it lists exactly the failures.
+// it lists exactly the failures. The rewrites are not paced here (a few ms
+// apart instead of failedFileMinEvery), so the file must be seen to shrink
+// during the run: the superset is checked across real rewrites, not only
+// against the list written before the first request.
 func TestFailedFileIsASupersetThroughoutTheRun(t *testing.T) {
 	sb := cmdtest.NewSandbox(t, limits.Free, func(c *sandbox.Config) { c.Latency = 20 * time.Millisecond })
 	f, st := cmdtest.NewFactory(t, sb, "example.com", false)
@@ -107,7 +115,7 @@ func TestFailedFileIsASupersetThroughoutTheRun(t *testing.T) {
 	failed := filepath.Join(dir, "failed.txt")
 	var mu sync.Mutex
 	confirmed := map[string]bool{}
-	checks := 0
+	checks, shrunk := 0, 0
 	engine := func(c *purge.RunConfig) {
 		c.BatchSize = 10
 		inner := c.OnConfirmed
@@ -117,6 +125,9 @@ func TestFailedFileIsASupersetThroughoutTheRun(t *testing.T) {
 			listed := map[string]bool{}
 			for _, v := range readItems(t, purge.KindURL, failed) {
 				listed[v] = true
+			}
+			if len(listed) < len(items) {
+				shrunk++ // only a mid-run rewrite lists fewer than all
 			}
 			for _, u := range items {
 				if !confirmed[u] && !listed[u] {
@@ -130,11 +141,15 @@ func TestFailedFileIsASupersetThroughoutTheRun(t *testing.T) {
 			}
 		}
 	}
-	if err := cmdtest.Run(context.Background(), newCmdEngine(f, purge.KindURL, engine), "-f", in, "--failed-file", failed, "--concurrency", "2"); err != nil {
+	cmd := newCmdOpts(f, purge.KindURL, func(o *PurgeOptions) { o.Engine, o.failedFileEvery = engine, 2*time.Millisecond })
+	if err := cmdtest.Run(context.Background(), cmd, "-f", in, "--failed-file", failed, "--concurrency", "2"); err != nil {
 		t.Fatalf("%v\n%s", err, st.Err.String())
 	}
 	if checks < 40 {
 		t.Fatalf("OnConfirmed called %d times, want one per batch (40)", checks)
+	}
+	if shrunk == 0 {
+		t.Fatalf("the failed file never shrank during the run: no mid-run rewrite was checked")
 	}
 	if got := readItems(t, purge.KindURL, failed); len(got) != 0 {
 		t.Errorf("at the end the file lists %d items, want 0", len(got))
@@ -151,7 +166,7 @@ func TestFailedFileShrinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	entries := []purge.Entry{{Value: "#a"}, {Value: "b"}, {Value: "{c"}, {Value: "d"}}
-	ff, err := startFailedFile(tgt, purge.KindTag, entries)
+	ff, err := startFailedFile(tgt, purge.KindTag, entries, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +181,7 @@ func TestFailedFileShrinks(t *testing.T) {
 	if got := readItems(t, purge.KindTag, path); strings.Join(got, " ") != "b {c" {
 		t.Fatalf("after confirming #a and d: %q", got)
 	}
-	if err := ff.commit([]purge.Failure{{Entry: entries[2], Reason: "HTTP 400"}}); err != nil {
+	if err := ff.commit(context.Background(), []purge.Failure{{Entry: entries[2], Reason: "HTTP 400"}}); err != nil {
 		t.Fatal(err)
 	}
 	if got := readItems(t, purge.KindTag, path); strings.Join(got, " ") != "{c" {
@@ -237,5 +252,54 @@ func TestFailedFileUmask(t *testing.T) {
 	}
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v under umask 077, want 0600", fi.Mode().Perm())
+	}
+}
+
+// Ctrl-C with a FIFO --failed-file nobody reads: the end of the run does not
+// wait for a reader (a plain open of a FIFO blocks until one comes, deaf to
+// Ctrl-C), it exits 130 at once with the items not purged on stderr.
+func TestFailedFileFIFONoReaderInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip(err)
+	}
+	sb := cmdtest.NewSandbox(t, limits.Free, nil)
+	f, st := cmdtest.NewFactory(t, sb, "example.com", false)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	engine := func(c *purge.RunConfig) {
+		c.BatchSize = 1
+		inner := c.OnConfirmed
+		c.OnConfirmed = func(idx []int) {
+			inner(idx)
+			cancel() // Ctrl-C once the first batch is confirmed
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- cmdtest.Run(ctx, newCmdEngine(f, purge.KindURL, engine), append(urls(20), "--failed-file", fifo, "--concurrency", "1")...)
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		if r, oerr := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0); oerr == nil {
+			defer r.Close()
+		}
+		<-done
+		t.Fatal("the interrupted run waited for a reader of the FIFO")
+	}
+	if code := cmdutil.ExitCode(err); code != 130 {
+		t.Fatalf("exit %d (%v), want 130\n%s", code, err, st.Err.String())
+	}
+	if msg := err.Error(); !strings.Contains(msg, "--failed-file "+fifo+" was not written") || !strings.Contains(msg, "listed above") {
+		t.Errorf("message %q", msg)
+	}
+	if n := strings.Count(st.Err.String(), "failed:"); n == 0 || n >= 20 {
+		t.Errorf("%d failures listed on stderr, want the items not purged\n%s", n, st.Err.String())
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatalf("the FIFO was replaced: %v", err)
 	}
 }

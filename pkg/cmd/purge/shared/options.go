@@ -60,7 +60,10 @@ type PurgeOptions struct {
 	Ctx context.Context
 	// Engine overrides the purge engine's tuning (tests shorten backoffs).
 	Engine func(*purge.RunConfig)
-	Now    func() time.Time
+	// failedFileEvery overrides failedFileMinEvery (tests: a short run
+	// rewrites the failed file while it goes).
+	failedFileEvery time.Duration
+	Now             func() time.Time
 }
 
 // NewOptions returns options wired to the factory.

@@ -192,7 +192,7 @@ func Run(o *PurgeOptions) error {
 	// what to resume from), then shrinks as batches are confirmed.
 	var failedOut *failedFile
 	if failedTarget != nil {
-		if failedOut, err = startFailedFile(failedTarget, o.Kind, entries); err != nil {
+		if failedOut, err = startFailedFile(failedTarget, o.Kind, entries, o.failedFileEvery); err != nil {
 			return &cmdutil.ValidationError{Err: fmt.Errorf("cannot write --failed-file: %w; nothing was sent", err)}
 		}
 		defer failedOut.stop()
@@ -261,8 +261,9 @@ func Run(o *PurgeOptions) error {
 		report.Error = res.Err.Error()
 	}
 	var writeErr error
+	failedName := o.FailedFile
 	if failedOut != nil {
-		if writeErr = failedOut.commit(res.Failed); writeErr == nil {
+		if writeErr = failedOut.commit(ctx, res.Failed); writeErr == nil {
 			report.FailedFile = o.FailedFile
 		} else {
 			o.FailedFile = "" // so the summary lists every failure instead
@@ -275,6 +276,20 @@ func Run(o *PurgeOptions) error {
 		if err := cmdutil.WriteJSON(o.IO.Out, report); err != nil {
 			return err
 		}
+	}
+	if writeErr != nil && ctx.Err() != nil && errors.Is(writeErr, ctx.Err()) {
+		// Ctrl-C while a FIFO --failed-file had no reader (fileout waits
+		// for one until then): exit 130 at once (issue 9 #13), and the
+		// summary above listed every failure instead.
+		done := fmt.Sprintf("%d of %d purged", res.Purged, res.Total)
+		if res.Interrupted {
+			done = "stopped after " + done
+		}
+		msg := fmt.Sprintf("%s; --failed-file %s was not written: nothing opened it for reading", done, failedName)
+		if len(res.Failed) > 0 {
+			msg += fmt.Sprintf(" (the %d not purged are listed above)", len(res.Failed))
+		}
+		return &cmdutil.CancelError{Err: errors.New(msg)}
 	}
 	if err := outcome(res); err != nil {
 		if writeErr != nil {

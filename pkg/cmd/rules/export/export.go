@@ -133,7 +133,7 @@ func exportRun(opts *ExportOptions) error {
 		_, err := opts.IO.Out.Write(data)
 		return err
 	}
-	if err := out.Write(func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+	if err := out.Write(opts.Ctx, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		return fmt.Errorf("writing %s: %w", opts.File, err)
 	}
 	if opts.JSON() {

@@ -123,7 +123,7 @@ func (w *Write) Run(ctx context.Context) (*Result, error) {
 	}
 
 	if before.Exists {
-		path, err := WriteBackup(w.BackupDir, w.Zone.Name, before.Version(), before.Raw, w.Now())
+		path, err := WriteBackup(ctx, w.BackupDir, w.Zone.Name, before.Version(), before.Raw, w.Now())
 		if err != nil {
 			return nil, fmt.Errorf("%w; nothing was written to the zone (fix it or pick another --backup-dir)", err)
 		}

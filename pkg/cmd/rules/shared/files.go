@@ -2,6 +2,7 @@ package shared
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -22,7 +23,7 @@ func BackupName(zone, version string, at time.Time) string {
 // version included) in dir, readable by the owner only: rules can reveal
 // internal hosts and paths. The directory is created 0700 when missing. A
 // backup is itself a rules file: `cfcache rules deploy BACKUP` restores it.
-func WriteBackup(dir, zone, version string, raw []byte, at time.Time) (string, error) {
+func WriteBackup(ctx context.Context, dir, zone, version string, raw []byte, at time.Time) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("creating the backup directory: %w", err)
 	}
@@ -38,7 +39,7 @@ func WriteBackup(dir, zone, version string, raw []byte, at time.Time) (string, e
 	data := b.Bytes()
 	// fileout applies the umask to 0600: never wider (contract, "Files
 	// cfcache writes").
-	if err := fileout.WriteFile(path, data, fileout.Private); err != nil {
+	if err := fileout.WriteFile(ctx, path, data, fileout.Private); err != nil {
 		return "", fmt.Errorf("writing the backup: %w", err)
 	}
 	return path, nil

@@ -31,7 +31,7 @@ func TestBackupName(t *testing.T) {
 
 func TestWriteBackupModes(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "state", "backups")
-	path, err := WriteBackup(dir, "example.com", "3", []byte(`{"version":"3","rules":[]}`), time.Unix(0, 0))
+	path, err := WriteBackup(context.Background(), dir, "example.com", "3", []byte(`{"version":"3","rules":[]}`), time.Unix(0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
