@@ -100,6 +100,7 @@ func TestScripts(t *testing.T) {
 			"origin-start":         cmdOriginStart,
 			"origin-keep-hit":      cmdOriginKeepHit,
 			"origin-seen":          cmdOriginSeen,
+			"origin-wait":          cmdOriginWait,
 		},
 	})
 }
@@ -494,6 +495,24 @@ func cmdOriginKeepHit(ts *testscript.TestScript, neg bool, args []string) {
 
 // origin-seen PATH [DEVICE] N: the origin got exactly N requests for PATH
 // (from a User-Agent Cloudflare classifies as DEVICE).
+// cmdOriginWait waits (bounded) until the origin has seen at least N page
+// requests: a script signals a warm once it is running, not after a fixed
+// sleep that a loaded machine can outrun.
+func cmdOriginWait(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: origin-wait N")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	deadline := time.Now().Add(sandboxWaitMax)
+	for got := currentOrigin(ts).PageRequests(); got < want; got = currentOrigin(ts).PageRequests() {
+		if time.Now().After(deadline) {
+			ts.Fatalf("after %s the origin saw %d page requests, want %d", sandboxWaitMax, got, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func cmdOriginSeen(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 || len(args) > 3 {
 		ts.Fatalf("usage: origin-seen PATH [DEVICE] N")
