@@ -33,20 +33,20 @@ type Report struct {
 	Retries           int    `json:"retries"`
 	DurationMS        int64  `json:"duration_ms"`
 
-	Zone          string          `json:"zone,omitempty"`
+	Zone string `json:"zone,omitempty"`
 	// Environment is the ref of the environment purged ("" : the zone).
-	Environment     string `json:"environment,omitempty"`
-	EnvironmentName string `json:"environment_name,omitempty"`
-	Plan          string          `json:"plan"`
-	Entries       int             `json:"entries"` // items × variants: what was sent
-	EntriesPurged int             `json:"entries_purged"`
-	EntriesFailed int             `json:"entries_failed"`
-	BatchSize     int             `json:"batch_size"`
-	EstimatedMS   int64           `json:"estimated_ms"`
-	Interrupted   bool            `json:"interrupted,omitempty"`
-	FailedFile    string          `json:"failed_file,omitempty"`
-	Failures      []FailureReport `json:"failures,omitempty"`
-	Error         string          `json:"error,omitempty"`
+	Environment     string          `json:"environment,omitempty"`
+	EnvironmentName string          `json:"environment_name,omitempty"`
+	Plan            string          `json:"plan"`
+	Entries         int             `json:"entries"` // items × variants: what was sent
+	EntriesPurged   int             `json:"entries_purged"`
+	EntriesFailed   int             `json:"entries_failed"`
+	BatchSize       int             `json:"batch_size"`
+	EstimatedMS     int64           `json:"estimated_ms"`
+	Interrupted     bool            `json:"interrupted,omitempty"`
+	FailedFile      string          `json:"failed_file,omitempty"`
+	Failures        []FailureReport `json:"failures,omitempty"`
+	Error           string          `json:"error,omitempty"`
 
 	// Set by --verify and --warm (postpurge.go).
 	Verify *VerifyReport `json:"verify,omitempty"`
