@@ -23,9 +23,9 @@ func TestInvalidateAndEnvironmentsRecordApart(t *testing.T) {
 	}
 	base := "/zones/" + DefaultZoneID
 	paths := map[string]Scope{
-		base + "/purge_cache":                                  {},
-		base + "/invalidate_cache":                             {Invalidate: true},
-		base + "/environments/prod1/purge_cache":               {Environment: "prod1"},
+		base + "/purge_cache":                                   {},
+		base + "/invalidate_cache":                              {Invalidate: true},
+		base + "/environments/prod1/purge_cache":                {Environment: "prod1"},
 		base + "/environments/" + staging + "/invalidate_cache": {Environment: staging, Invalidate: true},
 	}
 	for path := range paths {
