@@ -101,6 +101,7 @@ func TestScripts(t *testing.T) {
 			"origin-keep-hit":      cmdOriginKeepHit,
 			"origin-seen":          cmdOriginSeen,
 			"origin-wait":          cmdOriginWait,
+			"origin-answer":        cmdOriginAnswer,
 		},
 	})
 }
@@ -165,6 +166,9 @@ func startSandbox(args []string) (*running, error) {
 			overrides[k] = n
 		case "--token-status":
 			cfg.Tokens[0].Status = val
+		case "--environment": // NAME or NAME=REF, repeatable
+			name, ref, _ := strings.Cut(val, "=")
+			cfg.Zones[0].Environments = append(cfg.Zones[0].Environments, sandbox.Environment{Name: name, Ref: ref})
 		default:
 			return nil, fmt.Errorf("sandbox-start: unknown flag %s", name)
 		}
@@ -269,6 +273,11 @@ var endpointAliases = map[string]string{
 	"zone":      sandbox.EndpointZone,
 	"get-rules": sandbox.EndpointEntrypoint,
 	"put-rules": sandbox.EndpointPutEntry,
+	// soft purge and environments (issue 11)
+	"invalidate":     sandbox.EndpointInvalidate,
+	"environments":   sandbox.EndpointEnvironments,
+	"env-purge":      sandbox.EndpointEnvPurge,
+	"env-invalidate": sandbox.EndpointEnvInvalid,
 }
 
 var kindAliases = map[string]sandbox.Kind{
@@ -276,10 +285,24 @@ var kindAliases = map[string]sandbox.Kind{
 	"prefix": sandbox.KindPrefixes, "everything": sandbox.KindEverything,
 }
 
-// sandbox-purged KIND ITEM N: ITEM (of kind url, tag, host, prefix) was purged exactly N times.
+// sandbox-purged [--invalidated] [--environment REF] KIND ITEM N: ITEM (of
+// kind url, tag, host, prefix, everything) was purged exactly N times (with
+// --invalidated: invalidated, through invalidate_cache; with --environment:
+// in that environment, not at the zone level).
 func cmdSandboxPurged(ts *testscript.TestScript, neg bool, args []string) {
+	var scope sandbox.Scope
+	for len(args) > 0 && strings.HasPrefix(args[0], "--") {
+		switch {
+		case args[0] == "--invalidated":
+			scope.Invalidate, args = true, args[1:]
+		case args[0] == "--environment" && len(args) > 1:
+			scope.Environment, args = args[1], args[2:]
+		default:
+			ts.Fatalf("sandbox-purged: unknown flag %s", args[0])
+		}
+	}
 	if len(args) != 3 {
-		ts.Fatalf("usage: sandbox-purged KIND ITEM N")
+		ts.Fatalf("usage: sandbox-purged [--invalidated] [--environment REF] KIND ITEM N")
 	}
 	want, err := strconv.Atoi(args[2])
 	ts.Check(err)
@@ -287,7 +310,7 @@ func cmdSandboxPurged(ts *testscript.TestScript, neg bool, args []string) {
 	if !ok {
 		ts.Fatalf("unknown kind %q", args[0])
 	}
-	got := current(ts).srv.PurgeCount(sandbox.DefaultZoneID, kind, args[1])
+	got := current(ts).srv.Count(sandbox.DefaultZoneID, scope, kind, args[1])
 	if (got == want) == neg {
 		ts.Fatalf("%s %s purged %d times, want %d", args[0], args[1], got, want)
 	}
@@ -493,8 +516,17 @@ func cmdOriginKeepHit(ts *testscript.TestScript, neg bool, args []string) {
 	currentOrigin(ts).KeepHit(args[0], age)
 }
 
-// origin-seen PATH [DEVICE] N: the origin got exactly N requests for PATH
-// (from a User-Agent Cloudflare classifies as DEVICE).
+// origin-answer PATH STATUS AGE: PATH answers CF-Cache-Status STATUS with
+// Age AGE forever (REVALIDATED after an invalidation, HIT when it did not take).
+func cmdOriginAnswer(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: origin-answer PATH STATUS AGE")
+	}
+	age, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	currentOrigin(ts).Answer(args[0], args[1], age)
+}
+
 // cmdOriginWait waits (bounded) until the origin has seen at least N page
 // requests: a script signals a warm once it is running, not after a fixed
 // sleep that a loaded machine can outrun.
@@ -513,6 +545,8 @@ func cmdOriginWait(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// origin-seen PATH [DEVICE] N: the origin got exactly N requests for PATH
+// (from a User-Agent Cloudflare classifies as DEVICE).
 func cmdOriginSeen(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 || len(args) > 3 {
 		ts.Fatalf("usage: origin-seen PATH [DEVICE] N")

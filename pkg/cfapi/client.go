@@ -61,13 +61,18 @@ func (c *Client) SetMaxWait(d time.Duration) {
 
 // Client talks to the Cloudflare API.
 type Client struct {
-	opts        Options
-	zones       *zones.ZoneService
-	cache       *cache.CacheService
-	userTokens  *user.TokenService
-	acctTokens  *accounts.TokenService
-	phases      *rulesets.PhaseService
-	versions    *rulesets.PhaseVersionService
+	opts       Options
+	zones      *zones.ZoneService
+	cache      *cache.CacheService
+	userTokens *user.TokenService
+	acctTokens *accounts.TokenService
+	phases     *rulesets.PhaseService
+	versions   *rulesets.PhaseVersionService
+	envs       *zones.EnvironmentService
+	// What a raw request (rawPost) needs to go out as the SDK's do.
+	hc          *http.Client
+	base        string
+	authorize   func(http.Header)
 	mu          sync.Mutex
 	zoneByQuery map[string]Zone
 	logMu       sync.Mutex
@@ -102,17 +107,22 @@ func New(o Options) (*Client, error) {
 		option.WithHeader("User-Agent", o.UserAgent),
 		option.WithMiddleware(c.logMiddleware, errorMiddleware),
 	}
-	if !o.Credentials.Token.IsZero() {
-		reqOpts = append(reqOpts, option.WithAPIToken(o.Credentials.Token.Reveal()))
+	creds := o.Credentials
+	if !creds.Token.IsZero() {
+		reqOpts = append(reqOpts, option.WithAPIToken(creds.Token.Reveal()))
+		c.authorize = func(h http.Header) { h.Set("Authorization", "Bearer "+creds.Token.Reveal()) }
 	} else {
-		reqOpts = append(reqOpts, option.WithAPIKey(o.Credentials.Key.Reveal()), option.WithAPIEmail(o.Credentials.Email))
+		reqOpts = append(reqOpts, option.WithAPIKey(creds.Key.Reveal()), option.WithAPIEmail(creds.Email))
+		c.authorize = func(h http.Header) { h.Set("X-Auth-Key", creds.Key.Reveal()); h.Set("X-Auth-Email", creds.Email) }
 	}
+	c.hc, c.base = hc, base
 	c.zones = zones.NewZoneService(reqOpts...)
 	c.cache = cache.NewCacheService(reqOpts...)
 	c.userTokens = user.NewTokenService(reqOpts...)
 	c.acctTokens = accounts.NewTokenService(reqOpts...)
 	c.phases = rulesets.NewPhaseService(reqOpts...)
 	c.versions = rulesets.NewPhaseVersionService(reqOpts...)
+	c.envs = zones.NewEnvironmentService(reqOpts...)
 	return c, nil
 }
 

@@ -30,10 +30,32 @@ func WriteFailed(w io.Writer, kind Kind, failures []Failure) error {
 // caller that rewrites a large failed file often (a run keeping it current)
 // need not build a slice of them each time.
 func WriteFailedSeq(w io.Writer, kind Kind, n int, failures iter.Seq[Failure]) error {
+	return FailedHeader{Kind: kind}.WriteSeq(w, n, failures)
+}
+
+// FailedHeader is what the first comment line of a failed file says: how
+// many items of Kind were not confirmed Done ("purged" when empty), and the
+// Command that retries them ("cfcache purge KIND" when empty; " -f FILE" is
+// appended), so a soft purge or an environment's is retried as it was run.
+type FailedHeader struct {
+	Kind    Kind
+	Done    string
+	Command string
+}
+
+// WriteSeq is WriteFailedSeq under this header.
+func (h FailedHeader) WriteSeq(w io.Writer, n int, failures iter.Seq[Failure]) error {
+	kind := h.Kind
+	if h.Done == "" {
+		h.Done = "purged"
+	}
+	if h.Command == "" {
+		h.Command = "cfcache purge " + string(kind)
+	}
 	bw := bufio.NewWriter(w)
 	if n > 0 {
 		bw.WriteString("# cfcache: " + strconv.Itoa(n) + " " + string(kind) +
-			" item(s) not confirmed purged; retry with: cfcache purge " + string(kind) + " -f FILE\n")
+			" item(s) not confirmed " + h.Done + "; retry with: " + h.Command + " -f FILE\n")
 	}
 	last := "\x00"
 	var err error

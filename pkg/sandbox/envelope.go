@@ -41,6 +41,7 @@ const (
 	codeNoRuleset        = 10003 // seen: "could not find entrypoint ruleset in the ... phase"
 	codeRulesetInvalid   = 20021 // chosen, for every ruleset validation error
 	codeMethodNotAllowed = 10405 // chosen
+	codeNoEnvironment    = 1451  // chosen: an environment ref the zone does not have
 )
 
 const (

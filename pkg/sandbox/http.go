@@ -20,6 +20,10 @@ const (
 	EndpointZones        = "GET /zones"
 	EndpointZone         = "GET /zones/{zone_id}"
 	EndpointPurge        = "POST /zones/{zone_id}/purge_cache"
+	EndpointInvalidate   = "POST /zones/{zone_id}/invalidate_cache"
+	EndpointEnvironments = "GET /zones/{zone_id}/environments"
+	EndpointEnvPurge     = "POST /zones/{zone_id}/environments/{env_ref}/purge_cache"
+	EndpointEnvInvalid   = "POST /zones/{zone_id}/environments/{env_ref}/invalidate_cache"
 	EndpointUserVerify   = "GET /user/tokens/verify"
 	EndpointAcctVerify   = "GET /accounts/{account_id}/tokens/verify"
 	EndpointEntrypoint   = "GET /zones/{zone_id}/rulesets/phases/" + CacheSettingsPhase + "/entrypoint"
@@ -37,6 +41,10 @@ func (s *Server) routes() {
 	s.handle(EndpointZones, s.handleZones, false)
 	s.handle(EndpointZone, s.handleZone, false)
 	s.handle(EndpointPurge, s.handlePurge, false)
+	s.handle(EndpointInvalidate, s.handlePurge, false)
+	s.handle(EndpointEnvironments, s.handleEnvironments, false)
+	s.handle(EndpointEnvPurge, s.handlePurge, false)
+	s.handle(EndpointEnvInvalid, s.handlePurge, false)
 	s.handle(EndpointUserVerify, s.handleUserVerify, true)
 	s.handle(EndpointAcctVerify, s.handleAccountVerify, true)
 	s.handle(EndpointEntrypoint, s.handleGetEntrypoint, false)
@@ -122,7 +130,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case faultThrottle:
 		s.setRateHeaders(rec, s.authenticate(r))
 		rec.Header().Set("Retry-After", strconv.Itoa(ceilSeconds(s.cfg.ThrottleRetryAfter)))
-		if endpoint == EndpointPurge {
+		if isPurgeEndpoint(endpoint) {
 			writeErrors(rec, http.StatusTooManyRequests, apiErr(codePurgeRateLimited, msgPurgeRateLimit))
 		} else {
 			writeErrors(rec, http.StatusTooManyRequests, apiErr(codeAPIRateLimited, msgAPIRateLimit))
@@ -130,6 +138,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mux.ServeHTTP(rec, r)
+}
+
+// isPurgeEndpoint reports the endpoints that share the purge buckets.
+func isPurgeEndpoint(endpoint string) bool {
+	switch endpoint {
+	case EndpointPurge, EndpointInvalidate, EndpointEnvPurge, EndpointEnvInvalid:
+		return true
+	}
+	return false
 }
 
 func (s *Server) endpointOf(r *http.Request) string {

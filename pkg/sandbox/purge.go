@@ -35,10 +35,23 @@ type purgeRequest struct {
 	items []string // record keys: FileKey for files, normalized item otherwise
 }
 
+// handlePurge serves purge_cache and invalidate_cache, for the zone and for
+// one of its environments: the same bodies, item caps, permission and
+// per-account buckets (cloudflare.md, "Soft purge", "Environments"); only
+// the record they land in differs, so a test can tell them apart.
 func (s *Server) handlePurge(w http.ResponseWriter, r *http.Request, c *caller) {
 	z := s.zoneFor(w, r, c, PermCachePurge)
 	if z == nil {
 		return
+	}
+	scope := Scope{Invalidate: strings.HasSuffix(r.URL.Path, "/invalidate_cache")}
+	if ref := r.PathValue("env_ref"); ref != "" {
+		if z.environment(ref) == nil {
+			// Chosen: Cloudflare's code for an unknown environment was not found.
+			writeErrors(w, http.StatusNotFound, apiErr(codeNoEnvironment, "Environment %q not found in zone %s", shorten(ref), z.Name))
+			return
+		}
+		scope.Environment = ref
 	}
 	body, ok := readBody(w, r, maxPurgeBody)
 	if !ok {
@@ -62,7 +75,7 @@ func (s *Server) handlePurge(w http.ResponseWriter, r *http.Request, c *caller) 
 		writeErrors(w, http.StatusTooManyRequests, apiErr(codePurgeRateLimited, msgPurgeRateLimit))
 		return
 	}
-	rec := &z.purges
+	rec := z.record(scope)
 	rec.requests[req.kind]++
 	if req.kind == KindEverything {
 		rec.everything++

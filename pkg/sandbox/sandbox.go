@@ -75,6 +75,17 @@ type Zone struct {
 	Plan        limits.Plan // free when empty
 	AccountID   string      // 32 hex; DefaultAccountID when empty
 	AccountName string      // "Sandbox account" when empty
+	// Environments are the zone's environments (zone versioning), listed
+	// by GET /zones/{id}/environments and purged one at a time through
+	// /zones/{id}/environments/{ref}/purge_cache and .../invalidate_cache.
+	// None by default.
+	Environments []Environment
+}
+
+// Environment is one environment of a zone.
+type Environment struct {
+	Name string // e.g. production, staging
+	Ref  string // derived from the zone and Name when empty
 }
 
 // Token is an accepted API token. A Value starting with AccountTokenPrefix
@@ -197,6 +208,11 @@ func (c Config) normalized() (Config, error) {
 		if z.AccountName == "" {
 			z.AccountName = "Sandbox account"
 		}
+		envs, err := normalizeEnvironments(z)
+		if err != nil {
+			return out, err
+		}
+		z.Environments = envs
 		if ids[z.ID] || names[z.Name] {
 			return out, fmt.Errorf("sandbox: zone %s (%s) configured twice", z.Name, z.ID)
 		}
@@ -291,7 +307,9 @@ type Server struct {
 
 type zoneState struct {
 	Zone
-	purges   purgeRecord
+	// records holds what was purged or invalidated, per scope (zone level
+	// or environment, purge or invalidate); created on first use.
+	records  map[Scope]*purgeRecord
 	versions []*Ruleset // every version of the cache-settings entrypoint; last is current
 }
 
@@ -314,7 +332,7 @@ func New(cfg Config) *Server {
 	}
 	s.stats.Requests = map[string]map[int]int{}
 	for _, z := range c.Zones {
-		zs := &zoneState{Zone: z, purges: newPurgeRecord()}
+		zs := &zoneState{Zone: z, records: map[Scope]*purgeRecord{}}
 		s.zones = append(s.zones, zs)
 		s.byID[z.ID] = zs
 		s.byName[z.Name] = zs
@@ -368,6 +386,48 @@ func (s *Server) zone(idOrName string) *zoneState {
 		return z
 	}
 	return s.byName[strings.ToLower(strings.TrimSuffix(idOrName, "."))]
+}
+
+// normalizeEnvironments checks a zone's environments: names of a
+// reasonable syntax, each name and ref once.
+func normalizeEnvironments(z Zone) ([]Environment, error) {
+	if len(z.Environments) == 0 {
+		return nil, nil
+	}
+	out := make([]Environment, len(z.Environments))
+	names, refs := map[string]bool{}, map[string]bool{}
+	for i, e := range z.Environments {
+		e.Name = strings.TrimSpace(e.Name)
+		if !validEnvToken(e.Name) {
+			return nil, fmt.Errorf("sandbox: zone %s: invalid environment name %q", z.Name, e.Name)
+		}
+		if e.Ref == "" {
+			e.Ref = derivedID("environment", z.Name+"/"+e.Name)[:16]
+		}
+		if !validEnvToken(e.Ref) {
+			return nil, fmt.Errorf("sandbox: zone %s: invalid environment ref %q", z.Name, e.Ref)
+		}
+		if names[strings.ToLower(e.Name)] || refs[e.Ref] {
+			return nil, fmt.Errorf("sandbox: zone %s: environment %s (%s) configured twice", z.Name, e.Name, e.Ref)
+		}
+		names[strings.ToLower(e.Name)], refs[e.Ref] = true, true
+		out[i] = e
+	}
+	return out, nil
+}
+
+// validEnvToken: 1 to 64 letters, digits, '-', '_' or '.', as a path
+// segment needs no escaping.
+func validEnvToken(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(isAlnum(c) || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // Zones returns the normalized zones the server serves (ids filled in).

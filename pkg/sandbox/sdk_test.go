@@ -14,7 +14,7 @@ import (
 
 // The SDK the client is built on must read every answer the sandbox gives.
 func TestCloudflareSDKCompatibility(t *testing.T) {
-	e := newEnv(t, nil)
+	e := newEnv(t, withEnvironments)
 	ctx := context.Background()
 	client := cloudflare.NewClient(option.WithBaseURL(e.http.URL+BasePath+"/"), option.WithAPIToken(testToken),
 		option.WithHTTPClient(e.http.Client()), option.WithMaxRetries(0))
@@ -40,6 +40,16 @@ func TestCloudflareSDKCompatibility(t *testing.T) {
 	})
 	if err != nil || !isHexID(res.ID) || e.srv.PurgeCount(DefaultZoneID, KindFiles, "https://example.com/a") != 1 {
 		t.Fatalf("purge: %+v %v", res, err)
+	}
+	envs, err := client.Zones.Environments.List(ctx, zones.EnvironmentListParams{ZoneID: cloudflare.F(DefaultZoneID)})
+	if err != nil || len(envs.Environments) != 2 || envs.Environments[0].Name != "production" || envs.Environments[0].Ref != "prod1" {
+		t.Fatalf("environments: %+v %v", envs, err)
+	}
+	if _, err := client.Cache.PurgeEnvironment(ctx, "prod1", cache.CachePurgeEnvironmentParams{
+		ZoneID: cloudflare.F(DefaultZoneID),
+		Body:   cache.CachePurgeEnvironmentParamsBodyCachePurgeFlexPurgeByTags{Tags: cloudflare.F([]string{"t"})},
+	}); err != nil || e.srv.Count(DefaultZoneID, Scope{Environment: "prod1"}, KindTags, "t") != 1 {
+		t.Fatalf("purge environment: %v", err)
 	}
 	_, err = client.Rulesets.Phases.Get(ctx, rulesets.PhaseHTTPRequestCacheSettings, rulesets.PhaseGetParams{ZoneID: cloudflare.F(DefaultZoneID)})
 	if err == nil {

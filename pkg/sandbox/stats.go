@@ -47,7 +47,8 @@ type PurgeRecord struct {
 	Tags       map[string]int
 	Hosts      map[string]int
 	Prefixes   map[string]int
-	// Requests counts successful purge_cache calls, by kind.
+	// Requests counts successful calls (purge_cache or invalidate_cache,
+	// as the record's scope says), by kind.
 	Requests map[Kind]int
 }
 
@@ -75,16 +76,47 @@ func newPurgeRecord() purgeRecord {
 	}
 }
 
-// Purges returns a copy of what was purged in the zone with the given id or
-// name, and false when there is no such zone.
-func (s *Server) Purges(zone string) (PurgeRecord, bool) {
+// Scope names one record of a zone: zone-level purge_cache (the zero
+// Scope), invalidate_cache, or either of them for one environment (by ref).
+type Scope struct {
+	Environment string
+	Invalidate  bool
+}
+
+// record returns the zone's record for scope, creating it. Callers hold s.mu.
+func (z *zoneState) record(sc Scope) *purgeRecord {
+	r := z.records[sc]
+	if r == nil {
+		nr := newPurgeRecord()
+		r = &nr
+		z.records[sc] = r
+	}
+	return r
+}
+
+func (z *zoneState) environment(ref string) *Environment {
+	for i := range z.Environments {
+		if z.Environments[i].Ref == ref {
+			return &z.Environments[i]
+		}
+	}
+	return nil
+}
+
+// Purges returns a copy of what was purged (zone-level purge_cache) in the
+// zone with the given id or name, and false when there is no such zone.
+func (s *Server) Purges(zone string) (PurgeRecord, bool) { return s.Record(zone, Scope{}) }
+
+// Record returns a copy of what reached the zone in scope: purged or
+// invalidated, at the zone level or in one environment.
+func (s *Server) Record(zone string, sc Scope) (PurgeRecord, bool) {
 	z := s.zone(zone)
 	if z == nil {
 		return PurgeRecord{}, false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := z.purges
+	r := z.record(sc)
 	return PurgeRecord{
 		Everything: r.everything,
 		Files:      maps.Clone(r.items[KindFiles]),
@@ -95,23 +127,30 @@ func (s *Server) Purges(zone string) (PurgeRecord, bool) {
 	}, true
 }
 
-// PurgeCount returns how many times item was purged in zone: a FileKey for
-// KindFiles, the tag, host or prefix otherwise (normalized the same way),
-// and the number of purge_everything calls for KindEverything.
+// PurgeCount returns how many times item was purged (zone-level
+// purge_cache) in zone: a FileKey for KindFiles, the tag, host or prefix
+// otherwise (normalized the same way), and the number of purge_everything
+// calls for KindEverything.
 func (s *Server) PurgeCount(zone string, kind Kind, item string) int {
+	return s.Count(zone, Scope{}, kind, item)
+}
+
+// Count is PurgeCount for any scope.
+func (s *Server) Count(zone string, sc Scope, kind Kind, item string) int {
 	z := s.zone(zone)
 	if z == nil {
 		return 0
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	r := z.record(sc)
 	switch kind {
 	case KindEverything:
-		return z.purges.everything
+		return r.everything
 	case KindFiles:
-		return z.purges.items[kind][item]
+		return r.items[kind][item]
 	default:
-		return z.purges.items[kind][normalizeItem(kind, item)]
+		return r.items[kind][normalizeItem(kind, item)]
 	}
 }
 

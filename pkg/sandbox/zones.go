@@ -215,3 +215,35 @@ func (s *Server) handleAccountVerify(w http.ResponseWriter, r *http.Request, c *
 	}
 	s.writeVerify(w, c)
 }
+
+// environmentResult is one entry of GET /zones/{id}/environments, with the
+// fields cloudflare-go v7 requires.
+type environmentResult struct {
+	Name               string `json:"name"`
+	Ref                string `json:"ref"`
+	Expression         string `json:"expression"`
+	LockedOnDeployment bool   `json:"locked_on_deployment"`
+	Position           struct {
+		Before string `json:"before,omitempty"`
+		After  string `json:"after,omitempty"`
+	} `json:"position"`
+	Version int64 `json:"version"`
+}
+
+// handleEnvironments lists the zone's environments: {"environments": [...]},
+// empty for a zone without any.
+func (s *Server) handleEnvironments(w http.ResponseWriter, r *http.Request, c *caller) {
+	z := s.zoneFor(w, r, c, "")
+	if z == nil {
+		return
+	}
+	out := make([]environmentResult, 0, len(z.Environments))
+	for i, e := range z.Environments {
+		er := environmentResult{Name: e.Name, Ref: e.Ref, Expression: "true", Version: 1}
+		if i > 0 {
+			er.Position.After = z.Environments[i-1].Ref
+		}
+		out = append(out, er)
+	}
+	writeOK(w, map[string]any{"environments": out})
+}

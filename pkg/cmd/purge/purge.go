@@ -19,7 +19,9 @@ func NewCmdPurge(f *cmdutil.Factory) *cobra.Command {
 		Short: "Purge cached content by URL, prefix, tag, host, or everything",
 		Long: `Purge cached content. Items are validated against Cloudflare's limits before
 anything is sent, batched for the zone's plan, paced to its rate limits,
-retried on 429/5xx, and every item is either confirmed purged or reported.`,
+retried on 429/5xx, and every item is either confirmed purged or reported.
+Every verb takes --invalidate (mark stale instead of deleting: soft purge)
+and --environment NAME|REF (one environment of the zone).`,
 	})
 	// An interrupt before the batches start (zone lookup, --variants auto,
 	// the purge everything prompt) has sent no purge; the batch loop reports

@@ -31,6 +31,8 @@ type SandboxOptions struct {
 	ThrottleRate float64
 	Latency      time.Duration
 	LimitFlags   []string
+	// Environments are NAME or NAME=REF: the zone's environments.
+	Environments []string
 	Seed         uint64
 	Ctx          context.Context
 	// Ready, when set, is called with the base URL once listening (tests).
@@ -46,10 +48,13 @@ func NewCmdSandbox(f *cmdutil.Factory, runF func(*SandboxOptions) error) *cobra.
 		Long: `Run a local emulator of the Cloudflare API endpoints cfcache uses, to try
 cfcache or test CI scripts without touching production.
 
-It serves zones, token verification, purge_cache (all five kinds, enforcing
-the plan's items-per-request limits and rate limits as token buckets, with
-429 + Retry-After + Ratelimit headers and Cloudflare's error envelope) and
-the Cache Rules entrypoint ruleset (GET/PUT, versions, per-plan rule counts).
+It serves zones, token verification, purge_cache and invalidate_cache (all
+five kinds, enforcing the plan's items-per-request limits and rate limits as
+token buckets shared by both, with 429 + Retry-After + Ratelimit headers and
+Cloudflare's error envelope), the zone's environments (--environment: listed
+by GET /zones/{id}/environments, purged and invalidated through
+/zones/{id}/environments/{ref}/...) and the Cache Rules entrypoint ruleset
+(GET/PUT, versions, per-plan rule counts).
 
 It listens on loopback only and refuses any other address. On start it prints
 the export lines that point cfcache at it (stdout), then logs one line per
@@ -61,6 +66,7 @@ documented.`,
 		Example: `  cfcache sandbox
   cfcache sandbox --addr 127.0.0.1:0 --plan enterprise --zone shop.example
   cfcache sandbox --fail-rate 0.1 --latency 50ms --limit urls_per_request=30
+  cfcache sandbox --environment production --environment staging=stg1
 
   # in another shell, paste the printed lines, then:
   cfcache purge url https://example.com/ --zone example.com`,
@@ -102,6 +108,7 @@ documented.`,
 	fl.Float64Var(&opts.ThrottleRate, "throttle-rate", 0, "fraction of requests answered 429 with Retry-After")
 	fl.DurationVar(&opts.Latency, "latency", 0, "latency added to every request, e.g. 50ms")
 	fl.StringArrayVar(&opts.LimitFlags, "limit", nil, "override an enforced limit of the plan, `key=value` (keys as in `cfcache limits -o json`)")
+	fl.StringArrayVar(&opts.Environments, "environment", nil, "give the zone an environment `NAME` or NAME=REF (repeatable; the ref is derived from the name when not given)")
 	fl.Uint64Var(&opts.Seed, "seed", 0, "seed for fault injection, for repeatable runs")
 	return cmd
 }
@@ -122,6 +129,10 @@ func sandboxRun(opts *SandboxOptions) error {
 		if zone.Name != sandbox.DefaultZoneName {
 			zone.ID = "" // derived from the name, so each emulated zone keeps a stable id
 		}
+	}
+	for _, e := range opts.Environments {
+		name, ref, _ := strings.Cut(e, "=")
+		zone.Environments = append(zone.Environments, sandbox.Environment{Name: name, Ref: ref})
 	}
 	cfg.Limits = tbl
 	cfg.FailRate, cfg.ResetRate, cfg.Throttle429Rate = opts.FailRate, opts.ResetRate, opts.ThrottleRate
@@ -148,6 +159,9 @@ func sandboxRun(opts *SandboxOptions) error {
 		_ = f.Sync()
 	}
 	opts.IO.Status("sandbox: serving zone %s (id %s, plan %s) at %s — Ctrl-C to stop", z.Name, z.ID, z.Plan, base)
+	for _, e := range z.Environments {
+		opts.IO.Status("sandbox: environment %s (ref %s)", e.Name, e.Ref)
+	}
 	opts.IO.Status("sandbox: account-owned token for `auth verify` tests: %s (account %s)", cfg.Tokens[1].Value, cfg.Tokens[1].AccountID)
 	if opts.Ready != nil {
 		opts.Ready(base, token)

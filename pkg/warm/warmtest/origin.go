@@ -46,7 +46,8 @@ func Pages() []string {
 //	/redirect/…             301 to /
 //	/error/…                503
 //	anything else           200; MISS the first time per path and device type,
-//	                        then HIT with the Age since then
+//	                        then HIT with the Age since then (or what
+//	                        Answer / KeepHit fixed for the path)
 //
 // Locs are absolute, built from the request's Host, so behind an
 // OriginTransport they name the production host.
@@ -57,7 +58,7 @@ type Origin struct {
 
 	mu       sync.Mutex
 	cachedAt map[string]time.Time // path|device → when it was cached
-	keepHit  map[string]int       // path → Age to report forever
+	keep     map[string]answer    // path → what to answer forever
 	seen     map[string][]string  // path → User-Agents, in arrival order
 	headers  map[string][]http.Header
 	methods  map[string]int
@@ -70,7 +71,7 @@ type Origin struct {
 
 // New returns an empty origin.
 func New() *Origin {
-	return &Origin{cachedAt: map[string]time.Time{}, keepHit: map[string]int{}, seen: map[string][]string{}, headers: map[string][]http.Header{}, methods: map[string]int{}}
+	return &Origin{cachedAt: map[string]time.Time{}, keep: map[string]answer{}, seen: map[string][]string{}, headers: map[string][]http.Header{}, methods: map[string]int{}}
 }
 
 // Start serves a new origin on loopback until the test ends.
@@ -84,10 +85,21 @@ func Start(t testing.TB) (*Origin, *httptest.Server) {
 
 // KeepHit makes path answer HIT with the given Age forever: a page whose
 // purge did not take.
-func (o *Origin) KeepHit(path string, age int) {
+func (o *Origin) KeepHit(path string, age int) { o.Answer(path, "HIT", age) }
+
+// answer is a fixed CF-Cache-Status and Age.
+type answer struct {
+	status string
+	age    int
+}
+
+// Answer makes path answer the cache status with the given Age forever:
+// what Cloudflare says after an invalidation (REVALIDATED, EXPIRED,
+// UPDATING) or a purge that did not take (HIT with an old Age).
+func (o *Origin) Answer(path, cacheStatus string, age int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.keepHit[path] = age
+	o.keep[path] = answer{cacheStatus, age}
 }
 
 // Seen returns the User-Agents that requested path, in order.
@@ -234,7 +246,7 @@ func (o *Origin) page(w http.ResponseWriter, r *http.Request) {
 	default:
 		key := p + "|" + string(warm.ClassifyUserAgent(ua))
 		o.mu.Lock()
-		age, kept := o.keepHit[p]
+		fixed, kept := o.keep[p]
 		at, cached := o.cachedAt[key]
 		if !cached && !kept {
 			o.cachedAt[key] = time.Now()
@@ -242,8 +254,8 @@ func (o *Origin) page(w http.ResponseWriter, r *http.Request) {
 		o.mu.Unlock()
 		switch {
 		case kept:
-			h.Set("CF-Cache-Status", "HIT")
-			h.Set("Age", strconv.Itoa(age))
+			h.Set("CF-Cache-Status", fixed.status)
+			h.Set("Age", strconv.Itoa(fixed.age))
 		case cached:
 			h.Set("CF-Cache-Status", "HIT")
 			h.Set("Age", strconv.Itoa(int(time.Since(at).Seconds())))

@@ -55,7 +55,19 @@ stops there. A file that is not text is refused whole. Exit 0 when all were
 purged, 3 when some were not (all listed, and written to --failed-file), 1
 when none were.
 
+` + ModeHelp + `
+
 ` + FailedFileHelp
+
+// ModeHelp describes --invalidate and --environment, which every verb has.
+const ModeHelp = `--invalidate sends the same items to invalidate_cache instead of
+purge_cache (soft purge): the content stays cached but is marked stale, so
+the next request revalidates it with the origin (a 304 keeps the bytes)
+instead of every visitor refetching it; same limits, same rate buckets. The
+text then says "Invalidated" and the JSON "mode": "invalidate".
+--environment NAME|REF purges (or invalidates) one environment of the zone,
+looked up by name or ref; an unknown one is exit 2 listing those that
+exist. Purge everything on production touches every environment.`
 
 // FailedFileHelp describes --failed-file (contract, "Files cfcache writes").
 const FailedFileHelp = `--failed-file FILE lists every item before the first request and shrinks as

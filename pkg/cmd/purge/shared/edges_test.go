@@ -301,11 +301,11 @@ func TestProgressLineSaysWhenItResumes(t *testing.T) {
 	f, _ := cmdtest.NewFactory(t, nil, "", true)
 	now := time.Date(2026, 1, 2, 15, 4, 0, 0, time.Local)
 	p := purge.Progress{Total: 300, Done: 100, Rate: 100, Paused: 42 * time.Second, ResumeAt: now.Add(42 * time.Second)}
-	line := progressLine(f.IOStreams, p, "URLs", now, time.Second)
+	line := progressLine(f.IOStreams, "purge", p, "URLs", now, time.Second)
 	if !strings.Contains(line, "ETA 44s") || !strings.Contains(line, "waiting: Cloudflare asked to (429), resuming at 15:04:42 (in 42s)") {
 		t.Fatalf("line: %q", line)
 	}
-	if line := progressLine(f.IOStreams, p, "URLs", now.Add(time.Minute), time.Minute); strings.Contains(line, "waiting") {
+	if line := progressLine(f.IOStreams, "purge", p, "URLs", now.Add(time.Minute), time.Minute); strings.Contains(line, "waiting") {
 		t.Fatalf("after the wait: %q", line)
 	}
 }

@@ -36,7 +36,7 @@ const (
 // one after the other), so it is written once, at the end.
 type failedFile struct {
 	target  *fileout.Target
-	kind    purge.Kind
+	header  purge.FailedHeader // kind, and how to retry (mode, environment)
 	entries []purge.Entry
 	// minEvery is the shortest time between rewrites: failedFileMinEvery,
 	// which a test shortens so that a short run rewrites while it goes.
@@ -54,11 +54,11 @@ type failedFile struct {
 // startFailedFile writes every entry to the target (regular files only) and
 // starts the background rewrites, at most one every minEvery (0 means
 // failedFileMinEvery). The first write failing means nothing may be sent.
-func startFailedFile(t *fileout.Target, kind purge.Kind, entries []purge.Entry, minEvery time.Duration) (*failedFile, error) {
+func startFailedFile(t *fileout.Target, header purge.FailedHeader, entries []purge.Entry, minEvery time.Duration) (*failedFile, error) {
 	if minEvery <= 0 {
 		minEvery = failedFileMinEvery
 	}
-	f := &failedFile{target: t, kind: kind, entries: entries, done: make([]bool, len(entries)),
+	f := &failedFile{target: t, header: header, entries: entries, done: make([]bool, len(entries)),
 		minEvery: minEvery, quit: make(chan struct{}), finished: make(chan struct{})}
 	if !t.Atomic() {
 		close(f.finished)
@@ -130,7 +130,7 @@ func (f *failedFile) writePending(force bool) error {
 	}
 	// Regular files only (see failedFile): nothing to wait for, so no
 	// context to honour.
-	return f.target.Write(context.Background(), func(w io.Writer) error { return purge.WriteFailedSeq(w, f.kind, n, pending) })
+	return f.target.Write(context.Background(), func(w io.Writer) error { return f.header.WriteSeq(w, n, pending) })
 }
 
 // stop ends the background rewrites and waits for one in progress, so none
@@ -145,5 +145,5 @@ func (f *failedFile) stop() {
 // then listed on stderr instead, and the command exits 130.
 func (f *failedFile) commit(ctx context.Context, failed []purge.Failure) error {
 	f.stop()
-	return f.target.Write(ctx, func(w io.Writer) error { return purge.WriteFailed(w, f.kind, failed) })
+	return f.target.Write(ctx, func(w io.Writer) error { return f.header.WriteSeq(w, len(failed), slices.Values(failed)) })
 }

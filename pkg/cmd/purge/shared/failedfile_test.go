@@ -166,7 +166,7 @@ func TestFailedFileShrinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	entries := []purge.Entry{{Value: "#a"}, {Value: "b"}, {Value: "{c"}, {Value: "d"}}
-	ff, err := startFailedFile(tgt, purge.KindTag, entries, 0)
+	ff, err := startFailedFile(tgt, purge.FailedHeader{Kind: purge.KindTag}, entries, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

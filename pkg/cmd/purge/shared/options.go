@@ -38,6 +38,12 @@ type PurgeOptions struct {
 	MaxRetries      int
 	MaxWait         time.Duration
 	AllowOtherHosts bool
+	// Invalidate sends to invalidate_cache (soft purge: marked stale,
+	// revalidated by the next request) instead of purge_cache.
+	Invalidate bool
+	// Environment is an environment of the zone, by name or ref; ""
+	// purges at the zone level.
+	Environment string
 	// Verbose lists every invalid item instead of the first input.MaxShown.
 	Verbose bool
 
@@ -89,6 +95,10 @@ func (o *PurgeOptions) Finish(f *cmdutil.Factory, cmd *cobra.Command, args []str
 	if f.Settings != nil {
 		o.Zone = f.Settings.Zone
 	}
+	if o.Invalidate {
+		// An interrupt before the batches start has sent nothing.
+		cmdutil.SetNotDone(cmd, "nothing was invalidated")
+	}
 }
 
 // AddCommonFlags registers the flags every verb shares.
@@ -111,9 +121,48 @@ func AddCommonFlags(cmd *cobra.Command, o *PurgeOptions, withInput bool) {
 	fl.IntVar(&o.Concurrency, "concurrency", purge.DefaultConcurrency, "requests in flight at once, within the plan's rate limits")
 	fl.IntVar(&o.MaxRetries, "max-retries", purge.DefaultMaxRetries, "retries of a batch after 5xx, timeouts and resets (a 429 is waited out, not counted)")
 	fl.DurationVar(&o.MaxWait, "max-wait", purge.DefaultMaxWait, "give up when Cloudflare asks to wait longer than `D` (Retry-After); the rest is reported and written to --failed-file")
+	fl.BoolVar(&o.Invalidate, "invalidate", false, "soft purge: mark the content stale (invalidate_cache) so the next request revalidates with the origin, instead of deleting it; same items and limits")
+	fl.StringVar(&o.Environment, "environment", "", "purge or invalidate one environment of the zone, by `NAME` or ref (listed with GET /zones/{id}/environments); on production, purge everything touches every environment")
 	_ = cmd.RegisterFlagCompletionFunc("plan", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"free", "pro", "business", "enterprise"}, cobra.ShellCompDirectiveNoFileComp
 	})
+}
+
+// Mode is the JSON "mode": purge or invalidate.
+func (o *PurgeOptions) Mode() string {
+	if o.Invalidate {
+		return "invalidate"
+	}
+	return "purge"
+}
+
+// done is the past participle the text uses: "purged" or "invalidated".
+func (o *PurgeOptions) done() string {
+	if o.Invalidate {
+		return "invalidated"
+	}
+	return "purged"
+}
+
+// Done is done capitalized, to start a summary line.
+func (o *PurgeOptions) Done() string {
+	if o.Invalidate {
+		return "Invalidated"
+	}
+	return "Purged"
+}
+
+// rerunCommand is the command that re-runs a failed file's items the way
+// they were sent (mode and environment), for the hints that name it.
+func (o *PurgeOptions) rerunCommand() string {
+	c := "cfcache purge " + string(o.Kind)
+	if o.Invalidate {
+		c += " --invalidate"
+	}
+	if o.Environment != "" {
+		c += " --environment " + o.Environment
+	}
+	return c
 }
 
 // Check validates flag values that need no input; call it before running.
@@ -134,6 +183,11 @@ func (o *PurgeOptions) Check() error {
 	}
 	if o.MaxWait < 0 {
 		return cmdutil.FlagErrorf("invalid --max-wait %s: must not be negative (0: never wait when Cloudflare asks to)", o.MaxWait)
+	}
+	if o.Environment != "" {
+		if err := cfapi.CheckEnvironment(o.Environment); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
 	}
 	if o.Variants != "" && o.Variants != "auto" {
 		return cmdutil.FlagErrorf("invalid --variants %q: the only value is auto", o.Variants)

@@ -2,7 +2,6 @@ package shared
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -86,22 +85,22 @@ func (o *PurgeOptions) postPurge(ctx context.Context, entries []purge.Entry, res
 		sum := warm.Summarize(out.Results)
 		report.Warm = &sum
 		if !o.IO.IsQuiet() || sum.Failed > 0 {
-			fmt.Fprintf(o.IO.ErrOut, "Warmed %d of %d purged %s (%s)\n", sum.Requested-sum.Failed, len(targets), nounFor(purge.KindURL, len(targets)), warmrender.StatusCounts(sum.ByCacheStatus))
+			fmt.Fprintf(o.IO.ErrOut, "Warmed %d of %d %s %s (%s)\n", sum.Requested-sum.Failed, len(targets), o.done(), nounFor(purge.KindURL, len(targets)), warmrender.StatusCounts(sum.ByCacheStatus))
 		}
 		warmrender.PrintSummary(o.IO, sum)
 		if out.Interrupted {
 			return &cmdutil.CancelError{Err: fmt.Errorf("stopped while warming, after %d of %d requests", sum.Requested, len(targets))}
 		}
 		if sum.Failed > 0 {
-			o.IO.Warn("%d warm request(s) failed; the purge itself succeeded", sum.Failed)
+			o.IO.Warn("%d warm request(s) failed; the %s itself succeeded", sum.Failed, o.event())
 		}
 	}
 	if v := report.Verify; v != nil {
 		switch {
 		case len(v.StillCached) > 0:
-			return cmdutil.Reported(&cmdutil.PartialError{Err: errors.New("purged, but still served from cache")})
+			return cmdutil.Reported(&cmdutil.PartialError{Err: fmt.Errorf("%s, but still served from cache", o.done())})
 		case v.Unverified > 0:
-			return cmdutil.Reported(&cmdutil.PartialError{Err: errors.New("purged, but not every URL could be verified")})
+			return cmdutil.Reported(&cmdutil.PartialError{Err: fmt.Errorf("%s, but not every URL could be verified", o.done())})
 		}
 	}
 	return nil
@@ -119,13 +118,13 @@ func (o *PurgeOptions) verify(ctx context.Context, cfg warm.Config, targets []wa
 	}
 	out := warmrender.Execute(ctx, o.IO, cfg, targets, "verify")
 	if out.Interrupted {
-		return &cmdutil.CancelError{Err: fmt.Errorf("stopped while verifying the purge")}
+		return &cmdutil.CancelError{Err: fmt.Errorf("stopped while verifying the %s", o.event())}
 	}
 	cached := o.cachedBefore(out.Results, purgeStart)
 	if len(cached) > 0 && o.VerifyRecheck > 0 {
 		select {
 		case <-ctx.Done():
-			return &cmdutil.CancelError{Err: fmt.Errorf("stopped while verifying the purge")}
+			return &cmdutil.CancelError{Err: fmt.Errorf("stopped while verifying the %s", o.event())}
 		case <-time.After(o.VerifyRecheck):
 		}
 		again := make([]warm.Target, 0, len(cached))
@@ -134,7 +133,7 @@ func (o *PurgeOptions) verify(ctx context.Context, cfg warm.Config, targets []wa
 		}
 		re := warm.Run(ctx, cfg, again)
 		if re.Interrupted {
-			return &cmdutil.CancelError{Err: fmt.Errorf("stopped while verifying the purge")}
+			return &cmdutil.CancelError{Err: fmt.Errorf("stopped while verifying the %s", o.event())}
 		}
 		var still []int
 		for _, j := range o.cachedBefore(re.Results, purgeStart) {
@@ -155,7 +154,11 @@ func (o *PurgeOptions) verify(ctx context.Context, cfg warm.Config, targets []wa
 	seen := map[string]bool{}
 	t := o.IO.ErrTheme()
 	if len(cached) > 0 {
-		fmt.Fprintf(o.IO.ErrOut, "%s %d of %d checked still served from cache with an Age older than the purge (cached before it):\n", t.Error.Render("✗"), len(cached), len(out.Results))
+		if o.Invalidate {
+			fmt.Fprintf(o.IO.ErrOut, "%s %d of %d checked still served as a HIT with an Age older than the invalidation (not revalidated since):\n", t.Error.Render("✗"), len(cached), len(out.Results))
+		} else {
+			fmt.Fprintf(o.IO.ErrOut, "%s %d of %d checked still served from cache with an Age older than the purge (cached before it):\n", t.Error.Render("✗"), len(cached), len(out.Results))
+		}
 	}
 	for _, i := range cached {
 		r := out.Results[i]
@@ -168,7 +171,11 @@ func (o *PurgeOptions) verify(ctx context.Context, cfg warm.Config, targets []wa
 	// Only the checks that were answered verify anything: with none
 	// answered there is nothing to claim.
 	if answered := len(out.Results) - v.Unverified; len(cached) == 0 && answered > 0 && !o.IO.IsQuiet() {
-		fmt.Fprintf(o.IO.ErrOut, "%s Verified %d purged %s: none served from before the purge\n", t.Success.Render("✓"), answered, nounFor(purge.KindURL, answered))
+		if o.Invalidate {
+			fmt.Fprintf(o.IO.ErrOut, "%s Verified %d invalidated %s: none served as a HIT from before the invalidation (%s)\n", t.Success.Render("✓"), answered, nounFor(purge.KindURL, answered), warmrender.StatusCounts(warm.Summarize(out.Results).ByCacheStatus))
+		} else {
+			fmt.Fprintf(o.IO.ErrOut, "%s Verified %d purged %s: none served from before the purge\n", t.Success.Render("✓"), answered, nounFor(purge.KindURL, answered))
+		}
 	}
 	if v.Unverified > 0 {
 		fmt.Fprintf(o.IO.ErrOut, "%s could not verify %d of %d %s: %s\n", t.Error.Render("✗"), v.Unverified, len(out.Results), nounFor(purge.KindURL, len(out.Results)), reasonCounts(v.UnverifiedReasons))
@@ -205,24 +212,25 @@ func reasonCounts(by map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// cachedBefore returns the indexes of results served from cache with an Age
-// older than the time since the purge began: the object was cached before
-// the purge, so the purge did not evict it. Age is whole seconds, hence the
-// one second of slack.
+// cachedBefore returns the indexes of results served from a copy cached
+// before the purge or invalidation began (warm.ServedFromBefore): the
+// purge did not evict it, or the invalidation did not mark it stale.
 func (o *PurgeOptions) cachedBefore(results []warm.Result, purgeStart time.Time) []int {
 	var out []int
 	for i, r := range results {
-		switch r.CacheStatus {
-		case "HIT", "STALE", "UPDATING":
-		default:
-			continue
-		}
-		since := r.At.Sub(purgeStart).Seconds()
-		if float64(r.Age) > since+1 {
+		if warm.ServedFromBefore(r, purgeStart, o.Invalidate) {
 			out = append(out, i)
 		}
 	}
 	return out
+}
+
+// event is what the run did, as a noun: "purge" or "invalidation".
+func (o *PurgeOptions) event() string {
+	if o.Invalidate {
+		return "invalidation"
+	}
+	return "purge"
 }
 
 // purgedTargets turns the entries the purge confirmed into requests (and

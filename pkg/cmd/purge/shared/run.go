@@ -21,7 +21,9 @@ import (
 // Report is the JSON document of a purge (the contract's fields first).
 type Report struct {
 	ZoneID            string `json:"zone_id"`
+	ZoneName          string `json:"zone_name"`
 	Kind              string `json:"kind"`
+	Mode              string `json:"mode"` // purge or invalidate
 	DryRun            bool   `json:"dry_run"`
 	Items             int    `json:"items"`
 	DuplicatesDropped int    `json:"duplicates_dropped"`
@@ -31,17 +33,20 @@ type Report struct {
 	Retries           int    `json:"retries"`
 	DurationMS        int64  `json:"duration_ms"`
 
-	Zone          string          `json:"zone,omitempty"`
-	Plan          string          `json:"plan"`
-	Entries       int             `json:"entries"` // items × variants: what was sent
-	EntriesPurged int             `json:"entries_purged"`
-	EntriesFailed int             `json:"entries_failed"`
-	BatchSize     int             `json:"batch_size"`
-	EstimatedMS   int64           `json:"estimated_ms"`
-	Interrupted   bool            `json:"interrupted,omitempty"`
-	FailedFile    string          `json:"failed_file,omitempty"`
-	Failures      []FailureReport `json:"failures,omitempty"`
-	Error         string          `json:"error,omitempty"`
+	Zone string `json:"zone,omitempty"`
+	// Environment is the ref of the environment purged ("" : the zone).
+	Environment     string          `json:"environment,omitempty"`
+	EnvironmentName string          `json:"environment_name,omitempty"`
+	Plan            string          `json:"plan"`
+	Entries         int             `json:"entries"` // items × variants: what was sent
+	EntriesPurged   int             `json:"entries_purged"`
+	EntriesFailed   int             `json:"entries_failed"`
+	BatchSize       int             `json:"batch_size"`
+	EstimatedMS     int64           `json:"estimated_ms"`
+	Interrupted     bool            `json:"interrupted,omitempty"`
+	FailedFile      string          `json:"failed_file,omitempty"`
+	Failures        []FailureReport `json:"failures,omitempty"`
+	Error           string          `json:"error,omitempty"`
 
 	// Set by --verify and --warm (postpurge.go).
 	Verify *VerifyReport `json:"verify,omitempty"`
@@ -87,11 +92,14 @@ func Run(o *PurgeOptions) error {
 	if !everything && len(o.Args) == 0 && len(o.Files) == 0 {
 		return cmdutil.FlagErrorf("no items: give them as arguments or with -f FILE (-f - for stdin); nothing is ever read as \"purge everything\", which is `cfcache purge everything`")
 	}
+	if o.Environment != "" && o.Zone == "" {
+		return cmdutil.FlagErrorf("--environment %s names an environment of a zone: give --zone", o.Environment)
+	}
 	if o.Variants == "auto" && o.Zone == "" {
 		return cmdutil.FlagErrorf("--variants auto reads the zone's live Cache Rules: give --zone")
 	}
 	if everything && o.Zone != "" && !o.DryRun && !o.Yes && !o.IO.CanPrompt() {
-		return cmdutil.FlagErrorf("--yes required when not running interactively: purge everything empties the whole cache of %s", zoneLabel(cfapi.Zone{Name: o.Zone}))
+		return o.needYes(cfapi.Zone{Name: o.Zone})
 	}
 
 	// With a plan given and the zone as an id (or, for a dry run, absent)
@@ -146,7 +154,14 @@ func Run(o *PurgeOptions) error {
 	}
 	lim := o.Limits().For(plan)
 
-	report := Report{ZoneID: zone.ID, Zone: zone.Name, Kind: string(o.Kind), DryRun: o.DryRun, Plan: string(plan)}
+	report := Report{ZoneID: zone.ID, ZoneName: zone.Name, Zone: zone.Name, Kind: string(o.Kind), Mode: o.Mode(), DryRun: o.DryRun, Plan: string(plan)}
+	var env cfapi.Environment
+	if o.Environment != "" {
+		if env, err = o.resolveEnvironment(zone); err != nil {
+			return err
+		}
+		report.Environment, report.EnvironmentName = env.Ref, env.Name
+	}
 	if !everything {
 		if recheck {
 			rules := purge.Rules{Zone: purge.Zone{Name: zone.Name, Warn: o.AllowOtherHosts}, TagMaxLength: lim.TagMaxLength, PrefixMaxSeparators: lim.PrefixMaxSeparators}
@@ -174,7 +189,7 @@ func Run(o *PurgeOptions) error {
 		return o.printDryRun(report, prep, est)
 	}
 	if everything {
-		if err := o.confirmEverything(zone); err != nil {
+		if err := o.confirmEverything(zone, env); err != nil {
 			return err
 		}
 	}
@@ -192,7 +207,8 @@ func Run(o *PurgeOptions) error {
 	// what to resume from), then shrinks as batches are confirmed.
 	var failedOut *failedFile
 	if failedTarget != nil {
-		if failedOut, err = startFailedFile(failedTarget, o.Kind, entries, o.failedFileEvery); err != nil {
+		header := purge.FailedHeader{Kind: o.Kind, Done: o.done(), Command: o.rerunCommand()}
+		if failedOut, err = startFailedFile(failedTarget, header, entries, o.failedFileEvery); err != nil {
 			return &cmdutil.ValidationError{Err: fmt.Errorf("cannot write --failed-file: %w; nothing was sent", err)}
 		}
 		defer failedOut.stop()
@@ -200,7 +216,7 @@ func Run(o *PurgeOptions) error {
 	cfg := purge.RunConfig{
 		Kind:        o.Kind,
 		Limits:      lim,
-		Sender:      apiSender{client: client, zoneID: zone.ID},
+		Sender:      apiSender{client: client, target: cfapi.PurgeTarget{ZoneID: zone.ID, Environment: env.Ref, Invalidate: o.Invalidate}},
 		Concurrency: o.Concurrency,
 		MaxRetries:  o.MaxRetries,
 	}
@@ -235,13 +251,16 @@ func Run(o *PurgeOptions) error {
 		o.Engine(&cfg)
 	}
 	noun := nounFor(o.Kind, len(entries))
+	if everything && o.Invalidate {
+		noun = "invalidation"
+	}
 	start := o.Now()
 	bar := o.IO.StartProgress(func() string {
 		mu.Lock()
 		p := last
 		mu.Unlock()
 		now := o.Now()
-		return progressLine(o.IO, p, noun, now, now.Sub(start))
+		return progressLine(o.IO, o.Mode(), p, noun, now, now.Sub(start))
 	})
 	res := purge.Run(ctx, cfg, entries)
 	bar.Stop()
@@ -281,17 +300,17 @@ func Run(o *PurgeOptions) error {
 		// Ctrl-C while a FIFO --failed-file had no reader (fileout waits
 		// for one until then): exit 130 at once (issue 9 #13), and the
 		// summary above listed every failure instead.
-		done := fmt.Sprintf("%d of %d purged", res.Purged, res.Total)
+		done := fmt.Sprintf("%d of %d %s", res.Purged, res.Total, o.done())
 		if res.Interrupted {
 			done = "stopped after " + done
 		}
 		msg := fmt.Sprintf("%s; --failed-file %s was not written: nothing opened it for reading", done, failedName)
 		if len(res.Failed) > 0 {
-			msg += fmt.Sprintf(" (the %d not purged are listed above)", len(res.Failed))
+			msg += fmt.Sprintf(" (the %d not %s are listed above)", len(res.Failed), o.done())
 		}
 		return &cmdutil.CancelError{Err: errors.New(msg)}
 	}
-	if err := outcome(res); err != nil {
+	if err := outcome(res, o.done()); err != nil {
 		if writeErr != nil {
 			fmt.Fprintf(o.IO.ErrOut, "error: writing --failed-file: %v\n", writeErr)
 		}
@@ -301,6 +320,28 @@ func Run(o *PurgeOptions) error {
 		return fmt.Errorf("writing --failed-file: %w", writeErr)
 	}
 	return postErr
+}
+
+// resolveEnvironment finds --environment among the zone's environments
+// (one GET): an unknown one is exit 2, listing those that exist, before
+// anything is purged.
+func (o *PurgeOptions) resolveEnvironment(zone cfapi.Zone) (cfapi.Environment, error) {
+	if zone.ID == "" {
+		return cfapi.Environment{}, cmdutil.FlagErrorf("--environment %s names an environment of a zone: give --zone", o.Environment)
+	}
+	client, err := o.Client()
+	if err != nil {
+		return cfapi.Environment{}, err
+	}
+	envs, err := client.ListEnvironments(o.Ctx, zone.ID)
+	if err != nil {
+		return cfapi.Environment{}, cmdutil.WrapAPIError(err)
+	}
+	env, err := cfapi.FindEnvironment(envs, o.Environment, zoneLabel(zone))
+	if err != nil {
+		return cfapi.Environment{}, &cmdutil.ValidationError{Err: fmt.Errorf("%w; nothing was %s", err, o.done())}
+	}
+	return env, nil
 }
 
 // engineMaxWait is --max-wait as the engine and the client read it, where 0
@@ -454,14 +495,34 @@ func (o *PurgeOptions) prepare(lim limits.Limits, zoneName string, v purge.Varia
 	return prep, nil
 }
 
-func (o *PurgeOptions) confirmEverything(zone cfapi.Zone) error {
+// needYes is the refusal of purge everything off a terminal without --yes.
+func (o *PurgeOptions) needYes(zone cfapi.Zone) error {
+	what := "purge everything empties the whole cache of " + zoneLabel(zone)
+	if o.Invalidate {
+		what = "purge everything --invalidate marks the whole cache of " + zoneLabel(zone) + " stale"
+	}
+	if o.Environment != "" {
+		what += " (environment " + o.Environment + ")"
+	}
+	return cmdutil.FlagErrorf("--yes required when not running interactively: %s", what)
+}
+
+func (o *PurgeOptions) confirmEverything(zone cfapi.Zone, env cfapi.Environment) error {
 	if o.Yes {
 		return nil
 	}
 	if !o.IO.CanPrompt() {
-		return cmdutil.FlagErrorf("--yes required when not running interactively: purge everything empties the whole cache of %s", zoneLabel(zone))
+		return o.needYes(zone)
 	}
-	ans, err := o.IO.Prompt(fmt.Sprintf("This purges EVERYTHING cached for %s. Type the zone name to confirm: ", zoneLabel(zone)))
+	what := "purges EVERYTHING cached for"
+	if o.Invalidate {
+		what = "invalidates (marks stale) EVERYTHING cached for"
+	}
+	where := zoneLabel(zone)
+	if env.Ref != "" {
+		where += fmt.Sprintf(" in environment %s (ref %s; on production, that is every environment)", env.Name, env.Ref)
+	}
+	ans, err := o.IO.Prompt(fmt.Sprintf("This %s %s. Type the zone name to confirm: ", what, where))
 	if err != nil {
 		return err
 	}
@@ -496,7 +557,10 @@ func (o *PurgeOptions) printDryRun(r Report, prep *purge.Prepared, est purge.Pla
 	if zone != "" {
 		zone = " in " + zone
 	}
-	fmt.Fprintf(o.IO.Out, "Dry run: would purge %s%s\n", strings.TrimPrefix(what, "purge "), zone)
+	if r.Environment != "" {
+		zone += fmt.Sprintf(" (environment %s, ref %s)", r.EnvironmentName, r.Environment)
+	}
+	fmt.Fprintf(o.IO.Out, "Dry run: would %s %s%s\n", o.Mode(), strings.TrimPrefix(what, "purge "), zone)
 	if prep != nil {
 		fmt.Fprintf(o.IO.Out, "  %d request(s) of up to %d, estimated %s at the %s plan's limits\n", est.Requests, est.BatchSize, roundDuration(est.Ideal), r.Plan)
 	}
@@ -518,18 +582,25 @@ func (o *PurgeOptions) printSummary(r Report, res purge.Result) {
 	if len(res.Failed) > 0 || res.Err != nil {
 		mark = t.Error.Render("✗")
 	}
+	where := r.Zone
+	if r.Environment != "" {
+		where += " (environment " + r.EnvironmentName + ")"
+	}
 	if o.Kind == purge.KindEverything {
 		if res.Purged == 1 {
-			fmt.Fprintf(w, "%s Purged everything in %s (%s)\n", mark, r.Zone, roundDuration(res.Duration))
+			fmt.Fprintf(w, "%s %s everything in %s (%s)\n", mark, o.Done(), where, roundDuration(res.Duration))
 		} else {
-			fmt.Fprintf(w, "%s Purge everything in %s failed\n", mark, r.Zone)
+			fmt.Fprintf(w, "%s %s everything in %s failed\n", mark, strings.ToUpper(o.Mode()[:1])+o.Mode()[1:], where)
 		}
 	} else {
 		items := fmt.Sprintf("%d of %d %s", r.Purged, r.Items, nounFor(o.Kind, r.Items))
 		if r.Entries != r.Items {
 			items += fmt.Sprintf(" (%d of %d entries with variants)", res.Purged, total)
 		}
-		fmt.Fprintf(w, "%s Purged %s in %d request(s), %d retries, %s\n", mark, items, res.Requests, res.Retries, roundDuration(res.Duration))
+		if r.Environment != "" {
+			items += " in environment " + r.EnvironmentName
+		}
+		fmt.Fprintf(w, "%s %s %s in %d request(s), %d retries, %s\n", mark, o.Done(), items, res.Requests, res.Retries, roundDuration(res.Duration))
 	}
 	if o.Kind != purge.KindEverything && res.BatchSize > 0 && res.BatchSize < r.BatchSize {
 		// r.BatchSize is the plan's size; the engine lowered it when Cloudflare said a batch was too large.
@@ -549,9 +620,9 @@ func (o *PurgeOptions) printSummary(r Report, res purge.Result) {
 			fmt.Fprintf(w, "  … and %d more\n", more)
 		}
 		if o.FailedFile != "" {
-			fmt.Fprintf(w, "%d not purged (all in %s); re-run them with: cfcache purge %s -f %s\n", len(res.Failed), o.FailedFile, o.Kind, o.FailedFile)
+			fmt.Fprintf(w, "%d not %s (all in %s); re-run them with: %s -f %s\n", len(res.Failed), o.done(), o.FailedFile, o.rerunCommand(), o.FailedFile)
 		} else {
-			fmt.Fprintf(w, "%d not purged (use --failed-file FILE to keep them for a re-run)\n", len(res.Failed))
+			fmt.Fprintf(w, "%d not %s (use --failed-file FILE to keep them for a re-run)\n", len(res.Failed), o.done())
 		}
 	}
 	if res.Err != nil {
@@ -560,19 +631,20 @@ func (o *PurgeOptions) printSummary(r Report, res purge.Result) {
 }
 
 // outcome maps a run to the contract's exit codes.
-func outcome(res purge.Result) error {
+// done is "purged" or "invalidated".
+func outcome(res purge.Result, done string) error {
 	var apiErr *purge.APIError
 	switch {
 	case res.Interrupted:
-		return &cmdutil.CancelError{Err: fmt.Errorf("stopped after %d of %d purged", res.Purged, res.Total)}
+		return &cmdutil.CancelError{Err: fmt.Errorf("stopped after %d of %d %s", res.Purged, res.Total, done)}
 	case res.Err != nil && errors.As(res.Err, &apiErr) && apiErr.IsAuth():
 		return &cmdutil.AuthError{Err: fmt.Errorf("%s: the token needs the Zone › Cache Purge permission", apiErr.Message)}
 	case len(res.Failed) == 0 && res.Err == nil:
 		return nil
 	case res.Purged > 0:
-		return cmdutil.Reported(&cmdutil.PartialError{Err: fmt.Errorf("%d of %d not purged", len(res.Failed), res.Total)})
+		return cmdutil.Reported(&cmdutil.PartialError{Err: fmt.Errorf("%d of %d not %s", len(res.Failed), res.Total, done)})
 	}
-	return cmdutil.Reported(fmt.Errorf("none of %d purged", res.Total))
+	return cmdutil.Reported(fmt.Errorf("none of %d %s", res.Total, done))
 }
 
 func failureReport(f purge.Failure) FailureReport {
@@ -597,7 +669,7 @@ func entryLabel(e purge.Entry) string {
 	return e.Value + " [" + strings.Join(hs, ", ") + "]"
 }
 
-func progressLine(io *iostreams.IOStreams, p purge.Progress, noun string, now time.Time, elapsed time.Duration) string {
+func progressLine(io *iostreams.IOStreams, mode string, p purge.Progress, noun string, now time.Time, elapsed time.Duration) string {
 	done := p.Done + p.Failed
 	eta := "—"
 	if p.Rate > 0 && p.Total > done {
@@ -617,7 +689,7 @@ func progressLine(io *iostreams.IOStreams, p purge.Progress, noun string, now ti
 	if io.IsStderrTTY() {
 		return iostreams.Bar(done, p.Total, 24) + " " + status
 	}
-	return fmt.Sprintf("purge: still running after %s: %s", roundDuration(elapsed), status)
+	return fmt.Sprintf("%s: still running after %s: %s", mode, roundDuration(elapsed), status)
 }
 
 func nounFor(k purge.Kind, n int) string {

@@ -13,7 +13,7 @@ import (
 // the engine's typed error on an API error, the transport error otherwise.
 type apiSender struct {
 	client *cfapi.Client
-	zoneID string
+	target cfapi.PurgeTarget // zone, environment, purge or invalidate
 }
 
 func (s apiSender) Send(ctx context.Context, req purge.Request) (*purge.Response, error) {
@@ -21,7 +21,7 @@ func (s apiSender) Send(ctx context.Context, req purge.Request) (*purge.Response
 	if err != nil {
 		return nil, err
 	}
-	h, err := s.client.Purge(ctx, s.zoneID, body)
+	h, err := s.client.PurgeTo(ctx, s.target, body)
 	if err == nil {
 		return &purge.Response{Header: h}, nil
 	}

@@ -40,6 +40,8 @@ and header values to purge); a URL whose key needs one that is not given is
 refused before anything is sent. A path with non-ASCII characters is sent raw
 and percent-encoded (--url-form both) and counted once.
 
+` + shared.ModeHelp + `
+
 A 200 from Cloudflare means the purge was accepted, not that the next request
 will miss: it evicts the exact cache key only.
 
@@ -48,6 +50,9 @@ purged):
   --verify requests every purged URL and variant (or a random
   --verify-sample N of them) and checks none is served from cache (HIT,
   STALE, UPDATING) with an Age older than the purge, i.e. cached before it.
+  After --invalidate, REVALIDATED, EXPIRED and UPDATING are the proof
+  (the stale copy was revalidated) and only a HIT with an Age older than
+  the invalidation is still cached.
   Any still cached are asked again after 2 s, then listed on stderr and in
   the JSON "verify": {"checked", "still_cached"}, and the exit status is 3.
   A check that got no answer (refused, timed out, no such host) or a 5xx
@@ -66,7 +71,9 @@ purged):
   cfcache purge url -f urls.txt --dry-run --plan free
   cfcache purge url -f urls.txt --variants auto --country ES,FR -z example.com
   cfcache purge url https://example.com/ --device all --verify --warm -z example.com
-  cfcache purge url -f urls.txt --verify-sample 20 -z example.com`,
+  cfcache purge url -f urls.txt --verify-sample 20 -z example.com
+  cfcache purge url -f urls.txt --invalidate --verify -z example.com
+  cfcache purge url https://example.com/ --environment staging -z example.com`,
 	}, runF)
 	fl := cmd.Flags()
 	fl.StringSliceVar(&opts.Devices, "device", nil, "device types to purge for: mobile, desktop, tablet or all (CF-Device-Type)")
