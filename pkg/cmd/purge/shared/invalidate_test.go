@@ -92,7 +92,9 @@ func TestUnknownEnvironmentIsExit2ListingThem(t *testing.T) {
 		t.Fatal("purged, or did not look up")
 	}
 	// A name no zone can have is refused offline, and so is one with no zone.
-	for _, args := range [][]string{{"--environment", "a/b"}, {"--environment", ".."}} {
+	// An empty value (an unset pipeline variable) is refused, not read as
+	// production.
+	for _, args := range [][]string{{"--environment", "a/b"}, {"--environment", ".."}, {"--environment", ""}, {"--environment= "}} {
 		sb := cmdtest.NewSandbox(t, limits.Free, withEnvs)
 		f, _ := cmdtest.NewFactory(t, sb, "example.com", false)
 		if err := cmdtest.Run(context.Background(), newCmd(f, purge.KindTag), append([]string{"t"}, args...)...); cmdutil.ExitCode(err) != 2 || sb.Server.Stats().Total != 0 {

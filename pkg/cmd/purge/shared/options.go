@@ -6,6 +6,7 @@ package shared
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -44,6 +45,8 @@ type PurgeOptions struct {
 	// Environment is an environment of the zone, by name or ref; ""
 	// purges at the zone level.
 	Environment string
+	// environmentEmpty: --environment was given with an empty value.
+	environmentEmpty bool
 	// Verbose lists every invalid item instead of the first input.MaxShown.
 	Verbose bool
 
@@ -95,6 +98,9 @@ func (o *PurgeOptions) Finish(f *cmdutil.Factory, cmd *cobra.Command, args []str
 	if f.Settings != nil {
 		o.Zone = f.Settings.Zone
 	}
+	// Given but empty is what a pipeline passes when its variable is unset:
+	// refused, not read as "no environment" (which purges production).
+	o.environmentEmpty = cmd.Flags().Changed("environment") && strings.TrimSpace(o.Environment) == ""
 	if o.Invalidate {
 		// An interrupt before the batches start has sent nothing.
 		cmdutil.SetNotDone(cmd, "nothing was invalidated")
@@ -183,6 +189,9 @@ func (o *PurgeOptions) Check() error {
 	}
 	if o.MaxWait < 0 {
 		return cmdutil.FlagErrorf("invalid --max-wait %s: must not be negative (0: never wait when Cloudflare asks to)", o.MaxWait)
+	}
+	if o.environmentEmpty {
+		return cmdutil.FlagErrorf("--environment is empty: give an environment name or ref, or leave the flag out to purge production")
 	}
 	if o.Environment != "" {
 		if err := cfapi.CheckEnvironment(o.Environment); err != nil {
