@@ -4,6 +4,7 @@ package purge
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/cfcache/cfcache/pkg/cmd/purge/changed"
 	"github.com/cfcache/cfcache/pkg/cmd/purge/everything"
 	"github.com/cfcache/cfcache/pkg/cmd/purge/host"
 	"github.com/cfcache/cfcache/pkg/cmd/purge/prefix"
@@ -31,6 +32,7 @@ retried on 429/5xx, and every item is either confirmed purged or reported.`,
 		tag.NewCmdTag(f, nil),
 		host.NewCmdHost(f, nil),
 		everything.NewCmdEverything(f, nil),
+		changed.NewCmdChanged(f, nil),
 	)
 	return cmd
 }
