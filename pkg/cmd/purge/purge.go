@@ -4,6 +4,7 @@ package purge
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/cfcache/cfcache/pkg/cmd/purge/changed"
 	"github.com/cfcache/cfcache/pkg/cmd/purge/everything"
 	"github.com/cfcache/cfcache/pkg/cmd/purge/host"
 	"github.com/cfcache/cfcache/pkg/cmd/purge/prefix"
@@ -33,6 +34,7 @@ and --environment NAME|REF (one environment of the zone).`,
 		tag.NewCmdTag(f, nil),
 		host.NewCmdHost(f, nil),
 		everything.NewCmdEverything(f, nil),
+		changed.NewCmdChanged(f, nil),
 	)
 	return cmd
 }

@@ -66,6 +66,10 @@ type PurgeOptions struct {
 	// clone of http.DefaultTransport (tests inject theirs).
 	WarmTransport http.RoundTripper
 
+	// Computed is set by a verb that computes its URLs instead of reading
+	// them from arguments and files (purge changed).
+	Computed *Computed
+
 	Ctx context.Context
 	// Engine overrides the purge engine's tuning (tests shorten backoffs).
 	Engine func(*purge.RunConfig)
@@ -73,6 +77,26 @@ type PurgeOptions struct {
 	// rewrites the failed file while it goes).
 	failedFileEvery time.Duration
 	Now             func() time.Time
+}
+
+// Computed feeds URLs a verb computed (purge changed) through the purge
+// url steps (validation, variants, batching, sending, --failed-file,
+// --verify) and tells the verb which were confirmed.
+type Computed struct {
+	Kind    string        // the report's "kind"
+	Input   purge.Input   // the URLs, one item each
+	Changes *ChangeCounts // added/changed/removed, in the report
+	// Done is called once after the batches ran (never on a dry run, nor
+	// when the run stopped before sending), with the entries and, for
+	// each, whether every form of it was confirmed purged.
+	Done func(entries []purge.Entry, confirmed []bool)
+}
+
+// ChangeCounts are the files behind a purge changed, in its report.
+type ChangeCounts struct {
+	Added   int `json:"added"`
+	Changed int `json:"changed"`
+	Removed int `json:"removed"`
 }
 
 // NewOptions returns options wired to the factory.

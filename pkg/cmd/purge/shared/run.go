@@ -48,6 +48,9 @@ type Report struct {
 	Failures        []FailureReport `json:"failures,omitempty"`
 	Error           string          `json:"error,omitempty"`
 
+	// Set by purge changed: the files behind the URLs.
+	*ChangeCounts
+
 	// Set by --verify and --warm (postpurge.go).
 	Verify *VerifyReport `json:"verify,omitempty"`
 	Warm   *WarmReport   `json:"warm,omitempty"`
@@ -89,7 +92,7 @@ func Run(o *PurgeOptions) error {
 			return &cmdutil.FlagError{Err: err}
 		}
 	}
-	if !everything && len(o.Args) == 0 && len(o.Files) == 0 {
+	if !everything && len(o.Args) == 0 && len(o.Files) == 0 && o.Computed == nil {
 		return cmdutil.FlagErrorf("no items: give them as arguments or with -f FILE (-f - for stdin); nothing is ever read as \"purge everything\", which is `cfcache purge everything`")
 	}
 	if o.Environment != "" && o.Zone == "" {
@@ -154,7 +157,8 @@ func Run(o *PurgeOptions) error {
 	}
 	lim := o.Limits().For(plan)
 
-	report := Report{ZoneID: zone.ID, ZoneName: zone.Name, Zone: zone.Name, Kind: string(o.Kind), Mode: o.Mode(), DryRun: o.DryRun, Plan: string(plan)}
+	report := o.NewReport()
+	report.ZoneID, report.ZoneName, report.Zone, report.Plan = zone.ID, zone.Name, zone.Name, string(plan)
 	var env cfapi.Environment
 	if o.Environment != "" {
 		if env, err = o.resolveEnvironment(zone); err != nil {
@@ -224,8 +228,24 @@ func Run(o *PurgeOptions) error {
 		cfg.MaxRetries = -1 // the engine reads 0 as "default"; the user asked for none
 	}
 	cfg.MaxWait = o.engineMaxWait()
-	if failedOut != nil {
-		cfg.OnConfirmed = failedOut.confirmed
+	var confirmed []bool
+	if o.Computed != nil && o.Computed.Done != nil {
+		confirmed = make([]bool, len(entries))
+	}
+	if failedOut != nil || confirmed != nil {
+		var cmu sync.Mutex
+		cfg.OnConfirmed = func(idx []int) {
+			if failedOut != nil {
+				failedOut.confirmed(idx)
+			}
+			if confirmed != nil {
+				cmu.Lock()
+				for _, i := range idx {
+					confirmed[i] = true
+				}
+				cmu.Unlock()
+			}
+		}
 	}
 	var mu sync.Mutex
 	last := purge.Progress{Total: len(entries)}
@@ -264,6 +284,9 @@ func Run(o *PurgeOptions) error {
 	})
 	res := purge.Run(ctx, cfg, entries)
 	bar.Stop()
+	if confirmed != nil {
+		o.Computed.Done(entries, confirmed)
+	}
 
 	report.Requests, report.Retries, report.DurationMS = res.Requests, res.Retries, res.Duration.Milliseconds()
 	report.Interrupted = res.Interrupted
@@ -342,6 +365,16 @@ func (o *PurgeOptions) resolveEnvironment(zone cfapi.Zone) (cfapi.Environment, e
 		return cfapi.Environment{}, &cmdutil.ValidationError{Err: fmt.Errorf("%w; nothing was %s", err, o.done())}
 	}
 	return env, nil
+}
+
+// NewReport is the report of a run of these options before anything is
+// known of the zone or the items.
+func (o *PurgeOptions) NewReport() Report {
+	r := Report{Kind: string(o.Kind), Mode: o.Mode(), DryRun: o.DryRun}
+	if o.Computed != nil {
+		r.Kind, r.ChangeCounts = o.Computed.Kind, o.Computed.Changes
+	}
+	return r
 }
 
 // engineMaxWait is --max-wait as the engine and the client read it, where 0
@@ -454,14 +487,19 @@ func (o *PurgeOptions) offlineLimits() (l limits.Limits, known bool) {
 // lets a dry run keep counts only; false keeps the entries for a recheck
 // after the zone lookup.
 func (o *PurgeOptions) prepare(lim limits.Limits, zoneName string, v purge.Variants, form purge.URLForm, countOK bool, items *input.ItemPrinter) (*purge.Prepared, error) {
-	sources, closeAll, err := input.Open(o.IO.In, o.Args, o.Files, "items")
-	if err != nil {
-		return nil, err
-	}
-	defer closeAll()
-	inputs := make([]purge.Input, 0, len(sources))
-	for _, src := range sources {
-		inputs = append(inputs, src.Input)
+	var inputs []purge.Input
+	if o.Computed != nil {
+		inputs = []purge.Input{o.Computed.Input}
+	} else {
+		sources, closeAll, err := input.Open(o.IO.In, o.Args, o.Files, "items")
+		if err != nil {
+			return nil, err
+		}
+		defer closeAll()
+		inputs = make([]purge.Input, 0, len(sources))
+		for _, src := range sources {
+			inputs = append(inputs, src.Input)
+		}
 	}
 	prep, err := purge.Prepare(purge.PrepareOptions{
 		Kind:      o.Kind,

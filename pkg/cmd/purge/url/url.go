@@ -75,18 +75,6 @@ purged):
   cfcache purge url -f urls.txt --invalidate --verify -z example.com
   cfcache purge url https://example.com/ --environment staging -z example.com`,
 	}, runF)
-	fl := cmd.Flags()
-	fl.StringSliceVar(&opts.Devices, "device", nil, "device types to purge for: mobile, desktop, tablet or all (CF-Device-Type)")
-	fl.StringSliceVar(&opts.Countries, "country", nil, "ISO 3166-1 alpha-2 countries (T1 Tor, XX unknown) to purge for (CF-IPCountry)")
-	fl.StringSliceVar(&opts.Langs, "lang", nil, "languages to purge for, e.g. en-US (Accept-Language)")
-	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "cache-key header to purge for, `'Name: value'` (repeatable)")
-	fl.StringVar(&opts.Variants, "variants", "", "auto: purge the variants each URL's cache key requires under the zone's live Cache Rules")
-	fl.BoolVar(&opts.Warm, "warm", false, "after the purge, request every purged URL and variant to fill the cache again")
-	fl.BoolVar(&opts.Verify, "verify", false, "after the purge, check no purged URL is still served from before it (exit 3 if one is, or if a check got no answer)")
-	fl.IntVar(&opts.VerifySample, "verify-sample", 0, "verify a random sample of `N` purged entries instead of all (implies --verify)")
-	fl.StringVar(&opts.OriginURL, "origin-url", "", "send --warm/--verify requests to `URL` (scheme://host:port), keeping each URL's Host header")
-	_ = cmd.RegisterFlagCompletionFunc("device", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return []string{"mobile", "desktop", "tablet", "all"}, cobra.ShellCompDirectiveNoFileComp
-	})
+	shared.AddURLFlags(cmd, opts)
 	return cmd
 }

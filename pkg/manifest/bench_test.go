@@ -1,0 +1,52 @@
+package manifest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// BenchmarkScanCompare hashes a tree of small files and diffs it with a
+// manifest where 1 % changed: what purge changed --dry-run does before the
+// purge. The tree is made once per run, under the test's temp dir. For the
+// 200,000-file figures, see docs/performance.md ("purge changed").
+func BenchmarkScanCompare(b *testing.B) {
+	const n = 20000
+	dir := b.TempDir()
+	for i := range n {
+		p := filepath.Join(dir, fmt.Sprintf("d%03d", i%200), fmt.Sprintf("page-%05d.html", i))
+		if i%200 == i {
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(p, fmt.Appendf(nil, "<html>page %d %0500d</html>\n", i, i), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	res, err := Scan(context.Background(), ScanOptions{Dir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	old := make(map[string]State, len(res.Files))
+	for i, f := range res.Files {
+		if i%100 == 0 {
+			f.Hash[0] ^= 1 // 1 % changed
+		}
+		old[f.Path] = f.State
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := Scan(context.Background(), ScanOptions{Dir: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if d := Compare(old, res.Files); d.Changed != n/100 {
+			b.Fatalf("changed %d, want %d", d.Changed, n/100)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+}
