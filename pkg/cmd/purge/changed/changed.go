@@ -12,8 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cfcache/cfcache/pkg/cmd/purge/shared"
 	"github.com/cfcache/cfcache/pkg/cfapi"
+	"github.com/cfcache/cfcache/pkg/cmd/purge/shared"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/fileout"
 	"github.com/cfcache/cfcache/pkg/input"
