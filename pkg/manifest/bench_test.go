@@ -30,17 +30,17 @@ func BenchmarkScanCompare(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	old := make(map[string]State, len(res.Files))
+	old := make(Files, 0, len(res.Files))
 	for i, f := range res.Files {
 		if i%100 == 0 {
 			f.Hash[0] ^= 1 // 1 % changed
 		}
-		old[f.Path] = f.State
+		old = append(old, f)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		res, err := Scan(context.Background(), ScanOptions{Dir: dir})
+		res, err := Scan(context.Background(), ScanOptions{Dir: dir, Known: old})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -2,9 +2,7 @@ package manifest
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -25,6 +23,10 @@ type ScanOptions struct {
 	// Exclude are absolute paths of files not to scan (the manifest itself
 	// when it lies in Dir, and the temporary files it is written through).
 	Exclude []string
+	// Known are the previous manifest's records, if any: a scanned path
+	// equal to one of them shares its string, so 200,000 paths are held
+	// once, not twice.
+	Known Files
 }
 
 // Skipped is a file not scanned, and why: said to the user, never dropped
@@ -93,41 +95,57 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 		workers = max(2, runtime.GOMAXPROCS(0))
 	}
 
-	type job struct{ rel, full string }
-	type result struct {
-		rec Record
-		err error
+	// The walk hands files to the workers in batches: one channel send
+	// per 256 files, not per file. Each batch's records are filled in
+	// place by the one worker that takes it, and the batches are joined
+	// in the end.
+	const batchSize = 256
+	type batch struct {
+		recs []Record
+		full []string // the path to open, per record
+		errs []*FileError
 	}
-	jobs := make(chan job, workers*4)
-	results := make(chan result, workers*4)
+	jobs := make(chan *batch, workers)
+	var batches []*batch
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			buf := make([]byte, 64<<10)
-			h := sha256.New()
-			for j := range jobs {
+			h := newHasher()
+			for b := range jobs {
 				if ctx.Err() != nil {
 					continue // drain
 				}
-				st, err := hashFile(j.full, h, buf)
-				results <- result{rec: Record{Path: j.rel, State: st}, err: err}
+				for i := range b.recs {
+					st, err := h.hashFile(b.full[i])
+					if err != nil {
+						b.errs = append(b.errs, &FileError{Path: b.recs[i].Path, Err: err})
+						st.Size = -1 // not a file of the result
+					}
+					b.recs[i].State = st
+				}
+				b.full = nil
 			}
 		}()
 	}
-	res := &ScanResult{}
-	collected := make(chan struct{})
-	go func() {
-		defer close(collected)
-		for r := range results {
-			if r.err != nil {
-				res.Errors = append(res.Errors, &FileError{Path: r.rec.Path, Err: r.err})
-				continue
-			}
-			res.Files = append(res.Files, r.rec)
+	cur := &batch{}
+	send := func() error {
+		if len(cur.recs) == 0 {
+			return nil
 		}
-	}()
+		batches = append(batches, cur)
+		select {
+		case jobs <- cur:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		cur = &batch{}
+		return nil
+	}
+	res := &ScanResult{}
+	known := opts.Known
+	hint := 0
 
 	var skipped []Skipped
 	walkErr := filepath.WalkDir(realRoot, func(p string, d fs.DirEntry, err error) error {
@@ -142,6 +160,17 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 			return rerr
 		}
 		rel = filepath.ToSlash(rel)
+		// A path the previous manifest has is stored once: the record
+		// takes the manifest's string, and the walk's is garbage once the
+		// file is hashed. The walk visits a directory's files in the
+		// manifest's order, so the next record is tried before a search.
+		if hint < len(known) && known[hint].Path == rel {
+			rel = known[hint].Path
+			hint++
+		} else if i, found := slices.BinarySearchFunc(known, rel, func(r Record, p string) int { return strings.Compare(r.Path, p) }); found {
+			rel = known[i].Path
+			hint = i + 1
+		}
 		if err != nil {
 			// An unreadable directory would hide its files: that is an
 			// error, not a skip (its files would look removed).
@@ -173,51 +202,46 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 			skipped = append(skipped, Skipped{Path: rel, Reason: "not a regular file (" + t.String() + ")"})
 			return nil
 		}
-		select {
-		case jobs <- job{rel: rel, full: p}:
-		case <-ctx.Done():
-			return ctx.Err()
+		if cur.recs == nil {
+			cur.recs = make([]Record, 0, batchSize)
+			cur.full = make([]string, 0, batchSize)
+		}
+		cur.recs = append(cur.recs, Record{Path: rel})
+		cur.full = append(cur.full, p)
+		if len(cur.recs) == batchSize {
+			return send()
 		}
 		return nil
 	})
+	if walkErr == nil {
+		walkErr = send()
+	}
 	close(jobs)
 	wg.Wait()
-	close(results)
-	<-collected
 	if walkErr != nil {
 		return nil, walkErr
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	n := 0
+	for _, b := range batches {
+		n += len(b.recs)
+	}
+	res.Files = make([]Record, 0, n)
+	for i, b := range batches {
+		for _, r := range b.recs {
+			if r.Size >= 0 {
+				res.Files = append(res.Files, r)
+			}
+		}
+		res.Errors = append(res.Errors, b.errs...)
+		batches[i] = nil // its records are copied: free them as we go
+	}
 	res.Skipped = skipped
 	slices.SortFunc(res.Files, func(a, b Record) int { return strings.Compare(a.Path, b.Path) })
 	slices.SortFunc(res.Errors, func(a, b *FileError) int { return strings.Compare(a.Path, b.Path) })
 	return res, nil
-}
-
-// hashFile streams the file at p through h with buf.
-func hashFile(p string, h interface {
-	io.Writer
-	Sum([]byte) []byte
-	Reset()
-}, buf []byte) (State, error) {
-	var st State
-	f, err := os.Open(p)
-	if err != nil {
-		return st, unwrapPath(err)
-	}
-	defer f.Close()
-	h.Reset()
-	// io.CopyBuffer with the worker's buffer: *os.File's WriteTo would
-	// allocate a fresh 32 KiB buffer per file, 200,000 times.
-	n, err := io.CopyBuffer(h, struct{ io.Reader }{f}, buf)
-	if err != nil {
-		return st, unwrapPath(err)
-	}
-	h.Sum(st.Hash[:0])
-	st.Size = n
-	return st, nil
 }
 
 // linkProblem says why the symlink at p must not be hashed, or "".
