@@ -91,15 +91,19 @@ func Load(path string) (*Manifest, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		return nil, &CorruptError{Path: path, Problem: "is a directory"}
+	var size int64
+	if fi, err := f.Stat(); err == nil {
+		if fi.IsDir() {
+			return nil, &CorruptError{Path: path, Problem: "is a directory"}
+		}
+		size = fi.Size()
 	}
 	// The layout Write produces is read by a line parser about ten times
 	// faster than the token decoder; anything else (hand-edited, another
 	// tool's JSON, any corruption) is read again from the start by Decode,
 	// which says what is wrong exactly as it always did.
 	br := bufio.NewReaderSize(f, 64<<10)
-	if m, ok := decodeWritten(br); ok {
+	if m, ok := decodeWritten(br, size); ok {
 		return m, nil
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
