@@ -4,12 +4,15 @@
 # records a manifest, changes 1 % of the files, then runs, interleaved,
 # `sha256sum` over the same files with the same core count (xargs -P CORES)
 # and cfcache --dry-run, ROUNDS times each, printing wall time and peak RSS
-# of every run (GNU time). The tree is removed at the end.
-#   scripts/bench-purge-changed.sh [BIN] [N] [ROUNDS]
+# of every run (GNU time). The tree is removed at the end. With BEFORE (an
+# older build), it is measured in the same rounds too, for before/after side
+# by side.
+#   scripts/bench-purge-changed.sh [BIN] [N] [ROUNDS] [BEFORE]
 set -euo pipefail
 bin=$(realpath "${1:-bin/cfcache}")
 n=${2:-200000}
 rounds=${3:-5}
+before=${4:+$(realpath "$4")}
 cores=$(nproc)
 work=$(mktemp -d /tmp/cfcache-bench-changed.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -34,4 +37,7 @@ measure() { /usr/bin/time -f "%e s %M KB" "$@" 2>&1 >/dev/null | tail -1; }
 for r in $(seq "$rounds"); do
   echo "round $r sha256sum: $(measure sh -c "find site -type f -print0 | xargs -0 -P$cores -n 5000 sha256sum")"
   echo "round $r cfcache:   $(measure "$bin" purge changed site --base-url https://example.com/ --plan free --dry-run -q)"
+  if [ -n "$before" ]; then
+    echo "round $r before:    $(measure "$before" purge changed site --base-url https://example.com/ --plan free --dry-run -q)"
+  fi
 done

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // BenchmarkScanCompare hashes a tree of small files and diffs it with a
@@ -30,17 +31,17 @@ func BenchmarkScanCompare(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	old := make(map[string]State, len(res.Files))
+	old := make(Files, 0, len(res.Files))
 	for i, f := range res.Files {
 		if i%100 == 0 {
 			f.Hash[0] ^= 1 // 1 % changed
 		}
-		old[f.Path] = f.State
+		old = append(old, f)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		res, err := Scan(context.Background(), ScanOptions{Dir: dir})
+		res, err := Scan(context.Background(), ScanOptions{Dir: dir, Known: old})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -49,4 +50,38 @@ func BenchmarkScanCompare(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+}
+
+// BenchmarkPhases times the phases of purge changed --dry-run on a real
+// tree and its manifest, e.g. the one scripts/bench-purge-changed.sh
+// makes (docs/performance.md): load, scan (walk + hash), compare.
+//
+//	CFCACHE_BENCH_DIR=/tmp/…/site CFCACHE_BENCH_MANIFEST=/tmp/…/.cfcache-manifest.json \
+//	  go test -run XXX -bench Phases -benchtime 5x ./pkg/manifest
+func BenchmarkPhases(b *testing.B) {
+	dir, mpath := os.Getenv("CFCACHE_BENCH_DIR"), os.Getenv("CFCACHE_BENCH_MANIFEST")
+	if dir == "" || mpath == "" {
+		b.Skip("CFCACHE_BENCH_DIR and CFCACHE_BENCH_MANIFEST name a tree and its manifest")
+	}
+	var load, scan, compare time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		m, err := Load(mpath)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		res, err := Scan(context.Background(), ScanOptions{Dir: dir, Known: m.Files, Exclude: []string{mpath}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		Compare(m.Files, res.Files)
+		t3 := time.Now()
+		load, scan, compare = load+t1.Sub(t0), scan+t2.Sub(t1), compare+t3.Sub(t2)
+	}
+	n := float64(b.N)
+	b.ReportMetric(load.Seconds()/n, "load-s/op")
+	b.ReportMetric(scan.Seconds()/n, "scan-s/op")
+	b.ReportMetric(compare.Seconds()/n, "compare-s/op")
 }

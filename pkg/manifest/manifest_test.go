@@ -98,7 +98,7 @@ func TestScanUnreadableFileIsAnError(t *testing.T) {
 }
 
 func TestCompareAndAll(t *testing.T) {
-	old := map[string]State{"a": st("a"), "b": st("b"), "gone": st("x")}
+	old := Files{{"a", st("a")}, {"b", st("b")}, {"gone", st("x")}}
 	files := []Record{{"a", st("a")}, {"b", st("B")}, {"new", st("n")}}
 	d := Compare(old, files)
 	if d.Added != 1 || d.Changed != 1 || d.Removed != 1 || d.Unchanged != 1 {
@@ -120,7 +120,7 @@ func TestCompareAndAll(t *testing.T) {
 }
 
 func TestNextKeepsOnlyConfirmed(t *testing.T) {
-	old := map[string]State{"same": st("s"), "edit-ok": st("1"), "edit-failed": st("1"), "rm-ok": st("r"), "rm-failed": st("r")}
+	old := Files{{"edit-failed", st("1")}, {"edit-ok", st("1")}, {"rm-failed", st("r")}, {"rm-ok", st("r")}, {"same", st("s")}}
 	files := []Record{{"add-failed", st("a")}, {"add-ok", st("a")}, {"edit-failed", st("2")}, {"edit-ok", st("2")}, {"same", st("s")}}
 	d := Compare(old, files)
 	failed := map[string]bool{"add-failed": true, "edit-failed": true, "rm-failed": true}
@@ -130,12 +130,8 @@ func TestNextKeepsOnlyConfirmed(t *testing.T) {
 		t.Fatalf("next %v\nwant %v", next, want)
 	}
 	// Running again against that manifest finds exactly the failed ones.
-	m := map[string]State{}
-	for _, r := range next {
-		m[r.Path] = r.State
-	}
 	var again []string
-	for _, c := range Compare(m, files).Changes {
+	for _, c := range Compare(Files(next), files).Changes {
 		again = append(again, c.Path)
 	}
 	if want := []string{"add-failed", "edit-failed", "rm-failed"}; !slices.Equal(again, want) {
@@ -151,7 +147,7 @@ func TestManifestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Dir != "/srv/site" || m.BaseURL != "https://example.com/" || len(m.Files) != 2 || m.Files["a b/ü\"x.html"] != st("1") {
+	if m.Dir != "/srv/site" || m.BaseURL != "https://example.com/" || len(m.Files) != 2 || m.Files[0] != (Record{"a b/ü\"x.html", st("1")}) {
 		t.Fatalf("round trip: %+v", m)
 	}
 	if why := m.Foreign("/srv/site", "https://example.com/"); why != "" {

@@ -131,7 +131,7 @@ func changedRun(o *ChangedOptions) error {
 
 	// The previous manifest: missing, corrupt and foreign are each said,
 	// and only --all goes on past the last two.
-	var old map[string]manifest.State
+	var old manifest.Files
 	first, replaced := false, false
 	m, err := manifest.Load(o.Manifest)
 	var corrupt *manifest.CorruptError
@@ -162,7 +162,7 @@ func changedRun(o *ChangedOptions) error {
 	if po.FailedFile != "" {
 		exclude = append(exclude, po.FailedFile)
 	}
-	scan, err := manifest.Scan(po.Ctx, manifest.ScanOptions{Dir: dir, Exclude: exclude})
+	scan, err := manifest.Scan(po.Ctx, manifest.ScanOptions{Dir: dir, Exclude: exclude, Known: old})
 	if err != nil {
 		if po.Ctx.Err() != nil {
 			return &cmdutil.CancelError{Err: errors.New("interrupted while hashing; nothing was sent")}

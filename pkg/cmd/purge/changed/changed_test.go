@@ -227,10 +227,11 @@ func TestOnlyConfirmedPurgesAreRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := sha("1")
-	if m.Files["docs/index.html"].Hash != old || m.Files["a.html"].Hash != sha("2") || m.Files["new.html"].Hash != sha("2") {
+	get := func(p string) manifest.State { st, _ := m.Files.Get(p); return st }
+	if get("docs/index.html").Hash != old || get("a.html").Hash != sha("2") || get("new.html").Hash != sha("2") {
 		t.Fatalf("manifest after a half-failed run: %v", m.Files)
 	}
-	if _, ok := m.Files["gone.html"]; ok {
+	if _, ok := m.Files.Get("gone.html"); ok {
 		t.Fatal("a confirmed removal is still in the manifest")
 	}
 
