@@ -16,7 +16,9 @@ func (hs *hasher) hashFile(p string) (State, error) {
 	var fd int
 	var err error
 	for {
-		fd, err = syscall.Open(p, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		// O_NONBLOCK changes nothing for a regular file, but a path
+		// swapped for a FIFO since the walk cannot hang the open.
+		fd, err = syscall.Open(p, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
 		if err != syscall.EINTR {
 			break
 		}
