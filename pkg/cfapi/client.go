@@ -166,6 +166,12 @@ func errorMiddleware(req *http.Request, next option.MiddlewareNext) (*http.Respo
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()
+	return nil, apiErrorFrom(req, resp, body)
+}
+
+// apiErrorFrom builds the typed error of an answer from its envelope's
+// errors array (for an HTTP error, or a 200 that says success=false).
+func apiErrorFrom(req *http.Request, resp *http.Response, body []byte) *APIError {
 	apiErr := &APIError{Status: resp.StatusCode, Header: resp.Header.Clone(), Method: req.Method, Path: req.URL.Path}
 	var env struct {
 		Errors []struct {
@@ -181,7 +187,7 @@ func errorMiddleware(req *http.Request, next option.MiddlewareNext) (*http.Respo
 			apiErr.Errors = append(apiErr.Errors, ErrorDetail{Code: e.Code, Message: e.Message, Pointer: e.Source.Pointer})
 		}
 	}
-	return nil, apiErr
+	return apiErr
 }
 
 // ErrorDetail is one entry of Cloudflare's errors array.

@@ -113,7 +113,8 @@ func (c *Client) rawPost(ctx context.Context, path string, body []byte) (http.He
 		return nil, fmt.Errorf("POST /%s: unexpected API answer: %w", path, err)
 	}
 	if !env.Success {
-		return nil, fmt.Errorf("POST /%s: the API answered success=false", path)
+		// Typed like an HTTP error, so the purge engine classifies it.
+		return nil, apiErrorFrom(req, resp, raw)
 	}
 	return resp.Header, nil
 }

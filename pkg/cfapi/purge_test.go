@@ -3,6 +3,8 @@ package cfapi
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -115,5 +117,24 @@ func TestCheckEnvironment(t *testing.T) {
 func TestPurgeTargetPath(t *testing.T) {
 	if p := (PurgeTarget{ZoneID: "z", Environment: "e", Invalidate: true}).Path(); p != "zones/z/environments/e/invalidate_cache" {
 		t.Fatal(p)
+	}
+}
+
+// A 200 that says success=false is typed like an HTTP error (Cloudflare's
+// codes kept), so the purge engine can classify it; it was a plain error.
+func TestInvalidateSuccessFalseIsAnAPIError(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"success":false,"errors":[{"code":1107,"message":"Unable to invalidate"}],"messages":[],"result":null}`)
+	}))
+	t.Cleanup(ts.Close)
+	c, err := New(Options{BaseURL: ts.URL + "/client/v4", Credentials: config.Credentials{Token: config.NewSecret("tok-0123456789")}, HTTPClient: ts.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.PurgeTo(context.Background(), PurgeTarget{ZoneID: "023e105f4ecef8ad9ca31a8372d0c353", Invalidate: true}, []byte(`{"tags":["a"]}`))
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != http.StatusOK || len(ae.Errors) != 1 || ae.Errors[0].Code != 1107 {
+		t.Fatalf("err = %#v, want an *APIError with code 1107", err)
 	}
 }
