@@ -59,10 +59,10 @@ by GET /zones/{id}/environments, purged and invalidated through
 It listens on loopback only and refuses any other address. On start it prints
 the export lines that point cfcache at it (stdout), then logs one line per
 request (stderr). Ctrl-C or SIGTERM stops it; that is its normal end, so it
-exits 0. A port already in use is a runtime failure (exit 1). Faults can be injected: 5xx answers, connection resets,
-429s and latency. --limit overrides the limits the sandbox enforces, e.g.
---limit urls_per_request=30 to emulate Cloudflare accepting fewer items than
-documented.`,
+exits 0. A port already in use is a runtime failure (exit 1). Faults can be
+injected: 5xx answers, connection resets, 429s and latency. --limit overrides
+the limits the sandbox enforces, e.g. --limit urls_per_request=30 to emulate
+Cloudflare accepting fewer items than documented.`,
 		Example: `  cfcache sandbox
   cfcache sandbox --addr 127.0.0.1:0 --plan enterprise --zone shop.example
   cfcache sandbox --fail-rate 0.1 --latency 50ms --limit urls_per_request=30
