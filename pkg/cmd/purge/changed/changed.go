@@ -67,7 +67,9 @@ stops the run before anything is sent (exit 2).
 It takes the purge url flags: --device, --country, --lang and -H expand each
 URL into variants, --variants auto reads them from the zone's Cache Rules,
 --verify and --warm run after the purge. Exit 0 when all were purged, 3 when
-some were not (they are purged by running again), 1 when none were.
+some were not or --verify found them still served from cache (their files
+keep their previous state in the manifest, so running again purges them
+again), 1 when none were.
 
 ` + shared.FailedFileHelp,
 		Example: `  cfcache purge changed public --base-url https://example.com/ -z example.com
