@@ -255,6 +255,32 @@ func TestURLs(t *testing.T) {
 	}
 }
 
+// A base path is escaped as file names are: non-ASCII stays raw (purge's
+// --url-form decides), what a path cannot hold raw is encoded, however the
+// base was written.
+func TestBasePathEscapedLikeFileNames(t *testing.T) {
+	for _, in := range []string{"https://example.com/café docs/", "https://example.com/caf%C3%A9%20docs", "https://example.com/café%20docs/"} {
+		m, err := NewMapper(in, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Base() != "https://example.com/café%20docs/" {
+			t.Errorf("NormalizeBase(%q) = %q", in, m.Base())
+		}
+		if got, _ := m.URLs("thé.html"); !slices.Equal(got, []string{"https://example.com/café%20docs/thé.html"}) {
+			t.Errorf("URLs under %q = %q", in, got)
+		}
+	}
+	for in, want := range map[string]string{"https://E.com": "https://e.com/", "https://e.com/a//b": "https://e.com/a//b/", "https://e.com/a%2Fb/": "https://e.com/a%2Fb/", "https://e.com/100%25/": "https://e.com/100%25/"} {
+		if got, err := NormalizeBase(in); got != want {
+			t.Errorf("NormalizeBase(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := NormalizeBase("https://e.com/a/%2E%2E/b"); err == nil {
+		t.Error("an encoded .. segment accepted")
+	}
+}
+
 func TestPlanConfirmed(t *testing.T) {
 	m, _ := NewMapper("https://e.com/", []string{"index.html", "index.htm"})
 	d := Diff{Changes: []Change{{Path: "a.css", Op: Changed}, {Path: "b/index.htm", Op: Added}, {Path: "b/index.html", Op: Removed}}}

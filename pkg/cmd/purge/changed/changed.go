@@ -46,7 +46,8 @@ the file's path. A file named by --index (default index.html; repeatable) also
 purges its directory's URL: /blog/ beside /blog/index.html, and / for the
 root index. Case is kept; spaces and other characters a URL path cannot hold
 are percent-encoded, and a non-ASCII path is sent raw and percent-encoded
-(--url-form both) and counted once.
+(--url-form both) and counted once. The --base-url path is escaped the same
+way, however it was written.
 
 The new manifest is written (atomically, with the umask applied) only for
 what was confirmed purged: a file whose URLs were not all purged keeps its
