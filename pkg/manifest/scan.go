@@ -118,6 +118,7 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 	type batch struct {
 		recs []Record
 		full []string // the path to open, per record
+		link []bool   // per record: the walk saw a symlink (to a file inside Dir)
 		errs []*FileError
 	}
 	jobs := make(chan *batch, workers)
@@ -135,14 +136,14 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 					continue // drain
 				}
 				for i := range b.recs {
-					st, err := h.hashFile(b.full[i])
+					st, err := h.hashFile(b.full[i], !b.link[i])
 					if err != nil {
 						b.errs = append(b.errs, &FileError{Path: b.recs[i].Path, Err: err})
 						st.Size = -1 // not a file of the result
 					}
 					b.recs[i].State = st
 				}
-				b.full = nil
+				b.full, b.link = nil, nil
 			}
 		}()
 	}
@@ -209,9 +210,11 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 			skipped = append(skipped, Skipped{Path: strings.ToValidUTF8(rel, "\uFFFD"), Reason: "file name is not valid UTF-8: no URL for it can be recorded"})
 			return nil
 		}
+		isLink := false
 		switch t := d.Type(); {
 		case t.IsRegular():
 		case t&fs.ModeSymlink != 0:
+			isLink = true
 			if why := linkProblem(realRoot, p); why != "" {
 				skipped = append(skipped, Skipped{Path: rel, Reason: why})
 				return nil
@@ -227,9 +230,11 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 			}
 			cur.recs = chunk[len(chunk) : len(chunk) : len(chunk)+batchSize]
 			cur.full = make([]string, 0, batchSize)
+			cur.link = make([]bool, 0, batchSize)
 		}
 		cur.recs = append(cur.recs, Record{Path: rel})
 		cur.full = append(cur.full, p)
+		cur.link = append(cur.link, isLink)
 		if len(cur.recs) == batchSize {
 			return send()
 		}
