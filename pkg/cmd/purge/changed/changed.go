@@ -54,6 +54,11 @@ what was confirmed purged: a file whose URLs were not all purged keeps its
 old state, so a run that failed half way, or was interrupted, is finished by
 running the same command again. --dry-run writes nothing.
 
+The manifest records DIR relative to the manifest's own directory, so a CI
+workspace whose path changes from job to job keeps its manifest when the
+two are cached together (a manifest kept outside the workspace is then
+another site's).
+
 With no manifest (a first run) it records every file and purges nothing,
 unless --all. A manifest that cannot be read as one (corrupt) or that was
 made for another directory or base URL is refused (exit 2, nothing sent):
@@ -131,6 +136,11 @@ func changedRun(o *ChangedOptions) error {
 	if err != nil {
 		return &cmdutil.ValidationError{Err: fmt.Errorf("--manifest %w; nothing was sent", err)}
 	}
+	manPath, err := filepath.Abs(o.Manifest)
+	if err != nil {
+		return &cmdutil.FlagError{Err: err}
+	}
+	recDir := manifest.RecordedDir(manPath, dir)
 
 	// The previous manifest: missing, corrupt and foreign are each said,
 	// and only --all goes on past the last two.
@@ -150,7 +160,7 @@ func changedRun(o *ChangedOptions) error {
 	case err != nil:
 		return &cmdutil.ValidationError{Err: fmt.Errorf("reading --manifest %s: %w; nothing was sent", o.Manifest, err)}
 	default:
-		if why := m.Foreign(dir, mapper.Base()); why != "" {
+		if why := m.Foreign(manPath, dir, mapper.Base()); why != "" {
 			if !o.All {
 				return &cmdutil.ValidationError{Err: fmt.Errorf("manifest %s was made for another site (%s); give this site's --manifest, or run with --all to purge every file and replace it; nothing was sent", o.Manifest, why)}
 			}
@@ -197,7 +207,7 @@ func changedRun(o *ChangedOptions) error {
 		// nothing was compared.
 		counts.Added = 0
 		if !po.DryRun {
-			if err := writeManifest(po, target, dir, mapper.Base(), scan.Files); err != nil {
+			if err := writeManifest(po, target, recDir, mapper.Base(), scan.Files); err != nil {
 				return err
 			}
 			po.IO.Status("no manifest at %s: a first run; recorded %d files in it and purged nothing (--all purges every file)", o.Manifest, len(scan.Files))
@@ -217,7 +227,7 @@ func changedRun(o *ChangedOptions) error {
 	}
 	if len(plan.URLs) == 0 {
 		if replaced && !po.DryRun {
-			if err := writeManifest(po, target, dir, mapper.Base(), scan.Files); err != nil {
+			if err := writeManifest(po, target, recDir, mapper.Base(), scan.Files); err != nil {
 				return err
 			}
 		}
@@ -270,7 +280,7 @@ func changedRun(o *ChangedOptions) error {
 		}
 	}
 	next := manifest.Next(scan.Files, diff, done)
-	if err := writeManifest(po, target, dir, mapper.Base(), next); err != nil {
+	if err := writeManifest(po, target, recDir, mapper.Base(), next); err != nil {
 		if runErr != nil {
 			fmt.Fprintf(po.IO.ErrOut, "error: %v\n", err)
 			return runErr

@@ -292,6 +292,27 @@ func TestVerifyStillCachedIsNotRecorded(t *testing.T) {
 	}
 }
 
+// A CI workspace moved between jobs with its cached manifest is the same
+// site: the directory is recorded relative to the manifest.
+func TestMovedWorkspaceKeepsItsManifest(t *testing.T) {
+	s := newSite(t)
+	s.write("a.html", "1")
+	sb := cmdtest.NewSandbox(t, limits.Free, nil)
+	if r := s.run(sb); r.err != nil {
+		t.Fatal(r.err)
+	}
+	moved := filepath.Join(t.TempDir(), "job2")
+	if err := os.Rename(filepath.Dir(s.dir), moved); err != nil {
+		t.Fatal(err)
+	}
+	s.dir, s.man = filepath.Join(moved, "public"), filepath.Join(moved, "manifest.json")
+	s.write("a.html", "2")
+	r := s.run(sb)
+	if got := purged(sb); r.err != nil || !sameCounts(got, map[string]int{"https://example.com/a.html": 1}) {
+		t.Fatalf("moved workspace: %v purged %v\n%s", r.err, got, r.err2)
+	}
+}
+
 func TestManifestProblemsSendNothing(t *testing.T) {
 	s := newSite(t)
 	s.write("a.html", "1")
