@@ -50,7 +50,7 @@ func TestScanHashesAndSymlinks(t *testing.T) {
 	must(t, os.Symlink("blog", filepath.Join(dir, "alias")))                      // a directory: skipped
 	write(t, dir, ".cfcache-manifest.json", "{}")                                 // excluded
 
-	res, err := Scan(context.Background(), ScanOptions{Dir: dir, Workers: 3, Exclude: []string{filepath.Join(dir, ".cfcache-manifest.json")}})
+	res, err := Scan(context.Background(), ScanOptions{Dir: dir, Workers: 3, Exclude: []Exclude{{filepath.Join(dir, ".cfcache-manifest.json"), "the manifest itself"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

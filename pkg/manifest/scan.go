@@ -21,13 +21,21 @@ type ScanOptions struct {
 	// Workers hash files at once; 0 means GOMAXPROCS (at least 2, so one
 	// waiting on the disk does not idle a core).
 	Workers int
-	// Exclude are absolute paths of files not to scan (the manifest itself
-	// when it lies in Dir, and the temporary files it is written through).
-	Exclude []string
+	// Exclude are files not to scan (the manifest itself when it lies in
+	// Dir, and the temporary files it is written through), each skipped
+	// with its reason.
+	Exclude []Exclude
 	// Known are the previous manifest's records, if any: a scanned path
 	// equal to one of them shares its string, so 200,000 paths are held
 	// once, not twice.
 	Known Files
+}
+
+// Exclude is a file Scan must not hash (nor the temporary files it is
+// written through), and the reason said when it is skipped.
+type Exclude struct {
+	Path   string
+	Reason string // e.g. "the manifest itself"
 }
 
 // Skipped is a file not scanned, and why: said to the user, never dropped
@@ -83,12 +91,12 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", opts.Dir)
 	}
-	exclude := map[string]bool{}
-	var excludeTmp []string
+	exclude := map[string]string{}
+	var excludeTmp []Exclude // prefix of the temporary files, and the reason
 	for _, e := range opts.Exclude {
-		if r, err := realPathOf(e); err == nil {
-			exclude[r] = true
-			excludeTmp = append(excludeTmp, filepath.Join(filepath.Dir(r), "."+filepath.Base(r)+"."))
+		if r, err := realPathOf(e.Path); err == nil {
+			exclude[r] = e.Reason
+			excludeTmp = append(excludeTmp, Exclude{filepath.Join(filepath.Dir(r), "."+filepath.Base(r)+"."), e.Reason + " (a temporary file it is written through)"})
 		}
 	}
 	// While hashing, the live heap is the records (the previous
@@ -202,8 +210,12 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 		if d.IsDir() {
 			return nil
 		}
-		if exclude[p] || hasAnyPrefix(p, excludeTmp) {
-			skipped = append(skipped, Skipped{Path: rel, Reason: "the manifest itself"})
+		if why, ok := exclude[p]; ok {
+			skipped = append(skipped, Skipped{Path: rel, Reason: why})
+			return nil
+		}
+		if why := tmpOf(p, excludeTmp); why != "" {
+			skipped = append(skipped, Skipped{Path: rel, Reason: why})
 			return nil
 		}
 		if !utf8.ValidString(rel) {
@@ -318,13 +330,15 @@ func realPathOf(p string) (string, error) {
 	return r, nil
 }
 
-func hasAnyPrefix(s string, prefixes []string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(s, p) && strings.HasSuffix(s, ".tmp") {
-			return true
+// tmpOf returns the reason of the excluded file whose temporary file p is
+// (fileout writes "DIR/.NAME.<random>.tmp"), or "".
+func tmpOf(p string, tmps []Exclude) string {
+	for _, t := range tmps {
+		if strings.HasPrefix(p, t.Path) && strings.HasSuffix(p, ".tmp") {
+			return t.Reason
 		}
 	}
-	return false
+	return ""
 }
 
 // unwrapPath drops the "open /abs/path: " prefix: the caller names the file

@@ -171,9 +171,9 @@ func changedRun(o *ChangedOptions) error {
 		}
 	}
 
-	exclude := []string{o.Manifest}
+	exclude := []manifest.Exclude{{Path: o.Manifest, Reason: "the manifest itself"}}
 	if po.FailedFile != "" {
-		exclude = append(exclude, po.FailedFile)
+		exclude = append(exclude, manifest.Exclude{Path: po.FailedFile, Reason: "the --failed-file itself"})
 	}
 	scan, err := manifest.Scan(po.Ctx, manifest.ScanOptions{Dir: dir, Exclude: exclude, Known: old})
 	if err != nil {

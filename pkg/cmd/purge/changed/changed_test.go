@@ -313,6 +313,18 @@ func TestMovedWorkspaceKeepsItsManifest(t *testing.T) {
 	}
 }
 
+// A --failed-file inside DIR is skipped as what it is, not as the manifest.
+func TestFailedFileInsideDirIsSkippedAsSuch(t *testing.T) {
+	s := newSite(t)
+	s.write("a.html", "1")
+	s.write("failed.txt", "")
+	sb := cmdtest.NewSandbox(t, limits.Free, nil)
+	r := s.run(sb, "--failed-file", filepath.Join(s.dir, "failed.txt"))
+	if r.err != nil || !strings.Contains(r.err2, "failed.txt: the --failed-file itself") || !strings.Contains(r.err2, "recorded 1 files") {
+		t.Fatalf("%v\n%s", r.err, r.err2)
+	}
+}
+
 func TestManifestProblemsSendNothing(t *testing.T) {
 	s := newSite(t)
 	s.write("a.html", "1")
