@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"os"
+
+	"github.com/cfcache/cfcache/pkg/fileout"
 )
 
 // errChanged is a path that is no longer what the walk listed.
@@ -22,11 +24,11 @@ func (hs *hasher) hashFile(p string, regular bool) (State, error) {
 	}
 	f, err := os.Open(p)
 	if err != nil {
-		return State{}, unwrapPath(err)
+		return State{}, fileout.WithoutPath(err)
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err != nil {
-		return State{}, unwrapPath(err)
+		return State{}, fileout.WithoutPath(err)
 	} else if !fi.Mode().IsRegular() {
 		return State{}, errChanged
 	}
@@ -35,6 +37,6 @@ func (hs *hasher) hashFile(p string, regular bool) (State, error) {
 		if errors.Is(err, io.EOF) {
 			return n, nil
 		}
-		return n, unwrapPath(err)
+		return n, fileout.WithoutPath(err)
 	})
 }

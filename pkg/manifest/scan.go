@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/cfcache/cfcache/pkg/fileout"
 )
 
 // ScanOptions configure Scan.
@@ -201,7 +203,7 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 		if err != nil {
 			// An unreadable directory would hide its files: that is an
 			// error, not a skip (its files would look removed).
-			res.Errors = append(res.Errors, &FileError{Path: rel, Err: unwrapPath(err)})
+			res.Errors = append(res.Errors, &FileError{Path: rel, Err: fileout.WithoutPath(err)})
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
@@ -299,7 +301,7 @@ func linkProblem(realRoot, p string) string {
 	fi, err := os.Stat(target)
 	switch {
 	case err != nil:
-		return "symlink target unreadable: " + unwrapPath(err).Error()
+		return "symlink target unreadable: " + fileout.WithoutPath(err).Error()
 	case fi.IsDir():
 		return "symlink to a directory: not followed (it could loop)"
 	case !fi.Mode().IsRegular():
@@ -339,15 +341,4 @@ func tmpOf(p string, tmps []Exclude) string {
 		}
 	}
 	return ""
-}
-
-// unwrapPath drops the "open /abs/path: " prefix: the caller names the file
-// by its relative path.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if e, ok := err.(*fs.PathError); ok {
-		pe = e
-		return pe.Err
-	}
-	return err
 }

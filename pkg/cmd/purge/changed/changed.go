@@ -122,17 +122,18 @@ func changedRun(o *ChangedOptions) error {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		why := "not a directory"
 		if err != nil {
-			why = errText(err)
+			why = fileout.WithoutPath(err).Error()
 		}
 		return cmdutil.FlagErrorf("%s: %s; nothing was sent", o.Dir, why)
 	}
 	if o.Manifest == "" {
 		return cmdutil.FlagErrorf("--manifest needs a file name")
 	}
-	if po.FailedFile != "" && sameFile(po.FailedFile, o.Manifest) {
+	target, err := fileout.Check(o.Manifest, fileout.Shared, po.FailedFile)
+	var same *fileout.PathError
+	if errors.As(err, &same) && same.SameAs != "" {
 		return cmdutil.FlagErrorf("--failed-file and --manifest are both %s: give them different names", o.Manifest)
 	}
-	target, err := fileout.Check(o.Manifest, fileout.Shared)
 	if err != nil {
 		return &cmdutil.ValidationError{Err: fmt.Errorf("--manifest %w; nothing was sent", err)}
 	}
@@ -331,23 +332,4 @@ func (o *ChangedOptions) sayList(n int, line func(int) string, say func(string, 
 	if shown < n {
 		say("  … and %d more (-v lists them all)", n-shown)
 	}
-}
-
-func sameFile(a, b string) bool {
-	if fa, err := os.Stat(a); err == nil {
-		if fb, err := os.Stat(b); err == nil {
-			return os.SameFile(fa, fb)
-		}
-	}
-	aa, err1 := filepath.Abs(a)
-	bb, err2 := filepath.Abs(b)
-	return err1 == nil && err2 == nil && aa == bb
-}
-
-func errText(err error) string {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }
