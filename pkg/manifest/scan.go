@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -100,18 +99,6 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 			exclude[r] = e.Reason
 			excludeTmp = append(excludeTmp, Exclude{filepath.Join(filepath.Dir(r), "."+filepath.Base(r)+"."), e.Reason + " (a temporary file it is written through)"})
 		}
-	}
-	// While hashing, the live heap is the records (the previous
-	// manifest's and this scan's, about 30 MB for 200,000 files) and the
-	// garbage is the walk's (a path and a directory entry per file): at
-	// the default GOGC=100 the heap grows to twice the records before a
-	// collection. 50 keeps peak RSS at 57 MB instead of 72 MB for 200,000
-	// files with no measurable cost in time (docs/performance.md). A
-	// lower GOGC the user set (or off) is kept.
-	if prev := debug.SetGCPercent(50); prev < 50 {
-		debug.SetGCPercent(prev)
-	} else {
-		defer debug.SetGCPercent(prev)
 	}
 	workers := opts.Workers
 	if workers <= 0 {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -176,7 +177,22 @@ func changedRun(o *ChangedOptions) error {
 	if po.FailedFile != "" {
 		exclude = append(exclude, manifest.Exclude{Path: po.FailedFile, Reason: "the --failed-file itself"})
 	}
+	// This command owns the process (a library must not set this). While
+	// hashing, the live heap is the records (the previous
+	// manifest's and this scan's, about 30 MB for 200,000 files) and the
+	// garbage is the walk's (a path and a directory entry per file): at
+	// the default GOGC=100 the heap grows to twice the records before a
+	// collection. 50 keeps peak RSS at 57 MB instead of 72 MB for 200,000
+	// files with no measurable cost in time (docs/performance.md). A
+	// lower GOGC the user set (or off) is kept.
+	prevGC := debug.SetGCPercent(50)
+	if prevGC < 50 {
+		debug.SetGCPercent(prevGC)
+	}
 	scan, err := manifest.Scan(po.Ctx, manifest.ScanOptions{Dir: dir, Exclude: exclude, Known: old})
+	if prevGC >= 50 {
+		debug.SetGCPercent(prevGC) // the purge's garbage is its own
+	}
 	if err != nil {
 		if po.Ctx.Err() != nil {
 			return &cmdutil.CancelError{Err: errors.New("interrupted while hashing; nothing was sent")}
