@@ -54,6 +54,8 @@ type Target struct {
 type PathError struct {
 	Path   string
 	Reason string
+	// SameAs is the input Path is the same file as, if that is the reason.
+	SameAs string
 }
 
 func (e *PathError) Error() string { return e.Path + ": " + e.Reason }
@@ -71,9 +73,17 @@ func Check(path string, perm os.FileMode, inputs ...string) (*Target, error) {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		// Created on Write; a dangling symlink is replaced by the file.
+		// An input by the same name does not exist yet either, but
+		// might by the time it is read or written (purge changed's
+		// manifest).
+		for _, in := range inputs {
+			if in != "-" && in != "" && samePath(path, in) {
+				return nil, sameAs(path, in)
+			}
+		}
 		return t, checkDir(path)
 	case err != nil:
-		return nil, &PathError{Path: path, Reason: errText(err)}
+		return nil, &PathError{Path: path, Reason: WithoutPath(err).Error()}
 	case fi.IsDir():
 		return nil, &PathError{Path: path, Reason: "is a directory: give a file name"}
 	}
@@ -82,7 +92,7 @@ func Check(path string, perm os.FileMode, inputs ...string) (*Target, error) {
 			continue
 		}
 		if ii, err := os.Stat(in); err == nil && os.SameFile(fi, ii) {
-			return nil, &PathError{Path: path, Reason: fmt.Sprintf("is also the input %s: writing it would replace the items being read; give another file name", in)}
+			return nil, sameAs(path, in)
 		}
 	}
 	if fi.Mode().IsRegular() {
@@ -103,20 +113,33 @@ func checkDir(path string) error {
 	fi, err := os.Stat(dir)
 	switch {
 	case err != nil:
-		return &PathError{Path: path, Reason: "cannot create it: " + errText(err)}
+		return &PathError{Path: path, Reason: "cannot create it: " + dir + ": " + WithoutPath(err).Error()}
 	case !fi.IsDir():
 		return &PathError{Path: path, Reason: "cannot create it: " + dir + " is not a directory"}
 	}
 	return nil
 }
 
-// errText is err without the "stat PATH: " prefix the caller already gives.
-func errText(err error) string {
+func sameAs(path, in string) *PathError {
+	return &PathError{Path: path, SameAs: in, Reason: fmt.Sprintf("is also the input %s: writing it would replace the items being read; give another file name", in)}
+}
+
+// samePath reports whether a and b name the same path (made absolute and
+// cleaned): for files that do not exist, where os.SameFile cannot tell.
+func samePath(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == bb
+}
+
+// WithoutPath is err without the "op PATH: " prefix of an *fs.PathError,
+// for a caller that names the file itself.
+func WithoutPath(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		return pe.Path + ": " + pe.Err.Error()
+		return pe.Err
 	}
-	return err.Error()
+	return err
 }
 
 // Atomic reports whether Write replaces the file atomically (a regular file

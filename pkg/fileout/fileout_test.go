@@ -195,6 +195,7 @@ func TestRefused(t *testing.T) {
 		{"input via symlink", in, []string{soft}, "is also the input"},
 		{"other file", other, []string{in, "-"}, ""},
 		{"new file", filepath.Join(dir, "new.txt"), []string{in}, ""},
+		{"new file named twice", filepath.Join(dir, "new.txt"), []string{filepath.Join(dir, ".", "new.txt")}, "is also the input"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Check(tc.path, Shared, tc.inputs...)
@@ -209,6 +210,9 @@ func TestRefused(t *testing.T) {
 			var pe *PathError
 			if err != nil && !errors.As(err, &pe) {
 				t.Fatalf("not a *PathError: %T", err)
+			}
+			if err != nil && strings.Contains(tc.want, "input") && pe.SameAs != tc.inputs[len(tc.inputs)-1] {
+				t.Fatalf("SameAs %q", pe.SameAs)
 			}
 		})
 	}

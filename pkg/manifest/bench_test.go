@@ -71,7 +71,7 @@ func BenchmarkPhases(b *testing.B) {
 			b.Fatal(err)
 		}
 		t1 := time.Now()
-		res, err := Scan(context.Background(), ScanOptions{Dir: dir, Known: m.Files, Exclude: []string{mpath}})
+		res, err := Scan(context.Background(), ScanOptions{Dir: dir, Known: m.Files, Exclude: []Exclude{{mpath, "the manifest itself"}}})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -56,7 +55,7 @@ func decodeWritten(br *bufio.Reader, size int64) (m *Manifest, ok bool) {
 		}
 		*f.dst = s
 	}
-	if m.Dir == "" || !strings.HasPrefix(m.Dir, "/") && !isWindowsAbs(m.Dir) || m.BaseURL == "" {
+	if m.Dir == "" || m.BaseURL == "" {
 		return nil, false
 	}
 	if l := line(); string(l) != `  "files": {` {

@@ -94,7 +94,8 @@ func TestFastPathRefusesOrAgrees(t *testing.T) {
 	}
 	cases := map[string]string{
 		"version 2":        strings.Replace(good, `"version": 1`, `"version": 2`, 1),
-		"relative dir":     strings.Replace(good, `"/srv/site"`, `"srv/site"`, 1),
+		"relative dir":     strings.Replace(good, `"/srv/site"`, `"../srv/site"`, 1),
+		"empty dir":        strings.Replace(good, `"/srv/site"`, `""`, 1),
 		"empty base":       strings.Replace(good, `"https://example.com/a\u0026b/"`, `""`, 1),
 		"bad hex":          files(line("a", "1"), strings.Replace(line("b", "1"), h, strings.Repeat("zz", 32), 1)),
 		"short hash":       files(strings.Replace(line("a", "1"), h, "ab", 1)),
@@ -155,7 +156,7 @@ func TestFastPathRefusesOrAgrees(t *testing.T) {
 		}
 	}
 	// The cases Decode must refuse are refused by Load too.
-	for _, name := range []string{"version 2", "relative dir", "bad hex", "negative size", "dot-dot path", "twice", "data after", "raw control"} {
+	for _, name := range []string{"version 2", "empty dir", "bad hex", "negative size", "dot-dot path", "twice", "data after", "raw control"} {
 		p := filepath.Join(dir, "m.json")
 		must(t, os.WriteFile(p, []byte(cases[name]), 0o644))
 		var ce *CorruptError

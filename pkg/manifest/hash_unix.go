@@ -3,30 +3,52 @@
 package manifest
 
 import (
+	"errors"
 	"syscall"
 )
 
-// hashFile hashes the file at p with raw open/read/close: os.Open would add
-// per file an *os.File (with a finalizer), a non-blocking-mode fcntl and an
-// attempt to register the file with the network poller, which a regular
-// file refuses; over 200,000 small files those syscalls cost more than the
-// hashing. The walk has already told this is a regular file (or a link to
-// one inside the directory).
-func (hs *hasher) hashFile(p string) (State, error) {
+// errChanged is a path that is no longer what the walk listed.
+var errChanged = errors.New("changed since it was listed: not a regular file")
+
+// hashFile hashes the file at p with raw open/fstat/read/close: os.Open
+// would add per file an *os.File (with a finalizer), a non-blocking-mode
+// fcntl and an attempt to register the file with the network poller, which
+// a regular file refuses; over 200,000 small files those syscalls cost more
+// than the hashing. regular says the walk saw a regular file (not a link to
+// one inside the directory): it is opened with O_NOFOLLOW, so a symlink
+// swapped in since (one that could lead out of the directory) is refused.
+func (hs *hasher) hashFile(p string, regular bool) (State, error) {
+	// O_NONBLOCK changes nothing for a regular file, but a path swapped
+	// for a FIFO since the walk cannot hang the open.
+	flags := syscall.O_RDONLY | syscall.O_CLOEXEC | syscall.O_NONBLOCK
+	if regular {
+		flags |= syscall.O_NOFOLLOW
+	}
 	var fd int
 	var err error
 	for {
-		// O_NONBLOCK changes nothing for a regular file, but a path
-		// swapped for a FIFO since the walk cannot hang the open.
-		fd, err = syscall.Open(p, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
+		fd, err = syscall.Open(p, flags, 0)
 		if err != syscall.EINTR {
 			break
 		}
 	}
+	if err == syscall.ELOOP && regular {
+		return State{}, errChanged // a symlink now
+	}
 	if err != nil {
 		return State{}, err
 	}
-	st, err := hs.sum(func(b []byte) (int, error) {
+	defer syscall.Close(fd)
+	// What was opened is checked, not the path: a FIFO or device read
+	// non-blocking would look like an empty file.
+	var fst syscall.Stat_t
+	if err := syscall.Fstat(fd, &fst); err != nil {
+		return State{}, err
+	}
+	if fst.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		return State{}, errChanged
+	}
+	return hs.sum(func(b []byte) (int, error) {
 		for {
 			n, err := syscall.Read(fd, b)
 			if err != syscall.EINTR {
@@ -37,6 +59,4 @@ func (hs *hasher) hashFile(p string) (State, error) {
 			}
 		}
 	})
-	syscall.Close(fd)
-	return st, err
 }

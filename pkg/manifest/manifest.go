@@ -21,6 +21,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,7 +50,7 @@ type Record struct {
 // Manifest is a previous run's view of the directory.
 type Manifest struct {
 	Version int
-	Dir     string // absolute path of the directory it was made for
+	Dir     string // the directory it was made for, as RecordedDir gives it
 	BaseURL string // the normalized base URL it was made for
 	Files   Files
 }
@@ -200,14 +201,16 @@ func Decode(r io.Reader) (*Manifest, error) {
 			return nil, corrupt("no %q", k)
 		}
 	}
-	if m.Dir == "" || !strings.HasPrefix(m.Dir, "/") && !isWindowsAbs(m.Dir) {
-		return nil, corrupt("\"dir\" %q is not an absolute path", m.Dir)
+	if m.Dir == "" {
+		return nil, corrupt("\"dir\" is empty")
 	}
 	if m.BaseURL == "" {
 		return nil, corrupt("\"base_url\" is empty")
 	}
 	return m, nil
 }
+
+func isAbs(p string) bool { return strings.HasPrefix(p, "/") || isWindowsAbs(p) }
 
 func isWindowsAbs(p string) bool {
 	return len(p) >= 3 && p[1] == ':' && (p[2] == '\\' || p[2] == '/')
@@ -307,12 +310,35 @@ func PathProblem(p string) string {
 	return ""
 }
 
-// Foreign says why m was not made for dir and baseURL (both as New and
-// NormalizeBase give them), or "" when it was.
-func (m *Manifest) Foreign(dir, baseURL string) string {
+// RecordedDir is how a manifest at manifestPath records the directory dir
+// (both absolute): relative to the manifest's own directory, '/'-separated,
+// so that a CI workspace whose path changes from job to job, cached with
+// its manifest, still matches. It is absolute only when there is no
+// relative path (another volume).
+func RecordedDir(manifestPath, dir string) string {
+	rel, err := filepath.Rel(filepath.Dir(manifestPath), dir)
+	if err != nil {
+		return filepath.ToSlash(dir)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// Foreign says why m, read from manifestPath, was not made for dir and
+// baseURL (dir absolute, baseURL as NormalizeBase gives it), or "" when it
+// was. A manifest that recorded an absolute directory (written before
+// RecordedDir, or on another volume) is compared with dir itself.
+func (m *Manifest) Foreign(manifestPath, dir, baseURL string) string {
 	var why []string
-	if m.Dir != dir {
-		why = append(why, fmt.Sprintf("directory %s, not %s", m.Dir, dir))
+	want := RecordedDir(manifestPath, dir)
+	if isAbs(m.Dir) {
+		want = filepath.ToSlash(dir)
+	}
+	if m.Dir != want {
+		if isAbs(m.Dir) {
+			why = append(why, fmt.Sprintf("directory %s, not %s", m.Dir, dir))
+		} else {
+			why = append(why, fmt.Sprintf("directory %s, not %s, relative to the manifest", m.Dir, want))
+		}
 	}
 	if m.BaseURL != baseURL {
 		why = append(why, fmt.Sprintf("base URL %s, not %s", m.BaseURL, baseURL))

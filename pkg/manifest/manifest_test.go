@@ -50,7 +50,7 @@ func TestScanHashesAndSymlinks(t *testing.T) {
 	must(t, os.Symlink("blog", filepath.Join(dir, "alias")))                      // a directory: skipped
 	write(t, dir, ".cfcache-manifest.json", "{}")                                 // excluded
 
-	res, err := Scan(context.Background(), ScanOptions{Dir: dir, Workers: 3, Exclude: []string{filepath.Join(dir, ".cfcache-manifest.json")}})
+	res, err := Scan(context.Background(), ScanOptions{Dir: dir, Workers: 3, Exclude: []Exclude{{filepath.Join(dir, ".cfcache-manifest.json"), "the manifest itself"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,10 +150,11 @@ func TestManifestRoundTrip(t *testing.T) {
 	if m.Dir != "/srv/site" || m.BaseURL != "https://example.com/" || len(m.Files) != 2 || m.Files[0] != (Record{"a b/ü\"x.html", st("1")}) {
 		t.Fatalf("round trip: %+v", m)
 	}
-	if why := m.Foreign("/srv/site", "https://example.com/"); why != "" {
+	// A manifest that recorded an absolute directory compares it as such.
+	if why := m.Foreign("/anywhere/m.json", "/srv/site", "https://example.com/"); why != "" {
 		t.Errorf("own manifest foreign: %s", why)
 	}
-	if why := m.Foreign("/srv/other", "https://example.org/"); !strings.Contains(why, "/srv/other") || !strings.Contains(why, "example.org") {
+	if why := m.Foreign("/srv/m.json", "/srv/other", "https://example.org/"); !strings.Contains(why, "/srv/other") || !strings.Contains(why, "example.org") {
 		t.Errorf("foreign reason %q names neither the directory nor the base URL", why)
 	}
 	// Empty.
@@ -161,6 +162,32 @@ func TestManifestRoundTrip(t *testing.T) {
 	must(t, Write(&buf, "/d", "https://e.com/", nil))
 	if m, err := Decode(&buf); err != nil || len(m.Files) != 0 {
 		t.Fatalf("empty manifest: %v %v", m, err)
+	}
+}
+
+// The directory is recorded relative to the manifest: a CI workspace moved
+// with its cached manifest keeps it; another directory does not.
+func TestManifestDirRelativeToManifest(t *testing.T) {
+	ws := t.TempDir()
+	man, dir := filepath.Join(ws, "ci", "m.json"), filepath.Join(ws, "public")
+	var buf bytes.Buffer
+	must(t, Write(&buf, RecordedDir(man, dir), "https://e.com/", nil))
+	m, err := Decode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Dir != "../public" {
+		t.Fatalf("recorded dir %q", m.Dir)
+	}
+	moved := filepath.Join(t.TempDir(), "builds", "job2")
+	if why := m.Foreign(filepath.Join(moved, "ci", "m.json"), filepath.Join(moved, "public"), "https://e.com/"); why != "" {
+		t.Errorf("moved workspace: foreign (%s)", why)
+	}
+	if why := m.Foreign(man, filepath.Join(ws, "dist"), "https://e.com/"); !strings.Contains(why, "../public") || !strings.Contains(why, "../dist") {
+		t.Errorf("another directory: %q", why)
+	}
+	if RecordedDir(filepath.Join(ws, "m.json"), ws) != "." {
+		t.Errorf("DIR beside the manifest: %q", RecordedDir(filepath.Join(ws, "m.json"), ws))
 	}
 }
 
@@ -178,7 +205,7 @@ func TestManifestCorrupt(t *testing.T) {
 		good + "x":         "after the closing",
 		strings.Replace(good, `1,"dir"`, `2,"dir"`, 1):                         "version 2",
 		strings.Replace(good, `"dir":"/d",`, ``, 1):                            `no "dir"`,
-		strings.Replace(good, `"/d"`, `"d"`, 1):                                "absolute",
+		strings.Replace(good, `"/d"`, `""`, 1):                                 `"dir" is empty`,
 		strings.Replace(good, h, "zz", 1):                                      "64 hex digits",
 		strings.Replace(good, `"size":1`, `"size":-1`, 1):                      "negative",
 		strings.Replace(good, `"size":1`, `"size":"1"`, 1):                     "want int64",
@@ -252,6 +279,32 @@ func TestURLs(t *testing.T) {
 	}
 	if r, _ := NormalizeBase("https://e.com"); r != "https://e.com/" {
 		t.Errorf("root base %q", r)
+	}
+}
+
+// A base path is escaped as file names are: non-ASCII stays raw (purge's
+// --url-form decides), what a path cannot hold raw is encoded, however the
+// base was written.
+func TestBasePathEscapedLikeFileNames(t *testing.T) {
+	for _, in := range []string{"https://example.com/café docs/", "https://example.com/caf%C3%A9%20docs", "https://example.com/café%20docs/"} {
+		m, err := NewMapper(in, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Base() != "https://example.com/café%20docs/" {
+			t.Errorf("NormalizeBase(%q) = %q", in, m.Base())
+		}
+		if got, _ := m.URLs("thé.html"); !slices.Equal(got, []string{"https://example.com/café%20docs/thé.html"}) {
+			t.Errorf("URLs under %q = %q", in, got)
+		}
+	}
+	for in, want := range map[string]string{"https://E.com": "https://e.com/", "https://e.com/a//b": "https://e.com/a//b/", "https://e.com/a%2Fb/": "https://e.com/a%2Fb/", "https://e.com/100%25/": "https://e.com/100%25/"} {
+		if got, err := NormalizeBase(in); got != want {
+			t.Errorf("NormalizeBase(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := NormalizeBase("https://e.com/a/%2E%2E/b"); err == nil {
+		t.Error("an encoded .. segment accepted")
 	}
 }
 

@@ -7,11 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/cfcache/cfcache/pkg/fileout"
 )
 
 // ScanOptions configure Scan.
@@ -21,13 +22,21 @@ type ScanOptions struct {
 	// Workers hash files at once; 0 means GOMAXPROCS (at least 2, so one
 	// waiting on the disk does not idle a core).
 	Workers int
-	// Exclude are absolute paths of files not to scan (the manifest itself
-	// when it lies in Dir, and the temporary files it is written through).
-	Exclude []string
+	// Exclude are files not to scan (the manifest itself when it lies in
+	// Dir, and the temporary files it is written through), each skipped
+	// with its reason.
+	Exclude []Exclude
 	// Known are the previous manifest's records, if any: a scanned path
 	// equal to one of them shares its string, so 200,000 paths are held
 	// once, not twice.
 	Known Files
+}
+
+// Exclude is a file Scan must not hash (nor the temporary files it is
+// written through), and the reason said when it is skipped.
+type Exclude struct {
+	Path   string
+	Reason string // e.g. "the manifest itself"
 }
 
 // Skipped is a file not scanned, and why: said to the user, never dropped
@@ -83,25 +92,13 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", opts.Dir)
 	}
-	exclude := map[string]bool{}
-	var excludeTmp []string
+	exclude := map[string]string{}
+	var excludeTmp []Exclude // prefix of the temporary files, and the reason
 	for _, e := range opts.Exclude {
-		if r, err := realPathOf(e); err == nil {
-			exclude[r] = true
-			excludeTmp = append(excludeTmp, filepath.Join(filepath.Dir(r), "."+filepath.Base(r)+"."))
+		if r, err := realPathOf(e.Path); err == nil {
+			exclude[r] = e.Reason
+			excludeTmp = append(excludeTmp, Exclude{filepath.Join(filepath.Dir(r), "."+filepath.Base(r)+"."), e.Reason + " (a temporary file it is written through)"})
 		}
-	}
-	// While hashing, the live heap is the records (the previous
-	// manifest's and this scan's, about 30 MB for 200,000 files) and the
-	// garbage is the walk's (a path and a directory entry per file): at
-	// the default GOGC=100 the heap grows to twice the records before a
-	// collection. 50 keeps peak RSS at 57 MB instead of 72 MB for 200,000
-	// files with no measurable cost in time (docs/performance.md). A
-	// lower GOGC the user set (or off) is kept.
-	if prev := debug.SetGCPercent(50); prev < 50 {
-		debug.SetGCPercent(prev)
-	} else {
-		defer debug.SetGCPercent(prev)
 	}
 	workers := opts.Workers
 	if workers <= 0 {
@@ -118,6 +115,7 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 	type batch struct {
 		recs []Record
 		full []string // the path to open, per record
+		link []bool   // per record: the walk saw a symlink (to a file inside Dir)
 		errs []*FileError
 	}
 	jobs := make(chan *batch, workers)
@@ -135,14 +133,14 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 					continue // drain
 				}
 				for i := range b.recs {
-					st, err := h.hashFile(b.full[i])
+					st, err := h.hashFile(b.full[i], !b.link[i])
 					if err != nil {
 						b.errs = append(b.errs, &FileError{Path: b.recs[i].Path, Err: err})
 						st.Size = -1 // not a file of the result
 					}
 					b.recs[i].State = st
 				}
-				b.full = nil
+				b.full, b.link = nil, nil
 			}
 		}()
 	}
@@ -192,7 +190,7 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 		if err != nil {
 			// An unreadable directory would hide its files: that is an
 			// error, not a skip (its files would look removed).
-			res.Errors = append(res.Errors, &FileError{Path: rel, Err: unwrapPath(err)})
+			res.Errors = append(res.Errors, &FileError{Path: rel, Err: fileout.WithoutPath(err)})
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
@@ -201,17 +199,23 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 		if d.IsDir() {
 			return nil
 		}
-		if exclude[p] || hasAnyPrefix(p, excludeTmp) {
-			skipped = append(skipped, Skipped{Path: rel, Reason: "the manifest itself"})
+		if why, ok := exclude[p]; ok {
+			skipped = append(skipped, Skipped{Path: rel, Reason: why})
+			return nil
+		}
+		if why := tmpOf(p, excludeTmp); why != "" {
+			skipped = append(skipped, Skipped{Path: rel, Reason: why})
 			return nil
 		}
 		if !utf8.ValidString(rel) {
 			skipped = append(skipped, Skipped{Path: strings.ToValidUTF8(rel, "\uFFFD"), Reason: "file name is not valid UTF-8: no URL for it can be recorded"})
 			return nil
 		}
+		isLink := false
 		switch t := d.Type(); {
 		case t.IsRegular():
 		case t&fs.ModeSymlink != 0:
+			isLink = true
 			if why := linkProblem(realRoot, p); why != "" {
 				skipped = append(skipped, Skipped{Path: rel, Reason: why})
 				return nil
@@ -227,9 +231,11 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 			}
 			cur.recs = chunk[len(chunk) : len(chunk) : len(chunk)+batchSize]
 			cur.full = make([]string, 0, batchSize)
+			cur.link = make([]bool, 0, batchSize)
 		}
 		cur.recs = append(cur.recs, Record{Path: rel})
 		cur.full = append(cur.full, p)
+		cur.link = append(cur.link, isLink)
 		if len(cur.recs) == batchSize {
 			return send()
 		}
@@ -282,7 +288,7 @@ func linkProblem(realRoot, p string) string {
 	fi, err := os.Stat(target)
 	switch {
 	case err != nil:
-		return "symlink target unreadable: " + unwrapPath(err).Error()
+		return "symlink target unreadable: " + fileout.WithoutPath(err).Error()
 	case fi.IsDir():
 		return "symlink to a directory: not followed (it could loop)"
 	case !fi.Mode().IsRegular():
@@ -313,22 +319,13 @@ func realPathOf(p string) (string, error) {
 	return r, nil
 }
 
-func hasAnyPrefix(s string, prefixes []string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(s, p) && strings.HasSuffix(s, ".tmp") {
-			return true
+// tmpOf returns the reason of the excluded file whose temporary file p is
+// (fileout writes "DIR/.NAME.<random>.tmp"), or "".
+func tmpOf(p string, tmps []Exclude) string {
+	for _, t := range tmps {
+		if strings.HasPrefix(p, t.Path) && strings.HasSuffix(p, ".tmp") {
+			return t.Reason
 		}
 	}
-	return false
-}
-
-// unwrapPath drops the "open /abs/path: " prefix: the caller names the file
-// by its relative path.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if e, ok := err.(*fs.PathError); ok {
-		pe = e
-		return pe.Err
-	}
-	return err
+	return ""
 }

@@ -32,16 +32,28 @@ func NormalizeBase(raw string) (string, error) {
 	case u.Fragment != "" || strings.Contains(raw, "#"):
 		return "", fmt.Errorf("invalid --base-url %q: a fragment is never part of a cache key", raw)
 	}
-	p := u.EscapedPath()
-	for seg := range strings.SplitSeq(strings.Trim(p, "/"), "/") {
-		if seg == "." || seg == ".." {
-			return "", fmt.Errorf("invalid --base-url %q: a %s path segment", raw, seg)
+	// The path is escaped as file names are (EscapePath), segment by
+	// segment however it was written, so that non-ASCII in it stays raw
+	// and --url-form decides for the base as for the files; an encoded
+	// '/' inside a segment stays encoded.
+	var b strings.Builder
+	b.WriteByte('/')
+	p := strings.TrimSuffix(strings.TrimPrefix(u.EscapedPath(), "/"), "/")
+	for seg := range strings.SplitSeq(p, "/") {
+		if p == "" {
+			break
 		}
+		dec, err := url.PathUnescape(seg)
+		if err != nil {
+			return "", fmt.Errorf("invalid --base-url %q: %v", raw, err)
+		}
+		if dec == "." || dec == ".." {
+			return "", fmt.Errorf("invalid --base-url %q: a %s path segment", raw, dec)
+		}
+		b.WriteString(strings.ReplaceAll(EscapePath(dec), "/", "%2F"))
+		b.WriteByte('/')
 	}
-	if !strings.HasSuffix(p, "/") {
-		p += "/"
-	}
-	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host) + p, nil
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host) + b.String(), nil
 }
 
 // Mapper maps file paths to the URLs that serve them.

@@ -19,6 +19,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/manifest"
 	"github.com/cfcache/cfcache/pkg/purge"
 	"github.com/cfcache/cfcache/pkg/sandbox"
+	"github.com/cfcache/cfcache/pkg/warm/warmtest"
 )
 
 func TestArgvToOptions(t *testing.T) {
@@ -95,6 +96,7 @@ func (s *site) run(sb *cmdtest.Sandbox, args ...string) result {
 		o.Purge.Engine = func(c *purge.RunConfig) {
 			c.BatchSize, c.BackoffBase, c.BackoffMax = 1, time.Millisecond, time.Millisecond
 		}
+		o.Purge.VerifyRecheck = 10 * time.Millisecond
 		return changedRun(o)
 	})
 	args = append([]string{s.dir, "--base-url", "https://example.com/", "--manifest", s.man, "--url-form", "raw"}, args...)
@@ -243,6 +245,83 @@ func TestOnlyConfirmedPurgesAreRecorded(t *testing.T) {
 	}
 	if r.report["changed"] != 1.0 || r.report["added"] != 0.0 {
 		t.Fatalf("re-run report %v", r.report)
+	}
+}
+
+// A URL --verify finds still served from cache is not recorded as purged:
+// its file keeps its old state, so running again purges it again (exit 3
+// says so).
+func TestVerifyStillCachedIsNotRecorded(t *testing.T) {
+	s := newSite(t)
+	s.write("a.html", "1")
+	s.write("stuck.html", "1")
+	sb := cmdtest.NewSandbox(t, limits.Free, nil)
+	if r := s.run(sb); r.err != nil {
+		t.Fatal(r.err)
+	}
+	s.write("a.html", "2")
+	s.write("stuck.html", "2")
+	o, srv := warmtest.Start(t)
+	o.KeepHit("/stuck.html", 3600)
+	r := s.run(sb, "--verify", "--origin-url", srv.URL)
+	if cmdutil.ExitCode(r.err) != cmdutil.ExitPartial || !strings.Contains(r.err2, "1 of 2 changed files were not purged") {
+		t.Fatalf("exit %d (%v), want 3\n%s", cmdutil.ExitCode(r.err), r.err, r.err2)
+	}
+	m, err := manifest.Load(s.man)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := m.Files.Get("stuck.html"); st.Hash != sha("1") {
+		t.Fatal("a file still served from cache was recorded as purged")
+	}
+	if st, _ := m.Files.Get("a.html"); st.Hash != sha("2") {
+		t.Fatal("a verified file was not recorded")
+	}
+	// Running again purges it again (and, once the cache lets go, records it).
+	o.Answer("/stuck.html", "MISS", 0)
+	sb = cmdtest.NewSandbox(t, limits.Free, nil)
+	r = s.run(sb, "--verify", "--origin-url", srv.URL)
+	if got := purged(sb); r.err != nil || !sameCounts(got, map[string]int{"https://example.com/stuck.html": 1}) {
+		t.Fatalf("re-run: %v purged %v\n%s", r.err, got, r.err2)
+	}
+	if m, _ = manifest.Load(s.man); m == nil {
+		t.Fatal("no manifest")
+	}
+	if st, _ := m.Files.Get("stuck.html"); st.Hash != sha("2") {
+		t.Fatal("verified on the re-run but not recorded")
+	}
+}
+
+// A CI workspace moved between jobs with its cached manifest is the same
+// site: the directory is recorded relative to the manifest.
+func TestMovedWorkspaceKeepsItsManifest(t *testing.T) {
+	s := newSite(t)
+	s.write("a.html", "1")
+	sb := cmdtest.NewSandbox(t, limits.Free, nil)
+	if r := s.run(sb); r.err != nil {
+		t.Fatal(r.err)
+	}
+	moved := filepath.Join(t.TempDir(), "job2")
+	if err := os.Rename(filepath.Dir(s.dir), moved); err != nil {
+		t.Fatal(err)
+	}
+	s.dir, s.man = filepath.Join(moved, "public"), filepath.Join(moved, "manifest.json")
+	s.write("a.html", "2")
+	r := s.run(sb)
+	if got := purged(sb); r.err != nil || !sameCounts(got, map[string]int{"https://example.com/a.html": 1}) {
+		t.Fatalf("moved workspace: %v purged %v\n%s", r.err, got, r.err2)
+	}
+}
+
+// A --failed-file inside DIR is skipped as what it is, not as the manifest.
+func TestFailedFileInsideDirIsSkippedAsSuch(t *testing.T) {
+	s := newSite(t)
+	s.write("a.html", "1")
+	s.write("failed.txt", "")
+	sb := cmdtest.NewSandbox(t, limits.Free, nil)
+	r := s.run(sb, "--failed-file", filepath.Join(s.dir, "failed.txt"))
+	if r.err != nil || !strings.Contains(r.err2, "failed.txt: the --failed-file itself") || !strings.Contains(r.err2, "recorded 1 files") {
+		t.Fatalf("%v\n%s", r.err, r.err2)
 	}
 }
 

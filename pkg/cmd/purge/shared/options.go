@@ -86,9 +86,10 @@ type Computed struct {
 	Kind    string        // the report's "kind"
 	Input   purge.Input   // the URLs, one item each
 	Changes *ChangeCounts // added/changed/removed, in the report
-	// Done is called once after the batches ran (never on a dry run, nor
-	// when the run stopped before sending), with the entries and, for
-	// each, whether every form of it was confirmed purged.
+	// Done is called once after the batches ran and --verify checked them
+	// (never on a dry run, nor when the run stopped before sending), with
+	// the entries and, for each, whether every form of it was confirmed
+	// purged and not found still served from cache by --verify.
 	Done func(entries []purge.Entry, confirmed []bool)
 }
 

@@ -163,6 +163,10 @@ func (o *PurgeOptions) verify(ctx context.Context, cfg warm.Config, targets []wa
 	for _, i := range cached {
 		r := out.Results[i]
 		fmt.Fprintf(o.IO.ErrOut, "  %s %s: %s, Age %d s, %s\n", t.Error.Render("still cached:"), labels[i], r.CacheStatus, r.Age, orDash(r.Colo))
+		if report.stillCached == nil {
+			report.stillCached = map[string]bool{}
+		}
+		report.stillCached[labels[i]] = true
 		if !seen[r.URL] {
 			seen[r.URL] = true
 			v.StillCached = append(v.StillCached, r.URL)

@@ -54,6 +54,10 @@ type Report struct {
 	// Set by --verify and --warm (postpurge.go).
 	Verify *VerifyReport `json:"verify,omitempty"`
 	Warm   *WarmReport   `json:"warm,omitempty"`
+
+	// stillCached are the labels (entryLabel) of the entries --verify found
+	// still served from cache: confirmed by the API, but not purged.
+	stillCached map[string]bool
 }
 
 // FailureReport is one entry not confirmed purged.
@@ -284,9 +288,6 @@ func Run(o *PurgeOptions) error {
 	})
 	res := purge.Run(ctx, cfg, entries)
 	bar.Stop()
-	if confirmed != nil {
-		o.Computed.Done(entries, confirmed)
-	}
 
 	report.Requests, report.Retries, report.DurationMS = res.Requests, res.Retries, res.Duration.Milliseconds()
 	report.Interrupted = res.Interrupted
@@ -314,6 +315,16 @@ func Run(o *PurgeOptions) error {
 	o.printSummary(report, res)
 	report.BatchSize = res.BatchSize
 	postErr := o.postPurge(ctx, entries, res, start, &report)
+	if confirmed != nil {
+		// After --verify: an entry it found still served from cache is
+		// not done, so the verb keeps it for the next run.
+		for i, e := range entries {
+			if confirmed[i] && report.stillCached[entryLabel(e)] {
+				confirmed[i] = false
+			}
+		}
+		o.Computed.Done(entries, confirmed)
+	}
 	if o.JSON {
 		if err := cmdutil.WriteJSON(o.IO.Out, report); err != nil {
 			return err
