@@ -140,11 +140,12 @@ func (t Table) For(p Plan) Limits {
 	return t[Free]
 }
 
-// Loosest is the most permissive value of every Cache Rules limit across
-// the table's plans, under the top plan's name. A rules file that breaks a
-// limit of this row breaks it on every plan, so commands refuse it before
-// they look the zone (and its plan) up. Each field is taken on its own
-// because a config file's overrides need not keep the plans in order.
+// Loosest is the most permissive value of every item and Cache Rules limit
+// across the table's plans, under the top plan's name. An item or a rules
+// file that breaks a limit of this row breaks it on every plan, so commands
+// refuse it before they look the zone (and its plan) up. Each field is taken
+// on its own because a config file's overrides need not keep the plans in
+// order.
 func (t Table) Loosest() Limits {
 	l := t.For(Plans[len(Plans)-1])
 	for _, p := range Plans {
@@ -155,6 +156,8 @@ func (t Table) Loosest() Limits {
 		l.RegexAllowed = l.RegexAllowed || r.RegexAllowed
 		l.CustomCacheKey = l.CustomCacheKey || r.CustomCacheKey
 		l.StatusCodeTTL = l.StatusCodeTTL || r.StatusCodeTTL
+		l.TagMaxLength = max(l.TagMaxLength, r.TagMaxLength)
+		l.PrefixMaxSeparators = max(l.PrefixMaxSeparators, r.PrefixMaxSeparators)
 	}
 	return l
 }

@@ -79,3 +79,26 @@ func TestParsePlanAndOrder(t *testing.T) {
 		t.Fatal("plan order wrong")
 	}
 }
+
+// Loosest takes each limit on its own across plans, so a config file's
+// overrides that put the plans out of order still give the row no item or
+// rules file can break on one plan and pass on another.
+func TestLoosest(t *testing.T) {
+	tbl, err := Default().WithOverrides(map[string]map[string]any{
+		"free":       {"tag_max_length": 2000, "prefix_max_separators": 40},
+		"enterprise": {"rules_per_zone": 250},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := tbl.Loosest()
+	if l.TagMaxLength != 2000 || l.PrefixMaxSeparators != 40 {
+		t.Errorf("item caps %d/%d, want the free plan's overrides 2000/40", l.TagMaxLength, l.PrefixMaxSeparators)
+	}
+	if want := tbl.For(Business).RulesPerZone; l.RulesPerZone != max(want, 250) {
+		t.Errorf("rules per zone %d, want the largest of any plan", l.RulesPerZone)
+	}
+	if l.MinEdgeTTLSeconds != tbl.For(Enterprise).MinEdgeTTLSeconds || !l.RegexAllowed {
+		t.Errorf("not the loosest TTL/regex: %+v", l)
+	}
+}

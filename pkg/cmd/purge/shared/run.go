@@ -483,14 +483,14 @@ func (o *PurgeOptions) offlineLimits() (l limits.Limits, known bool) {
 		p, _ := limits.ParsePlan(o.Plan)
 		return t.For(p), true
 	}
+	// Before the lookup the plan is unknown: an item over the loosest caps
+	// is invalid on every plan; the caps are final when every plan agrees.
+	loose := t.Loosest()
 	l, known = t.For(limits.Free), true
 	for _, pl := range t {
-		if pl.TagMaxLength != l.TagMaxLength || pl.PrefixMaxSeparators != l.PrefixMaxSeparators {
-			known = false
-		}
-		l.TagMaxLength = max(l.TagMaxLength, pl.TagMaxLength)
-		l.PrefixMaxSeparators = max(l.PrefixMaxSeparators, pl.PrefixMaxSeparators)
+		known = known && pl.TagMaxLength == loose.TagMaxLength && pl.PrefixMaxSeparators == loose.PrefixMaxSeparators
 	}
+	l.TagMaxLength, l.PrefixMaxSeparators = loose.TagMaxLength, loose.PrefixMaxSeparators
 	return l, known
 }
 
