@@ -530,6 +530,12 @@ func hostileCases() []hcase {
 		bad("purge/everything/no-yes-off-tty", []string{"purge", "everything", "-z", zoneFlag}, `--yes required when not running interactively`).regression(9),
 		bad("purge/everything/with-items", []string{"purge", "everything", "-z", zoneFlag, "--yes", "https://example.com/"}, `unexpected argument "https://example\.com/"`),
 		bad("purge/everything/no-zone", []string{"purge", "everything", "--yes"}, `(no zone|--zone)`),
+		// Flags that do nothing without items are not offered (issue 10's
+		// redesign note, interface.md: "A flag is offered only by the verbs
+		// where it does something").
+		bad("purge/everything/failed-file", []string{"purge", "everything", "-z", zoneFlag, "--yes", "--failed-file", "f.txt"}, `unknown flag: --failed-file`),
+		bad("purge/everything/max-items", []string{"purge", "everything", "-z", zoneFlag, "--yes", "--max-items", "3"}, `unknown flag: --max-items`),
+		bad("purge/everything/concurrency", []string{"purge", "everything", "-z", zoneFlag, "--yes", "--concurrency", "2"}, `unknown flag: --concurrency`),
 		bad("purge/everything/bad-plan", []string{"purge", "everything", "-z", zoneFlag, "--yes", "--plan", "gold"}, `"gold"`, `free, pro, business`),
 	)
 	// -- purge: flags and flag combinations --

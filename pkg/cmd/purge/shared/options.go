@@ -108,6 +108,7 @@ func NewOptions(f *cmdutil.Factory, kind purge.Kind) *PurgeOptions {
 		ResolveZone:   f.ResolveZone,
 		Limits:        f.Limits,
 		Kind:          kind,
+		Concurrency:   purge.DefaultConcurrency,
 		Now:           time.Now,
 		VerifyRecheck: DefaultVerifyRecheck,
 	}
@@ -139,17 +140,20 @@ func AddCommonFlags(cmd *cobra.Command, o *PurgeOptions, withInput bool) {
 		fl.StringArrayVarP(&o.Files, "file", "f", nil, "read items from `FILE`, one per line (- for stdin; repeatable)")
 		fl.BoolVar(&o.AllowOtherHosts, "allow-other-hosts", false, "warn instead of refusing items whose host is outside the zone")
 	}
+	if o.Kind != purge.KindEverything {
+		// Only where there are items: purge everything is one request with
+		// none, and a flag is offered only where it does something
+		// (interface.md, purge's common flags).
+		fl.IntVar(&o.MaxItems, "max-items", 0, "refuse an input with more than `N` items (0: no limit)")
+		fl.StringVar(&o.FailedFile, "failed-file", "", "write every item not confirmed purged to `FILE`, in the input format, for re-running with -f")
+		fl.IntVar(&o.Concurrency, "concurrency", purge.DefaultConcurrency, "requests in flight at once, within the plan's rate limits")
+	}
 	if o.Kind == purge.KindURL || o.Kind == purge.KindPrefix {
 		fl.StringVar(&o.URLForm, "url-form", "both", "how non-ASCII paths are sent: raw, encoded or both (counted once)")
 	}
-	// Accepted by every verb, as the contract lists them as common flags;
-	// purge everything has no items, so for it they change nothing.
-	fl.IntVar(&o.MaxItems, "max-items", 0, "refuse an input with more than `N` items (0: no limit)")
-	fl.StringVar(&o.FailedFile, "failed-file", "", "write every item not confirmed purged to `FILE`, in the input format, for re-running with -f")
 	fl.BoolVar(&o.DryRun, "dry-run", false, "validate and print the plan (items, requests, estimated time); send nothing")
 	fl.BoolVarP(&o.Yes, "yes", "y", false, "do not ask for confirmation (only purge everything asks)")
 	fl.StringVar(&o.Plan, "plan", "", "plan whose limits apply: free, pro, business or enterprise (default: the zone's)")
-	fl.IntVar(&o.Concurrency, "concurrency", purge.DefaultConcurrency, "requests in flight at once, within the plan's rate limits")
 	fl.IntVar(&o.MaxRetries, "max-retries", purge.DefaultMaxRetries, "retries of a batch after 5xx, timeouts and resets (a 429 is waited out, not counted)")
 	fl.DurationVar(&o.MaxWait, "max-wait", purge.DefaultMaxWait, "give up when Cloudflare asks to wait longer than `D` (Retry-After); the rest is reported and written to --failed-file")
 	fl.BoolVar(&o.Invalidate, "invalidate", false, "soft purge: mark the content stale (invalidate_cache) so the next request revalidates with the origin, instead of deleting it; same items and limits")
