@@ -170,3 +170,28 @@ func TestConcurrencyBound(t *testing.T) {
 }
 
 var _ = http.MethodGet
+
+// benchRelated: n posts of a 2,000-post site on loopback, concurrency 4;
+// reports requests per run and the in-flight peak (docs/performance.md).
+func benchRelated(b *testing.B, n int) {
+	s := wptest.New(2000)
+	srv := wptest.Start(b, s)
+	var posts []string
+	for i := 1; i <= n; i++ {
+		posts = append(posts, "http://example.com/"+wptest.Slug(i*19%2000+1)+"/")
+	}
+	var reqs int
+	for b.Loop() {
+		res := wordpress.Find(context.Background(), config(b, srv.URL, 4), posts)
+		if len(res.Errors) > 0 {
+			b.Fatal(res.Errors[0])
+		}
+		reqs = res.Requests
+	}
+	_, _, peak := s.Requests()
+	b.ReportMetric(float64(reqs), "requests/op")
+	b.ReportMetric(float64(peak), "peak-in-flight")
+}
+
+func BenchmarkRelated1Post(b *testing.B)    { benchRelated(b, 1) }
+func BenchmarkRelated100Posts(b *testing.B) { benchRelated(b, 100) }
