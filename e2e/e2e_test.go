@@ -27,6 +27,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/sandbox"
 	"github.com/cfcache/cfcache/pkg/warm"
 	"github.com/cfcache/cfcache/pkg/warm/warmtest"
+	"github.com/cfcache/cfcache/pkg/wordpress/wptest"
 )
 
 var binDir string
@@ -102,6 +103,8 @@ func TestScripts(t *testing.T) {
 			"origin-seen":          cmdOriginSeen,
 			"origin-wait":          cmdOriginWait,
 			"origin-answer":        cmdOriginAnswer,
+			"wp-origin-start":      cmdWPOriginStart,
+			"wp-origin-seen":       cmdWPOriginSeen,
 		},
 	})
 }
@@ -496,6 +499,55 @@ func cmdOriginStart(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Defer(srv.Close)
 	origins.Store(ts.Getenv("WORK"), o)
 	ts.Setenv("ORIGIN", srv.URL)
+}
+
+// wp-origin-start N [--dir D] [--permalinks P] [--rest S]: start a
+// WordPress-like origin of N posts (package wptest) whose links name
+// https://example.com, and export its address as $WPORIGIN (give it to
+// --origin-url).
+func cmdWPOriginStart(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 1 {
+		ts.Fatalf("usage: wp-origin-start N [--dir D] [--permalinks P] [--rest S]")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	s := wptest.New(n)
+	s.Scheme, s.Host = "https", "example.com"
+	for i := 1; i+1 < len(args); i += 2 {
+		switch args[i] {
+		case "--dir":
+			s.Dir = args[i+1]
+		case "--permalinks":
+			s.Permalinks = args[i+1]
+		case "--rest":
+			s.REST = args[i+1]
+		default:
+			ts.Fatalf("wp-origin-start: unknown flag %s", args[i])
+		}
+	}
+	srv := httptest.NewServer(s)
+	ts.Defer(srv.Close)
+	wpOrigins.Store(ts.Getenv("WORK"), s)
+	ts.Setenv("WPORIGIN", srv.URL)
+}
+
+var wpOrigins sync.Map
+
+// wp-origin-seen PATH N: the WordPress origin got exactly N requests for
+// PATH (query included).
+func cmdWPOriginSeen(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: wp-origin-seen PATH N")
+	}
+	v, ok := wpOrigins.Load(ts.Getenv("WORK"))
+	if !ok {
+		ts.Fatalf("no WordPress origin: wp-origin-start first")
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if got := v.(*wptest.Site).Seen(args[0]); (got == want) == neg {
+		ts.Fatalf("WordPress origin saw %s %d times, want %d", args[0], got, want)
+	}
 }
 
 func currentOrigin(ts *testscript.TestScript) *warmtest.Origin {

@@ -11,6 +11,7 @@ import (
 	sandboxCmd "github.com/cfcache/cfcache/pkg/cmd/sandbox"
 	versionCmd "github.com/cfcache/cfcache/pkg/cmd/version"
 	warmCmd "github.com/cfcache/cfcache/pkg/cmd/warm"
+	wpCmd "github.com/cfcache/cfcache/pkg/cmd/wp"
 	zonesListCmd "github.com/cfcache/cfcache/pkg/cmd/zones/list"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 )
@@ -26,6 +27,7 @@ func addCommands(f *cmdutil.Factory, root *cobra.Command) {
 		purgeCmd.NewCmdPurge(f),
 		rulesCmd.NewCmdRules(f),
 		warmCmd.NewCmdWarm(f, nil),
+		wpCmd.NewCmdWP(f),
 		zones,
 		auth,
 		limitsCmd.NewCmdLimits(f, nil),
