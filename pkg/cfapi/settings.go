@@ -3,6 +3,7 @@ package cfapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/cloudflare/cloudflare-go/v7/zones"
@@ -72,4 +73,11 @@ func (c *Client) getSetting(ctx context.Context, zoneID, name string, value any)
 		}
 		return nil
 	})
+}
+
+// IsAuthError reports an answer refusing the credentials or their
+// permissions (401, 403, codes 10000 and 9109).
+func IsAuthError(err error) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && apiErr.IsAuth()
 }
