@@ -289,6 +289,9 @@ var endpointAliases = map[string]string{
 	"environments":   sandbox.EndpointEnvironments,
 	"env-purge":      sandbox.EndpointEnvPurge,
 	"env-invalidate": sandbox.EndpointEnvInvalid,
+	// zone settings (issue 14)
+	"apo-setting": sandbox.EndpointAPOSetting,
+	"ssl-setting": sandbox.EndpointSSLSetting,
 }
 
 var kindAliases = map[string]sandbox.Kind{
