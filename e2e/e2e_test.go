@@ -169,6 +169,17 @@ func startSandbox(args []string) (*running, error) {
 			overrides[k] = n
 		case "--token-status":
 			cfg.Tokens[0].Status = val
+		case "--apo": // off, on, or device (on, caching by device type); hostnames: the zone and its www.
+			switch val {
+			case "off":
+				cfg.Zones[0].APO = nil
+			case "on", "device":
+				cfg.Zones[0].APO = &sandbox.APO{Enabled: true, CacheByDeviceType: val == "device"}
+			default:
+				return nil, fmt.Errorf("sandbox-start: --apo %q: want off, on or device", val)
+			}
+		case "--ssl": // off, flexible, full or strict
+			cfg.Zones[0].SSL = val
 		case "--environment": // NAME or NAME=REF, repeatable
 			name, ref, _ := strings.Cut(val, "=")
 			cfg.Zones[0].Environments = append(cfg.Zones[0].Environments, sandbox.Environment{Name: name, Ref: ref})
@@ -281,6 +292,9 @@ var endpointAliases = map[string]string{
 	"environments":   sandbox.EndpointEnvironments,
 	"env-purge":      sandbox.EndpointEnvPurge,
 	"env-invalidate": sandbox.EndpointEnvInvalid,
+	// zone settings (issue 14)
+	"apo-setting": sandbox.EndpointAPOSetting,
+	"ssl-setting": sandbox.EndpointSSLSetting,
 }
 
 var kindAliases = map[string]sandbox.Kind{

@@ -57,6 +57,12 @@ func (s *Stack) Explain(r expr.Request) (*Result, error) {
 	}
 	res := &Result{Rules: ev.Rules, Effective: ev.Effective}
 	res.Key = BuildKey(ev.Effective, r)
+	if s.apo != nil && s.apo.Covers(r.URL) {
+		if res.Key.Device == nil {
+			res.Key.Device = deviceFeature(splitRequest(r), RefAPO)
+		}
+		res.Key.Notes = append(res.Key.Notes, "APO for WordPress caches this HTML page once per device type ("+SettingAPODevice+"), whatever the Cache Rules say")
+	}
 	res.Purge = s.purgeFor(res, r)
 	return res, nil
 }

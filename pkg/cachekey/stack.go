@@ -13,6 +13,8 @@ import (
 // URLs, costs one parse per rule in total.
 type Stack struct {
 	rules []compiled
+	// apo is the zone's APO setting (WithAPO); nil when not known.
+	apo *APO
 }
 
 type compiled struct {

@@ -168,6 +168,11 @@ func (s *Stack) Variants(rawURL string) (URLVariants, error) {
 		if bypass && len(cs) == 1 && !cs[0].conditional {
 			out.Bypassed = true
 			out.Notes = append(out.Notes, "rule "+cs[0].ref+" sets cache to false for this URL: nothing is cached")
+			// APO serves HTML from its own cache; purging copies that the
+			// bypass may have left unused is harmless, missing them is not.
+			if s.apo != nil && s.apo.Covers(rawURL) {
+				out.Variants = append(out.Variants, s.apo.variant())
+			}
 			return out, nil
 		}
 	}
@@ -214,6 +219,9 @@ func (s *Stack) Variants(rawURL string) (URLVariants, error) {
 		for _, n := range strList(c.value.Get("check_presence")) {
 			add(Variant{Dimension: DimCookie, Name: n, Presence: true, Absent: true, Purgeable: true, Ref: c.ref, Setting: PathCookie, Conditional: c.conditional})
 		}
+	}
+	if s.apo != nil && s.apo.Covers(rawURL) {
+		add(s.apo.variant())
 	}
 	return out, nil
 }

@@ -69,6 +69,7 @@ type Client struct {
 	phases     *rulesets.PhaseService
 	versions   *rulesets.PhaseVersionService
 	envs       *zones.EnvironmentService
+	settings   *zones.SettingService
 	// What a raw request (rawPost) needs to go out as the SDK's do.
 	hc          *http.Client
 	base        string
@@ -123,6 +124,7 @@ func New(o Options) (*Client, error) {
 	c.phases = rulesets.NewPhaseService(reqOpts...)
 	c.versions = rulesets.NewPhaseVersionService(reqOpts...)
 	c.envs = zones.NewEnvironmentService(reqOpts...)
+	c.settings = zones.NewSettingService(reqOpts...)
 	return c, nil
 }
 

@@ -30,6 +30,8 @@ const (
 	EndpointPutEntry     = "PUT /zones/{zone_id}/rulesets/phases/" + CacheSettingsPhase + "/entrypoint"
 	EndpointVersions     = "GET /zones/{zone_id}/rulesets/phases/" + CacheSettingsPhase + "/entrypoint/versions"
 	EndpointVersion      = "GET /zones/{zone_id}/rulesets/phases/" + CacheSettingsPhase + "/entrypoint/versions/{version}"
+	EndpointAPOSetting   = "GET /zones/{zone_id}/settings/automatic_platform_optimization"
+	EndpointSSLSetting   = "GET /zones/{zone_id}/settings/ssl"
 	EndpointUnknownRoute = "unknown"
 )
 
@@ -51,6 +53,8 @@ func (s *Server) routes() {
 	s.handle(EndpointPutEntry, s.handlePutEntrypoint, false)
 	s.handle(EndpointVersions, s.handleVersions, false)
 	s.handle(EndpointVersion, s.handleVersion, false)
+	s.handle(EndpointAPOSetting, s.handleAPOSetting, false)
+	s.handle(EndpointSSLSetting, s.handleSSLSetting, false)
 	s.mux.HandleFunc("/", s.handleUnknown)
 }
 

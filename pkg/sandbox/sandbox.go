@@ -26,6 +26,7 @@ import (
 	"math"
 	mrand "math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -66,6 +67,8 @@ const (
 	PermCachePurge     Permission = "cache_purge"      // Zone › Cache Purge
 	PermCacheRulesRead Permission = "cache_rules_read" // Zone › Cache Rules › Read
 	PermCacheRulesEdit Permission = "cache_rules_edit" // Zone › Cache Rules › Edit (implies read)
+	// Zone › Zone Settings › Read: GET /zones/{id}/settings/{setting}.
+	PermZoneSettingsRead Permission = "zone_settings_read"
 )
 
 // Zone is one zone the sandbox serves.
@@ -80,7 +83,28 @@ type Zone struct {
 	// /zones/{id}/environments/{ref}/purge_cache and .../invalidate_cache.
 	// None by default.
 	Environments []Environment
+	// APO is the zone's Automatic Platform Optimization for WordPress
+	// setting, served by GET /zones/{id}/settings/automatic_platform_optimization.
+	// Nil: APO off.
+	APO *APO
+	// SSL is the zone's SSL/TLS encryption mode (off, flexible, full or
+	// strict), served by GET /zones/{id}/settings/ssl. Empty means full.
+	SSL string
 }
+
+// APO is the part of the APO setting cfcache reads (cloudflare.md "APO for
+// WordPress"). The sandbox reports cf, wordpress and wp_plugin as Enabled.
+type APO struct {
+	Enabled bool
+	// CacheByDeviceType: APO keeps one HTML copy per device type (mobile,
+	// tablet, desktop), purged with CF-Device-Type.
+	CacheByDeviceType bool
+	// Hostnames APO is active on; the zone name and its www. when empty.
+	Hostnames []string
+}
+
+// SSL modes of the ssl zone setting.
+var sslModes = []string{"off", "flexible", "full", "strict"}
 
 // Environment is one environment of a zone.
 type Environment struct {
@@ -213,6 +237,31 @@ func (c Config) normalized() (Config, error) {
 			return out, err
 		}
 		z.Environments = envs
+		if z.SSL == "" {
+			z.SSL = "full"
+		}
+		z.SSL = strings.ToLower(z.SSL)
+		if !slices.Contains(sslModes, z.SSL) {
+			return out, fmt.Errorf("sandbox: zone %s: ssl %q is not off, flexible, full or strict", z.Name, z.SSL)
+		}
+		if z.APO != nil {
+			a := *z.APO
+			if len(a.Hostnames) == 0 {
+				a.Hostnames = []string{z.Name, "www." + z.Name}
+			}
+			a.Hostnames = append([]string(nil), a.Hostnames...)
+			for j, h := range a.Hostnames {
+				h = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(h), "."))
+				if why := validHostname(h); why != "" {
+					return out, fmt.Errorf("sandbox: zone %s: APO hostname %q: %s", z.Name, a.Hostnames[j], why)
+				}
+				if h != z.Name && !strings.HasSuffix(h, "."+z.Name) {
+					return out, fmt.Errorf("sandbox: zone %s: APO hostname %q is not in the zone", z.Name, h)
+				}
+				a.Hostnames[j] = h
+			}
+			z.APO = &a
+		}
 		if ids[z.ID] || names[z.Name] {
 			return out, fmt.Errorf("sandbox: zone %s (%s) configured twice", z.Name, z.ID)
 		}

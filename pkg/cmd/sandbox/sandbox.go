@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,8 +34,12 @@ type SandboxOptions struct {
 	LimitFlags   []string
 	// Environments are NAME or NAME=REF: the zone's environments.
 	Environments []string
-	Seed         uint64
-	Ctx          context.Context
+	// APO is off, on or device (on, with cache by device type).
+	APO string
+	// SSL is the zone's SSL/TLS mode: off, flexible, full or strict.
+	SSL  string
+	Seed uint64
+	Ctx  context.Context
 	// Ready, when set, is called with the base URL once listening (tests).
 	Ready func(baseURL, token string)
 }
@@ -53,8 +58,11 @@ five kinds, enforcing the plan's items-per-request limits and rate limits as
 token buckets shared by both, with 429 + Retry-After + Ratelimit headers and
 Cloudflare's error envelope), the zone's environments (--environment: listed
 by GET /zones/{id}/environments, purged and invalidated through
-/zones/{id}/environments/{ref}/...) and the Cache Rules entrypoint ruleset
-(GET/PUT, versions, per-plan rule counts).
+/zones/{id}/environments/{ref}/...), the Cache Rules entrypoint ruleset
+(GET/PUT, versions, per-plan rule counts) and two zone settings:
+automatic_platform_optimization (--apo: off; on; device, which is on with
+cache by device type; APO's hostnames are the zone name and its www.) and
+ssl (--ssl: off, flexible, full or strict).
 
 It listens on loopback only and refuses any other address. On start it prints
 the export lines that point cfcache at it (stdout), then logs one line per
@@ -67,6 +75,7 @@ Cloudflare accepting fewer items than documented.`,
   cfcache sandbox --addr 127.0.0.1:0 --plan enterprise --zone shop.example
   cfcache sandbox --fail-rate 0.1 --latency 50ms --limit urls_per_request=30
   cfcache sandbox --environment production --environment staging=stg1
+  cfcache sandbox --apo device --ssl flexible
 
   # in another shell, paste the printed lines, then:
   cfcache purge url https://example.com/ --zone example.com`,
@@ -87,6 +96,12 @@ Cloudflare accepting fewer items than documented.`,
 				if err := cmdutil.CheckFloat(r.name, r.v, 0, 1); err != nil {
 					return err
 				}
+			}
+			if !slices.Contains(apoModes, opts.APO) {
+				return cmdutil.FlagErrorf("--apo %q: want off, on or device", opts.APO)
+			}
+			if !slices.Contains(sslModes, opts.SSL) {
+				return cmdutil.FlagErrorf("--ssl %q: want off, flexible, full or strict", opts.SSL)
 			}
 			if opts.Latency < 0 {
 				return cmdutil.FlagErrorf("--latency must not be negative, got %s", opts.Latency)
@@ -109,6 +124,10 @@ Cloudflare accepting fewer items than documented.`,
 	fl.DurationVar(&opts.Latency, "latency", 0, "latency added to every request, e.g. 50ms")
 	fl.StringArrayVar(&opts.LimitFlags, "limit", nil, "override an enforced limit of the plan, `key=value` (keys as in `cfcache limits -o json`)")
 	fl.StringArrayVar(&opts.Environments, "environment", nil, "give the zone an environment `NAME` or NAME=REF (repeatable; the ref is derived from the name when not given)")
+	fl.StringVar(&opts.APO, "apo", "off", "the zone's APO for WordPress: off, on, or device (on, caching by device type)")
+	fl.StringVar(&opts.SSL, "ssl", "full", "the zone's SSL/TLS mode: off, flexible, full or strict")
+	_ = cmd.RegisterFlagCompletionFunc("apo", fixedValues(apoModes))
+	_ = cmd.RegisterFlagCompletionFunc("ssl", fixedValues(sslModes))
 	fl.Uint64Var(&opts.Seed, "seed", 0, "seed for fault injection, for repeatable runs")
 	return cmd
 }
@@ -133,6 +152,11 @@ func sandboxRun(opts *SandboxOptions) error {
 	for _, e := range opts.Environments {
 		name, ref, _ := strings.Cut(e, "=")
 		zone.Environments = append(zone.Environments, sandbox.Environment{Name: name, Ref: ref})
+	}
+	zone.SSL = opts.SSL
+	if opts.APO != "off" {
+		// Hostnames left empty: the sandbox fills in the zone name and its www.
+		zone.APO = &sandbox.APO{Enabled: true, CacheByDeviceType: opts.APO == "device"}
 	}
 	cfg.Limits = tbl
 	cfg.FailRate, cfg.ResetRate, cfg.Throttle429Rate = opts.FailRate, opts.ResetRate, opts.ThrottleRate
@@ -159,6 +183,11 @@ func sandboxRun(opts *SandboxOptions) error {
 		_ = f.Sync()
 	}
 	opts.IO.Status("sandbox: serving zone %s (id %s, plan %s) at %s — Ctrl-C to stop", z.Name, z.ID, z.Plan, base)
+	if z.APO != nil {
+		opts.IO.Status("sandbox: APO on for %s (cache by device type: %t); SSL %s", strings.Join(z.APO.Hostnames, ", "), z.APO.CacheByDeviceType, z.SSL)
+	} else {
+		opts.IO.Status("sandbox: APO off; SSL %s", z.SSL)
+	}
 	for _, e := range z.Environments {
 		opts.IO.Status("sandbox: environment %s (ref %s)", e.Name, e.Ref)
 	}
@@ -192,6 +221,17 @@ func listenError(addr string, err error) error {
 		return fmt.Errorf("sandbox: cannot listen on %s: %v: choose another address with --addr (127.0.0.1:0 picks a free port)", addr, err)
 	}
 	return &cmdutil.FlagError{Err: err}
+}
+
+var (
+	apoModes = []string{"off", "on", "device"}
+	sslModes = []string{"off", "flexible", "full", "strict"}
+)
+
+func fixedValues(vals []string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return vals, cobra.ShellCompDirectiveNoFileComp
+	}
 }
 
 func limitsWithOverrides(plan limits.Plan, flags []string) (limits.Table, error) {

@@ -3,12 +3,15 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/cfcache/cfcache/pkg/cmdtest"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/sandbox"
 )
 
 // run runs `cfcache sandbox args...`; ready is called once it listens.
@@ -84,5 +87,57 @@ func TestStoppedBySignalExitsZero(t *testing.T) {
 	}
 	if !strings.Contains(st.Err.String(), "sandbox: stopped after 0 requests") {
 		t.Errorf("stderr: %s", st.Err.String())
+	}
+}
+
+// --apo and --ssl set the zone settings the sandbox serves; bad values are
+// usage errors before listening.
+func TestAPOAndSSLFlags(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f, st := cmdtest.NewFactory(t, nil, "", false)
+	var apo, ssl string
+	var query func(base, token string)
+	done := make(chan struct{})
+	cmd := NewCmdSandbox(f, func(o *SandboxOptions) error {
+		// Ready runs before Serve: the requests go from another goroutine.
+		o.Ready = func(base, token string) { go query(base, token) }
+		return sandboxRun(o)
+	})
+	query = func(base, token string) {
+		defer close(done)
+		defer cancel()
+		get := func(setting string) string {
+			req, _ := http.NewRequest("GET", base+"/zones/"+sandbox.DefaultZoneID+"/settings/"+setting, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return ""
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return string(b)
+		}
+		apo, ssl = get("automatic_platform_optimization"), get("ssl")
+	}
+	if err := cmdtest.Run(ctx, cmd, "--addr", "127.0.0.1:0", "--apo", "device", "--ssl", "flexible"); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if !strings.Contains(apo, `"cache_by_device_type":true`) || !strings.Contains(apo, `"hostnames":["example.com","www.example.com"]`) {
+		t.Errorf("apo: %s", apo)
+	}
+	if !strings.Contains(ssl, `"value":"flexible"`) {
+		t.Errorf("ssl: %s", ssl)
+	}
+	if !strings.Contains(st.Err.String(), "APO on for example.com, www.example.com (cache by device type: true); SSL flexible") {
+		t.Errorf("stderr: %s", st.Err.String())
+	}
+	for _, args := range [][]string{{"--apo", "yes"}, {"--ssl", "loose"}} {
+		_, err := run(context.Background(), t, func() { t.Errorf("%v: the sandbox started", args) }, append(args, "--addr", "127.0.0.1:0")...)
+		if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), args[0]) {
+			t.Errorf("%v: got %v, want exit 2 naming the flag", args, err)
+		}
 	}
 }

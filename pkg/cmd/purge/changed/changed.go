@@ -72,7 +72,8 @@ and said, as are FIFOs, sockets and devices. A file that cannot be read
 stops the run before anything is sent (exit 2).
 
 It takes the purge url flags: --device, --country, --lang and -H expand each
-URL into variants, --variants auto reads them from the zone's Cache Rules,
+URL into variants, --variants auto reads them from the zone's Cache Rules and
+its APO setting (HTML pages in every device copy when APO caches by device type),
 --verify and --warm run after the purge. Exit 0 when all were purged, 3 when
 some were not or --verify found them still served from cache (their files
 keep their previous state in the manifest, so running again purges them

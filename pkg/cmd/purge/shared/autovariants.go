@@ -83,7 +83,8 @@ func (a *autoVariants) combosFor(url string) ([][]purge.Header, error) {
 	for _, n := range uv.Notes {
 		a.notes[n] = true
 	}
-	if uv.Bypassed || len(uv.Variants) == 0 {
+	// A bypassed URL has no variants from the rules, but may have APO's.
+	if len(uv.Variants) == 0 {
 		return [][]purge.Header{nil}, nil
 	}
 	sig := signature(uv.Variants)
@@ -119,6 +120,10 @@ func (a *autoVariants) count(vs []cachekey.Variant) {
 		label := string(v.Dimension)
 		if v.Name != "" {
 			label += " " + v.Name
+		}
+		if v.Ref == cachekey.RefAPO {
+			a.why[label+" (APO for WordPress, "+v.Setting+")"]++
+			continue
 		}
 		a.why[label+" (rule "+v.Ref+")"]++
 	}

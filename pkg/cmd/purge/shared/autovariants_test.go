@@ -111,3 +111,46 @@ func TestAutoVariantsDeviceRestrictionAndOwnHeadersWin(t *testing.T) {
 		t.Fatalf("got %v", g)
 	}
 }
+
+// APO with cache by device type: HTML URLs on its hostnames get the three
+// device copies, combined with what the rules require; the device required
+// by both a rule and APO is one dimension, not two; images and other hosts
+// are left alone. The summary names APO.
+func TestAutoVariantsAPO(t *testing.T) {
+	stack := compileAuto(t).WithAPO(cachekey.APO{Enabled: true, CacheByDeviceType: true, Hostnames: []string{"example.com", "www.example.com"}})
+	a, err := newAutoVariants(stack, nil, []string{"ES"}, []string{"X-Tenant: acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.expand([]purge.Entry{
+		entry("https://example.com/about"),             // rule and APO: 3, not 9
+		entry("https://example.com/shop/"),             // country × APO devices
+		entry("https://www.example.com/page.html?p=2"), // APO only (the rule wants no extension)
+		entry("https://example.com/wp-content/a.png"),  // not HTML
+		entry("https://cdn.example.com/"),              // not an APO hostname: the rule's device copies only
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"https://example.com/about CF-Device-Type=desktop",
+		"https://example.com/about CF-Device-Type=mobile",
+		"https://example.com/about CF-Device-Type=tablet",
+		"https://example.com/shop/ CF-Device-Type=desktop,CF-IPCountry=ES",
+		"https://example.com/shop/ CF-Device-Type=mobile,CF-IPCountry=ES",
+		"https://example.com/shop/ CF-Device-Type=tablet,CF-IPCountry=ES",
+		"https://www.example.com/page.html?p=2 CF-Device-Type=desktop",
+		"https://www.example.com/page.html?p=2 CF-Device-Type=mobile",
+		"https://www.example.com/page.html?p=2 CF-Device-Type=tablet",
+		"https://example.com/wp-content/a.png ",
+		"https://cdn.example.com/ CF-Device-Type=desktop",
+		"https://cdn.example.com/ CF-Device-Type=mobile",
+		"https://cdn.example.com/ CF-Device-Type=tablet",
+	}
+	if g := headersOf(got); strings.Join(g, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(g, "\n"), strings.Join(want, "\n"))
+	}
+	if s := strings.Join(a.summary(), "\n"); !strings.Contains(s, "device (APO for WordPress, "+cachekey.SettingAPODevice+")") {
+		t.Fatalf("summary does not name APO:\n%s", s)
+	}
+}

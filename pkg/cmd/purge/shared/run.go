@@ -454,7 +454,19 @@ func (o *PurgeOptions) expandAutoVariants(zone cfapi.Zone, prep *purge.Prepared)
 		}
 		compiled = rs.Rules
 	}
-	auto, err := newAutoVariants(cachekey.Compile(compiled), o.Devices, o.Countries, o.Headers)
+	stack := cachekey.Compile(compiled)
+	apo, err := readAPO(o.Ctx, client, zone.ID)
+	switch {
+	case cfapi.IsAuthError(err):
+		// Tokens made for purging often lack Zone Settings Read: say what
+		// is not covered rather than refuse what the rules still allow.
+		o.IO.Warn("--variants auto: cannot read the zone's APO setting (%v): APO device copies are not expanded; give the token Zone › Zone Settings › Read, or add --device all", err)
+	case err != nil:
+		return cmdutil.WrapAPIError(err)
+	case apo.Enabled && apo.CacheByDeviceType:
+		stack = stack.WithAPO(apo)
+	}
+	auto, err := newAutoVariants(stack, o.Devices, o.Countries, o.Headers)
 	if err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
@@ -466,7 +478,11 @@ func (o *PurgeOptions) expandAutoVariants(zone cfapi.Zone, prep *purge.Prepared)
 	for i := range expanded {
 		prep.Units += expanded[i].NumForms()
 	}
-	o.IO.Status("--variants auto: %d URL(s) → %d entries under the zone's %d Cache Rules", prep.Items, len(expanded), len(compiled))
+	apoNote := ""
+	if apo.Enabled && apo.CacheByDeviceType {
+		apoNote = " and APO for WordPress (cache by device type on " + apoHosts(apo) + ")"
+	}
+	o.IO.Status("--variants auto: %d URL(s) → %d entries under the zone's %d Cache Rules%s", prep.Items, len(expanded), len(compiled), apoNote)
 	for _, line := range auto.summary() {
 		o.IO.Status("  %s", line)
 	}

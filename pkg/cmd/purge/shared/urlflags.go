@@ -10,7 +10,7 @@ func AddURLFlags(cmd *cobra.Command, o *PurgeOptions) {
 	fl.StringSliceVar(&o.Countries, "country", nil, "ISO 3166-1 alpha-2 countries (T1 Tor, XX unknown) to purge for (CF-IPCountry)")
 	fl.StringSliceVar(&o.Langs, "lang", nil, "languages to purge for, e.g. en-US (Accept-Language)")
 	fl.StringArrayVarP(&o.Headers, "header", "H", nil, "cache-key header to purge for, `'Name: value'` (repeatable)")
-	fl.StringVar(&o.Variants, "variants", "", "auto: purge the variants each URL's cache key requires under the zone's live Cache Rules")
+	fl.StringVar(&o.Variants, "variants", "", "auto: purge the variants each URL's cache key requires under the zone's live Cache Rules and APO setting")
 	fl.BoolVar(&o.Warm, "warm", false, "after the purge, request every purged URL and variant to fill the cache again")
 	fl.BoolVar(&o.Verify, "verify", false, "after the purge, check no purged URL is still served from before it (exit 3 if one is, or if a check got no answer)")
 	fl.IntVar(&o.VerifySample, "verify-sample", 0, "verify a random sample of `N` purged entries instead of all (implies --verify)")

@@ -69,7 +69,10 @@ what Cloudflare would do with it:
 With FILE (YAML or JSON, "-" for stdin) it works offline and needs no
 credentials; the file is validated first against --plan (default
 Enterprise, the most permissive). Without FILE it reads the zone's live
-rules (one API call).
+rules and its APO for WordPress setting (two API calls): with APO caching by
+device type, an HTML page (a path ending in /, .html or .htm, or with no
+extension) on an APO hostname has the device type in its key, set by APO,
+and the purge command carries --device.
 
 The request is offline: fields it cannot know (TLS details, bot signals)
 count as missing, the country is --country, the device type is --device or
@@ -220,16 +223,25 @@ func isToken(s string) bool {
 }
 
 func explainRun(opts *ExplainOptions) error {
-	list, source, zoneName, err := loadRules(opts)
+	list, source, zoneName, apo, err := loadRules(opts)
 	if err != nil {
 		return err
+	}
+	stack := cachekey.Compile(list)
+	if apo != nil {
+		stack = stack.WithAPO(*apo)
+		hosts := strings.Join(apo.Hostnames, ", ")
+		if hosts == "" {
+			hosts = "every host"
+		}
+		source += ", APO for WordPress caching by device type on " + hosts
 	}
 	// Normalise the URL's scheme so the engine (which wants lower-case
 	// http/https, as a request line has it) accepts HTTPS://.
 	if scheme, rest, ok := strings.Cut(opts.Request.URL, "://"); ok {
 		opts.Request.URL = strings.ToLower(scheme) + "://" + rest
 	}
-	res, err := cachekey.Compile(list).Explain(opts.Request)
+	res, err := stack.Explain(opts.Request)
 	if err != nil {
 		return cmdutil.FlagErrorf("--url: %s", err)
 	}
@@ -245,12 +257,13 @@ func explainRun(opts *ExplainOptions) error {
 }
 
 // loadRules reads FILE (validated, offline) or the zone's live rules, and
-// says where they came from.
-func loadRules(opts *ExplainOptions) ([]*rules.Rule, string, string, error) {
+// says where they came from. For a live zone it reads the APO setting too,
+// returned when APO caches by device type.
+func loadRules(opts *ExplainOptions) ([]*rules.Rule, string, string, *cachekey.APO, error) {
 	if opts.File != "" {
 		data, name, err := shared.ReadInput(opts.IO, opts.File)
 		if err != nil {
-			return nil, "", "", err
+			return nil, "", "", nil, err
 		}
 		plan := opts.Plan
 		if plan == "" {
@@ -265,20 +278,30 @@ func loadRules(opts *ExplainOptions) ([]*rules.Rule, string, string, error) {
 			return checked{f, probs}
 		})
 		if err != nil {
-			return nil, "", "", err
+			return nil, "", "", nil, err
 		}
 		f, probs := c.f, c.probs
 		shared.PrintProblems(opts.IO, probs)
 		if err := shared.ProblemsError(name, probs, false); err != nil {
-			return nil, "", "", err
+			return nil, "", "", nil, err
 		}
-		return f.Rules, name, "", nil
+		return f.Rules, name, "", nil, nil
 	}
-	zone, _, remote, err := shared.ZoneRules(opts.Ctx, opts.ResolveZone, opts.Client)
+	zone, client, remote, err := shared.ZoneRules(opts.Ctx, opts.ResolveZone, opts.Client)
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", "", nil, err
 	}
-	return remote.Rules(), "zone " + zone.Name + ", " + remote.Describe(), zone.Name, nil
+	var apo *cachekey.APO
+	s, err := client.GetAPO(opts.Ctx, zone.ID)
+	switch {
+	case cfapi.IsAuthError(err):
+		opts.IO.Warn("cannot read the zone's APO setting (%v): the key below leaves APO out; give the token Zone › Zone Settings › Read", err)
+	case err != nil:
+		return nil, "", "", nil, cmdutil.WrapAPIError(err)
+	case s.Enabled && s.CacheByDeviceType:
+		apo = &cachekey.APO{Enabled: true, CacheByDeviceType: true, Hostnames: s.Hostnames}
+	}
+	return remote.Rules(), "zone " + zone.Name + ", " + remote.Describe(), zone.Name, apo, nil
 }
 
 func shellJoin(args []string) string {

@@ -292,3 +292,39 @@ func readExample(name string) (string, error) {
 	data, err := os.ReadFile(example(name))
 	return string(data), err
 }
+
+// With APO caching by device type, a live zone's HTML page has the device
+// type in its key, set by APO, though no Cache Rule puts it there; a token
+// without Zone Settings Read gets a warning, not a failure.
+func TestExplainLiveAPO(t *testing.T) {
+	e := rulestest.NewWith(t, rulestest.Setup{Plan: limits.Free, EditZone: func(z *sandbox.Zone) {
+		z.APO = &sandbox.APO{Enabled: true, CacheByDeviceType: true}
+	}})
+	f, io := e.Factory(false, false)
+	if err := rulestest.Run(NewCmdExplain(f, nil), "--url", "https://www.example.com/hello-world/", "--device", "tablet"); err != nil {
+		t.Fatalf("%v\n%s", err, io.ErrOut)
+	}
+	out := io.Out.String()
+	for _, want := range []string{
+		"cfcache purge url https://www.example.com/hello-world/ --device tablet --zone example.com\n",
+		"set by APO",
+		"APO for WordPress caching by device type on example.com, www.example.com",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	if n := e.Requests(sandbox.EndpointAPOSetting); n != 1 {
+		t.Errorf("APO setting read %d times", n)
+	}
+
+	e = rulestest.NewWith(t, rulestest.Setup{Plan: limits.Free, Permissions: []sandbox.Permission{sandbox.PermCacheRulesRead},
+		EditZone: func(z *sandbox.Zone) { z.APO = &sandbox.APO{Enabled: true, CacheByDeviceType: true} }})
+	f, io = e.Factory(false, false)
+	if err := rulestest.Run(NewCmdExplain(f, nil), "--url", "https://www.example.com/hello-world/"); err != nil {
+		t.Fatalf("%v\n%s", err, io.ErrOut)
+	}
+	if !strings.Contains(io.ErrOut.String(), "cannot read the zone's APO setting") || strings.Contains(io.Out.String(), "--device") {
+		t.Errorf("stderr:\n%s\nstdout:\n%s", io.ErrOut, io.Out)
+	}
+}

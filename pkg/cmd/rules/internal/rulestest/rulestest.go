@@ -52,6 +52,8 @@ type Setup struct {
 	Permissions []sandbox.Permission
 	// Wrap, when set, sits in front of the sandbox, to alter answers.
 	Wrap func(http.Handler) http.Handler
+	// EditZone, when set, changes the zone (its APO or SSL setting).
+	EditZone func(*sandbox.Zone)
 }
 
 // NewWith starts a sandbox as s says.
@@ -60,6 +62,9 @@ func NewWith(t testing.TB, s Setup) *Env {
 	cfg := sandbox.DefaultConfig()
 	cfg.Zones[0].Plan = s.Plan
 	cfg.Tokens = []sandbox.Token{{Value: Token, Permissions: s.Permissions}}
+	if s.EditZone != nil {
+		s.EditZone(&cfg.Zones[0])
+	}
 	return &Env{Sandbox: cmdtest.StartSandbox(t, cfg, s.Wrap), T: t, StateDir: t.TempDir()}
 }
 
