@@ -12,13 +12,15 @@ import (
 	versionCmd "github.com/cfcache/cfcache/pkg/cmd/version"
 	warmCmd "github.com/cfcache/cfcache/pkg/cmd/warm"
 	wpCmd "github.com/cfcache/cfcache/pkg/cmd/wp"
+	zonesCheckCmd "github.com/cfcache/cfcache/pkg/cmd/zones/check"
 	zonesListCmd "github.com/cfcache/cfcache/pkg/cmd/zones/list"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 )
 
 func addCommands(f *cmdutil.Factory, root *cobra.Command) {
-	zones := cmdutil.GroupCommand(&cobra.Command{Use: "zones <command>", Short: "List zones"})
+	zones := cmdutil.GroupCommand(&cobra.Command{Use: "zones <command>", Short: "List zones and check their cache configuration"})
 	zones.AddCommand(zonesListCmd.NewCmdList(f, nil))
+	zones.AddCommand(zonesCheckCmd.NewCmdCheck(f, nil))
 
 	auth := cmdutil.GroupCommand(&cobra.Command{Use: "auth <command>", Short: "Check credentials"})
 	auth.AddCommand(authVerifyCmd.NewCmdVerify(f, nil))
