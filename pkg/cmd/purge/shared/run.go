@@ -444,7 +444,8 @@ func (o *PurgeOptions) expandAutoVariants(zone cfapi.Zone, prep *purge.Prepared)
 	raw, err := client.GetEntrypoint(o.Ctx, zone.ID)
 	switch {
 	case errors.Is(err, cfapi.ErrNoEntrypoint):
-		o.IO.Status("--variants auto: the zone has no Cache Rules, so every URL has one cache key")
+		// Said in the summary below ("under the zone's 0 Cache Rules"),
+		// with APO's copies if any: not "one cache key per URL" here.
 	case err != nil:
 		return cmdutil.WrapAPIError(err)
 	default:
