@@ -44,6 +44,11 @@ const (
 	DefaultPages       = 3
 	// MaxRedirects bounds the redirects followed within one site.
 	MaxRedirects = 5
+	// MaxTermsPerPost bounds the categories and the tags looked up for one
+	// post (a request each); MaxPostPages the <!--nextpage--> pages listed.
+	// Real posts have a handful; a hostile answer could list millions.
+	MaxTermsPerPost = 100
+	MaxPostPages    = 100
 	// maxBody bounds one API answer: a post's JSON with its rendered content.
 	maxBody = 8 << 20
 )
@@ -252,7 +257,7 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > MaxRedirects {
 		return fmt.Errorf("more than %d redirects", MaxRedirects)
 	}
-	if !sameSite(req.URL.Hostname(), via[0].URL.Hostname()) {
+	if !sameSite(req.URL.Hostname(), via[0].URL.Hostname()) || !samePort(req.URL, via[0].URL) {
 		return http.ErrUseLastResponse
 	}
 	if last, ok := req.Context().Value(finalKey{}).(*url.URL); ok {
@@ -265,6 +270,23 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 // response's own Request is what the transport sent, which --origin-url
 // rewrote.
 type finalKey struct{}
+
+// samePort keeps redirects on the site's own port: the scheme's default
+// (http to https moves 80 to 443, which is the same site), or the same
+// explicit port. A redirect to example.com:6379 is not the site.
+func samePort(a, b *url.URL) bool {
+	return effectivePort(a) == effectivePort(b) || a.Port() == "" && b.Port() == ""
+}
+
+func effectivePort(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "http" {
+		return "80"
+	}
+	return "443"
+}
 
 func sameSite(a, b string) bool {
 	a, b = strings.TrimPrefix(strings.ToLower(a), "www."), strings.TrimPrefix(strings.ToLower(b), "www.")
@@ -465,9 +487,17 @@ func (f *finder) related(ctx context.Context, raw string) ([]Related, []string, 
 	var out []Related
 	var warns []string
 	add := func(g Group, u string) {
-		if !f.cfg.Exclude[g] && u != "" {
-			out = append(out, Related{URL: u, Group: g, For: raw})
+		if f.cfg.Exclude[g] || u == "" {
+			return
 		}
+		// The links come from the site's JSON: one on another host (or
+		// outside the install) is not this site's page, and piped into
+		// purge it could purge another zone's URL. Left out and said.
+		if lu, err := url.Parse(u); err != nil || !holds(s.home, lu) {
+			warns = append(warns, fmt.Sprintf("%s: %s link %q left out: not on the site %s", raw, g, u, s.home))
+			return
+		}
+		out = append(out, Related{URL: u, Group: g, For: raw})
 	}
 	pages := func(g Group, link string, n int, param string) {
 		if f.cfg.Exclude[g] {
@@ -481,6 +511,10 @@ func (f *finder) related(ctx context.Context, raw string) ([]Related, []string, 
 	// A post split with <!--nextpage--> has pages link/2/ … (all of them:
 	// each shows part of the post).
 	if n := strings.Count(p.Content.Rendered, "<!--nextpage-->") + 1; n > 1 {
+		if n > MaxPostPages {
+			warns = append(warns, fmt.Sprintf("%s: %d pages (<!--nextpage-->): the first %d listed", raw, n, MaxPostPages))
+			n = MaxPostPages
+		}
 		pages(GroupPost, p.Link, n, "page")
 	}
 	home := strings.TrimSuffix(s.home.String(), "/") + "/"
@@ -496,7 +530,14 @@ func (f *finder) related(ctx context.Context, raw string) ([]Related, []string, 
 			if f.cfg.Exclude[t.g] {
 				continue
 			}
-			for _, id := range t.ids {
+			ids := t.ids
+			if len(ids) > MaxTermsPerPost {
+				// Each term is a request: a post's answer must not be able
+				// to make a run send millions of them.
+				warns = append(warns, fmt.Sprintf("%s: %d %s ids: the first %d looked up", raw, len(ids), t.name, MaxTermsPerPost))
+				ids = ids[:MaxTermsPerPost]
+			}
+			for _, id := range ids {
 				link, err := f.link(ctx, s, t.rt, id)
 				if err != nil {
 					return nil, nil, fmt.Errorf("%s %d: %w", t.name, id, err)

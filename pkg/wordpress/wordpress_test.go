@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -195,3 +197,66 @@ func benchRelated(b *testing.B, n int) {
 
 func BenchmarkRelated1Post(b *testing.B)    { benchRelated(b, 1) }
 func BenchmarkRelated100Posts(b *testing.B) { benchRelated(b, 100) }
+
+// A hostile or compromised site's answers are data, not instructions: a
+// post listing hundreds of term ids is looked up to a bound (each is a
+// request), and a link on another host is left out and said (piped into
+// purge it could purge another zone's URL).
+func TestHostilePostAnswerIsBounded(t *testing.T) {
+	site := wptest.New(3)
+	ids := make([]string, 0, 500)
+	for i := 0; i < 500; i++ {
+		ids = append(ids, strconv.Itoa(i%10+1))
+	}
+	hostile := `[{"id":1,"link":"http://example.com/post-1/","date":"2024-01-01T10:00:00","author":1,` +
+		`"categories":[` + strings.Join(ids, ",") + `],"tags":[],"content":{"rendered":"a` + strings.Repeat("<!--nextpage-->b", 1000) + `"}}]`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/wp/v2/posts"):
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(hostile))
+			return
+		case strings.HasSuffix(r.URL.Path, "/wp/v2/users/1"):
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"id":1,"link":"http://other.example.org/x/"}`))
+			return
+		}
+		site.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	res := wordpress.Find(context.Background(), config(t, srv.URL, 2), []string{"http://example.com/post-1/"})
+	if len(res.Errors) != 0 {
+		t.Fatalf("errors %v", res.Errors)
+	}
+	for _, u := range res.URLs {
+		if strings.Contains(u.URL, "other.example.org") {
+			t.Errorf("a link on another host was listed: %s", u.URL)
+		}
+	}
+	warned := strings.Join(res.Warnings, "\n")
+	for _, want := range []string{`link "http://other.example.org/x/" left out`, "500 category ids: the first 100 looked up", "1001 pages (<!--nextpage-->): the first 100 listed"} {
+		if !strings.Contains(warned, want) {
+			t.Errorf("warnings %q lack %q", warned, want)
+		}
+	}
+}
+
+// Redirects stay on the site's port: example.com → example.com:6379 is not
+// the site (http → https, 80 → 443, is).
+func TestRedirectToAnotherPortRefused(t *testing.T) {
+	// The other port serves a working site, so following the redirect
+	// would succeed: only refusing it gives an error.
+	site := wptest.New(3)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.Host, ":6379") {
+			site.ServeHTTP(w, r)
+			return
+		}
+		http.Redirect(w, r, "http://example.com:6379"+r.URL.RequestURI(), http.StatusMovedPermanently)
+	}))
+	t.Cleanup(srv.Close)
+	res := wordpress.Find(context.Background(), config(t, srv.URL, 2), []string{"http://example.com/post-1/"})
+	if len(res.Errors) != 1 || len(res.URLs) != 0 {
+		t.Fatalf("errors %v, urls %v: want the redirect refused", res.Errors, res.URLs)
+	}
+}
