@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"github.com/cloudflare/cloudflare-go/v7/zones"
+
+	"github.com/cfcache/cfcache/pkg/cachekey"
 )
 
 // APOSetting is the zone's Automatic Platform Optimization for WordPress
@@ -24,18 +26,17 @@ type APOSetting struct {
 
 // GetAPO reads GET /zones/{id}/settings/automatic_platform_optimization.
 func (c *Client) GetAPO(ctx context.Context, zoneID string) (APOSetting, error) {
-	var v struct {
-		Enabled           bool     `json:"enabled"`
-		CacheByDeviceType bool     `json:"cache_by_device_type"`
-		Hostnames         []string `json:"hostnames"`
-		WordPress         bool     `json:"wordpress"`
-		WPPlugin          bool     `json:"wp_plugin"`
-		CF                bool     `json:"cf"`
-	}
+	var v APOSetting
 	if err := c.getSetting(ctx, zoneID, "automatic_platform_optimization", &v); err != nil {
 		return APOSetting{}, err
 	}
-	return APOSetting(v), nil
+	return v, nil
+}
+
+// Key is what the setting means for cache keys: the part --variants auto,
+// rules explain and zones check all read.
+func (s APOSetting) Key() cachekey.APO {
+	return cachekey.APO{Enabled: s.Enabled, CacheByDeviceType: s.CacheByDeviceType, Hostnames: s.Hostnames}
 }
 
 // GetSSL reads the zone's SSL/TLS encryption mode (GET

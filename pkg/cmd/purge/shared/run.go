@@ -456,7 +456,10 @@ func (o *PurgeOptions) expandAutoVariants(zone cfapi.Zone, prep *purge.Prepared)
 		compiled = rs.Rules
 	}
 	stack := cachekey.Compile(compiled)
-	apo, err := readAPO(o.Ctx, client, zone.ID)
+	// With cache by device type on, APO caches its hostnames' HTML pages
+	// once per device type whatever the Cache Rules say.
+	setting, err := client.GetAPO(o.Ctx, zone.ID)
+	apo := setting.Key()
 	switch {
 	case cfapi.IsAuthError(err):
 		// Tokens made for purging often lack Zone Settings Read: say what

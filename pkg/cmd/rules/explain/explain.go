@@ -299,7 +299,8 @@ func loadRules(opts *ExplainOptions) ([]*rules.Rule, string, string, *cachekey.A
 	case err != nil:
 		return nil, "", "", nil, cmdutil.WrapAPIError(err)
 	case s.Enabled && s.CacheByDeviceType:
-		apo = &cachekey.APO{Enabled: true, CacheByDeviceType: true, Hostnames: s.Hostnames}
+		k := s.Key()
+		apo = &k
 	}
 	return remote.Rules(), "zone " + zone.Name + ", " + remote.Describe(), zone.Name, apo, nil
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cfcache/cfcache/pkg/cachekey"
 	"github.com/cfcache/cfcache/pkg/cfapi"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/iostreams"
@@ -89,7 +88,8 @@ func checkRun(opts *CheckOptions) error {
 	case err != nil:
 		return cmdutil.WrapAPIError(fmt.Errorf("reading the zone's APO setting: %w", err))
 	default:
-		in.APO = &cachekey.APO{Enabled: apo.Enabled, CacheByDeviceType: apo.CacheByDeviceType, Hostnames: apo.Hostnames}
+		k := apo.Key()
+		in.APO = &k
 		ssl, err := c.GetSSL(opts.Ctx, zone.ID)
 		switch {
 		case cfapi.IsAuthError(err):
