@@ -54,7 +54,7 @@ func (o *PurgeOptions) postPurge(ctx context.Context, entries []purge.Entry, res
 		return nil
 	}
 	targets, labels := warm.PurgedTargets(entries, res.Failed, entryLabel)
-	client, err := warmrender.Client(warm.DefaultConcurrency, o.OriginURL, o.WarmTransport)
+	client, err := warmrender.Client(o.SiteClient, o.OriginURL)
 	if err != nil {
 		return err
 	}
