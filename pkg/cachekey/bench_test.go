@@ -66,3 +66,24 @@ func BenchmarkCompile300(b *testing.B) {
 		Compile(rs)
 	}
 }
+
+// BenchmarkExpand300 is the per-URL cost of purge url --variants auto's
+// expansion (rules outcome, combinations, merge with the entry's headers)
+// against 300 compiled rules, hosts cycling so outcomes repeat as in a
+// real list.
+func BenchmarkExpand300(b *testing.B) {
+	x, err := NewExpander(Compile(rules300(b)), VariantChoices{Countries: []string{"DE", "US"}, Headers: []string{"X-Tier: gold"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		u := fmt.Sprintf("https://h%d.example.com/p%d/%d.css", i%300, i%300, i)
+		if i%2 == 0 {
+			u = fmt.Sprintf("https://shop%d.example.com/c/%d?page=2", i%300, i)
+		}
+		if _, err := x.Expand(u, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

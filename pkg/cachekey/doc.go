@@ -4,7 +4,8 @@
 // rule wins), the cache key Cloudflare builds from those settings, and the
 // single-file purge that evicts exactly that key. It also answers the
 // question `purge url --variants auto` asks: which variant dimensions (device
-// type, country, language, headers, cookies) the cache key of a URL may hold.
+// type, country, language, headers, cookies) the cache key of a URL may hold
+// (Stack.Variants), and which header sets purge all its copies (Expander).
 //
 // Facts it relies on, from Cloudflare's documentation (cache/how-to/
 // cache-keys, cache/how-to/cache-rules/settings, cache/how-to/purge-cache/
@@ -31,5 +32,6 @@
 //     note), so rules that match on the method may not apply to a purge.
 //
 // The package is pure: no I/O and no package-level mutable state. A Stack is
-// read-only after Compile and safe for concurrent use.
+// read-only after Compile and safe for concurrent use; an Expander
+// remembers rule outcomes and is not.
 package cachekey

@@ -15,6 +15,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/config"
 	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/warm"
 )
 
 // Factory hands commands their dependencies. Nothing is built until asked,
@@ -24,6 +25,9 @@ type Factory struct {
 	Env       config.Env
 	// HTTPClient, when set, is used for API calls (tests inject one).
 	HTTPClient *http.Client
+	// SiteTransport, when set, carries the requests to sites instead of
+	// warm.NewTransport (tests inject one); see SiteClient.
+	SiteTransport http.RoundTripper
 
 	// Set by the root command once flags are parsed.
 	Settings   *config.Settings
@@ -32,6 +36,8 @@ type Factory struct {
 	clientOnce sync.Once
 	client     *cfapi.Client
 	clientErr  error
+	siteOnce   sync.Once
+	siteClient *http.Client
 }
 
 // New returns a Factory over the process's streams and environment.
@@ -77,6 +83,29 @@ func (f *Factory) Client() (*cfapi.Client, error) {
 		f.client, f.clientErr = cfapi.New(o)
 	})
 	return f.client, f.clientErr
+}
+
+// SiteClient returns the HTTP client for requests to sites (warm and its
+// sitemaps, purge url --verify/--warm, wp related), built once: keep-alive
+// connections for high concurrency (warm.NewTransport) and, with -v, one
+// line per request on stderr as for the API, credentials in the URL
+// redacted. Every command gets its site client here, so -v and the tests'
+// transport apply to all of them (docs/style.md, "Every HTTP client comes
+// from the Factory"). It does not follow the API client's timeouts: each
+// command bounds its requests (--timeout). A command adds --origin-url on
+// top (warm.WithOrigin); redirect policy is set per request run.
+func (f *Factory) SiteClient() (*http.Client, error) {
+	f.siteOnce.Do(func() {
+		var rt http.RoundTripper = f.SiteTransport
+		if rt == nil {
+			rt = warm.NewTransport()
+		}
+		if f.Verbose {
+			rt = &siteLog{base: rt, w: f.IOStreams.ErrOut}
+		}
+		f.siteClient = &http.Client{Transport: rt}
+	})
+	return f.siteClient, nil
 }
 
 // ResolveZone resolves --zone through the client, mapping "not found" to a

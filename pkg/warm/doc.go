@@ -7,6 +7,8 @@
 // pagination, trashed posts, user patterns), requests each once per device
 // with a representative User-Agent, bounded in concurrency and rate, and
 // records per request the status, CF-Cache-Status, Age and data centre.
+// Verify checks a purge took: which copies are still served from before it
+// (asked twice, a recheck apart), and which checks got no answer.
 //
 // All network I/O goes through the *http.Client given in the configuration,
 // so tests point it at a loopback origin (see package warmtest).

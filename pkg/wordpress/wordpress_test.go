@@ -22,7 +22,7 @@ func config(t testing.TB, srvURL string, conc int) wordpress.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return wordpress.Config{Client: warm.NewClient(conc, u, nil), Concurrency: conc, Timeout: 5 * time.Second, Pages: 2}
+	return wordpress.Config{Client: warm.WithOrigin(&http.Client{Transport: warm.NewTransport()}, u), Concurrency: conc, Timeout: 5 * time.Second, Pages: 2}
 }
 
 func urls(rs []wordpress.Related) string {

@@ -43,10 +43,9 @@ type WarmOptions struct {
 	MaxURLs         int
 	OriginURL       string
 
-	// Transport carries the requests; nil means a tuned clone of
-	// http.DefaultTransport (tests inject theirs).
-	Transport http.RoundTripper
-	Now       func() time.Time
+	// SiteClient makes the requests (Factory.SiteClient).
+	SiteClient func() (*http.Client, error)
+	Now        func() time.Time
 	// Verbose lists every invalid item instead of the first input.MaxShown.
 	Verbose bool
 }
@@ -64,7 +63,7 @@ type WarmOptions struct {
 
 // NewCmdWarm builds the command; runF replaces the run in tests.
 func NewCmdWarm(f *cmdutil.Factory, runF func(*WarmOptions) error) *cobra.Command {
-	opts := &WarmOptions{IO: f.IOStreams, Now: time.Now}
+	opts := &WarmOptions{IO: f.IOStreams, SiteClient: f.SiteClient, Now: time.Now}
 	cmd := &cobra.Command{
 		Use:   "warm [URL...] [-f FILE|-] [--sitemap URL]...",
 		Short: "Fill the cache by requesting URLs, and report what Cloudflare cached",
@@ -171,7 +170,7 @@ func (o *WarmOptions) check() (settings, error) {
 	if s.excluder, err = warm.NewExcluder(o.Keep, o.Excludes); err != nil {
 		return s, &cmdutil.FlagError{Err: err}
 	}
-	s.client, err = warmrender.Client(o.Concurrency, o.OriginURL, o.Transport)
+	s.client, err = warmrender.Client(o.SiteClient, o.OriginURL)
 	if err != nil {
 		return s, err
 	}

@@ -37,7 +37,10 @@ func TestArgvToOptions(t *testing.T) {
 		Devices: []string{"mobile", "tablet"}, Concurrency: 3, Rate: 2.5, Excludes: []string{"/a/", "/b/"}, Keep: []string{"query"}, Head: true,
 		FollowRedirects: true, Timeout: 5 * time.Second, MaxURLs: 10, OriginURL: "http://127.0.0.1:1"}
 	g := *got
-	g.IO, g.Ctx, g.Now = nil, nil, nil
+	if g.SiteClient == nil {
+		t.Fatal("no site client from the Factory")
+	}
+	g.IO, g.Ctx, g.Now, g.SiteClient = nil, nil, nil, nil
 	if fmt.Sprintf("%+v", g) != fmt.Sprintf("%+v", want) {
 		t.Fatalf("got  %+v\nwant %+v", g, want)
 	}
@@ -489,5 +492,37 @@ func TestStoppedBeforeWarmingNamesTheInput(t *testing.T) {
 	}
 	if n := len(o.Paths()); n != 0 {
 		t.Fatalf("%d requests sent", n)
+	}
+}
+
+// -v logs every request to the site (sitemap and warm) as it logs API
+// requests, through the Factory's site client; a token in a URL is redacted.
+// With --origin-url the line shows where the request went and for which
+// host.
+func TestVerboseLogsSiteRequests(t *testing.T) {
+	_, srv := warmtest.Start(t)
+	f, st := cmdtest.NewFactory(t, nil, "", false)
+	f.Verbose = true
+	err := cmdtest.Run(context.Background(), NewCmdWarm(f, nil), "--device", "desktop", "--keep", "query", "--sitemap", srv.URL+"/sitemap-posts.xml", srv.URL+"/p?token=s3cr3t")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, st.Err.String())
+	}
+	log := st.Err.String()
+	for _, want := range []string{"* GET " + srv.URL + "/sitemap-posts.xml → 200 (", "* GET " + srv.URL + "/p?token=REDACTED → 200 (", "* GET " + srv.URL + "/post/1/ → 200 ("} {
+		if !strings.Contains(log, want) {
+			t.Errorf("no %q in stderr:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, "s3cr3t") {
+		t.Errorf("the token is in stderr:\n%s", log)
+	}
+
+	f, st = cmdtest.NewFactory(t, nil, "", false)
+	f.Verbose = true
+	if err := cmdtest.Run(context.Background(), NewCmdWarm(f, nil), "--device", "desktop", "--origin-url", srv.URL, "https://example.com/a"); err != nil {
+		t.Fatalf("%v\n%s", err, st.Err.String())
+	}
+	if want := "* GET " + srv.URL + "/a (Host example.com) → 200 ("; !strings.Contains(st.Err.String(), want) {
+		t.Errorf("no %q in stderr:\n%s", want, st.Err.String())
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -22,16 +23,23 @@ import (
 // MaxListed bounds the URLs listed one by one on stderr; the rest are counted.
 const MaxListed = 20
 
-// Client builds the HTTP client of a warm or verify run from the flags.
-func Client(concurrency int, originURL string, transport http.RoundTripper) (*http.Client, error) {
-	if originURL == "" {
-		return warm.NewClient(concurrency, nil, transport), nil
+// Client returns the HTTP client of a warm or verify run: the Factory's
+// client for sites (cmdutil.Factory.SiteClient, with -v logging and the
+// tests' transport), sending every request to --origin-url when it is
+// given.
+func Client(site func() (*http.Client, error), originURL string) (*http.Client, error) {
+	var origin *url.URL
+	if originURL != "" {
+		var err error
+		if origin, err = warm.ParseOrigin(originURL); err != nil {
+			return nil, &cmdutil.FlagError{Err: err}
+		}
 	}
-	origin, err := warm.ParseOrigin(originURL)
+	c, err := site()
 	if err != nil {
-		return nil, &cmdutil.FlagError{Err: err}
+		return nil, err
 	}
-	return warm.NewClient(concurrency, origin, transport), nil
+	return warm.WithOrigin(c, origin), nil
 }
 
 // Execute runs a warm with progress on stderr (a live bar on a terminal, a

@@ -55,102 +55,45 @@ func headersOf(es []purge.Entry) []string {
 	return out
 }
 
-func TestAutoVariantsPerURL(t *testing.T) {
-	a, err := newAutoVariants(compileAuto(t), nil, []string{"ES", "US"}, []string{"X-Tenant: acme"})
+// The algorithm is tested in pkg/cachekey (expand_test.go); here, that the
+// run's adapter keeps every entry's fields, converts the headers and names
+// the entry an error is about.
+func TestAutoVariantsExpandsEntries(t *testing.T) {
+	a, err := newAutoVariants(compileAuto(t), nil, []string{"ES"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := a.expand([]purge.Entry{
-		entry("https://example.com/app.css"),    // no rule matches: as is
-		entry("https://example.com/about"),      // device type: 3 variants
-		entry("https://example.com/shop/x.png"), // country: ES, US
-		entry("https://example.com/api/v1.json"),
-	})
+	own := purge.Entry{Value: "https://example.com/shop/", Source: "urls.txt", Line: 7, Headers: []purge.Header{{Name: "X-Other", Value: "1"}}}
+	got, err := a.expand([]purge.Entry{entry("https://example.com/app.css"), own})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
 		"https://example.com/app.css ",
-		"https://example.com/about CF-Device-Type=desktop",
-		"https://example.com/about CF-Device-Type=mobile",
-		"https://example.com/about CF-Device-Type=tablet",
-		"https://example.com/shop/x.png CF-IPCountry=ES",
-		"https://example.com/shop/x.png CF-IPCountry=US",
-		"https://example.com/api/v1.json x-tenant=acme",
-		"https://example.com/api/v1.json ",
+		"https://example.com/shop/ CF-Device-Type=desktop,CF-IPCountry=ES,X-Other=1",
+		"https://example.com/shop/ CF-Device-Type=mobile,CF-IPCountry=ES,X-Other=1",
+		"https://example.com/shop/ CF-Device-Type=tablet,CF-IPCountry=ES,X-Other=1",
 	}
 	if g := headersOf(got); strings.Join(g, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("got\n%s\nwant\n%s", strings.Join(g, "\n"), strings.Join(want, "\n"))
 	}
-	if s := strings.Join(a.summary(), "\n"); !strings.Contains(s, "device (rule html-by-device)") || !strings.Contains(s, "country (rule shop-by-country)") {
-		t.Fatalf("summary does not say which rule required what:\n%s", s)
+	for _, e := range got[1:] {
+		if e.Source != "urls.txt" || e.Line != 7 {
+			t.Fatalf("entry lost its position: %+v", e)
+		}
+	}
+	if s := strings.Join(a.summary(), "\n"); !strings.Contains(s, "1 URL(s): country (rule shop-by-country)") {
+		t.Fatalf("summary:\n%s", s)
 	}
 }
 
-func TestAutoVariantsNeedValuesTheRulesCannotGive(t *testing.T) {
+func TestAutoVariantsErrorNamesTheEntry(t *testing.T) {
 	a, _ := newAutoVariants(compileAuto(t), nil, nil, nil)
 	_, err := a.expand([]purge.Entry{entry("https://example.com/shop/x.png")})
 	if err == nil || !strings.Contains(err.Error(), "arg:1: https://example.com/shop/x.png: rule shop-by-country") || !strings.Contains(err.Error(), "--country") {
 		t.Fatalf("got %v", err)
 	}
-	_, err = a.expand([]purge.Entry{entry("https://example.com/api/x")})
-	if err == nil || !strings.Contains(err.Error(), "-H 'x-tenant: VALUE'") {
-		t.Fatalf("got %v", err)
-	}
-}
-
-func TestAutoVariantsDeviceRestrictionAndOwnHeadersWin(t *testing.T) {
-	a, _ := newAutoVariants(compileAuto(t), []string{"mobile"}, nil, nil)
-	own := entry("https://example.com/about")
-	own.Headers = []purge.Header{{Name: "CF-Device-Type", Value: "tablet"}}
-	got, err := a.expand([]purge.Entry{own})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if g := headersOf(got); len(g) != 1 || g[0] != "https://example.com/about CF-Device-Type=tablet" {
-		t.Fatalf("got %v", g)
-	}
-}
-
-// APO with cache by device type: HTML URLs on its hostnames get the three
-// device copies, combined with what the rules require; the device required
-// by both a rule and APO is one dimension, not two; images and other hosts
-// are left alone. The summary names APO.
-func TestAutoVariantsAPO(t *testing.T) {
-	stack := compileAuto(t).WithAPO(cachekey.APO{Enabled: true, CacheByDeviceType: true, Hostnames: []string{"example.com", "www.example.com"}})
-	a, err := newAutoVariants(stack, nil, []string{"ES"}, []string{"X-Tenant: acme"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := a.expand([]purge.Entry{
-		entry("https://example.com/about"),             // rule and APO: 3, not 9
-		entry("https://example.com/shop/"),             // country × APO devices
-		entry("https://www.example.com/page.html?p=2"), // APO only (the rule wants no extension)
-		entry("https://example.com/wp-content/a.png"),  // not HTML
-		entry("https://cdn.example.com/"),              // not an APO hostname: the rule's device copies only
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{
-		"https://example.com/about CF-Device-Type=desktop",
-		"https://example.com/about CF-Device-Type=mobile",
-		"https://example.com/about CF-Device-Type=tablet",
-		"https://example.com/shop/ CF-Device-Type=desktop,CF-IPCountry=ES",
-		"https://example.com/shop/ CF-Device-Type=mobile,CF-IPCountry=ES",
-		"https://example.com/shop/ CF-Device-Type=tablet,CF-IPCountry=ES",
-		"https://www.example.com/page.html?p=2 CF-Device-Type=desktop",
-		"https://www.example.com/page.html?p=2 CF-Device-Type=mobile",
-		"https://www.example.com/page.html?p=2 CF-Device-Type=tablet",
-		"https://example.com/wp-content/a.png ",
-		"https://cdn.example.com/ CF-Device-Type=desktop",
-		"https://cdn.example.com/ CF-Device-Type=mobile",
-		"https://cdn.example.com/ CF-Device-Type=tablet",
-	}
-	if g := headersOf(got); strings.Join(g, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("got\n%s\nwant\n%s", strings.Join(g, "\n"), strings.Join(want, "\n"))
-	}
-	if s := strings.Join(a.summary(), "\n"); !strings.Contains(s, "device (APO for WordPress, "+cachekey.SettingAPODevice+")") {
-		t.Fatalf("summary does not name APO:\n%s", s)
+	if _, err := newAutoVariants(compileAuto(t), nil, nil, []string{"nocolon"}); err == nil {
+		t.Fatal("a -H without ':' was accepted")
 	}
 }

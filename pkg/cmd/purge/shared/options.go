@@ -62,9 +62,8 @@ type PurgeOptions struct {
 	VerifySample  int
 	OriginURL     string
 	VerifyRecheck time.Duration
-	// WarmTransport carries warm and verify requests; nil means a tuned
-	// clone of http.DefaultTransport (tests inject theirs).
-	WarmTransport http.RoundTripper
+	// SiteClient makes the warm and verify requests (Factory.SiteClient).
+	SiteClient func() (*http.Client, error)
 
 	// Computed is set by a verb that computes its URLs instead of reading
 	// them from arguments and files (purge changed).
@@ -106,6 +105,7 @@ func NewOptions(f *cmdutil.Factory, kind purge.Kind) *PurgeOptions {
 		IO:            f.IOStreams,
 		Client:        f.Client,
 		ResolveZone:   f.ResolveZone,
+		SiteClient:    f.SiteClient,
 		Limits:        f.Limits,
 		Kind:          kind,
 		Concurrency:   purge.DefaultConcurrency,

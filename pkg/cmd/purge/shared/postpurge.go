@@ -3,8 +3,6 @@ package shared
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
-	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -15,26 +13,12 @@ import (
 	"github.com/cfcache/cfcache/pkg/warm/warmrender"
 )
 
-// DefaultVerifyRecheck is how long --verify waits before asking again about
-// a URL that still looked cached: a purge reaches every Cloudflare data
-// centre within seconds, and a false alarm fails a CI job.
-const DefaultVerifyRecheck = 2 * time.Second
+// DefaultVerifyRecheck is --verify's wait before asking again about a URL
+// that still looked cached (warm.DefaultRecheck).
+const DefaultVerifyRecheck = warm.DefaultRecheck
 
 // VerifyReport is --verify's part of the purge JSON.
-type VerifyReport struct {
-	Checked int `json:"checked"`
-	// StillCached lists each URL (once) served from cache with an Age older
-	// than the purge for at least one of its variants.
-	StillCached []string `json:"still_cached"`
-	// Failed counts verify requests that got no answer (or a 5xx).
-	Failed int `json:"failed"`
-	// Unverified counts the checks that said nothing about the cache (no
-	// answer, or a 5xx that did not come through it: warm.Result.Unanswered),
-	// and UnverifiedReasons counts them by reason. Any makes the run exit 3:
-	// a check nobody answered is not a success (issue 9, #12).
-	Unverified        int            `json:"unverified"`
-	UnverifiedReasons map[string]int `json:"unverified_reasons"`
-}
+type VerifyReport = warm.VerifyReport
 
 // WarmReport is --warm's part of the purge JSON.
 type WarmReport = warm.Summary
@@ -69,8 +53,8 @@ func (o *PurgeOptions) postPurge(ctx context.Context, entries []purge.Entry, res
 	if !o.postPurgeWanted() || res.Interrupted || res.Err != nil || res.Purged == 0 {
 		return nil
 	}
-	targets, labels := purgedTargets(entries, res.Failed)
-	client, err := warmrender.Client(warm.DefaultConcurrency, o.OriginURL, o.WarmTransport)
+	targets, labels := warm.PurgedTargets(entries, res.Failed, entryLabel)
+	client, err := warmrender.Client(o.SiteClient, o.OriginURL)
 	if err != nil {
 		return err
 	}
@@ -106,90 +90,54 @@ func (o *PurgeOptions) postPurge(ctx context.Context, entries []purge.Entry, res
 	return nil
 }
 
+// verify runs the verification (warm.Verify) with progress on stderr and
+// renders its verdicts.
 func (o *PurgeOptions) verify(ctx context.Context, cfg warm.Config, targets []warm.Target, labels []string, purgeStart time.Time, report *Report) error {
-	if o.VerifySample > 0 && o.VerifySample < len(targets) {
-		sample := make([]warm.Target, 0, o.VerifySample)
-		sampleLabels := make([]string, 0, o.VerifySample)
-		for _, i := range rand.Perm(len(targets))[:o.VerifySample] {
-			sample = append(sample, targets[i])
-			sampleLabels = append(sampleLabels, labels[i])
-		}
-		targets, labels = sample, sampleLabels
-	}
-	out := warmrender.Execute(ctx, o.IO, cfg, targets, "verify")
-	if out.Interrupted {
+	res := warm.Verify(ctx, cfg, targets, warm.VerifyConfig{
+		Since: purgeStart, Soft: o.Invalidate, Sample: o.VerifySample, Recheck: o.VerifyRecheck,
+		First: func(ctx context.Context, cfg warm.Config, ts []warm.Target) warm.Outcome {
+			return warmrender.Execute(ctx, o.IO, cfg, ts, "verify")
+		},
+	})
+	if res.Interrupted {
 		return &cmdutil.CancelError{Err: fmt.Errorf("stopped while verifying the %s", o.event())}
 	}
-	cached := o.cachedBefore(out.Results, purgeStart)
-	if len(cached) > 0 && o.VerifyRecheck > 0 {
-		select {
-		case <-ctx.Done():
-			return &cmdutil.CancelError{Err: fmt.Errorf("stopped while verifying the %s", o.event())}
-		case <-time.After(o.VerifyRecheck):
-		}
-		again := make([]warm.Target, 0, len(cached))
-		for _, i := range cached {
-			again = append(again, targets[i])
-		}
-		re := warm.Run(ctx, cfg, again)
-		if re.Interrupted {
-			return &cmdutil.CancelError{Err: fmt.Errorf("stopped while verifying the %s", o.event())}
-		}
-		var still []int
-		for _, j := range o.cachedBefore(re.Results, purgeStart) {
-			still = append(still, cached[j])
-			out.Results[cached[j]] = re.Results[j]
-		}
-		cached = still
-	}
-	v := &VerifyReport{Checked: len(out.Results), StillCached: []string{}, Failed: warm.Summarize(out.Results).Failed, UnverifiedReasons: map[string]int{}}
-	var unverified []int
-	for i, r := range out.Results {
-		if r.Unanswered() {
-			unverified = append(unverified, i)
-			v.Unverified++
-			v.UnverifiedReasons[r.Reason()]++
-		}
-	}
-	seen := map[string]bool{}
+	label := func(i int) string { return labels[res.Checked[i]] }
+	v := res.Report()
 	t := o.IO.ErrTheme()
-	if len(cached) > 0 {
+	if n := len(res.StillCached); n > 0 {
 		if o.Invalidate {
-			fmt.Fprintf(o.IO.ErrOut, "%s %d of %d checked still served as a HIT with an Age older than the invalidation (not revalidated since):\n", t.Error.Render("✗"), len(cached), len(out.Results))
+			fmt.Fprintf(o.IO.ErrOut, "%s %d of %d checked still served as a HIT with an Age older than the invalidation (not revalidated since):\n", t.Error.Render("✗"), n, len(res.Results))
 		} else {
-			fmt.Fprintf(o.IO.ErrOut, "%s %d of %d checked still served from cache with an Age older than the purge (cached before it):\n", t.Error.Render("✗"), len(cached), len(out.Results))
+			fmt.Fprintf(o.IO.ErrOut, "%s %d of %d checked still served from cache with an Age older than the purge (cached before it):\n", t.Error.Render("✗"), n, len(res.Results))
 		}
 	}
-	for _, i := range cached {
-		r := out.Results[i]
-		fmt.Fprintf(o.IO.ErrOut, "  %s %s: %s, Age %d s, %s\n", t.Error.Render("still cached:"), labels[i], r.CacheStatus, r.Age, orDash(r.Colo))
+	for _, i := range res.StillCached {
+		r := res.Results[i]
+		fmt.Fprintf(o.IO.ErrOut, "  %s %s: %s, Age %d s, %s\n", t.Error.Render("still cached:"), label(i), r.CacheStatus, r.Age, orDash(r.Colo))
 		if report.stillCached == nil {
 			report.stillCached = map[string]bool{}
 		}
-		report.stillCached[labels[i]] = true
-		if !seen[r.URL] {
-			seen[r.URL] = true
-			v.StillCached = append(v.StillCached, r.URL)
-		}
+		report.stillCached[label(i)] = true
 	}
 	// Only the checks that were answered verify anything: with none
 	// answered there is nothing to claim.
-	if answered := len(out.Results) - v.Unverified; len(cached) == 0 && answered > 0 && !o.IO.IsQuiet() {
+	if answered := len(res.Results) - v.Unverified; len(res.StillCached) == 0 && answered > 0 && !o.IO.IsQuiet() {
 		if o.Invalidate {
-			fmt.Fprintf(o.IO.ErrOut, "%s Verified %d invalidated %s: none served as a HIT from before the invalidation (%s)\n", t.Success.Render("✓"), answered, nounFor(purge.KindURL, answered), warmrender.StatusCounts(warm.Summarize(out.Results).ByCacheStatus))
+			fmt.Fprintf(o.IO.ErrOut, "%s Verified %d invalidated %s: none served as a HIT from before the invalidation (%s)\n", t.Success.Render("✓"), answered, nounFor(purge.KindURL, answered), warmrender.StatusCounts(warm.Summarize(res.Results).ByCacheStatus))
 		} else {
 			fmt.Fprintf(o.IO.ErrOut, "%s Verified %d purged %s: none served from before the purge\n", t.Success.Render("✓"), answered, nounFor(purge.KindURL, answered))
 		}
 	}
 	if v.Unverified > 0 {
-		fmt.Fprintf(o.IO.ErrOut, "%s could not verify %d of %d %s: %s\n", t.Error.Render("✗"), v.Unverified, len(out.Results), nounFor(purge.KindURL, len(out.Results)), reasonCounts(v.UnverifiedReasons))
-		lines := make([]string, 0, min(len(unverified), warmrender.MaxListed))
-		for _, i := range unverified[:min(len(unverified), warmrender.MaxListed)] {
-			lines = append(lines, fmt.Sprintf("  %s %s: %s", t.Error.Render("unverified:"), labels[i], out.Results[i].Reason()))
+		fmt.Fprintf(o.IO.ErrOut, "%s could not verify %d of %d %s: %s\n", t.Error.Render("✗"), v.Unverified, len(res.Results), nounFor(purge.KindURL, len(res.Results)), reasonCounts(v.UnverifiedReasons))
+		lines := make([]string, 0, min(len(res.Unverified), warmrender.MaxListed))
+		for _, i := range res.Unverified[:min(len(res.Unverified), warmrender.MaxListed)] {
+			lines = append(lines, fmt.Sprintf("  %s %s: %s", t.Error.Render("unverified:"), label(i), res.Results[i].Reason()))
 		}
-		warmrender.ListSome(o.IO.ErrOut, lines, len(unverified), func(s string) string { return s })
+		warmrender.ListSome(o.IO.ErrOut, lines, len(res.Unverified), func(s string) string { return s })
 	}
-	report.Verify = v
+	report.Verify = &v
 	return nil
 }
 
@@ -216,60 +164,12 @@ func reasonCounts(by map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// cachedBefore returns the indexes of results served from a copy cached
-// before the purge or invalidation began (warm.ServedFromBefore): the
-// purge did not evict it, or the invalidation did not mark it stale.
-func (o *PurgeOptions) cachedBefore(results []warm.Result, purgeStart time.Time) []int {
-	var out []int
-	for i, r := range results {
-		if warm.ServedFromBefore(r, purgeStart, o.Invalidate) {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
 // event is what the run did, as a noun: "purge" or "invalidation".
 func (o *PurgeOptions) event() string {
 	if o.Invalidate {
 		return "invalidation"
 	}
 	return "purge"
-}
-
-// purgedTargets turns the entries the purge confirmed into requests (and
-// their labels, as the purge summary writes entries): a
-// CF-Device-Type variant becomes that device's User-Agent (Cloudflare
-// derives the header from it and overwrites one sent by a client), every
-// other variant header is sent as is, and an entry without a device is
-// requested as desktop, the cache key every visitor shares.
-func purgedTargets(entries []purge.Entry, failed []purge.Failure) ([]warm.Target, []string) {
-	notPurged := make(map[string]bool, len(failed))
-	for _, f := range failed {
-		notPurged[entryLabel(f.Entry)] = true
-	}
-	out := make([]warm.Target, 0, len(entries)-len(failed))
-	labels := make([]string, 0, cap(out))
-	for _, e := range entries {
-		label := entryLabel(e)
-		if notPurged[label] {
-			continue
-		}
-		labels = append(labels, label)
-		t := warm.Target{URL: e.Value, Device: warm.Desktop}
-		for _, h := range e.Headers {
-			if strings.EqualFold(h.Name, purge.HeaderDevice) {
-				t.Device = warm.Device(strings.ToLower(h.Value))
-				continue
-			}
-			if t.Header == nil {
-				t.Header = http.Header{}
-			}
-			t.Header.Set(h.Name, h.Value)
-		}
-		out = append(out, t)
-	}
-	return out, labels
 }
 
 func orDash(s string) string {

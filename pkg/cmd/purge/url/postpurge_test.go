@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -233,5 +235,45 @@ func TestVerifyOriginErrorIsUnverified(t *testing.T) {
 	v := m["verify"].(map[string]any)
 	if v["unverified"] != float64(1) || fmt.Sprint(v["unverified_reasons"]) != "map[HTTP 502:1]" {
 		t.Fatalf("verify %v", v)
+	}
+}
+
+// siteAnswers is a site's transport: every request answered 200 with the
+// CF-Cache-Status the test gives, counted by path.
+type siteAnswers struct {
+	mu   sync.Mutex
+	seen map[string]int
+}
+
+func (s *siteAnswers) RoundTrip(r *http.Request) (*http.Response, error) {
+	s.mu.Lock()
+	s.seen[r.URL.Path]++
+	s.mu.Unlock()
+	h := http.Header{"Cf-Cache-Status": {"MISS"}, "Cf-Ray": {"8c1a2b3c4d5e6f70-LHR"}}
+	return &http.Response{StatusCode: 200, Header: h, Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
+}
+
+// --verify and --warm requests go through the Factory's site client: the
+// tests' transport carries them (no --origin-url needed), and -v logs each
+// like an API request, a token in the URL redacted.
+func TestVerifyAndWarmUseTheFactorysSiteClient(t *testing.T) {
+	sb := cmdtest.NewSandbox(t, limits.Enterprise, nil)
+	f, st := cmdtest.NewFactory(t, sb, "example.com", false)
+	site := &siteAnswers{seen: map[string]int{}}
+	f.SiteTransport, f.Verbose = site, true
+	cmd := NewCmdURL(f, func(o *shared.PurgeOptions) error {
+		o.VerifyRecheck = 20 * time.Millisecond
+		return shared.Run(o)
+	})
+	err := cmdtest.Run(context.Background(), cmd, "https://example.com/a?token=s3cr3t", "--verify", "--warm")
+	if code := cmdutil.ExitCode(err); code != 0 {
+		t.Fatalf("exit %d\n%s", code, st.Err.String())
+	}
+	if site.seen["/a"] != 2 {
+		t.Fatalf("site requests %v: want one verify and one warm", site.seen)
+	}
+	errOut := st.Err.String()
+	if n := strings.Count(errOut, "* GET https://example.com/a?token=REDACTED → 200 ("); n != 2 || strings.Contains(errOut, "s3cr3t") {
+		t.Fatalf("%d site requests logged, want 2:\n%s", n, errOut)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -31,14 +32,13 @@ type RelatedOptions struct {
 	Timeout     time.Duration
 	OriginURL   string
 
-	// Transport carries the requests; nil means a tuned clone of
-	// http.DefaultTransport (tests inject theirs), as for warm.
-	Transport http.RoundTripper
+	// SiteClient makes the requests (Factory.SiteClient), as for warm.
+	SiteClient func() (*http.Client, error)
 }
 
 // NewCmdRelated builds the command; runF replaces the run in tests.
 func NewCmdRelated(f *cmdutil.Factory, runF func(*RelatedOptions) error) *cobra.Command {
-	opts := &RelatedOptions{IO: f.IOStreams}
+	opts := &RelatedOptions{IO: f.IOStreams, SiteClient: f.SiteClient}
 	cmd := &cobra.Command{
 		Use:   "related URL...",
 		Short: "List the URLs WordPress considers related to posts or pages (to purge them)",
@@ -131,15 +131,17 @@ func (o *RelatedOptions) check() (wordpress.Config, error) {
 			return cfg, cmdutil.ValidationErrorf("arg:%d: %s: %s", i+1, a, reason)
 		}
 	}
-	var origin = warm.NewClient(o.Concurrency, nil, o.Transport)
+	var origin *url.URL
 	if o.OriginURL != "" {
-		u, err := warm.ParseOrigin(o.OriginURL)
-		if err != nil {
+		if origin, err = warm.ParseOrigin(o.OriginURL); err != nil {
 			return cfg, &cmdutil.FlagError{Err: err}
 		}
-		origin = warm.NewClient(o.Concurrency, u, o.Transport)
 	}
-	cfg.Client = origin
+	client, err := o.SiteClient()
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Client = warm.WithOrigin(client, origin)
 	return cfg, nil
 }
 
