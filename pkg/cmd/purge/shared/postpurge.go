@@ -40,10 +40,10 @@ type VerifyReport struct {
 type WarmReport = warm.Summary
 
 // postPurgeWanted reports whether a run asked for a step after the purge.
-func (o *PurgeOptions) postPurgeWanted() bool { return o.Warm || o.Verify }
+func (o *Job) postPurgeWanted() bool { return o.Warm || o.Verify }
 
 // checkPostPurge validates the --warm/--verify flags before anything is sent.
-func (o *PurgeOptions) checkPostPurge() error {
+func (o *Job) checkPostPurge() error {
 	if o.VerifySample < 0 {
 		return cmdutil.FlagErrorf("--verify-sample must not be negative")
 	}
@@ -65,7 +65,7 @@ func (o *PurgeOptions) checkPostPurge() error {
 // first, so what it sees is the purge's doing and not the warm's. It fills
 // the report and returns the error the run should end with (nil when the
 // purge's own outcome stands).
-func (o *PurgeOptions) postPurge(ctx context.Context, entries []purge.Entry, res purge.Result, purgeStart time.Time, report *Report) error {
+func (o *Job) postPurge(ctx context.Context, entries []purge.Entry, res purge.Result, purgeStart time.Time, report *Report) error {
 	if !o.postPurgeWanted() || res.Interrupted || res.Err != nil || res.Purged == 0 {
 		return nil
 	}
@@ -106,7 +106,7 @@ func (o *PurgeOptions) postPurge(ctx context.Context, entries []purge.Entry, res
 	return nil
 }
 
-func (o *PurgeOptions) verify(ctx context.Context, cfg warm.Config, targets []warm.Target, labels []string, purgeStart time.Time, report *Report) error {
+func (o *Job) verify(ctx context.Context, cfg warm.Config, targets []warm.Target, labels []string, purgeStart time.Time, report *Report) error {
 	if o.VerifySample > 0 && o.VerifySample < len(targets) {
 		sample := make([]warm.Target, 0, o.VerifySample)
 		sampleLabels := make([]string, 0, o.VerifySample)
@@ -219,7 +219,7 @@ func reasonCounts(by map[string]int) string {
 // cachedBefore returns the indexes of results served from a copy cached
 // before the purge or invalidation began (warm.ServedFromBefore): the
 // purge did not evict it, or the invalidation did not mark it stale.
-func (o *PurgeOptions) cachedBefore(results []warm.Result, purgeStart time.Time) []int {
+func (o *Job) cachedBefore(results []warm.Result, purgeStart time.Time) []int {
 	var out []int
 	for i, r := range results {
 		if warm.ServedFromBefore(r, purgeStart, o.Invalidate) {
@@ -230,7 +230,7 @@ func (o *PurgeOptions) cachedBefore(results []warm.Result, purgeStart time.Time)
 }
 
 // event is what the run did, as a noun: "purge" or "invalidation".
-func (o *PurgeOptions) event() string {
+func (o *Job) event() string {
 	if o.Invalidate {
 		return "invalidation"
 	}
