@@ -108,7 +108,7 @@ func (j *Job) Prepare() (*Input, error) {
 	// not looked up either.
 	in.offline = j.Plan != "" && j.Zone == "" && j.DryRun
 	in.route = j.Zone == "" && !in.offline
-	if in.route && zoneroute.Host(j.Kind, "x.invalid") == "" {
+	if in.route && j.Kind != purge.KindURL && j.Kind != purge.KindPrefix && j.Kind != purge.KindHost {
 		return nil, cmdutil.FlagErrorf("purge %s needs exactly one zone: give --zone NAME|ID (CFCACHE_ZONE, or `zone:` in the config file)", j.Kind)
 	}
 	in.lookup = j.Zone != "" && !(j.Plan != "" && cfapi.IsZoneID(j.Zone))
@@ -240,8 +240,10 @@ func (j *Job) resolveZone(in *Input, z *ZoneRun, only bool) error {
 		}
 		z.Entries = in.Prep.Entries
 	}
+	// One zone has every entry (prep counts them, even when a dry run kept
+	// none); of several, each counts its own.
 	units := in.Prep.Units
-	if !only || z.Entries != nil && len(z.Entries) != in.Prep.EntryCount {
+	if !only {
 		units = 0
 		for i := range z.Entries {
 			units += z.Entries[i].NumForms()

@@ -207,6 +207,12 @@ func TestListNeedsDryRun(t *testing.T) {
 	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "--dry-run") {
 		t.Fatalf("got %v", err)
 	}
+	// stdout is one JSON object with -o json: not both.
+	f.Settings.Output = "json"
+	err = cmdtest.Run(context.Background(), NewCmdURL(f, nil), "https://example.com/", "--list", "--dry-run")
+	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "-o json") {
+		t.Fatalf("got %v", err)
+	}
 }
 
 // One failed file for every zone: it names no zone, so it is re-run
