@@ -154,7 +154,11 @@ func (j *Job) ResolveZones(in *Input) ([]*ZoneRun, error) {
 		}
 		zones = []*ZoneRun{{Zone: zone, Entries: all}}
 	case j.Zone == "":
-		j.IO.Status("no zone given: hosts are not checked against a zone name, and the estimate is for one account")
+		if j.Kind == purge.KindTag {
+			j.IO.Status("no zone given: the estimate is for one account")
+		} else {
+			j.IO.Status("no zone given: hosts are not checked against a zone name, and the estimate is for one account")
+		}
 		zones = []*ZoneRun{{Entries: all}}
 	default:
 		j.IO.Status("zone given by id with --plan: not looked up, so hosts are not checked against the zone name")
