@@ -92,8 +92,21 @@ func (c *Client) ResolveZone(ctx context.Context, nameOrID string) (Zone, error)
 
 // ListZones returns every zone the credentials can see.
 func (c *Client) ListZones(ctx context.Context) ([]Zone, error) {
+	return c.ListAccountZones(ctx, "")
+}
+
+// ListAccountZones returns every zone the credentials can see in one
+// account (GET /zones?account.id=, every page); "" means every account.
+// Purge routing reads it, narrowed by --account-id (interface.md, purge:
+// "Zones").
+func (c *Client) ListAccountZones(ctx context.Context, accountID string) ([]Zone, error) {
 	var out []Zone
 	var p zones.ZoneListParams
+	if accountID != "" {
+		var a zones.ZoneListParamsAccount
+		a.ID.Value, a.ID.Present = accountID, true
+		p.Account.Value, p.Account.Present = a, true
+	}
 	p.PerPage.Value, p.PerPage.Present = 50, true
 	for page := 1; ; page++ {
 		p.Page.Value, p.Page.Present = float64(page), true

@@ -98,7 +98,7 @@ func TestInterruptDuringAPICall(t *testing.T) {
 		{"rules list", "/entrypoint", []string{"rules", "list", "-z", sandbox.DefaultZoneID}, "interrupted: rules list stopped before it finished; nothing was written"},
 		{"rules diff", "/entrypoint", []string{"rules", "diff", rulesFile, "-z", sandbox.DefaultZoneID}, "interrupted: rules diff stopped before it finished; nothing was written"},
 		{"zone lookup", "/zones", []string{"purge", "url", "https://example.com/a", "-z", "example.com"}, "interrupted: purge url stopped before it finished; nothing was purged"},
-		{"variants auto", "/entrypoint", []string{"purge", "url", "https://example.com/a", "-z", sandbox.DefaultZoneID, "--plan", "free", "--variants", "auto", "--yes"}, "interrupted: purge url stopped before it finished; nothing was purged"},
+		{"variants auto", "/entrypoint", []string{"purge", "url", "https://example.com/a", "-z", sandbox.DefaultZoneID, "--plan", "free", "--variants", "auto"}, "interrupted: purge url stopped before it finished; nothing was purged"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sb, arrived := stallingSandbox(t, tc.stallOn)

@@ -22,10 +22,13 @@ import (
 	"github.com/cfcache/cfcache/pkg/purge"
 )
 
-// ChangedOptions are the parsed inputs of `cfcache purge changed`; the
-// purge itself takes the purge url options.
-type ChangedOptions struct {
-	Purge    *shared.PurgeOptions
+// Options are the parsed inputs of `cfcache purge changed`; the purge
+// itself takes the purge url options (but no -f: it computes its URLs).
+type Options struct {
+	shared.Common
+	shared.Items
+	shared.URLOptions
+	URLForm  string
 	Dir      string
 	BaseURL  string
 	Manifest string
@@ -34,8 +37,8 @@ type ChangedOptions struct {
 }
 
 // NewCmdChanged builds the command; runF replaces the run in tests.
-func NewCmdChanged(f *cmdutil.Factory, runF func(*ChangedOptions) error) *cobra.Command {
-	opts := &ChangedOptions{Purge: shared.NewOptions(f, purge.KindURL)}
+func NewCmdChanged(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{Common: shared.NewCommon(f, purge.KindURL), Items: shared.NewItems(), URLOptions: shared.NewURLOptions(f)}
 	cmd := &cobra.Command{
 		Use:   "changed DIR --base-url URL [--manifest FILE] [--index NAME]... [--all]",
 		Short: "Purge the URLs of the files a deploy added, changed or removed",
@@ -87,7 +90,7 @@ again), 1 when none were.
   cfcache purge changed public --base-url https://example.com/ --all -z example.com`,
 		Args: cmdutil.ExactArgs(1, "a directory (the build output to compare)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Purge.Finish(f, cmd, nil)
+			opts.Finish(f, cmd)
 			opts.Dir = args[0]
 			if runF != nil {
 				return runF(opts)
@@ -95,8 +98,10 @@ again), 1 when none were.
 			return changedRun(opts)
 		},
 	}
-	shared.AddCommonFlags(cmd, opts.Purge, false)
-	shared.AddURLFlags(cmd, opts.Purge)
+	shared.AddCommonFlags(cmd, &opts.Common)
+	shared.AddItemFlags(cmd, &opts.Items, false)
+	shared.AddURLFormFlag(cmd, &opts.URLForm)
+	shared.AddURLFlags(cmd, &opts.URLOptions)
 	fl := cmd.Flags()
 	fl.StringVar(&opts.BaseURL, "base-url", "", "`URL` that DIR is served at, e.g. https://example.com/ (required)")
 	fl.StringVar(&opts.Manifest, "manifest", manifest.DefaultName, "the manifest `FILE` of the previous run, replaced by this run's")
@@ -105,8 +110,8 @@ again), 1 when none were.
 	return cmd
 }
 
-func changedRun(o *ChangedOptions) error {
-	po := o.Purge
+func changedRun(o *Options) error {
+	po := o.Job()
 	if err := po.Check(); err != nil {
 		return err
 	}
@@ -278,7 +283,7 @@ func changedRun(o *ChangedOptions) error {
 			}
 		}
 	}
-	runErr := shared.Run(po)
+	runErr := purgeURLs(po)
 	if po.DryRun {
 		if runErr == nil {
 			po.IO.Status("dry run: %s was not written", o.Manifest)
@@ -313,8 +318,33 @@ func changedRun(o *ChangedOptions) error {
 	return runErr
 }
 
+// Job is the options as the shared purge steps take them.
+func (o *Options) Job() *shared.Job {
+	return shared.NewJob(&o.Common, &o.Items, &o.URLOptions, o.URLForm)
+}
+
+// purgeURLs is purge url's steps over the computed URLs.
+func purgeURLs(j *shared.Job) error {
+	in, err := j.Prepare()
+	if err != nil {
+		return err
+	}
+	zones, err := j.ResolveZones(in)
+	if err != nil {
+		return err
+	}
+	if j.DryRun {
+		return j.ReportDryRun(in, zones)
+	}
+	out, err := j.Execute(in, zones)
+	if err != nil {
+		return err
+	}
+	return j.Report(in, zones, out)
+}
+
 // writeManifest writes records as the manifest, atomically (fileout).
-func writeManifest(po *shared.PurgeOptions, t *fileout.Target, dir, base string, records []manifest.Record) error {
+func writeManifest(po *shared.Job, t *fileout.Target, dir, base string, records []manifest.Record) error {
 	err := t.Write(po.Ctx, func(w io.Writer) error { return manifest.Write(w, dir, base, records) })
 	if err != nil {
 		return fmt.Errorf("writing manifest %s: %w (the next run compares with the previous one, and purges these changes again)", t.Path, err)
@@ -323,7 +353,7 @@ func writeManifest(po *shared.PurgeOptions, t *fileout.Target, dir, base string,
 }
 
 // reportNothing ends a run that had nothing to purge: no request at all.
-func (o *ChangedOptions) reportNothing(po *shared.PurgeOptions) error {
+func (o *Options) reportNothing(po *shared.Job) error {
 	if !po.JSON {
 		return nil
 	}
@@ -338,9 +368,9 @@ func (o *ChangedOptions) reportNothing(po *shared.PurgeOptions) error {
 }
 
 // sayList says n lines, the first input.MaxShown of them unless -v.
-func (o *ChangedOptions) sayList(n int, line func(int) string, say func(string, ...any)) {
+func (o *Options) sayList(n int, line func(int) string, say func(string, ...any)) {
 	shown := n
-	if !o.Purge.Verbose {
+	if !o.Verbose {
 		shown = min(n, input.MaxShown)
 	}
 	for i := range shown {

@@ -24,23 +24,23 @@ import (
 
 func TestArgvToOptions(t *testing.T) {
 	f, _ := cmdtest.NewFactory(t, nil, "example.com", false)
-	var got *ChangedOptions
-	cmd := NewCmdChanged(f, func(o *ChangedOptions) error { got = o; return nil })
+	var got *Options
+	cmd := NewCmdChanged(f, func(o *Options) error { got = o; return nil })
 	err := cmdtest.Run(context.Background(), cmd, "public", "--base-url", "https://example.com/", "--manifest", "m.json",
 		"--index", "index.html", "--index", "index.htm", "--all", "--device", "mobile", "--variants", "auto",
 		"--dry-run", "--failed-file", "failed.txt", "--url-form", "encoded")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := got.Purge
+	p := got
 	if got.Dir != "public" || got.BaseURL != "https://example.com/" || got.Manifest != "m.json" || !got.All ||
 		strings.Join(got.Index, ",") != "index.html,index.htm" || p.Kind != purge.KindURL || p.Devices[0] != "mobile" ||
 		p.Variants != "auto" || !p.DryRun || p.FailedFile != "failed.txt" || p.URLForm != "encoded" || len(p.Args) != 0 {
-		t.Fatalf("options: %+v / %+v", *got, *p)
+		t.Fatalf("options: %+v", *got)
 	}
 	// Defaults, and -f is not a flag of this verb.
 	f, _ = cmdtest.NewFactory(t, nil, "example.com", false)
-	cmd = NewCmdChanged(f, func(o *ChangedOptions) error { got = o; return nil })
+	cmd = NewCmdChanged(f, func(o *Options) error { got = o; return nil })
 	if err := cmdtest.Run(context.Background(), cmd, "public", "--base-url", "https://e.com"); err != nil {
 		t.Fatal(err)
 	}
@@ -92,11 +92,11 @@ func (s *site) run(sb *cmdtest.Sandbox, args ...string) result {
 	s.t.Helper()
 	f, st := cmdtest.NewFactory(s.t, sb, "example.com", false)
 	f.Settings.Output = "json"
-	cmd := NewCmdChanged(f, func(o *ChangedOptions) error {
-		o.Purge.Engine = func(c *purge.RunConfig) {
+	cmd := NewCmdChanged(f, func(o *Options) error {
+		o.Engine = func(c *purge.RunConfig) {
 			c.BatchSize, c.BackoffBase, c.BackoffMax = 1, time.Millisecond, time.Millisecond
 		}
-		o.Purge.VerifyRecheck = 10 * time.Millisecond
+		o.VerifyRecheck = 10 * time.Millisecond
 		return changedRun(o)
 	})
 	args = append([]string{s.dir, "--base-url", "https://example.com/", "--manifest", s.man, "--url-form", "raw"}, args...)

@@ -9,10 +9,17 @@ import (
 	"github.com/cfcache/cfcache/pkg/purge"
 )
 
+// Options are the parsed inputs of `cfcache purge prefix`.
+type Options struct {
+	shared.Common
+	shared.Items
+	URLForm string
+}
+
 // NewCmdPrefix builds the command; runF replaces the run in tests.
-func NewCmdPrefix(f *cmdutil.Factory, runF func(*shared.PurgeOptions) error) *cobra.Command {
-	cmd, _ := shared.NewCmd(f, shared.Spec{
-		Kind:  purge.KindPrefix,
+func NewCmdPrefix(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{Common: shared.NewCommon(f, purge.KindPrefix), Items: shared.NewItems()}
+	cmd := &cobra.Command{
 		Use:   "prefix [PREFIX...] [-f FILE|-]",
 		Short: "Purge cached files by URL prefix",
 		Long: `Purge everything cached under URL prefixes, written host/path (example.com/blog/).
@@ -22,9 +29,47 @@ query string (?) or fragment (#), may have at most 31 path separators, and its
 host must be in the zone. A path with non-ASCII characters is cached under its
 percent-encoded form when the zone normalizes URLs: both forms are sent.
 
-` + shared.InputHelp,
+` + shared.InputHelp + `
+
+` + shared.ZonesHelp,
 		Example: `  cfcache purge prefix example.com/blog/ example.com/assets/v2/ -z example.com
   cfcache purge prefix -f prefixes.txt --dry-run -z example.com`,
-	}, runF)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Finish(f, cmd)
+			opts.Args = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return prefixRun(opts)
+		},
+	}
+	shared.AddCommonFlags(cmd, &opts.Common)
+	shared.AddItemFlags(cmd, &opts.Items, true)
+	shared.AddURLFormFlag(cmd, &opts.URLForm)
 	return cmd
+}
+
+// Job is the options as the shared purge steps take them.
+func (o *Options) Job() *shared.Job {
+	return shared.NewJob(&o.Common, &o.Items, nil, o.URLForm)
+}
+
+func prefixRun(o *Options) error {
+	j := o.Job()
+	in, err := j.Prepare()
+	if err != nil {
+		return err
+	}
+	zones, err := j.ResolveZones(in)
+	if err != nil {
+		return err
+	}
+	if j.DryRun {
+		return j.ReportDryRun(in, zones)
+	}
+	out, err := j.Execute(in, zones)
+	if err != nil {
+		return err
+	}
+	return j.Report(in, zones, out)
 }

@@ -1,47 +1,5 @@
 package shared
 
-import (
-	"github.com/spf13/cobra"
-
-	"github.com/cfcache/cfcache/pkg/cmdutil"
-	"github.com/cfcache/cfcache/pkg/purge"
-)
-
-// Spec is what distinguishes one purge verb from another.
-type Spec struct {
-	Kind    purge.Kind
-	Use     string
-	Short   string
-	Long    string
-	Example string
-}
-
-// NewCmd builds a purge verb: the common flags, and a RunE that hands the
-// options to runF (tests) or Run. It returns the options so a verb can add
-// its own flags.
-func NewCmd(f *cmdutil.Factory, spec Spec, runF func(*PurgeOptions) error) (*cobra.Command, *PurgeOptions) {
-	opts := NewOptions(f, spec.Kind)
-	cmd := &cobra.Command{
-		Use:     spec.Use,
-		Short:   spec.Short,
-		Long:    spec.Long,
-		Example: spec.Example,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Finish(f, cmd, args)
-			if runF != nil {
-				return runF(opts)
-			}
-			return Run(opts)
-		},
-	}
-	withInput := spec.Kind != purge.KindEverything
-	if !withInput {
-		cmd.Args = cmdutil.NoArgs
-	}
-	AddCommonFlags(cmd, opts, withInput)
-	return cmd, opts
-}
-
 // InputHelp is the part of every item verb's help about input, validation,
 // pacing and exit codes.
 const InputHelp = `One item per line in files (-f FILE, -f - for stdin); blank lines and lines
@@ -58,6 +16,20 @@ when none were.
 ` + ModeHelp + `
 
 ` + FailedFileHelp
+
+// ZonesHelp describes how items find their zone (interface.md, purge: "Zones").
+const ZonesHelp = `Zones: with a zone given (--zone, CFCACHE_ZONE or the config file), items
+outside it are invalid. With none, each item goes to the zone whose name is
+the longest suffix of its host among the zones the credentials list (every
+page; --account-id narrows them): shop.example.com, delegated as its own
+zone, wins over example.com. One list may so span zones and accounts: zones
+of different accounts are purged side by side, zones of one account one
+after another; one summary gives each zone's figures. An item whose host is
+in no listed zone is invalid (exit 2, nothing sent). A dry run with --plan
+and no zone looks nothing up and estimates as one account.
+--dry-run --list prints every entry that would be sent (variants expanded),
+one per line in the failed-file format, so "> FILE" then "-f FILE" sends
+exactly them; the plan then goes to stderr.`
 
 // ModeHelp describes --invalidate and --environment, which every verb has.
 const ModeHelp = `--invalidate sends the same items to invalidate_cache instead of

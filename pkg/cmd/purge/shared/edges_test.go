@@ -40,8 +40,8 @@ func TestOfflineErrorsSendNoRequestAtAll(t *testing.T) {
 		{"unreadable input", purge.KindURL, "example.com", []string{"-f", filepath.Join(dir, "missing.txt")}, false, "cannot read items"},
 		{"negative --max-wait", purge.KindTag, "example.com", []string{"t", "--max-wait", "-1s"}, false, "--max-wait"},
 		{"--max-items", purge.KindTag, "example.com", []string{"a", "b", "--max-items", "1"}, false, "more than 1 items"},
-		{"everything without --yes off a terminal", purge.KindEverything, "example.com", nil, false, "--yes required"},
-		{"no zone", purge.KindURL, "", []string{"https://example.com/"}, false, "no zone given"},
+		{"tag with no zone", purge.KindTag, "", []string{"t"}, false, "needs exactly one zone"},
+		{"--list without --dry-run", purge.KindURL, "example.com", []string{"https://example.com/", "--list"}, false, "add --dry-run"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -26,19 +26,7 @@ import (
 )
 
 func newCmdEngine(f *cmdutil.Factory, kind purge.Kind, engine func(*purge.RunConfig)) *cobra.Command {
-	return newCmdOpts(f, kind, func(o *PurgeOptions) { o.Engine = engine })
-}
-
-// newCmdOpts is the purge command with set applied to its options.
-func newCmdOpts(f *cmdutil.Factory, kind purge.Kind, set func(*PurgeOptions)) *cobra.Command {
-	opts := NewOptions(f, kind)
-	cmd := &cobra.Command{Use: string(kind), RunE: func(cmd *cobra.Command, args []string) error {
-		opts.Finish(f, cmd, args)
-		set(opts)
-		return Run(opts)
-	}}
-	AddCommonFlags(cmd, opts, kind != purge.KindEverything)
-	return cmd
+	return newCmdOpts(f, kind, func(j *Job) { j.Engine = engine })
 }
 
 // readItems reads a failed file back as purge would with -f.
@@ -141,7 +129,7 @@ func TestFailedFileIsASupersetThroughoutTheRun(t *testing.T) {
 			}
 		}
 	}
-	cmd := newCmdOpts(f, purge.KindURL, func(o *PurgeOptions) { o.Engine, o.failedFileEvery = engine, 2*time.Millisecond })
+	cmd := newCmdOpts(f, purge.KindURL, func(j *Job) { j.Engine, j.failedFileEvery = engine, 2*time.Millisecond })
 	if err := cmdtest.Run(context.Background(), cmd, "-f", in, "--failed-file", failed, "--concurrency", "2"); err != nil {
 		t.Fatalf("%v\n%s", err, st.Err.String())
 	}

@@ -24,11 +24,10 @@ func withEnvs(c *sandbox.Config) {
 // purge_cache; the JSON says mode invalidate and names the zone.
 func TestInvalidateEveryKind(t *testing.T) {
 	items := map[purge.Kind][]string{
-		purge.KindURL:        {"https://example.com/a"},
-		purge.KindPrefix:     {"example.com/blog"},
-		purge.KindTag:        {"t1"},
-		purge.KindHost:       {"example.com"},
-		purge.KindEverything: {"--yes"},
+		purge.KindURL:    {"https://example.com/a"},
+		purge.KindPrefix: {"example.com/blog"},
+		purge.KindTag:    {"t1"},
+		purge.KindHost:   {"example.com"},
 	}
 	for kind, args := range items {
 		sb := cmdtest.NewSandbox(t, limits.Enterprise, nil)
@@ -149,17 +148,11 @@ func TestInvalidateWording(t *testing.T) {
 	if b, _ := os.ReadFile(failed); !strings.HasPrefix(string(b), "# cfcache: 1 tag item(s) not confirmed invalidated; retry with: cfcache purge tag --invalidate --environment stg1 -f FILE\n") {
 		t.Errorf("failed file: %q", b)
 	}
-
-	f, _ = cmdtest.NewFactory(t, sb, "example.com", false)
-	err = cmdtest.Run(context.Background(), newCmd(f, purge.KindEverything), "--invalidate", "--environment", "production")
-	if cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), "purge everything --invalidate marks the whole cache of example.com stale (environment production)") {
-		t.Errorf("everything: %v", err)
-	}
 }
 
 func TestFailedFileHeaderSaysHowToRetry(t *testing.T) {
 	var b strings.Builder
-	h := purge.FailedHeader{Kind: purge.KindURL, Done: "invalidated", Command: (&PurgeOptions{Kind: purge.KindURL, Invalidate: true, Environment: "staging"}).rerunCommand()}
+	h := purge.FailedHeader{Kind: purge.KindURL, Done: "invalidated", Command: (&Common{Kind: purge.KindURL, Invalidate: true, Environment: "staging"}).rerunCommand()}
 	if err := h.WriteSeq(&b, 1, func(yield func(purge.Failure) bool) {
 		yield(purge.Failure{Entry: purge.Entry{Value: "https://example.com/a"}, Reason: "HTTP 500"})
 	}); err != nil {

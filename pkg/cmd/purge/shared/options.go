@@ -1,6 +1,9 @@
-// Package shared is what the `cfcache purge` verbs have in common: the
-// options and flags, the run (prepare → plan → send → report) and the
-// adapter from the purge engine to the API client.
+// Package shared holds what the `cfcache purge` verbs have in common: the
+// options every verb embeds (Common, Items, URLOptions), the small steps a
+// verb's run is built from (Prepare → ResolveZones → Execute → Report; see
+// steps.go), and the adapter from the purge engine to the API client. Each
+// verb package owns its Options and its run (docs/style.md, "Shared code
+// holds helpers, not the verb").
 package shared
 
 import (
@@ -18,27 +21,23 @@ import (
 	"github.com/cfcache/cfcache/pkg/purge"
 )
 
-// PurgeOptions are the parsed inputs of every `cfcache purge` verb.
-type PurgeOptions struct {
+// Common are the fields and flags every purge verb has, purge everything
+// included.
+type Common struct {
 	IO          *iostreams.IOStreams
 	Client      func() (*cfapi.Client, error)
 	ResolveZone func(context.Context) (cfapi.Zone, error)
 	Limits      func() limits.Table
 	JSON        bool
 	Zone        string // as given: name, id or ""
+	// AccountID narrows the zones routing lists (the global --account-id).
+	AccountID string
 
-	Kind            purge.Kind
-	Args            []string
-	Files           []string
-	DryRun          bool
-	Yes             bool
-	Plan            string
-	FailedFile      string
-	MaxItems        int
-	Concurrency     int
-	MaxRetries      int
-	MaxWait         time.Duration
-	AllowOtherHosts bool
+	Kind       purge.Kind
+	DryRun     bool
+	Plan       string
+	MaxRetries int
+	MaxWait    time.Duration
 	// Invalidate sends to invalidate_cache (soft purge: marked stale,
 	// revalidated by the next request) instead of purge_cache.
 	Invalidate bool
@@ -50,32 +49,63 @@ type PurgeOptions struct {
 	// Verbose lists every invalid item instead of the first input.MaxShown.
 	Verbose bool
 
-	// purge url only
+	Ctx context.Context
+	// Engine overrides the purge engine's tuning (tests shorten backoffs).
+	Engine func(*purge.RunConfig)
+	Now    func() time.Time
+}
+
+// Items are the fields and flags of the verbs that purge items (all but
+// purge everything, which sends one request with none).
+type Items struct {
+	Args            []string
+	Files           []string
+	FailedFile      string
+	MaxItems        int
+	Concurrency     int
+	AllowOtherHosts bool
+	// List (with --dry-run) prints every entry that would be sent.
+	List bool
+	// failedFileEvery overrides failedFileMinEvery (tests: a short run
+	// rewrites the failed file while it goes).
+	failedFileEvery time.Duration
+}
+
+// URLOptions are the fields and flags of the verbs that purge URLs (purge
+// url, purge changed): variants, and what to do after the purge.
+type URLOptions struct {
 	Devices, Countries, Langs, Headers []string
-	URLForm                            string
 	// Variants is "auto" to expand each URL into the variants its cache key
 	// requires under the zone's live Cache Rules.
 	Variants string
 
-	// purge url: after the purge (postpurge.go)
+	// After the purge (postpurge.go).
 	Warm, Verify  bool
 	VerifySample  int
 	OriginURL     string
 	VerifyRecheck time.Duration
 	// SiteClient makes the warm and verify requests (Factory.SiteClient).
 	SiteClient func() (*http.Client, error)
+}
 
+// Job is one purge of items as the steps see it: a verb builds it from its
+// own Options. URLOptions is zero for verbs without URL flags.
+type Job struct {
+	*Common
+	*Items
+	*URLOptions
+	URLForm string
 	// Computed is set by a verb that computes its URLs instead of reading
 	// them from arguments and files (purge changed).
 	Computed *Computed
+}
 
-	Ctx context.Context
-	// Engine overrides the purge engine's tuning (tests shorten backoffs).
-	Engine func(*purge.RunConfig)
-	// failedFileEvery overrides failedFileMinEvery (tests: a short run
-	// rewrites the failed file while it goes).
-	failedFileEvery time.Duration
-	Now             func() time.Time
+// NewJob assembles a job; url may be nil.
+func NewJob(c *Common, it *Items, url *URLOptions, urlForm string) *Job {
+	if url == nil {
+		url = &URLOptions{}
+	}
+	return &Job{Common: c, Items: it, URLOptions: url, URLForm: urlForm}
 }
 
 // Computed feeds URLs a verb computed (purge changed) through the purge
@@ -99,30 +129,35 @@ type ChangeCounts struct {
 	Removed int `json:"removed"`
 }
 
-// NewOptions returns options wired to the factory.
-func NewOptions(f *cmdutil.Factory, kind purge.Kind) *PurgeOptions {
-	return &PurgeOptions{
-		IO:            f.IOStreams,
-		Client:        f.Client,
-		ResolveZone:   f.ResolveZone,
-		SiteClient:    f.SiteClient,
-		Limits:        f.Limits,
-		Kind:          kind,
-		Concurrency:   purge.DefaultConcurrency,
-		Now:           time.Now,
-		VerifyRecheck: DefaultVerifyRecheck,
+// NewCommon returns the common options wired to the factory.
+func NewCommon(f *cmdutil.Factory, kind purge.Kind) Common {
+	return Common{
+		IO:          f.IOStreams,
+		Client:      f.Client,
+		ResolveZone: f.ResolveZone,
+		Limits:      f.Limits,
+		Kind:        kind,
+		Now:         time.Now,
 	}
+}
+
+// NewItems returns the item options with their defaults.
+func NewItems() Items { return Items{Concurrency: purge.DefaultConcurrency} }
+
+// NewURLOptions returns the URL options with their defaults.
+func NewURLOptions(f *cmdutil.Factory) URLOptions {
+	return URLOptions{VerifyRecheck: DefaultVerifyRecheck, SiteClient: f.SiteClient}
 }
 
 // Finish copies what the root command resolved into the options; call it
 // first in RunE.
-func (o *PurgeOptions) Finish(f *cmdutil.Factory, cmd *cobra.Command, args []string) {
+func (o *Common) Finish(f *cmdutil.Factory, cmd *cobra.Command) {
 	o.Ctx = cmd.Context()
-	o.Args = args
 	o.JSON = f.OutputJSON()
 	o.Verbose = f.Verbose
 	if f.Settings != nil {
 		o.Zone = f.Settings.Zone
+		o.AccountID = f.Settings.AccountID
 	}
 	// Given but empty is what a pipeline passes when its variable is unset:
 	// refused, not read as "no environment" (which purges production).
@@ -133,46 +168,62 @@ func (o *PurgeOptions) Finish(f *cmdutil.Factory, cmd *cobra.Command, args []str
 	}
 }
 
-// AddCommonFlags registers the flags every verb shares.
-func AddCommonFlags(cmd *cobra.Command, o *PurgeOptions, withInput bool) {
+// AddCommonFlags registers the flags every verb has.
+func AddCommonFlags(cmd *cobra.Command, o *Common) {
+	fl := cmd.Flags()
+	fl.BoolVar(&o.DryRun, "dry-run", false, "validate and print the plan (items, requests, estimated time); send nothing")
+	cmdutil.StringEnumFlag(cmd, &o.Plan, "plan", "", "", planNames(), "plan whose limits apply (default: the zone's)")
+	fl.IntVar(&o.MaxRetries, "max-retries", purge.DefaultMaxRetries, "retries of a batch after 5xx, timeouts and resets (a 429 is waited out, not counted)")
+	fl.DurationVar(&o.MaxWait, "max-wait", purge.DefaultMaxWait, "give up when Cloudflare asks to wait longer than `D` (Retry-After); what is left is reported")
+	fl.BoolVar(&o.Invalidate, "invalidate", false, "soft purge: mark the content stale (invalidate_cache) so the next request revalidates with the origin, instead of deleting it; same items and limits")
+	fl.StringVar(&o.Environment, "environment", "", "purge or invalidate one environment of the zone, by `NAME` or ref (listed with GET /zones/{id}/environments); on production, purge everything touches every environment")
+}
+
+// AddItemFlags registers the flags of the verbs that purge items. withInput
+// adds -f and --allow-other-hosts (not purge changed, which computes its
+// URLs).
+func AddItemFlags(cmd *cobra.Command, o *Items, withInput bool) {
 	fl := cmd.Flags()
 	if withInput {
 		fl.StringArrayVarP(&o.Files, "file", "f", nil, "read items from `FILE`, one per line (- for stdin; repeatable)")
 		fl.BoolVar(&o.AllowOtherHosts, "allow-other-hosts", false, "warn instead of refusing items whose host is outside the zone")
 	}
-	if o.Kind != purge.KindEverything {
-		// Only where there are items: purge everything is one request with
-		// none, and a flag is offered only where it does something
-		// (interface.md, purge's common flags).
-		fl.IntVar(&o.MaxItems, "max-items", 0, "refuse an input with more than `N` items (0: no limit)")
-		fl.StringVar(&o.FailedFile, "failed-file", "", "write every item not confirmed purged to `FILE`, in the input format, for re-running with -f")
-		fl.IntVar(&o.Concurrency, "concurrency", purge.DefaultConcurrency, "requests in flight at once, within the plan's rate limits")
+	fl.IntVar(&o.MaxItems, "max-items", 0, "refuse an input with more than `N` items (0: no limit)")
+	fl.StringVar(&o.FailedFile, "failed-file", "", "write every item not confirmed purged to `FILE`, in the input format, for re-running with -f")
+	fl.IntVar(&o.Concurrency, "concurrency", purge.DefaultConcurrency, "requests in flight at once, within the plan's rate limits")
+	if mw := fl.Lookup("max-wait"); mw != nil {
+		mw.Usage += " and written to --failed-file"
 	}
-	if o.Kind == purge.KindURL || o.Kind == purge.KindPrefix {
-		fl.StringVar(&o.URLForm, "url-form", "both", "how non-ASCII paths are sent: raw, encoded or both (counted once)")
+	fl.BoolVar(&o.List, "list", false, "with --dry-run: print every entry that would be sent (variants expanded) on stdout, in the failed-file format; the plan goes to stderr")
+}
+
+// AddURLFormFlag registers --url-form (purge url, prefix, changed).
+func AddURLFormFlag(cmd *cobra.Command, p *string) {
+	cmdutil.StringEnumFlag(cmd, p, "url-form", "", string(purge.FormBoth), []string{string(purge.FormRaw), string(purge.FormEncoded), string(purge.FormBoth)},
+		"how non-ASCII paths are sent (both: each form, counted once)")
+}
+
+func planNames() []string {
+	out := make([]string, len(limits.Plans))
+	for i, p := range limits.Plans {
+		out[i] = string(p)
 	}
-	fl.BoolVar(&o.DryRun, "dry-run", false, "validate and print the plan (items, requests, estimated time); send nothing")
-	fl.BoolVarP(&o.Yes, "yes", "y", false, "do not ask for confirmation (only purge everything asks)")
-	fl.StringVar(&o.Plan, "plan", "", "plan whose limits apply: free, pro, business or enterprise (default: the zone's)")
-	fl.IntVar(&o.MaxRetries, "max-retries", purge.DefaultMaxRetries, "retries of a batch after 5xx, timeouts and resets (a 429 is waited out, not counted)")
-	fl.DurationVar(&o.MaxWait, "max-wait", purge.DefaultMaxWait, "give up when Cloudflare asks to wait longer than `D` (Retry-After); the rest is reported and written to --failed-file")
-	fl.BoolVar(&o.Invalidate, "invalidate", false, "soft purge: mark the content stale (invalidate_cache) so the next request revalidates with the origin, instead of deleting it; same items and limits")
-	fl.StringVar(&o.Environment, "environment", "", "purge or invalidate one environment of the zone, by `NAME` or ref (listed with GET /zones/{id}/environments); on production, purge everything touches every environment")
-	_ = cmd.RegisterFlagCompletionFunc("plan", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return []string{"free", "pro", "business", "enterprise"}, cobra.ShellCompDirectiveNoFileComp
-	})
+	return out
 }
 
 // Mode is the JSON "mode": purge or invalidate.
-func (o *PurgeOptions) Mode() string {
+func (o *Common) Mode() string {
 	if o.Invalidate {
 		return "invalidate"
 	}
 	return "purge"
 }
 
+// DonePast is "purged" or "invalidated", as the text says it.
+func (o *Common) DonePast() string { return o.done() }
+
 // done is the past participle the text uses: "purged" or "invalidated".
-func (o *PurgeOptions) done() string {
+func (o *Common) done() string {
 	if o.Invalidate {
 		return "invalidated"
 	}
@@ -180,7 +231,7 @@ func (o *PurgeOptions) done() string {
 }
 
 // Done is done capitalized, to start a summary line.
-func (o *PurgeOptions) Done() string {
+func (o *Common) Done() string {
 	if o.Invalidate {
 		return "Invalidated"
 	}
@@ -188,8 +239,9 @@ func (o *PurgeOptions) Done() string {
 }
 
 // rerunCommand is the command that re-runs a failed file's items the way
-// they were sent (mode and environment), for the hints that name it.
-func (o *PurgeOptions) rerunCommand() string {
+// they were sent (mode and environment), for the hints that name it. It
+// names no zone: re-running a multi-zone run's file routes it again.
+func (o *Common) rerunCommand() string {
 	c := "cfcache purge " + string(o.Kind)
 	if o.Invalidate {
 		c += " --invalidate"
@@ -200,18 +252,12 @@ func (o *PurgeOptions) rerunCommand() string {
 	return c
 }
 
-// Check validates flag values that need no input; call it before running.
-func (o *PurgeOptions) Check() error {
+// Check validates the common flag values that need no input.
+func (o *Common) Check() error {
 	if o.Plan != "" {
 		if _, err := limits.ParsePlan(o.Plan); err != nil {
 			return &cmdutil.FlagError{Err: err}
 		}
-	}
-	if o.Concurrency < 1 {
-		return cmdutil.FlagErrorf("--concurrency must be at least 1")
-	}
-	if o.MaxItems < 0 {
-		return cmdutil.FlagErrorf("--max-items must not be negative")
 	}
 	if o.MaxRetries < 0 {
 		return cmdutil.FlagErrorf("--max-retries must not be negative")
@@ -227,8 +273,28 @@ func (o *PurgeOptions) Check() error {
 			return &cmdutil.FlagError{Err: err}
 		}
 	}
-	if o.Variants != "" && o.Variants != "auto" {
-		return cmdutil.FlagErrorf("invalid --variants %q: the only value is auto", o.Variants)
+	return nil
+}
+
+// Check validates the flag values of a job that need no input.
+func (j *Job) Check() error {
+	if err := j.Common.Check(); err != nil {
+		return err
 	}
-	return o.checkPostPurge()
+	if j.Concurrency < 1 {
+		return cmdutil.FlagErrorf("--concurrency must be at least 1")
+	}
+	if j.MaxItems < 0 {
+		return cmdutil.FlagErrorf("--max-items must not be negative")
+	}
+	if j.List && !j.DryRun {
+		return cmdutil.FlagErrorf("--list lists what a dry run would send: add --dry-run")
+	}
+	if j.List && j.JSON {
+		return cmdutil.FlagErrorf("--list prints entries, -o json one object: choose one")
+	}
+	if j.Variants != "" && j.Variants != "auto" {
+		return cmdutil.FlagErrorf("invalid --variants %q: the only value is auto", j.Variants)
+	}
+	return j.checkPostPurge()
 }

@@ -24,10 +24,10 @@ type VerifyReport = warm.VerifyReport
 type WarmReport = warm.Summary
 
 // postPurgeWanted reports whether a run asked for a step after the purge.
-func (o *PurgeOptions) postPurgeWanted() bool { return o.Warm || o.Verify }
+func (o *Job) postPurgeWanted() bool { return o.Warm || o.Verify }
 
 // checkPostPurge validates the --warm/--verify flags before anything is sent.
-func (o *PurgeOptions) checkPostPurge() error {
+func (o *Job) checkPostPurge() error {
 	if o.VerifySample < 0 {
 		return cmdutil.FlagErrorf("--verify-sample must not be negative")
 	}
@@ -49,7 +49,7 @@ func (o *PurgeOptions) checkPostPurge() error {
 // first, so what it sees is the purge's doing and not the warm's. It fills
 // the report and returns the error the run should end with (nil when the
 // purge's own outcome stands).
-func (o *PurgeOptions) postPurge(ctx context.Context, entries []purge.Entry, res purge.Result, purgeStart time.Time, report *Report) error {
+func (o *Job) postPurge(ctx context.Context, entries []purge.Entry, res purge.Result, purgeStart time.Time, report *Report) error {
 	if !o.postPurgeWanted() || res.Interrupted || res.Err != nil || res.Purged == 0 {
 		return nil
 	}
@@ -92,7 +92,7 @@ func (o *PurgeOptions) postPurge(ctx context.Context, entries []purge.Entry, res
 
 // verify runs the verification (warm.Verify) with progress on stderr and
 // renders its verdicts.
-func (o *PurgeOptions) verify(ctx context.Context, cfg warm.Config, targets []warm.Target, labels []string, purgeStart time.Time, report *Report) error {
+func (o *Job) verify(ctx context.Context, cfg warm.Config, targets []warm.Target, labels []string, purgeStart time.Time, report *Report) error {
 	res := warm.Verify(ctx, cfg, targets, warm.VerifyConfig{
 		Since: purgeStart, Soft: o.Invalidate, Sample: o.VerifySample, Recheck: o.VerifyRecheck,
 		First: func(ctx context.Context, cfg warm.Config, ts []warm.Target) warm.Outcome {
@@ -165,7 +165,7 @@ func reasonCounts(by map[string]int) string {
 }
 
 // event is what the run did, as a noun: "purge" or "invalidation".
-func (o *PurgeOptions) event() string {
+func (o *Job) event() string {
 	if o.Invalidate {
 		return "invalidation"
 	}

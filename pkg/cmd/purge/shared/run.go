@@ -3,14 +3,13 @@ package shared
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cfcache/cfcache/pkg/cachekey"
 	"github.com/cfcache/cfcache/pkg/cfapi"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
-	"github.com/cfcache/cfcache/pkg/fileout"
 	"github.com/cfcache/cfcache/pkg/input"
 	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/limits"
@@ -31,7 +30,10 @@ type Report struct {
 	Failed            int    `json:"failed"` // input items with an entry not confirmed
 	Requests          int    `json:"requests"`
 	Retries           int    `json:"retries"`
-	DurationMS        int64  `json:"duration_ms"`
+	// RateLimited counts the 429 answers received (see mapResult).
+	RateLimited int          `json:"rate_limited"`
+	DurationMS  int64        `json:"duration_ms"`
+	Zones       []ZoneReport `json:"zones"`
 
 	Zone string `json:"zone,omitempty"`
 	// Environment is the ref of the environment purged ("" : the zone).
@@ -60,6 +62,17 @@ type Report struct {
 	stillCached map[string]bool
 }
 
+// ZoneReport is one zone's part of a run (the contract's "zones").
+type ZoneReport struct {
+	ZoneID    string `json:"zone_id"`
+	ZoneName  string `json:"zone_name"`
+	AccountID string `json:"account_id"`
+	Items     int    `json:"items"`
+	Purged    int    `json:"purged"`
+	Failed    int    `json:"failed"`
+	Requests  int    `json:"requests"`
+}
+
 // FailureReport is one entry not confirmed purged.
 type FailureReport struct {
 	Item    string            `json:"item"`
@@ -67,299 +80,10 @@ type FailureReport struct {
 	Reason  string            `json:"reason"`
 }
 
-// Run is the whole purge: validate every item, plan, confirm, send, report.
-func Run(o *PurgeOptions) error {
-	if err := o.Check(); err != nil {
-		return err
-	}
-	ctx := o.Ctx
-	everything := o.Kind == purge.KindEverything
-
-	// A --failed-file that is a directory or one of the inputs is refused
-	// before anything is sent, the zone lookup included (contract, "Files
-	// cfcache writes").
-	var failedTarget *fileout.Target
-	if o.FailedFile != "" && !everything {
-		var err error
-		if failedTarget, err = fileout.Check(o.FailedFile, fileout.Shared, o.Files...); err != nil {
-			return &cmdutil.ValidationError{Err: fmt.Errorf("--failed-file %w; nothing was sent", err)}
-		}
-	}
-
-	variants, err := o.variants()
-	if err != nil {
-		return err
-	}
-	urlForm := purge.URLForm("")
-	if o.URLForm != "" {
-		if urlForm, err = purge.ParseURLForm(o.URLForm); err != nil {
-			return &cmdutil.FlagError{Err: err}
-		}
-	}
-	if !everything && len(o.Args) == 0 && len(o.Files) == 0 && o.Computed == nil {
-		return cmdutil.FlagErrorf("no items: give them as arguments or with -f FILE (-f - for stdin); nothing is ever read as \"purge everything\", which is `cfcache purge everything`")
-	}
-	if o.Environment != "" && o.Zone == "" {
-		return cmdutil.FlagErrorf("--environment %s names an environment of a zone: give --zone", o.Environment)
-	}
-	if o.Variants == "auto" && o.Zone == "" {
-		return cmdutil.FlagErrorf("--variants auto reads the zone's live Cache Rules: give --zone")
-	}
-	if everything && o.Zone != "" && !o.DryRun && !o.Yes && !o.IO.CanPrompt() {
-		return o.needYes(cfapi.Zone{Name: o.Zone})
-	}
-
-	// With a plan given and the zone as an id (or, for a dry run, absent)
-	// there is nothing to look up: a CI job can purge with no extra call.
-	lookup := !(o.Plan != "" && o.Zone == "" && o.DryRun) && !(o.Plan != "" && cfapi.IsZoneID(o.Zone))
-
-	// Everything that can be checked offline is checked before any request,
-	// the zone lookup included (interface.md: exit 2, nothing sent): the
-	// items' syntax, against the zone name when it was given as a name and
-	// the plan's caps when --plan was given. What only the lookup can tell
-	// (the name of a zone given by id, the zone's plan) is checked after it.
-	offZone := ""
-	if o.Zone != "" && !cfapi.IsZoneID(o.Zone) {
-		offZone = o.Zone
-	}
-	offLim, capsKnown := o.offlineLimits()
-	recheck := lookup && (cfapi.IsZoneID(o.Zone) || !capsKnown)
-	var prep *purge.Prepared
-	items := &input.ItemPrinter{IO: o.IO, Verbose: o.Verbose}
-	if !everything {
-		if prep, err = o.prepare(offLim, offZone, variants, urlForm, !recheck, items); err != nil {
-			return err
-		}
-	}
-
-	var zone cfapi.Zone
-	switch {
-	case lookup:
-		// --max-wait bounds the lookup's waits too.
-		if c, cerr := o.Client(); cerr == nil && o.Zone != "" {
-			c.SetMaxWait(o.engineMaxWait())
-		}
-		if zone, err = o.ResolveZone(ctx); err != nil {
-			return err
-		}
-	case o.Zone == "":
-		if !everything {
-			o.IO.Status("no zone given: hosts are not checked against a zone name")
-		}
-	default:
-		zone.ID = o.Zone
-		if !everything {
-			o.IO.Status("zone given by id with --plan: not looked up, so hosts are not checked against the zone name")
-		}
-	}
-	plan := zone.Plan
-	if o.Plan != "" {
-		plan, _ = limits.ParsePlan(o.Plan)
-	} else if plan == "" {
-		plan = limits.Free
-		o.IO.Warn("the API did not say the zone's plan; using the free plan's limits (override with --plan)")
-	}
-	lim := o.Limits().For(plan)
-
-	report := o.NewReport()
-	report.ZoneID, report.ZoneName, report.Zone, report.Plan = zone.ID, zone.Name, zone.Name, string(plan)
-	var env cfapi.Environment
-	if o.Environment != "" {
-		if env, err = o.resolveEnvironment(zone); err != nil {
-			return err
-		}
-		report.Environment, report.EnvironmentName = env.Ref, env.Name
-	}
-	if !everything {
-		if recheck {
-			rules := purge.Rules{Zone: purge.Zone{Name: zone.Name, Warn: o.AllowOtherHosts}, TagMaxLength: lim.TagMaxLength, PrefixMaxSeparators: lim.PrefixMaxSeparators}
-			if n := purge.Recheck(o.Kind, prep.Entries, rules, items.Invalid, items.Note); n > 0 {
-				items.Finish()
-				return &cmdutil.ValidationError{Err: fmt.Errorf("%d of %d items are invalid in zone %s (listed above); nothing was sent", n, prep.Items, zoneLabel(zone))}
-			}
-			items.Finish()
-		}
-		if o.Variants == "auto" {
-			if err := o.expandAutoVariants(zone, prep); err != nil {
-				return err
-			}
-		}
-		report.Items, report.DuplicatesDropped, report.Entries = prep.Items, prep.Duplicates, prep.EntryCount
-	}
-	units := 0
-	if prep != nil {
-		units = prep.Units
-	}
-	est := purge.Estimate(o.Kind, units, lim, 0)
-	report.Requests, report.BatchSize, report.EstimatedMS = est.Requests, est.BatchSize, est.Ideal.Milliseconds()
-
-	if o.DryRun {
-		return o.printDryRun(report, prep, est)
-	}
-	if everything {
-		if err := o.confirmEverything(zone, env); err != nil {
-			return err
-		}
-	}
-
-	client, err := o.Client()
-	if err != nil {
-		return err
-	}
-	var entries []purge.Entry
-	if prep != nil {
-		entries = prep.Entries
-	}
-	// The failed file lists every item before anything is sent (a run must
-	// not end with failures it cannot write down, and a killed run leaves
-	// what to resume from), then shrinks as batches are confirmed.
-	var failedOut *failedFile
-	if failedTarget != nil {
-		header := purge.FailedHeader{Kind: o.Kind, Done: o.done(), Command: o.rerunCommand()}
-		if failedOut, err = startFailedFile(failedTarget, header, entries, o.failedFileEvery); err != nil {
-			return &cmdutil.ValidationError{Err: fmt.Errorf("cannot write --failed-file: %w; nothing was sent", err)}
-		}
-		defer failedOut.stop()
-	}
-	cfg := purge.RunConfig{
-		Kind:        o.Kind,
-		Limits:      lim,
-		Sender:      apiSender{client: client, target: cfapi.PurgeTarget{ZoneID: zone.ID, Environment: env.Ref, Invalidate: o.Invalidate}},
-		Concurrency: o.Concurrency,
-		MaxRetries:  o.MaxRetries,
-	}
-	if o.MaxRetries == 0 {
-		cfg.MaxRetries = -1 // the engine reads 0 as "default"; the user asked for none
-	}
-	cfg.MaxWait = o.engineMaxWait()
-	var confirmed []bool
-	if o.Computed != nil && o.Computed.Done != nil {
-		confirmed = make([]bool, len(entries))
-	}
-	if failedOut != nil || confirmed != nil {
-		var cmu sync.Mutex
-		cfg.OnConfirmed = func(idx []int) {
-			if failedOut != nil {
-				failedOut.confirmed(idx)
-			}
-			if confirmed != nil {
-				cmu.Lock()
-				for _, i := range idx {
-					confirmed[i] = true
-				}
-				cmu.Unlock()
-			}
-		}
-	}
-	var mu sync.Mutex
-	last := purge.Progress{Total: len(entries)}
-	if everything {
-		last.Total = 1
-	}
-	var resumeAt time.Time
-	cfg.OnProgress = func(p purge.Progress) {
-		mu.Lock()
-		defer mu.Unlock()
-		last = p
-		// A log (no live bar) gets one line when a wait starts, as its
-		// progress lines come only every few seconds (interface.md
-		// "Waiting and giving up": progress says so and when it resumes).
-		if p.ResumeAt.After(resumeAt) && !o.IO.IsStderrTTY() && !o.IO.IsQuiet() {
-			o.IO.Status("Cloudflare asked to wait %s (429): waiting, resuming at %s", roundDuration(p.Paused), p.ResumeAt.Format("15:04:05"))
-		}
-		if p.ResumeAt.After(resumeAt) {
-			resumeAt = p.ResumeAt
-		}
-	}
-	if o.Engine != nil {
-		o.Engine(&cfg)
-	}
-	noun := nounFor(o.Kind, len(entries))
-	if everything && o.Invalidate {
-		noun = "invalidation"
-	}
-	start := o.Now()
-	bar := o.IO.StartProgress(func() string {
-		mu.Lock()
-		p := last
-		mu.Unlock()
-		now := o.Now()
-		return progressLine(o.IO, o.Mode(), p, noun, now, now.Sub(start))
-	})
-	res := purge.Run(ctx, cfg, entries)
-	bar.Stop()
-
-	report.Requests, report.Retries, report.DurationMS = res.Requests, res.Retries, res.Duration.Milliseconds()
-	report.Interrupted = res.Interrupted
-	report.EntriesPurged, report.EntriesFailed = res.Purged, len(res.Failed)
-	report.Purged, report.Failed = res.Purged, len(res.Failed)
-	if prep != nil {
-		report.Failed = failedItems(res.Failed)
-		report.Purged = prep.Items - report.Failed
-	}
-	for _, f := range res.Failed {
-		report.Failures = append(report.Failures, failureReport(f))
-	}
-	if res.Err != nil {
-		report.Error = res.Err.Error()
-	}
-	var writeErr error
-	failedName := o.FailedFile
-	if failedOut != nil {
-		if writeErr = failedOut.commit(ctx, res.Failed); writeErr == nil {
-			report.FailedFile = o.FailedFile
-		} else {
-			o.FailedFile = "" // so the summary lists every failure instead
-		}
-	}
-	o.printSummary(report, res)
-	report.BatchSize = res.BatchSize
-	postErr := o.postPurge(ctx, entries, res, start, &report)
-	if confirmed != nil {
-		// After --verify: an entry it found still served from cache is
-		// not done, so the verb keeps it for the next run.
-		for i, e := range entries {
-			if confirmed[i] && report.stillCached[entryLabel(e)] {
-				confirmed[i] = false
-			}
-		}
-		o.Computed.Done(entries, confirmed)
-	}
-	if o.JSON {
-		if err := cmdutil.WriteJSON(o.IO.Out, report); err != nil {
-			return err
-		}
-	}
-	if writeErr != nil && ctx.Err() != nil && errors.Is(writeErr, ctx.Err()) {
-		// Ctrl-C while a FIFO --failed-file had no reader (fileout waits
-		// for one until then): exit 130 at once (issue 9 #13), and the
-		// summary above listed every failure instead.
-		done := fmt.Sprintf("%d of %d %s", res.Purged, res.Total, o.done())
-		if res.Interrupted {
-			done = "stopped after " + done
-		}
-		msg := fmt.Sprintf("%s; --failed-file %s was not written: nothing opened it for reading", done, failedName)
-		if len(res.Failed) > 0 {
-			msg += fmt.Sprintf(" (the %d not %s are listed above)", len(res.Failed), o.done())
-		}
-		return &cmdutil.CancelError{Err: errors.New(msg)}
-	}
-	if err := outcome(res, o.done()); err != nil {
-		if writeErr != nil {
-			fmt.Fprintf(o.IO.ErrOut, "error: writing --failed-file: %v\n", writeErr)
-		}
-		return err
-	}
-	if writeErr != nil {
-		return fmt.Errorf("writing --failed-file: %w", writeErr)
-	}
-	return postErr
-}
-
 // resolveEnvironment finds --environment among the zone's environments
 // (one GET): an unknown one is exit 2, listing those that exist, before
 // anything is purged.
-func (o *PurgeOptions) resolveEnvironment(zone cfapi.Zone) (cfapi.Environment, error) {
+func (o *Common) resolveEnvironment(zone cfapi.Zone) (cfapi.Environment, error) {
 	if zone.ID == "" {
 		return cfapi.Environment{}, cmdutil.FlagErrorf("--environment %s names an environment of a zone: give --zone", o.Environment)
 	}
@@ -380,8 +104,8 @@ func (o *PurgeOptions) resolveEnvironment(zone cfapi.Zone) (cfapi.Environment, e
 
 // NewReport is the report of a run of these options before anything is
 // known of the zone or the items.
-func (o *PurgeOptions) NewReport() Report {
-	r := Report{Kind: string(o.Kind), Mode: o.Mode(), DryRun: o.DryRun}
+func (o *Job) NewReport() Report {
+	r := Report{Kind: string(o.Kind), Mode: o.Mode(), DryRun: o.DryRun, Zones: []ZoneReport{}}
 	if o.Computed != nil {
 		r.Kind, r.ChangeCounts = o.Computed.Kind, o.Computed.Changes
 	}
@@ -390,7 +114,7 @@ func (o *PurgeOptions) NewReport() Report {
 
 // engineMaxWait is --max-wait as the engine and the client read it, where 0
 // means "the default": --max-wait 0 is "never wait when asked to".
-func (o *PurgeOptions) engineMaxWait() time.Duration {
+func (o *Common) engineMaxWait() time.Duration {
 	if o.MaxWait == 0 {
 		return -1
 	}
@@ -411,7 +135,7 @@ func failedItems(failed []purge.Failure) int {
 	return len(seen)
 }
 
-func (o *PurgeOptions) variants() (purge.Variants, error) {
+func (o *Job) variants() (purge.Variants, error) {
 	if o.Kind != purge.KindURL {
 		return purge.Variants{}, nil
 	}
@@ -432,7 +156,7 @@ func (o *PurgeOptions) variants() (purge.Variants, error) {
 
 // expandAutoVariants reads the zone's live Cache Rules once and expands each
 // URL into the variants its cache key requires, before anything is sent.
-func (o *PurgeOptions) expandAutoVariants(zone cfapi.Zone, prep *purge.Prepared) error {
+func (o *Job) expandAutoVariants(zone cfapi.Zone, prep *purge.Prepared) error {
 	if zone.ID == "" {
 		return cmdutil.FlagErrorf("--variants auto reads the zone's live Cache Rules: give --zone")
 	}
@@ -497,7 +221,7 @@ func (o *PurgeOptions) expandAutoVariants(zone cfapi.Zone, prep *purge.Prepared)
 // is looked up: the plan's when --plan is given, else the loosest of every
 // plan's, so that nothing valid on the zone's plan is refused early. known
 // says whether they are the final ones (no recheck needed for the caps).
-func (o *PurgeOptions) offlineLimits() (l limits.Limits, known bool) {
+func (o *Job) offlineLimits() (l limits.Limits, known bool) {
 	t := o.Limits()
 	if o.Plan != "" {
 		p, _ := limits.ParsePlan(o.Plan)
@@ -517,7 +241,7 @@ func (o *PurgeOptions) offlineLimits() (l limits.Limits, known bool) {
 // prepare reads and validates every item before anything is sent. countOK
 // lets a dry run keep counts only; false keeps the entries for a recheck
 // after the zone lookup.
-func (o *PurgeOptions) prepare(lim limits.Limits, zoneName string, v purge.Variants, form purge.URLForm, countOK bool, items *input.ItemPrinter) (*purge.Prepared, error) {
+func (o *Job) prepare(lim limits.Limits, zoneName string, v purge.Variants, form purge.URLForm, countOK bool, items *input.ItemPrinter) (*purge.Prepared, error) {
 	var inputs []purge.Input
 	if o.Computed != nil {
 		inputs = []purge.Input{o.Computed.Input}
@@ -564,42 +288,8 @@ func (o *PurgeOptions) prepare(lim limits.Limits, zoneName string, v purge.Varia
 	return prep, nil
 }
 
-// needYes is the refusal of purge everything off a terminal without --yes.
-func (o *PurgeOptions) needYes(zone cfapi.Zone) error {
-	what := "purge everything empties the whole cache of " + zoneLabel(zone)
-	if o.Invalidate {
-		what = "purge everything --invalidate marks the whole cache of " + zoneLabel(zone) + " stale"
-	}
-	if o.Environment != "" {
-		what += " (environment " + o.Environment + ")"
-	}
-	return cmdutil.FlagErrorf("--yes required when not running interactively: %s", what)
-}
-
-func (o *PurgeOptions) confirmEverything(zone cfapi.Zone, env cfapi.Environment) error {
-	if o.Yes {
-		return nil
-	}
-	if !o.IO.CanPrompt() {
-		return o.needYes(zone)
-	}
-	what := "purges EVERYTHING cached for"
-	if o.Invalidate {
-		what = "invalidates (marks stale) EVERYTHING cached for"
-	}
-	where := zoneLabel(zone)
-	if env.Ref != "" {
-		where += fmt.Sprintf(" in environment %s (ref %s; on production, that is every environment)", env.Name, env.Ref)
-	}
-	ans, err := o.IO.Prompt(fmt.Sprintf("This %s %s. Type the zone name to confirm: ", what, where))
-	if err != nil {
-		return err
-	}
-	if !strings.EqualFold(strings.TrimSpace(ans), zone.Name) {
-		return errors.New("not confirmed: the answer did not match the zone name; nothing was sent")
-	}
-	return nil
-}
+// ZoneLabel is a zone as the text names it: its name, else its id.
+func ZoneLabel(z cfapi.Zone) string { return zoneLabel(z) }
 
 func zoneLabel(z cfapi.Zone) string {
 	if z.Name != "" {
@@ -608,20 +298,17 @@ func zoneLabel(z cfapi.Zone) string {
 	return z.ID
 }
 
-func (o *PurgeOptions) printDryRun(r Report, prep *purge.Prepared, est purge.PlanEstimate) error {
-	if o.JSON {
-		return cmdutil.WriteJSON(o.IO.Out, r)
-	}
-	what := "purge everything"
-	if prep != nil {
-		what = fmt.Sprintf("%d %s", prep.Items, nounFor(o.Kind, prep.Items))
-		if prep.EntryCount != prep.Items {
-			what += fmt.Sprintf(" (%d entries with variants)", prep.EntryCount)
-		}
+func (o *Job) printDryRun(w io.Writer, r Report, prep *purge.Prepared, zones []*ZoneRun) error {
+	what := fmt.Sprintf("%d %s", prep.Items, nounFor(o.Kind, prep.Items))
+	if prep.EntryCount != prep.Items {
+		what += fmt.Sprintf(" (%d entries with variants)", prep.EntryCount)
 	}
 	zone := r.Zone
 	if zone == "" {
 		zone = r.ZoneID
+	}
+	if len(zones) > 1 {
+		zone = fmt.Sprintf("%d zones", len(zones))
 	}
 	if zone != "" {
 		zone = " in " + zone
@@ -629,49 +316,63 @@ func (o *PurgeOptions) printDryRun(r Report, prep *purge.Prepared, est purge.Pla
 	if r.Environment != "" {
 		zone += fmt.Sprintf(" (environment %s, ref %s)", r.EnvironmentName, r.Environment)
 	}
-	fmt.Fprintf(o.IO.Out, "Dry run: would %s %s%s\n", o.Mode(), strings.TrimPrefix(what, "purge "), zone)
-	if prep != nil {
-		fmt.Fprintf(o.IO.Out, "  %d request(s) of up to %d, estimated %s at the %s plan's limits\n", est.Requests, est.BatchSize, roundDuration(est.Ideal), r.Plan)
+	fmt.Fprintf(w, "Dry run: would %s %s%s\n", o.Mode(), what, zone)
+	if len(zones) == 1 {
+		est := zones[0].Estimate
+		fmt.Fprintf(w, "  %d request(s) of up to %d, estimated %s at the %s plan's limits\n", est.Requests, est.BatchSize, roundDuration(est.Ideal), r.Plan)
+	} else {
+		for _, z := range zones {
+			fmt.Fprintf(w, "  %s (account %s): %d %s, %d request(s) of up to %d, estimated %s at the %s plan's limits\n", z.Zone.Name, orDash(z.Zone.AccountID),
+				z.Items, nounFor(o.Kind, z.Items), z.Estimate.Requests, z.Estimate.BatchSize, roundDuration(z.Estimate.Ideal), z.Plan)
+		}
 	}
-	fmt.Fprintln(o.IO.Out, "Nothing was sent.")
+	fmt.Fprintln(w, "Nothing was sent.")
 	return nil
 }
 
-func (o *PurgeOptions) printSummary(r Report, res purge.Result) {
+// writeList writes every entry that would be sent, zone by zone, in the
+// failed-file format (a "# zone NAME" comment before each zone's), so the
+// list is fed back with -f as it is.
+func writeList(w io.Writer, kind purge.Kind, zones []*ZoneRun) error {
+	for _, z := range zones {
+		reason := "would be sent"
+		if z.Zone.Name != "" || z.Zone.ID != "" {
+			reason = "zone " + zoneLabel(z.Zone)
+		}
+		err := purge.FailedHeader{Kind: kind}.WriteSeq(w, 0, func(yield func(purge.Failure) bool) {
+			for _, e := range z.Entries {
+				if !yield(purge.Failure{Entry: e, Reason: reason}) {
+					return
+				}
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (o *Job) printSummary(r Report, res purge.Result) {
 	if o.IO.IsQuiet() && len(res.Failed) == 0 && res.Err == nil {
 		return
 	}
 	t := o.IO.ErrTheme()
 	w := o.IO.ErrOut
 	total := res.Total
-	if o.Kind == purge.KindEverything {
-		total = 1
-	}
 	mark := t.Success.Render("✓")
 	if len(res.Failed) > 0 || res.Err != nil {
 		mark = t.Error.Render("✗")
 	}
-	where := r.Zone
+	items := fmt.Sprintf("%d of %d %s", r.Purged, r.Items, nounFor(o.Kind, r.Items))
+	if r.Entries != r.Items {
+		items += fmt.Sprintf(" (%d of %d entries with variants)", res.Purged, total)
+	}
 	if r.Environment != "" {
-		where += " (environment " + r.EnvironmentName + ")"
+		items += " in environment " + r.EnvironmentName
 	}
-	if o.Kind == purge.KindEverything {
-		if res.Purged == 1 {
-			fmt.Fprintf(w, "%s %s everything in %s (%s)\n", mark, o.Done(), where, roundDuration(res.Duration))
-		} else {
-			fmt.Fprintf(w, "%s %s everything in %s failed\n", mark, strings.ToUpper(o.Mode()[:1])+o.Mode()[1:], where)
-		}
-	} else {
-		items := fmt.Sprintf("%d of %d %s", r.Purged, r.Items, nounFor(o.Kind, r.Items))
-		if r.Entries != r.Items {
-			items += fmt.Sprintf(" (%d of %d entries with variants)", res.Purged, total)
-		}
-		if r.Environment != "" {
-			items += " in environment " + r.EnvironmentName
-		}
-		fmt.Fprintf(w, "%s %s %s in %d request(s), %d retries, %s\n", mark, o.Done(), items, res.Requests, res.Retries, roundDuration(res.Duration))
-	}
-	if o.Kind != purge.KindEverything && res.BatchSize > 0 && res.BatchSize < r.BatchSize {
+	fmt.Fprintf(w, "%s %s %s in %d request(s), %d retries, %s\n", mark, o.Done(), items, res.Requests, res.Retries, roundDuration(res.Duration))
+	if res.BatchSize > 0 && res.BatchSize < r.BatchSize {
 		// r.BatchSize is the plan's size; the engine lowered it when Cloudflare said a batch was too large.
 		o.IO.Warn("Cloudflare refused batches as too large; batches were cut to %d items (set a lower limit in the config file's limits: section)", res.BatchSize)
 	}
@@ -701,7 +402,11 @@ func (o *PurgeOptions) printSummary(r Report, res purge.Result) {
 
 // outcome maps a run to the contract's exit codes.
 // done is "purged" or "invalidated".
-func outcome(res purge.Result, done string) error {
+func outcome(res purge.Result, done string) error { return ExitError(res, done) }
+
+// ExitError maps a run to the contract's exit codes (nil: exit 0); done is
+// "purged" or "invalidated".
+func ExitError(res purge.Result, done string) error {
 	var apiErr *purge.APIError
 	switch {
 	case res.Interrupted:
@@ -771,6 +476,9 @@ func nounFor(k purge.Kind, n int) string {
 	}
 	return word + "s"
 }
+
+// RoundDuration is d as the summaries print it.
+func RoundDuration(d time.Duration) string { return roundDuration(d) }
 
 func roundDuration(d time.Duration) string {
 	switch {

@@ -15,16 +15,61 @@ import (
 	"github.com/cfcache/cfcache/pkg/sandbox"
 )
 
-// newCmd is a minimal verb over Run, as the real verbs build it.
+// newCmd is a minimal item verb over the steps, as the real verbs build it
+// (purge everything has its own run, tested in its package).
 func newCmd(f *cmdutil.Factory, kind purge.Kind) *cobra.Command {
-	opts := NewOptions(f, kind)
+	return newCmdOpts(f, kind, func(j *Job) {
+		j.Engine = func(c *purge.RunConfig) { c.BackoffBase, c.BackoffMax = time.Millisecond, 5*time.Millisecond }
+	})
+}
+
+// testOptions are a verb's options with every item flag.
+type testOptions struct {
+	Common
+	Items
+	URLOptions
+	URLForm string
+}
+
+// newCmdOpts is the purge command with set applied to its job.
+func newCmdOpts(f *cmdutil.Factory, kind purge.Kind, set func(*Job)) *cobra.Command {
+	o := &testOptions{Common: NewCommon(f, kind), Items: NewItems(), URLOptions: NewURLOptions(f)}
 	cmd := &cobra.Command{Use: string(kind), RunE: func(cmd *cobra.Command, args []string) error {
-		opts.Finish(f, cmd, args)
-		opts.Engine = func(c *purge.RunConfig) { c.BackoffBase, c.BackoffMax = time.Millisecond, 5*time.Millisecond }
-		return Run(opts)
+		o.Finish(f, cmd)
+		o.Args = args
+		j := NewJob(&o.Common, &o.Items, &o.URLOptions, o.URLForm)
+		set(j)
+		return runSteps(j)
 	}}
-	AddCommonFlags(cmd, opts, kind != purge.KindEverything)
+	AddCommonFlags(cmd, &o.Common)
+	AddItemFlags(cmd, &o.Items, true)
+	if kind == purge.KindURL || kind == purge.KindPrefix {
+		AddURLFormFlag(cmd, &o.URLForm)
+	}
+	if kind == purge.KindURL {
+		AddURLFlags(cmd, &o.URLOptions)
+	}
 	return cmd
+}
+
+// runSteps is a verb's run: the steps in order.
+func runSteps(j *Job) error {
+	in, err := j.Prepare()
+	if err != nil {
+		return err
+	}
+	zones, err := j.ResolveZones(in)
+	if err != nil {
+		return err
+	}
+	if j.DryRun {
+		return j.ReportDryRun(in, zones)
+	}
+	out, err := j.Execute(in, zones)
+	if err != nil {
+		return err
+	}
+	return j.Report(in, zones, out)
 }
 
 func urls(n int) []string {
@@ -93,26 +138,5 @@ func TestOutcomeExitCodes(t *testing.T) {
 				t.Fatal("a request was sent for invalid input")
 			}
 		})
-	}
-}
-
-func TestDecliningPurgeEverythingIsExit1(t *testing.T) {
-	sb := cmdtest.NewSandbox(t, limits.Free, nil)
-	f, st := cmdtest.NewFactory(t, sb, "example.com", true)
-	st.In.WriteString("exmaple.com\n")
-	err := cmdtest.Run(context.Background(), newCmd(f, purge.KindEverything))
-	if cmdutil.ExitCode(err) != cmdutil.ExitError || !strings.Contains(err.Error(), "not confirmed") {
-		t.Fatalf("got %v (exit %d)", err, cmdutil.ExitCode(err))
-	}
-	if sb.Requests(sandbox.EndpointPurge) != 0 {
-		t.Fatal("purged after a wrong confirmation")
-	}
-	f, st = cmdtest.NewFactory(t, sb, "example.com", true)
-	st.In.WriteString("example.com\n")
-	if err := cmdtest.Run(context.Background(), newCmd(f, purge.KindEverything)); err != nil {
-		t.Fatal(err)
-	}
-	if sb.Requests(sandbox.EndpointPurge) != 1 {
-		t.Fatal("the confirmed purge was not sent")
 	}
 }

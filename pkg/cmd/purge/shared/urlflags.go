@@ -1,12 +1,22 @@
 package shared
 
-import "github.com/spf13/cobra"
+import (
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/purge"
+)
 
 // AddURLFlags registers the flags of the verbs that purge URLs (purge url,
 // purge changed): variants and what to do after the purge.
-func AddURLFlags(cmd *cobra.Command, o *PurgeOptions) {
+func AddURLFlags(cmd *cobra.Command, o *URLOptions) {
 	fl := cmd.Flags()
 	fl.StringSliceVar(&o.Devices, "device", nil, "device types to purge for: mobile, desktop, tablet or all (CF-Device-Type)")
+	// Checked by purge.ParseVariants against the same list, which reports
+	// every bad variant value at once.
+	_ = cmd.RegisterFlagCompletionFunc("device", cmdutil.FixedCompletion(append(slices.Clone(purge.Devices), "all")))
 	fl.StringSliceVar(&o.Countries, "country", nil, "ISO 3166-1 alpha-2 countries (T1 Tor, XX unknown) to purge for (CF-IPCountry)")
 	fl.StringSliceVar(&o.Langs, "lang", nil, "languages to purge for, e.g. en-US (Accept-Language)")
 	fl.StringArrayVarP(&o.Headers, "header", "H", nil, "cache-key header to purge for, `'Name: value'` (repeatable)")
@@ -15,7 +25,4 @@ func AddURLFlags(cmd *cobra.Command, o *PurgeOptions) {
 	fl.BoolVar(&o.Verify, "verify", false, "after the purge, check no purged URL is still served from before it (exit 3 if one is, or if a check got no answer)")
 	fl.IntVar(&o.VerifySample, "verify-sample", 0, "verify a random sample of `N` purged entries instead of all (implies --verify)")
 	fl.StringVar(&o.OriginURL, "origin-url", "", "send --warm/--verify requests to `URL` (scheme://host:port), keeping each URL's Host header")
-	_ = cmd.RegisterFlagCompletionFunc("device", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return []string{"mobile", "desktop", "tablet", "all"}, cobra.ShellCompDirectiveNoFileComp
-	})
 }

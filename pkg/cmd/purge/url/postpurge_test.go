@@ -31,10 +31,10 @@ func purgeURL(t *testing.T, sb *cmdtest.Sandbox, args ...string) (int, map[strin
 	t.Helper()
 	f, st := cmdtest.NewFactory(t, sb, "example.com", false)
 	f.Settings.Output = "json"
-	cmd := NewCmdURL(f, func(o *shared.PurgeOptions) error {
+	cmd := NewCmdURL(f, func(o *Options) error {
 		o.VerifyRecheck = 20 * time.Millisecond
 		o.Engine = func(c *purge.RunConfig) { c.BackoffBase, c.BackoffMax = time.Millisecond, 5*time.Millisecond }
-		return shared.Run(o)
+		return urlRun(o)
 	})
 	err := cmdtest.Run(context.Background(), cmd, args...)
 	var m map[string]any
@@ -174,8 +174,8 @@ func TestPostPurgeFlagErrors(t *testing.T) {
 
 func TestPostPurgeArgvToOptions(t *testing.T) {
 	f, _ := cmdtest.NewFactory(t, nil, "example.com", false)
-	var got *shared.PurgeOptions
-	cmd := NewCmdURL(f, func(o *shared.PurgeOptions) error { got = o; return nil })
+	var got *Options
+	cmd := NewCmdURL(f, func(o *Options) error { got = o; return nil })
 	if err := cmdtest.Run(context.Background(), cmd, "https://example.com/a", "--warm", "--verify", "--verify-sample", "5", "--origin-url", "http://127.0.0.1:8080"); err != nil {
 		t.Fatal(err)
 	}
@@ -261,9 +261,9 @@ func TestVerifyAndWarmUseTheFactorysSiteClient(t *testing.T) {
 	f, st := cmdtest.NewFactory(t, sb, "example.com", false)
 	site := &siteAnswers{seen: map[string]int{}}
 	f.SiteTransport, f.Verbose = site, true
-	cmd := NewCmdURL(f, func(o *shared.PurgeOptions) error {
+	cmd := NewCmdURL(f, func(o *Options) error {
 		o.VerifyRecheck = 20 * time.Millisecond
-		return shared.Run(o)
+		return urlRun(o)
 	})
 	err := cmdtest.Run(context.Background(), cmd, "https://example.com/a?token=s3cr3t", "--verify", "--warm")
 	if code := cmdutil.ExitCode(err); code != 0 {

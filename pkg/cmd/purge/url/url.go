@@ -9,10 +9,18 @@ import (
 	"github.com/cfcache/cfcache/pkg/purge"
 )
 
+// Options are the parsed inputs of `cfcache purge url`.
+type Options struct {
+	shared.Common
+	shared.Items
+	shared.URLOptions
+	URLForm string
+}
+
 // NewCmdURL builds the command; runF replaces the run in tests.
-func NewCmdURL(f *cmdutil.Factory, runF func(*shared.PurgeOptions) error) *cobra.Command {
-	cmd, opts := shared.NewCmd(f, shared.Spec{
-		Kind:  purge.KindURL,
+func NewCmdURL(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{Common: shared.NewCommon(f, purge.KindURL), Items: shared.NewItems(), URLOptions: shared.NewURLOptions(f)}
+	cmd := &cobra.Command{
 		Use:   "url [URL...] [-f FILE|-]",
 		Short: "Purge cached files by URL",
 		Long: `Purge cached files by URL, from arguments and/or files (-f FILE, -f - for stdin).
@@ -21,7 +29,8 @@ One item per line; blank lines and lines starting with # are skipped. A line
 may also be a JSON object {"url": "...", "headers": {"CF-Device-Type": "mobile"}}.
 
 Every URL is validated before the first request: absolute http(s), a host in
-the zone, no wildcards or spaces. Invalid items are all listed as
+the zone (with none given, in a zone the credentials list: see Zones
+below), no wildcards or spaces. Invalid items are all listed as
 SOURCE:LINE: ITEM: REASON and nothing is sent (exit 2). Duplicates are dropped.
 URLs are sent in batches of the plan's size, paced to its rate limits and
 retried on 429 and 5xx. Exit 0 when all were purged, 3 when some were not
@@ -46,6 +55,8 @@ refused before anything is sent. A path with non-ASCII characters is sent raw
 and percent-encoded (--url-form both) and counted once.
 
 ` + shared.ModeHelp + `
+
+` + shared.ZonesHelp + `
 
 A 200 from Cloudflare means the purge was accepted, not that the next request
 will miss: it evicts the exact cache key only.
@@ -74,12 +85,50 @@ purged):
   git diff --name-only | sed 's#^public#https://example.com#' | cfcache purge url -f - -z example.com
   cfcache purge url https://example.com/ --device all --country ES,US -z example.com
   cfcache purge url -f urls.txt --dry-run --plan free
+  cfcache purge url -f urls-of-many-sites.txt --account-id 01a7362d577a6c3019a474fd6f485823
+  cfcache purge url -f urls.txt --device all --dry-run --list -z example.com > entries.txt
   cfcache purge url -f urls.txt --variants auto --country ES,FR -z example.com
   cfcache purge url https://example.com/ --device all --verify --warm -z example.com
   cfcache purge url -f urls.txt --verify-sample 20 -z example.com
   cfcache purge url -f urls.txt --invalidate --verify -z example.com
   cfcache purge url https://example.com/ --environment staging -z example.com`,
-	}, runF)
-	shared.AddURLFlags(cmd, opts)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Finish(f, cmd)
+			opts.Args = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return urlRun(opts)
+		},
+	}
+	shared.AddCommonFlags(cmd, &opts.Common)
+	shared.AddItemFlags(cmd, &opts.Items, true)
+	shared.AddURLFormFlag(cmd, &opts.URLForm)
+	shared.AddURLFlags(cmd, &opts.URLOptions)
 	return cmd
+}
+
+// Job is the options as the shared purge steps take them.
+func (o *Options) Job() *shared.Job {
+	return shared.NewJob(&o.Common, &o.Items, &o.URLOptions, o.URLForm)
+}
+
+func urlRun(o *Options) error {
+	j := o.Job()
+	in, err := j.Prepare()
+	if err != nil {
+		return err
+	}
+	zones, err := j.ResolveZones(in)
+	if err != nil {
+		return err
+	}
+	if j.DryRun {
+		return j.ReportDryRun(in, zones)
+	}
+	out, err := j.Execute(in, zones)
+	if err != nil {
+		return err
+	}
+	return j.Report(in, zones, out)
 }

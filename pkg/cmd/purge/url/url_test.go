@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/cfcache/cfcache/pkg/cmd/purge/shared"
 	"github.com/cfcache/cfcache/pkg/cmdtest"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/purge"
@@ -12,27 +11,23 @@ import (
 
 func TestArgvToOptions(t *testing.T) {
 	f, _ := cmdtest.NewFactory(t, nil, "example.com", false)
-	var got *shared.PurgeOptions
-	cmd := NewCmdURL(f, func(o *shared.PurgeOptions) error { got = o; return nil })
+	var got *Options
+	cmd := NewCmdURL(f, func(o *Options) error { got = o; return nil })
 	err := cmdtest.Run(context.Background(), cmd,
 		"https://example.com/a", "-f", "urls.txt", "-f", "-", "--device", "mobile,tablet", "--country", "ES",
 		"--country", "US", "--lang", "en-US", "-H", "Origin: https://example.com", "--url-form", "raw",
 		"--dry-run", "--plan", "pro", "--failed-file", "failed.txt", "--max-items", "10", "--concurrency", "2",
-		"--max-retries", "1", "--yes", "--allow-other-hosts")
+		"--max-retries", "1", "--allow-other-hosts", "--list")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := shared.PurgeOptions{Kind: purge.KindURL, Zone: "example.com", Args: []string{"https://example.com/a"},
-		Files: []string{"urls.txt", "-"}, Devices: []string{"mobile", "tablet"}, Countries: []string{"ES", "US"},
-		Langs: []string{"en-US"}, Headers: []string{"Origin: https://example.com"}, URLForm: "raw", DryRun: true,
-		Plan: "pro", FailedFile: "failed.txt", MaxItems: 10, Concurrency: 2, MaxRetries: 1, Yes: true, AllowOtherHosts: true}
-	if got.Kind != want.Kind || got.Zone != want.Zone || !eq(got.Args, want.Args) || !eq(got.Files, want.Files) ||
-		!eq(got.Devices, want.Devices) || !eq(got.Countries, want.Countries) || !eq(got.Langs, want.Langs) ||
-		!eq(got.Headers, want.Headers) || got.URLForm != want.URLForm || got.DryRun != want.DryRun ||
-		got.Plan != want.Plan || got.FailedFile != want.FailedFile || got.MaxItems != want.MaxItems ||
-		got.Concurrency != want.Concurrency || got.MaxRetries != want.MaxRetries || got.Yes != want.Yes ||
-		got.AllowOtherHosts != want.AllowOtherHosts {
-		t.Fatalf("options:\n got %+v\nwant %+v", *got, want)
+	if got.Kind != purge.KindURL || got.Zone != "example.com" || !eq(got.Args, []string{"https://example.com/a"}) ||
+		!eq(got.Files, []string{"urls.txt", "-"}) || !eq(got.Devices, []string{"mobile", "tablet"}) ||
+		!eq(got.Countries, []string{"ES", "US"}) || !eq(got.Langs, []string{"en-US"}) ||
+		!eq(got.Headers, []string{"Origin: https://example.com"}) || got.URLForm != "raw" || !got.DryRun ||
+		got.Plan != "pro" || got.FailedFile != "failed.txt" || got.MaxItems != 10 || got.Concurrency != 2 ||
+		got.MaxRetries != 1 || !got.AllowOtherHosts || !got.List {
+		t.Fatalf("options: %+v", *got)
 	}
 }
 

@@ -1,0 +1,51 @@
+package cmdutil
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// enumValue is a string flag that only takes one of a fixed list of values.
+type enumValue struct {
+	p      *string
+	values []string
+}
+
+func (e *enumValue) Set(s string) error {
+	v := strings.ToLower(strings.TrimSpace(s))
+	if !slices.Contains(e.values, v) {
+		return fmt.Errorf("invalid value %q: want one of %s", s, strings.Join(e.values, ", "))
+	}
+	*e.p = v
+	return nil
+}
+
+func (e *enumValue) String() string { return *e.p }
+func (e *enumValue) Type() string   { return "string" }
+
+// StringEnumFlag declares a flag whose values are fixed, once: the same
+// list checks the value when it is parsed (a bad one is a usage error,
+// exit 2) and completes it in the shell, so the two cannot drift apart
+// (docs/style.md, "Fixed-value flags are declared once"; gh's
+// cmdutil.StringEnumFlag). Values compare case-insensitively and are kept
+// in lower case; def may be "" (not given).
+func StringEnumFlag(cmd *cobra.Command, p *string, name, short, def string, values []string, usage string) {
+	*p = def
+	usage = fmt.Sprintf("%s: {%s}", usage, strings.Join(values, "|"))
+	cmd.Flags().VarP(&enumValue{p: p, values: values}, name, short, usage)
+	_ = cmd.RegisterFlagCompletionFunc(name, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return values, cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+// FixedCompletion completes a flag with a fixed list of values, for a flag
+// whose check lives in a domain package that reports every bad value at
+// once (purge --device: purge.ParseVariants over purge.Devices).
+func FixedCompletion(values []string) cobra.CompletionFunc {
+	return func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return values, cobra.ShellCompDirectiveNoFileComp
+	}
+}
