@@ -413,6 +413,11 @@ func (s *Server) newID() string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// AccountID returns the stable 32-hex account id the sandbox uses for an
+// account label (`cfcache sandbox --add-zone NAME@LABEL`): the same label
+// always gives the same id, so scripts and saved state can rely on it.
+func AccountID(label string) string { return derivedID("account", label) }
+
 func derivedID(kind, name string) string {
 	sum := sha256.Sum256([]byte("cfcache-sandbox/" + kind + "/" + name))
 	return hex.EncodeToString(sum[:16])
