@@ -242,7 +242,8 @@ func sandboxRun(opts *SandboxOptions) error {
 		return err
 	}
 	st := srv.Stats()
-	opts.IO.Status("sandbox: stopped after %d requests (%d answered 429, %d reset)", st.Total, st.TooManyRequests, st.Resets)
+	opts.IO.Status("sandbox: stopped after %d requests (%d answered 429: %d purge bucket, %d API window, %d injected; %d reset)",
+		st.Total, st.TooManyRequests, st.Throttled.PurgeBucket, st.Throttled.APIWindow, st.Throttled.Injected, st.Resets)
 	// A signal is how a server is meant to stop (Ctrl-C, or SIGTERM from a
 	// CI job, systemd or docker stop): it is the normal end of the run, not
 	// an interruption of work, so exit 0 for both, as web servers do.
