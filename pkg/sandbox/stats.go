@@ -53,7 +53,9 @@ type FaultCounts struct {
 // TokenStats describes what one credential sent.
 type TokenStats struct {
 	// Requests is every request that carried the credential, whatever its
-	// fate (faults and 429s included): what Cloudflare counts.
+	// fate (injected faults and 429s included): what the client sent. The
+	// server's own window does not count injected faults (they happen
+	// before admission), so this is the stricter count.
 	Requests int
 	// PeakPerWindow is the most requests seen in any sliding API window
 	// (300 s by default): above APIRequestsPerWindow means the client

@@ -32,6 +32,10 @@ func TestStatsTotalCountsEveryKindOfRequest(t *testing.T) {
 		if res.Status != c.status {
 			t.Errorf("%s %s: status %d, want %d", c.method, c.path, res.Status, c.status)
 		}
+		// issue 10: the Ratelimit headers are on every answer, errors included.
+		if res.Header.Get("Ratelimit") == "" || res.Header.Get("Ratelimit-Policy") == "" {
+			t.Errorf("%s %s (%d): no Ratelimit headers", c.method, c.path, res.Status)
+		}
 		if got := e.srv.Stats().Total; got != i+1 {
 			t.Fatalf("after %d requests (last %s %s → %d) Stats().Total = %d", i+1, c.method, c.path, res.Status, got)
 		}
