@@ -109,6 +109,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w, onStatus: func(status int) { s.count(endpoint, status) }}
 	defer func() { s.logRequest(rec, r, time.Since(start)) }()
 	s.arrived(endpoint)
+	s.sent(s.authenticate(r))
 
 	if s.cfg.Latency > 0 {
 		t := time.NewTimer(s.cfg.Latency)
@@ -124,14 +125,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case faultReset:
 		// Counted before the reset so a client that sees the reset also sees it in Stats.
 		rec.reset = true
+		if isPurgeEndpoint(endpoint) {
+			s.purgeFault(true)
+		}
 		s.count(endpoint, 0)
 		resetConnection(w)
 		return
 	case faultFail:
+		if isPurgeEndpoint(endpoint) {
+			s.purgeFault(false)
+		}
 		s.setRateHeaders(rec, s.authenticate(r))
 		writeErrors(rec, f.status, apiErr(codeInternal, "%s", http.StatusText(f.status)))
 		return
 	case faultThrottle:
+		s.throttled(byInjection)
 		s.setRateHeaders(rec, s.authenticate(r))
 		rec.Header().Set("Retry-After", strconv.Itoa(ceilSeconds(s.cfg.ThrottleRetryAfter)))
 		if isPurgeEndpoint(endpoint) {
@@ -299,6 +307,14 @@ func (c *caller) usable() bool {
 	return c.token != nil && c.status == StatusActive && !c.early
 }
 
+// statsKey names the caller in Stats.Tokens: the token's ID, never its value.
+func (c *caller) statsKey() string {
+	if c.legacy {
+		return LegacyKeyID
+	}
+	return c.token.ID
+}
+
 // windowKey identifies whose whole-API window a request counts against.
 func (c *caller) windowKey() string {
 	if c.legacy {
@@ -365,6 +381,8 @@ func (s *Server) admit(w http.ResponseWriter, c *caller) bool {
 	s.mu.Unlock()
 	writeRateHeaders(w, remaining, reset, l)
 	if !ok {
+		s.throttled(byAPIWindow)
+		s.markBlocked(c)
 		w.Header().Set("Retry-After", strconv.Itoa(ceilSeconds(reset)))
 		writeErrors(w, http.StatusTooManyRequests, apiErr(codeAPIRateLimited, msgAPIRateLimit))
 	}

@@ -71,6 +71,7 @@ func (s *Server) handlePurge(w http.ResponseWriter, r *http.Request, c *caller) 
 	// A refused request takes no tokens and records nothing.
 	if taken, wait := s.bucketFor(z, kind).take(s.now(), cost); !taken {
 		s.mu.Unlock()
+		s.throttled(byPurgeBucket)
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, ceilSeconds(wait))))
 		writeErrors(w, http.StatusTooManyRequests, apiErr(codePurgeRateLimited, msgPurgeRateLimit))
 		return

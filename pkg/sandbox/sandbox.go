@@ -348,8 +348,9 @@ type Server struct {
 	faultMu sync.Mutex
 	rng     *mrand.Rand
 
-	statsMu sync.Mutex
-	stats   Stats
+	statsMu    sync.Mutex
+	stats      Stats
+	tokenStats map[string]*tokenTrack
 
 	logMu sync.Mutex
 }
@@ -370,14 +371,15 @@ func New(cfg Config) *Server {
 		panic(err)
 	}
 	s := &Server{
-		cfg:     c,
-		byID:    map[string]*zoneState{},
-		byName:  map[string]*zoneState{},
-		tokens:  map[string]*Token{},
-		buckets: map[bucketKey]*bucket{},
-		windows: map[string]*window{},
-		rng:     mrand.New(mrand.NewPCG(c.Seed, 0x5eed_cf_cace)),
-		created: c.Now().UTC().Truncate(time.Second),
+		cfg:        c,
+		byID:       map[string]*zoneState{},
+		byName:     map[string]*zoneState{},
+		tokens:     map[string]*Token{},
+		buckets:    map[bucketKey]*bucket{},
+		windows:    map[string]*window{},
+		tokenStats: map[string]*tokenTrack{},
+		rng:        mrand.New(mrand.NewPCG(c.Seed, 0x5eed_cf_cace)),
+		created:    c.Now().UTC().Truncate(time.Second),
 	}
 	s.stats.Requests = map[string]map[int]int{}
 	for _, z := range c.Zones {
@@ -410,6 +412,11 @@ func (s *Server) newID() string {
 	sum := sha256.Sum256(b[:])
 	return hex.EncodeToString(sum[:16])
 }
+
+// AccountID returns the stable 32-hex account id the sandbox uses for an
+// account label (`cfcache sandbox --add-zone NAME@LABEL`): the same label
+// always gives the same id, so scripts and saved state can rely on it.
+func AccountID(label string) string { return derivedID("account", label) }
 
 func derivedID(kind, name string) string {
 	sum := sha256.Sum256([]byte("cfcache-sandbox/" + kind + "/" + name))

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Stats counts the requests the server has seen.
@@ -20,6 +21,50 @@ type Stats struct {
 	// latency and before any answer: a test (e2e's sandbox-wait) knows a
 	// command got as far as sending, even to a sandbox that holds it.
 	Arrived map[string]int
+	// Throttled splits TooManyRequests by cause, so a benchmark can tell
+	// the 429s a client earned from the ones injected.
+	Throttled ThrottleCounts
+	// PurgeFaults counts the faults injected on the purge endpoints
+	// (purge_cache and invalidate_cache, zone or environment): what a
+	// client's `retries` should equal when nothing else went wrong.
+	PurgeFaults FaultCounts
+	// Tokens holds per-credential figures, keyed by the token's ID (never
+	// its value), or LegacyKeyID for the legacy API key.
+	Tokens map[string]TokenStats
+}
+
+// LegacyKeyID keys Stats.Tokens for requests made with X-Auth-Email +
+// X-Auth-Key.
+const LegacyKeyID = "legacy-api-key"
+
+// ThrottleCounts are 429 answers by cause.
+type ThrottleCounts struct {
+	PurgeBucket int // the account's purge bucket was empty (code 1134)
+	APIWindow   int // the token's whole-API window was exceeded, or it was blocked (code 971)
+	Injected    int // Config.Throttle429Rate
+}
+
+// FaultCounts are injected faults.
+type FaultCounts struct {
+	Status5xx int // answered 500, 502 or 503
+	Resets    int // connection reset without an answer
+}
+
+// TokenStats describes what one credential sent.
+type TokenStats struct {
+	// Requests is every request that carried the credential, whatever its
+	// fate (injected faults and 429s included): what the client sent. The
+	// server's own window does not count injected faults (they happen
+	// before admission), so this is the stricter count.
+	Requests int
+	// PeakPerWindow is the most requests seen in any sliding API window
+	// (300 s by default): above APIRequestsPerWindow means the client
+	// crossed Cloudflare's 1,200 / 5 min whatever the server's own window
+	// alignment let through.
+	PeakPerWindow int
+	// Blocked reports whether the credential was ever refused by the
+	// whole-API window (and so blocked for APIBlockDuration).
+	Blocked bool
 }
 
 // Count returns how many answers endpoint gave with status.
@@ -35,7 +80,87 @@ func (s *Server) Stats() Stats {
 		out.Requests[k] = maps.Clone(v)
 	}
 	out.Arrived = maps.Clone(s.stats.Arrived)
+	out.Tokens = make(map[string]TokenStats, len(s.tokenStats))
+	for k, v := range s.tokenStats {
+		out.Tokens[k] = v.TokenStats
+	}
 	return out
+}
+
+// tokenTrack is TokenStats plus the arrival times inside the current
+// sliding window, oldest first.
+type tokenTrack struct {
+	TokenStats
+	recent []time.Time
+}
+
+// sent records one request of the caller at its arrival. Callers hold no lock.
+func (s *Server) sent(c *caller) {
+	if c == nil || !c.known() {
+		return
+	}
+	id := c.statsKey()
+	window := s.apiLimits.APIWindow()
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	now := s.now() // read under the lock so arrivals are in order
+	tr := s.tokenStats[id]
+	if tr == nil {
+		tr = &tokenTrack{}
+		s.tokenStats[id] = tr
+	}
+	tr.Requests++
+	drop := 0
+	for drop < len(tr.recent) && now.Sub(tr.recent[drop]) >= window {
+		drop++
+	}
+	tr.recent = append(tr.recent[drop:], now)
+	tr.PeakPerWindow = max(tr.PeakPerWindow, len(tr.recent))
+}
+
+// markBlocked marks the caller as refused by the whole-API window.
+func (s *Server) markBlocked(c *caller) {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	tr := s.tokenStats[c.statsKey()]
+	if tr == nil {
+		tr = &tokenTrack{}
+		s.tokenStats[c.statsKey()] = tr
+	}
+	tr.Blocked = true
+}
+
+type throttleCause int
+
+const (
+	byPurgeBucket throttleCause = iota
+	byAPIWindow
+	byInjection
+)
+
+// throttled counts a 429 by cause; count counts its status.
+func (s *Server) throttled(cause throttleCause) {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	switch cause {
+	case byPurgeBucket:
+		s.stats.Throttled.PurgeBucket++
+	case byAPIWindow:
+		s.stats.Throttled.APIWindow++
+	case byInjection:
+		s.stats.Throttled.Injected++
+	}
+}
+
+// purgeFault counts a fault injected on a purge endpoint.
+func (s *Server) purgeFault(reset bool) {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	if reset {
+		s.stats.PurgeFaults.Resets++
+	} else {
+		s.stats.PurgeFaults.Status5xx++
+	}
 }
 
 // PurgeRecord is everything purged in one zone and how many times. Keys are

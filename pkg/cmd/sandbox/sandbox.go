@@ -37,9 +37,13 @@ type SandboxOptions struct {
 	// APO is off, on or device (on, with cache by device type).
 	APO string
 	// SSL is the zone's SSL/TLS mode: off, flexible, full or strict.
-	SSL  string
-	Seed uint64
-	Ctx  context.Context
+	SSL string
+	// AddZoneFlags are the raw --add-zone values, NAME[:PLAN][@ACCOUNT];
+	// AddZones are them parsed (see parseAddZone), in order.
+	AddZoneFlags []string
+	AddZones     []sandbox.Zone
+	Seed         uint64
+	Ctx          context.Context
 	// Ready, when set, is called with the base URL once listening (tests).
 	Ready func(baseURL, token string)
 }
@@ -70,12 +74,26 @@ request (stderr). Ctrl-C or SIGTERM stops it; that is its normal end, so it
 exits 0. A port already in use is a runtime failure (exit 1). Faults can be
 injected: 5xx answers, connection resets, 429s and latency. --limit overrides
 the limits the sandbox enforces, e.g. --limit urls_per_request=30 to emulate
-Cloudflare accepting fewer items than documented.`,
+Cloudflare accepting fewer items than documented.
+
+--add-zone serves more zones, in more accounts, beside the --zone one (which
+is in the default account, id ` + sandbox.DefaultAccountID + `):
+NAME[:PLAN][@ACCOUNT], repeatable. PLAN defaults to --plan. ACCOUNT is a
+label (letters, digits, '-', '_'; up to 64) that stands for a stable 32-hex
+account id derived from it, or a 32-hex id used as is; without it the zone is
+in the default account. Zones of one account share its purge buckets, as on
+Cloudflare; every zone is listed by GET /zones with its account, and the
+start-up lines on stderr give each zone's id, plan and account id. --limit
+applies to every plan served.`,
 		Example: `  cfcache sandbox
   cfcache sandbox --addr 127.0.0.1:0 --plan enterprise --zone shop.example
   cfcache sandbox --fail-rate 0.1 --latency 50ms --limit urls_per_request=30
   cfcache sandbox --environment production --environment staging=stg1
   cfcache sandbox --apo device --ssl flexible
+
+  # three zones in two accounts: example.com and example.net share the
+  # default account's purge buckets, shop.example has its own account
+  cfcache sandbox --add-zone example.net --add-zone shop.example:pro@shops
 
   # in another shell, paste the printed lines, then:
   cfcache purge url https://example.com/ --zone example.com`,
@@ -109,6 +127,11 @@ Cloudflare accepting fewer items than documented.`,
 			if opts.FailRate+opts.ResetRate+opts.ThrottleRate > 1 {
 				return cmdutil.FlagErrorf("--fail-rate, --reset-rate and --throttle-rate add up to more than 1")
 			}
+			zones, err := parseAddZones(opts.AddZoneFlags, opts.Zone, opts.Plan)
+			if err != nil {
+				return err
+			}
+			opts.AddZones = zones
 			if runF != nil {
 				return runF(opts)
 			}
@@ -124,6 +147,7 @@ Cloudflare accepting fewer items than documented.`,
 	fl.DurationVar(&opts.Latency, "latency", 0, "latency added to every request, e.g. 50ms")
 	fl.StringArrayVar(&opts.LimitFlags, "limit", nil, "override an enforced limit of the plan, `key=value` (keys as in `cfcache limits -o json`)")
 	fl.StringArrayVar(&opts.Environments, "environment", nil, "give the zone an environment `NAME` or NAME=REF (repeatable; the ref is derived from the name when not given)")
+	fl.StringArrayVar(&opts.AddZoneFlags, "add-zone", nil, "serve another zone `NAME[:PLAN][@ACCOUNT]` (repeatable; ACCOUNT is a label for a derived account id, or a 32-hex id)")
 	fl.StringVar(&opts.APO, "apo", "off", "the zone's APO for WordPress: off, on, or device (on, caching by device type)")
 	fl.StringVar(&opts.SSL, "ssl", "full", "the zone's SSL/TLS mode: off, flexible, full or strict")
 	_ = cmd.RegisterFlagCompletionFunc("apo", fixedValues(apoModes))
@@ -134,7 +158,13 @@ Cloudflare accepting fewer items than documented.`,
 
 func sandboxRun(opts *SandboxOptions) error {
 	plan, _ := limits.ParsePlan(opts.Plan)
-	tbl, err := limitsWithOverrides(plan, opts.LimitFlags)
+	plans := []limits.Plan{plan}
+	for _, z := range opts.AddZones {
+		if !slices.Contains(plans, z.Plan) {
+			plans = append(plans, z.Plan)
+		}
+	}
+	tbl, err := limitsWithOverrides(plans, opts.LimitFlags)
 	if err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
@@ -158,6 +188,7 @@ func sandboxRun(opts *SandboxOptions) error {
 		// Hostnames left empty: the sandbox fills in the zone name and its www.
 		zone.APO = &sandbox.APO{Enabled: true, CacheByDeviceType: opts.APO == "device"}
 	}
+	cfg.Zones = append(cfg.Zones, opts.AddZones...)
 	cfg.Limits = tbl
 	cfg.FailRate, cfg.ResetRate, cfg.Throttle429Rate = opts.FailRate, opts.ResetRate, opts.ThrottleRate
 	cfg.Latency = opts.Latency
@@ -177,12 +208,24 @@ func sandboxRun(opts *SandboxOptions) error {
 	}
 	base := sandbox.BaseURL(ln.Addr())
 	token := cfg.Tokens[0].Value
-	z := srv.Zones()[0]
+	zones := srv.Zones()
+	z := zones[0]
 	fmt.Fprintf(opts.IO.Out, "export CLOUDFLARE_BASE_URL=%s\nexport CLOUDFLARE_API_TOKEN=%s\nexport CFCACHE_ZONE=%s\n", base, token, z.Name)
 	if f, ok := opts.IO.Out.(interface{ Sync() error }); ok {
 		_ = f.Sync()
 	}
-	opts.IO.Status("sandbox: serving zone %s (id %s, plan %s) at %s — Ctrl-C to stop", z.Name, z.ID, z.Plan, base)
+	if len(zones) == 1 {
+		opts.IO.Status("sandbox: serving zone %s (id %s, plan %s) at %s — Ctrl-C to stop", z.Name, z.ID, z.Plan, base)
+	} else {
+		accounts := map[string]bool{}
+		list := make([]string, len(zones))
+		for i, zz := range zones {
+			accounts[zz.AccountID] = true
+			list[i] = fmt.Sprintf("%s (id %s, plan %s, account %s)", zz.Name, zz.ID, zz.Plan, zz.AccountID)
+		}
+		opts.IO.Status("sandbox: serving %d zones in %d accounts at %s — Ctrl-C to stop: %s",
+			len(zones), len(accounts), base, strings.Join(list, "; "))
+	}
 	if z.APO != nil {
 		opts.IO.Status("sandbox: APO on for %s (cache by device type: %t); SSL %s", strings.Join(z.APO.Hostnames, ", "), z.APO.CacheByDeviceType, z.SSL)
 	} else {
@@ -199,7 +242,8 @@ func sandboxRun(opts *SandboxOptions) error {
 		return err
 	}
 	st := srv.Stats()
-	opts.IO.Status("sandbox: stopped after %d requests (%d answered 429, %d reset)", st.Total, st.TooManyRequests, st.Resets)
+	opts.IO.Status("sandbox: stopped after %d requests (%d answered 429: %d purge bucket, %d API window, %d injected; %d reset)",
+		st.Total, st.TooManyRequests, st.Throttled.PurgeBucket, st.Throttled.APIWindow, st.Throttled.Injected, st.Resets)
 	// A signal is how a server is meant to stop (Ctrl-C, or SIGTERM from a
 	// CI job, systemd or docker stop): it is the normal end of the run, not
 	// an interruption of work, so exit 0 for both, as web servers do.
@@ -234,7 +278,83 @@ func fixedValues(vals []string) func(*cobra.Command, []string, string) ([]string
 	}
 }
 
-func limitsWithOverrides(plan limits.Plan, flags []string) (limits.Table, error) {
+// parseAddZones parses the --add-zone values, NAME[:PLAN][@ACCOUNT], and
+// refuses (exit 2, naming the value) a bad name, plan or account, and a
+// zone given twice or equal to --zone.
+func parseAddZones(values []string, primary, defPlan string) ([]sandbox.Zone, error) {
+	if len(values) == 0 {
+		return nil, nil
+	}
+	plan, err := limits.ParsePlan(defPlan)
+	if err != nil {
+		return nil, &cmdutil.FlagError{Err: err}
+	}
+	// --zone names the first zone, or gives example.com another id.
+	first := strings.ToLower(strings.TrimSuffix(primary, "."))
+	if first == "" || cfapi.IsZoneID(primary) {
+		first = sandbox.DefaultZoneName
+	}
+	seen := map[string]bool{first: true}
+	out := make([]sandbox.Zone, 0, len(values))
+	for _, v := range values {
+		z, err := parseAddZone(v, plan)
+		if err != nil {
+			return nil, cmdutil.FlagErrorf("--add-zone %q: %v", v, err)
+		}
+		if seen[z.Name] {
+			return nil, cmdutil.FlagErrorf("--add-zone %q: zone %s is already served", v, z.Name)
+		}
+		seen[z.Name] = true
+		out = append(out, z)
+	}
+	return out, nil
+}
+
+func parseAddZone(v string, defPlan limits.Plan) (sandbox.Zone, error) {
+	rest, account, hasAccount := strings.Cut(v, "@")
+	name, planName, hasPlan := strings.Cut(rest, ":")
+	z := sandbox.Zone{Name: strings.ToLower(strings.TrimSuffix(strings.TrimSpace(name), ".")), Plan: defPlan}
+	if z.Name == "" {
+		return z, errors.New("want NAME[:PLAN][@ACCOUNT], e.g. shop.example:pro@shops")
+	}
+	// The sandbox's own check of zone names, so what passes here serves.
+	if err := (sandbox.Config{Zones: []sandbox.Zone{z}, APIKey: "k", APIEmail: "e"}).Validate(); err != nil || cfapi.IsZoneID(z.Name) {
+		return z, fmt.Errorf("%q is not a zone name such as shop.example", name)
+	}
+	if hasPlan {
+		p, err := limits.ParsePlan(planName)
+		if err != nil {
+			return z, err
+		}
+		z.Plan = p
+	}
+	if hasAccount {
+		switch {
+		case cfapi.IsZoneID(account): // the same 32 lower-case hex as an account id
+			z.AccountID = account
+		case validLabel(account):
+			z.AccountID = sandbox.AccountID(account)
+			z.AccountName = "Sandbox account " + account
+		default:
+			return z, fmt.Errorf("account %q: want a label of letters, digits, '-' or '_' (at most 64), or a 32-hex account id", account)
+		}
+	}
+	return z, nil
+}
+
+func validLabel(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func limitsWithOverrides(plans []limits.Plan, flags []string) (limits.Table, error) {
 	if len(flags) == 0 {
 		return limits.Default(), nil
 	}
@@ -252,5 +372,9 @@ func limitsWithOverrides(plan limits.Plan, flags []string) (limits.Table, error)
 			return nil, fmt.Errorf("--limit %s: %q is not a number or boolean", k, v)
 		}
 	}
-	return limits.Default().WithOverrides(map[string]map[string]any{string(plan): over})
+	perPlan := map[string]map[string]any{}
+	for _, p := range plans {
+		perPlan[string(p)] = over
+	}
+	return limits.Default().WithOverrides(perPlan)
 }

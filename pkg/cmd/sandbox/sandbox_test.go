@@ -2,15 +2,19 @@ package sandbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/cfcache/cfcache/pkg/cmdtest"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/limits"
 	"github.com/cfcache/cfcache/pkg/sandbox"
 )
 
@@ -138,6 +142,152 @@ func TestAPOAndSSLFlags(t *testing.T) {
 		_, err := run(context.Background(), t, func() { t.Errorf("%v: the sandbox started", args) }, append(args, "--addr", "127.0.0.1:0")...)
 		if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), args[0]) {
 			t.Errorf("%v: got %v, want exit 2 naming the flag", args, err)
+		}
+	}
+}
+
+// issue 10 "Measure": --add-zone NAME[:PLAN][@ACCOUNT] serves more zones in
+// more accounts; argv becomes Options.AddZones.
+func TestAddZoneFlagToOptions(t *testing.T) {
+	f, _ := cmdtest.NewFactory(t, nil, "", false)
+	var got *SandboxOptions
+	cmd := NewCmdSandbox(f, func(o *SandboxOptions) error { got = o; return nil })
+	err := cmdtest.Run(context.Background(), cmd, "--plan", "business",
+		"--add-zone", "example.net",
+		"--add-zone", "Shop.Example.:pro@shops",
+		"--add-zone", "blog.example@shops",
+		"--add-zone", "big.example:Enterprise@0123456789abcdef0123456789abcdef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []sandbox.Zone{
+		{Name: "example.net", Plan: limits.Business},
+		{Name: "shop.example", Plan: limits.Pro, AccountID: sandbox.AccountID("shops"), AccountName: "Sandbox account shops"},
+		{Name: "blog.example", Plan: limits.Business, AccountID: sandbox.AccountID("shops"), AccountName: "Sandbox account shops"},
+		{Name: "big.example", Plan: limits.Enterprise, AccountID: "0123456789abcdef0123456789abcdef"},
+	}
+	if !reflect.DeepEqual(got.AddZones, want) {
+		t.Errorf("AddZones:\n got %+v\nwant %+v", got.AddZones, want)
+	}
+	if id := sandbox.AccountID("shops"); id != sandbox.AccountID("shops") || len(id) != 32 || id == sandbox.DefaultAccountID {
+		t.Errorf("AccountID(shops) = %q: want a stable 32-hex id of its own", id)
+	}
+}
+
+// Bad --add-zone values are usage errors (exit 2) naming the value, and
+// nothing listens.
+func TestAddZoneBadValues(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--add-zone", ""}, `--add-zone "": want NAME[:PLAN][@ACCOUNT]`},
+		{[]string{"--add-zone", ":pro"}, `--add-zone ":pro": want NAME[:PLAN][@ACCOUNT]`},
+		{[]string{"--add-zone", "bad host"}, `--add-zone "bad host": "bad host" is not a zone name`},
+		{[]string{"--add-zone", "https://x.example"}, `--add-zone "https://x.example":`},
+		{[]string{"--add-zone", "x.example:gold"}, `--add-zone "x.example:gold": unknown plan "gold"`},
+		{[]string{"--add-zone", "x.example@"}, `--add-zone "x.example@": account ""`},
+		{[]string{"--add-zone", "x.example@my shop"}, `--add-zone "x.example@my shop": account "my shop"`},
+		{[]string{"--add-zone", "example.com"}, `--add-zone "example.com": zone example.com is already served`},
+		{[]string{"--add-zone", "a.example", "--add-zone", "a.example@other"}, `--add-zone "a.example@other": zone a.example is already served`},
+	} {
+		_, err := run(context.Background(), t, func() { t.Errorf("%v: the sandbox started", c.args) }, append(c.args, "--addr", "127.0.0.1:0")...)
+		if cmdutil.ExitCode(err) != cmdutil.ExitUsage || err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: got %v, want exit 2 and %q", c.args, err, c.want)
+		}
+	}
+	// --zone (a root flag) names the first zone: adding it again is refused.
+	_, err := parseAddZones([]string{"SHOP.example:pro"}, "shop.example", "free")
+	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || err.Error() != `--add-zone "SHOP.example:pro": zone shop.example is already served` {
+		t.Errorf("--zone shop.example --add-zone SHOP.example:pro: got %v", err)
+	}
+}
+
+// GET /zones lists every zone with its account id, paginated as
+// Cloudflare's API is (per_page, page, result_info), and the start-up line
+// lists them all.
+func TestAddZoneListedByZonesEndpoint(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f, st := cmdtest.NewFactory(t, nil, "", false)
+	type page struct {
+		Result []struct {
+			Name    string `json:"name"`
+			Account struct {
+				ID string `json:"id"`
+			} `json:"account"`
+			Plan struct {
+				LegacyID string `json:"legacy_id"`
+			} `json:"plan"`
+		} `json:"result"`
+		ResultInfo struct {
+			Page       int `json:"page"`
+			PerPage    int `json:"per_page"`
+			Count      int `json:"count"`
+			TotalCount int `json:"total_count"`
+			TotalPages int `json:"total_pages"`
+		} `json:"result_info"`
+	}
+	var pages [3]page
+	var query func(base, token string)
+	done := make(chan struct{})
+	cmd := NewCmdSandbox(f, func(o *SandboxOptions) error {
+		o.Ready = func(base, token string) { go query(base, token) }
+		return sandboxRun(o)
+	})
+	query = func(base, token string) {
+		defer close(done)
+		defer cancel()
+		for i := range pages {
+			req, _ := http.NewRequest("GET", base+"/zones?per_page=5&page="+strconv.Itoa(i+1), nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&pages[i]); err != nil {
+				t.Error(err)
+			}
+			resp.Body.Close()
+		}
+	}
+	args := []string{"--addr", "127.0.0.1:0"}
+	for _, z := range []string{"a.example@one", "b.example@one", "c.example:pro@two", "d.example", "e.example@two", "f.example@three"} {
+		args = append(args, "--add-zone", z)
+	}
+	if err := cmdtest.Run(ctx, cmd, args...); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	got := map[string]string{}
+	for i, p := range pages {
+		ri := p.ResultInfo
+		wantCount := []int{5, 2, 0}[i]
+		if ri.Page != i+1 || ri.PerPage != 5 || ri.Count != wantCount || len(p.Result) != wantCount || ri.TotalCount != 7 || ri.TotalPages != 2 {
+			t.Errorf("page %d: result_info %+v with %d zones", i+1, ri, len(p.Result))
+		}
+		for _, z := range p.Result {
+			got[z.Name] = z.Account.ID + " " + z.Plan.LegacyID
+		}
+	}
+	one, two, three := sandbox.AccountID("one"), sandbox.AccountID("two"), sandbox.AccountID("three")
+	want := map[string]string{
+		"example.com": sandbox.DefaultAccountID + " free",
+		"a.example":   one + " free", "b.example": one + " free",
+		"c.example": two + " pro", "d.example": sandbox.DefaultAccountID + " free",
+		"e.example": two + " free", "f.example": three + " free",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("GET /zones over 3 pages:\n got %v\nwant %v", got, want)
+	}
+	line := st.Err.String()
+	if !strings.Contains(line, "sandbox: serving 7 zones in 4 accounts at ") {
+		t.Errorf("start-up line: %s", line)
+	}
+	for name, acct := range want {
+		if !strings.Contains(line, name+" (id ") || !strings.Contains(line, "account "+strings.Fields(acct)[0]) {
+			t.Errorf("start-up line does not list %s (%s): %s", name, acct, line)
 		}
 	}
 }
