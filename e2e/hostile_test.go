@@ -552,8 +552,8 @@ func hostileCases() []hcase {
 		bad("purge/flags/concurrency-word", purgeURL("--concurrency", "many"), `--concurrency`, `many`),
 		bad("purge/flags/max-items-neg", purgeURL("--max-items", "-1"), `--max-items`),
 		bad("purge/flags/max-retries-neg", purgeURL("--max-retries", "-1"), `--max-retries`),
-		bad("purge/flags/url-form", purgeURL("--url-form", "x"), `invalid --url-form "x": want raw, encoded or both`),
-		bad("purge/flags/plan", purgeURL("--plan", "x"), `plan "x": want one of free, pro, business, enterprise`),
+		bad("purge/flags/url-form", purgeURL("--url-form", "x"), `invalid argument "x" for "--url-form" flag: want one of raw, encoded, both`),
+		bad("purge/flags/plan", purgeURL("--plan", "x"), `invalid argument "x" for "--plan" flag: want one of free, pro, business, enterprise`),
 		bad("purge/flags/output", purgeURL("--output", "x"), `invalid output "x" \(from --output\): want text or json`),
 		bad("purge/flags/color", purgeURL("--color", "x"), `invalid color "x" \(from --color\): want auto, always or never`),
 		bad("purge/flags/verbose-quiet", purgeURL("-v", "-q"), `-q.*-v|-v.*-q|--quiet.*--verbose|--verbose.*--quiet`).

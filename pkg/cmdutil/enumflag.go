@@ -17,7 +17,7 @@ type enumValue struct {
 func (e *enumValue) Set(s string) error {
 	v := strings.ToLower(strings.TrimSpace(s))
 	if !slices.Contains(e.values, v) {
-		return fmt.Errorf("invalid value %q: want one of %s", s, strings.Join(e.values, ", "))
+		return fmt.Errorf("want one of %s", strings.Join(e.values, ", "))
 	}
 	*e.p = v
 	return nil
