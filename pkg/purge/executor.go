@@ -212,9 +212,9 @@ type runner struct {
 	// not Concurrency of them.
 	confirmed bool
 	budget    Budget
-	id        string    // this run's caller id in the budget's queue
-	wait      Wait      // the wait under way, for progress
-	settled   int       // units confirmed or failed
+	id        string // this run's caller id in the budget's queue
+	wait      Wait   // the wait under way, for progress
+	settled   int    // units confirmed or failed
 	inflight  int
 	requests  int
 	retries   int

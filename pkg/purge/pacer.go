@@ -131,10 +131,10 @@ type Waiter struct {
 // recent sends (sliding windows), any stricter window a Ratelimit-Policy
 // announced, the last Ratelimit budget, and a pause after an API-limit 429.
 type APIState struct {
-	Sends      []int64         `json:"sends"` // unix nanoseconds, ascending
-	Policies   []PolicyWindow  `json:"policies,omitempty"`
-	Header     *HeaderBudget   `json:"header,omitempty"`
-	PauseUntil time.Time       `json:"pause_until,omitzero"`
+	Sends      []int64        `json:"sends"` // unix nanoseconds, ascending
+	Policies   []PolicyWindow `json:"policies,omitempty"`
+	Header     *HeaderBudget  `json:"header,omitempty"`
+	PauseUntil time.Time      `json:"pause_until,omitzero"`
 }
 
 // PolicyWindow is a Ratelimit-Policy quota.
