@@ -119,10 +119,10 @@ func (b *MemoryBudget) Leave(caller string) {
 	b.p.Leave(caller)
 }
 
-// Count records one API call outside the purge engine (a zone lookup) in
-// the token's windows; WaitCount says when the next one may go.
-func (b *MemoryBudget) Count(now time.Time) {
+// TryCount records one API call outside the purge engine (a zone lookup)
+// in the token's windows when they allow it, like Pace.TryCount.
+func (b *MemoryBudget) TryCount(now time.Time) (bool, time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.p.Count(now)
+	return b.p.TryCount(now)
 }

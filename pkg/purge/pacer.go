@@ -248,6 +248,33 @@ func (p Pace) readyAt(now time.Time, kind Kind, units int, margin time.Duration)
 	return t, why
 }
 
+// TryCount records an API call that is not a purge (a zone lookup, a
+// setting) at now when the token's windows allow it; otherwise it returns
+// when to try again. Such calls count against the same 1,200 / 5 min as
+// purges (issue 10: "count every API request ... including the zone
+// lookups").
+func (p Pace) TryCount(now time.Time) (bool, time.Time) {
+	t := now
+	if p.API.PauseUntil.After(t) {
+		t = p.API.PauseUntil
+	}
+	for _, w := range p.windows() {
+		if q := min(w.quota, maxHistory); len(p.API.Sends) >= q {
+			if at := time.Unix(0, p.API.Sends[len(p.API.Sends)-q]).Add(w.window + p.Tolerance); at.After(t) {
+				t = at
+			}
+		}
+	}
+	if h := p.API.Header; h != nil && t.Before(h.Reset) && h.Used >= h.Budget {
+		t = h.Reset
+	}
+	if t.After(now) {
+		return false, t
+	}
+	p.Count(now)
+	return true, time.Time{}
+}
+
 // Take records a send of units values of kind at now.
 func (p Pace) Take(now time.Time, kind Kind, units int) {
 	b := p.bucket(kind, now)
