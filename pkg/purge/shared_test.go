@@ -62,7 +62,7 @@ func (s *accountServer) sender(who string) Sender {
 		n := float64(len(req.Items))
 		if s.tokens+1e-6 < n {
 			s.limited[who]++
-			wait := time.Duration(math.Ceil((n - s.tokens) / s.l.URLPurgeRate)) * time.Second
+			wait := time.Duration(math.Ceil((n-s.tokens)/s.l.URLPurgeRate)) * time.Second
 			s.mu.Unlock()
 			time.Sleep(s.latency)
 			return nil, &APIError{Status: 429, Codes: []int{1134}, Message: "Unable to purge, rate limit reached",
