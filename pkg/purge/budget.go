@@ -1,6 +1,7 @@
 package purge
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"time"
@@ -125,4 +126,19 @@ func (b *MemoryBudget) TryCount(now time.Time) (bool, time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.p.TryCount(now)
+}
+
+type countedKey struct{}
+
+// WithCounted marks ctx as carrying a call that a Budget already counted
+// (the engine's purge requests): an API transport that counts calls
+// (pkg/budget) lets it through without counting it again.
+func WithCounted(ctx context.Context) context.Context {
+	return context.WithValue(ctx, countedKey{}, true)
+}
+
+// Counted reports whether ctx was marked by WithCounted.
+func Counted(ctx context.Context) bool {
+	v, _ := ctx.Value(countedKey{}).(bool)
+	return v
 }

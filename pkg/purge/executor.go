@@ -509,7 +509,8 @@ func Batches(kind Kind, entries []Entry, l limits.Limits, size int) []Request {
 }
 
 func (r *runner) send(ctx context.Context, b *batch, req Request) {
-	rctx, cancel := context.WithTimeout(ctx, r.cfg.RequestTimeout)
+	// The budget counted this call when it was taken (TryTake).
+	rctx, cancel := context.WithTimeout(WithCounted(ctx), r.cfg.RequestTimeout)
 	resp, err := r.cfg.Sender.Send(rctx, req)
 	cancel()
 	r.mu.Lock()
