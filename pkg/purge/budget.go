@@ -68,7 +68,7 @@ func (p Pace) Apply(now time.Time, a Answer) {
 		p.Throttle(now, a.Until, a.Kind, a.Reason)
 	}
 	if a.OK {
-		p.Succeeded()
+		p.Succeeded(now)
 	}
 }
 

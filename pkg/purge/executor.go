@@ -360,8 +360,12 @@ func (r *runner) dispatch(ctx, sendCtx context.Context, wg *sync.WaitGroup) bool
 				continue
 			}
 			r.wait = w
+			d := w.Until.Sub(now)
+			if w.Reason != "" {
+				d += r.resumeJitter(d)
+			}
 			r.mu.Unlock()
-			r.sleep(ctx, max(w.Until.Sub(now), time.Nanosecond))
+			r.sleep(ctx, max(d, time.Nanosecond))
 			continue
 		}
 		r.wait = Wait{}
@@ -605,7 +609,7 @@ func (r *runner) handle(ctx context.Context, now time.Time, b *batch, resp *Resp
 		why := throttleReason(ae)
 		r.budget.Answered(now, Answer{Kind: r.cfg.Kind, Header: ae.Header, InFlight: r.inflight, Until: now.Add(wait), Reason: why})
 		r.wait = Wait{Until: now.Add(wait), Reason: why}
-		b.notBefore = now.Add(wait)
+		b.notBefore = now.Add(wait + r.resumeJitter(wait))
 		r.queue = append(r.queue, b)
 	case Retryable(err):
 		r.retryLater(b, now.Add(r.backoff(b.attempts+1)), err.Error())
@@ -783,6 +787,18 @@ func sizeLimit(msg string, n int) (int, bool) {
 		return max(1, n/2), true
 	}
 	return 0, false
+}
+
+// maxResumeJitter bounds the jitter added to the end of a 429's wait.
+const maxResumeJitter = 250 * time.Millisecond
+
+// resumeJitter spreads the resumes after a wait every client was told the
+// same end of (a 429's Retry-After in whole seconds, the API window), so
+// that clients sharing no state (other machines) do not all resend at the
+// same instant into a bucket that holds only some of them: up to a quarter
+// of the wait, at most maxResumeJitter.
+func (r *runner) resumeJitter(wait time.Duration) time.Duration {
+	return time.Duration(r.cfg.Jitter() * float64(min(wait/4, maxResumeJitter)))
 }
 
 // backoff is exponential with jitter: between half and all of

@@ -99,7 +99,8 @@ type PurgeState struct {
 	// (multiplicative decrease), raised a little on every success (additive
 	// increase), so clients that share no state (other machines) converge
 	// on the rate the account allows. 0 means 1.
-	RateFactor float64 `json:"rate_factor,omitempty"`
+	RateFactor float64   `json:"rate_factor,omitempty"`
+	RaisedAt   time.Time `json:"raised_at,omitzero"` // the last additive increase
 	// Caps are the per-request caps learned from "too many items" answers,
 	// by bucket ("url", "flex").
 	Caps map[string]Cap `json:"caps,omitempty"`
@@ -399,24 +400,39 @@ func (p Pace) Throttle(now, until time.Time, kind Kind, why WaitReason) {
 		f = 1
 	}
 	p.Purge.RateFactor = max(minRateFactor, f*rateDecrease)
+	p.Purge.RaisedAt = now
 }
 
-// AIMD constants: a 429 cuts the refill rate to 70 %, never below a quarter;
-// each success gives back 2 % of the plan's rate.
+// AIMD constants: a 429 halves the refill rate, never below 5 % (a fair
+// share for up to twenty machines); successes give back rateIncrease of the
+// plan's rate per second (per second, not per success, so that a faster
+// client does not regain its share faster). Tuned on
+// TestRunsOnSeveralMachinesConverge: 2 and 4 machines get 5 and about 30
+// 429s in all, against 51 and 260 without the decrease.
 const (
-	rateDecrease  = 0.7
-	rateIncrease  = 0.02
-	minRateFactor = 0.25
+	rateDecrease  = 0.5
+	rateIncrease  = 0.05
+	minRateFactor = 0.05
 )
 
 // Succeeded raises the refill rate after a success (additive increase).
-func (p Pace) Succeeded() {
-	if f := p.Purge.RateFactor; f > 0 && f < 1 {
-		p.Purge.RateFactor = min(1, f+rateIncrease)
-		if p.Purge.RateFactor >= 1 {
-			p.Purge.RateFactor = 0
-		}
+func (p Pace) Succeeded(now time.Time) {
+	f := p.Purge.RateFactor
+	if f <= 0 || f >= 1 {
+		p.Purge.RateFactor, p.Purge.RaisedAt = 0, time.Time{}
+		return
 	}
+	if p.Purge.RaisedAt.IsZero() || now.Before(p.Purge.RaisedAt) {
+		p.Purge.RaisedAt = now
+		return
+	}
+	f += rateIncrease * now.Sub(p.Purge.RaisedAt).Seconds()
+	p.Purge.RaisedAt = now
+	if f >= 1 {
+		p.Purge.RateFactor, p.Purge.RaisedAt = 0, time.Time{}
+		return
+	}
+	p.Purge.RateFactor = f
 }
 
 // waiterGrace is how long after its turn a waiter that did not come back
