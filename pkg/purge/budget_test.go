@@ -155,4 +155,3 @@ func TestRemainingTime(t *testing.T) {
 		}
 	}
 }
-
