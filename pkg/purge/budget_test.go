@@ -3,6 +3,7 @@ package purge
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,23 +47,31 @@ func TestLaterRunStartsAtLearnedCap(t *testing.T) {
 	}
 	api2 := newFakeAPI(clock)
 	api2.maxItems = 30
-	var mu sync.Mutex
-	inflight, most := 0, 0
+	// The first request waits for a second one to start: with a
+	// confirmed cap the run does not probe, so one does (a probe would
+	// leave the first alone until the timeout).
+	second := make(chan struct{})
+	var once sync.Once
+	var calls atomic.Int32
+	concurrent := true
 	cfg.Sender = SenderFunc(func(ctx context.Context, req Request) (*Response, error) {
-		mu.Lock()
-		inflight++
-		most = max(most, inflight)
-		mu.Unlock()
-		time.Sleep(time.Millisecond) // real time: lets the dispatcher fill the slots
-		defer func() { mu.Lock(); inflight--; mu.Unlock() }()
+		if calls.Add(1) == 1 {
+			select {
+			case <-second:
+			case <-time.After(10 * time.Second):
+				concurrent = false
+			}
+		} else {
+			once.Do(func() { close(second) })
+		}
 		return api2.Send(ctx, req)
 	})
 	res := Run(context.Background(), cfg, urlEntries(600))
 	if api2.sizes[0] != 30 || res.Splits != 0 || res.Purged != 600 {
 		t.Errorf("second run: first request of %d, %d splits, purged %d", api2.sizes[0], res.Splits, res.Purged)
 	}
-	if most < 2 {
-		t.Errorf("a confirmed cap still probed: at most %d in flight", most)
+	if !concurrent {
+		t.Error("a confirmed cap still probed: one request at a time")
 	}
 }
 
@@ -105,36 +114,57 @@ func TestProgressETAAndWaitReason(t *testing.T) {
 				}
 				return nil
 			}
+			// The clock holds the long sleep after the 429 until progress
+			// has been reported, so the snapshot after it is taken before
+			// the fake clock jumps past the wait.
+			gate := make(chan struct{})
 			var mu sync.Mutex
-			var ps []Progress
+			var after *Progress
+			var bad []Progress
 			cfg := config(api, KindURL, limits.Free)
+			cfg.Clock = gatedClock{clock, gate}
 			cfg.Concurrency = 1
 			cfg.OnProgress = func(p Progress) {
 				mu.Lock()
-				ps = append(ps, p)
-				mu.Unlock()
+				defer mu.Unlock()
+				if p.RateLimited == 1 && after == nil {
+					after = &p
+					close(gate)
+					return
+				}
+				// Without a wait, the ETA is the pacing's on what is left.
+				if p.WaitReason == "" && p.ETA != RemainingTime(KindURL, p.Total-p.Done-p.Failed, cfg.Limits, p.BatchSize) {
+					bad = append(bad, p)
+				}
 			}
 			res := Run(context.Background(), cfg, urlEntries(10_000))
 			if res.RateLimited != 1 || res.Retries != 0 || res.Purged != 10_000 {
 				t.Fatalf("rate limited %d, retries %d, purged %d", res.RateLimited, res.Retries, res.Purged)
 			}
-			// After the 429 (the third answer): waiting, the ETA counts
-			// the 40 s wait and the 9,800 URLs left at 800/s.
-			p := ps[2]
-			left := RemainingTime(KindURL, 9800, cfg.Limits, 100)
-			if p.WaitReason != c.want || p.Paused != 40*time.Second || p.ETA != 40*time.Second+left || p.RateLimited != 1 {
-				t.Errorf("after the 429: %+v, want reason %q, ETA %v", p, c.want, 40*time.Second+left)
+			// Right after the 429 (the third answer): waiting 40 s, and the
+			// ETA counts the wait and the 9,800 URLs left at 800/s.
+			want := 40*time.Second + RemainingTime(KindURL, 9800, cfg.Limits, 100)
+			if p := after; p == nil || p.WaitReason != c.want || p.Paused != 40*time.Second || p.ETA != want {
+				t.Errorf("after the 429: %+v, want reason %q, ETA %v", p, c.want, want)
 			}
-			// Before it, no wait to show, and the ETA is the pacing's.
-			if p := ps[0]; p.WaitReason != "" || p.ETA != RemainingTime(KindURL, 9900, cfg.Limits, 100) {
-				t.Errorf("first answer: %+v", p)
-			}
-			last := ps[len(ps)-1]
-			if last.ETA != 0 || last.WaitReason != "" {
-				t.Errorf("last progress: %+v", last)
+			if len(bad) > 0 {
+				t.Errorf("ETA off the pacing model: %+v", bad[0])
 			}
 		})
 	}
+}
+
+// gatedClock is a fakeClock whose timers of 30 s or more wait for gate.
+type gatedClock struct {
+	*fakeClock
+	gate chan struct{}
+}
+
+func (c gatedClock) NewTimer(d time.Duration) Timer {
+	if d >= 30*time.Second {
+		<-c.gate
+	}
+	return c.fakeClock.NewTimer(d)
 }
 
 func TestRemainingTime(t *testing.T) {
