@@ -274,3 +274,5 @@ func BenchmarkTake(b *testing.B) {
 		bud.TryTake(now, purge.Take{Caller: "x", Kind: purge.KindTag, Units: 1})
 	}
 }
+
+func readFile(dir, name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) }
