@@ -185,3 +185,26 @@ func TestRemainingTime(t *testing.T) {
 		}
 	}
 }
+
+// Callers take turns per bucket: a tag purge is not queued behind a URL
+// purge waiting for the URL bucket.
+func TestTurnsArePerBucket(t *testing.T) {
+	b := NewBudget(free, 0)
+	for b.p.Purge.URL.Tokens > 0 || b.p.Purge.URL.Last.IsZero() {
+		if ok, _ := b.TryTake(t0, Take{Caller: "url-run", Kind: KindURL, Units: 100}); !ok {
+			break
+		}
+	}
+	if ok, _ := b.TryTake(t0, Take{Caller: "url-run", Kind: KindURL, Units: 100}); ok {
+		t.Fatal("the URL bucket is not empty")
+	}
+	if ok, w := b.TryTake(t0, Take{Caller: "tag-run", Kind: KindTag, Units: 30}); !ok {
+		t.Errorf("a tag purge waits behind the URL queue: %+v", w)
+	}
+	// A second URL caller does queue behind the first, one send apart.
+	_, w1 := b.TryTake(t0, Take{Caller: "url-run", Kind: KindURL, Units: 100})
+	_, w2 := b.TryTake(t0, Take{Caller: "url-run-2", Kind: KindURL, Units: 100})
+	if d := w2.Until.Sub(w1.Until); d != 125*time.Millisecond {
+		t.Errorf("second URL caller's turn %v after the first's, want one send's refill (125ms)", d)
+	}
+}

@@ -124,8 +124,9 @@ type Cap struct {
 
 // Waiter is a caller waiting for its turn.
 type Waiter struct {
-	ID    string    `json:"id"`
-	Since time.Time `json:"since"`
+	ID     string    `json:"id"`
+	Bucket string    `json:"bucket"` // "url" or "flex"
+	Since  time.Time `json:"since"`
 	// Expires drops a waiter that did not come back (a killed process).
 	Expires time.Time `json:"expires"`
 }
@@ -453,18 +454,30 @@ func (p Pace) TryTake(now time.Time, t Take) (bool, Wait) {
 		}
 	}
 	p.Purge.Waiters = ws
-	pos := slices.IndexFunc(ws, func(w Waiter) bool { return w.ID == t.Caller })
+	// Turns are per bucket: a tag purge does not wait behind URL purges.
+	bk := bucketName(t.Kind)
+	pos, ahead := -1, 0
+	for i, w := range ws {
+		if w.Bucket != bk {
+			continue
+		}
+		if w.ID == t.Caller {
+			pos = i
+			break
+		}
+		ahead++
+	}
 	ready, why := p.ReadyAt(now, t.Kind, t.Units)
-	if !ready.After(now) && (pos == 0 || len(ws) == 0) {
-		if pos == 0 {
-			p.Purge.Waiters = slices.Delete(p.Purge.Waiters, 0, 1)
+	if !ready.After(now) && ahead == 0 {
+		if pos >= 0 {
+			p.Purge.Waiters = slices.Delete(p.Purge.Waiters, pos, pos+1)
 		}
 		p.Take(now, t.Kind, t.Units)
 		return true, Wait{}
 	}
 	if pos < 0 {
 		pos = len(ws)
-		p.Purge.Waiters = append(p.Purge.Waiters, Waiter{ID: t.Caller, Since: now})
+		p.Purge.Waiters = append(p.Purge.Waiters, Waiter{ID: t.Caller, Bucket: bk, Since: now})
 	}
 	// One send's refill per caller ahead.
 	rate := p.Limits.URLPurgeRate
@@ -472,7 +485,7 @@ func (p Pace) TryTake(now time.Time, t Take) (bool, Wait) {
 		rate = p.Limits.FlexPurgeRate
 	}
 	step := time.Duration(math.Ceil(cost(t.Kind, t.Units) / rate * 1e9))
-	at := ready.Add(time.Duration(pos) * step)
+	at := ready.Add(time.Duration(ahead) * step)
 	if !at.After(now) {
 		at = now.Add(time.Millisecond)
 	}
