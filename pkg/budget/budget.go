@@ -73,6 +73,7 @@ type Registry struct {
 	fallback bool
 	budgets  map[string]*Budget
 	mem      map[string]*purge.MemoryBudget // in-memory fallbacks, by file name
+	memRoot  *purge.MemoryBudget            // holds their shared API window
 }
 
 // Options configure a Registry.
@@ -150,7 +151,11 @@ func (r *Registry) memFor(name string, l limits.Limits) *purge.MemoryBudget {
 	defer r.mu.Unlock()
 	m := r.mem[name]
 	if m == nil {
-		m = purge.NewBudget(l, r.tolerance)
+		// One API window for every budget of the token, as in the file.
+		if r.memRoot == nil {
+			r.memRoot = purge.NewBudget(l, r.tolerance)
+		}
+		m = r.memRoot.Sibling(l)
 		r.mem[name] = m
 	}
 	return m

@@ -276,3 +276,22 @@ func BenchmarkTake(b *testing.B) {
 }
 
 func readFile(dir, name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) }
+
+// Without a state directory the budgets live in memory, and still share the
+// token's API window: lookups and purges of every account count together.
+func TestMemoryBudgetsShareTheTokenWindow(t *testing.T) {
+	l := free
+	l.APIRequestsPerWindow, l.APIWindowSeconds = 2, 300
+	r := NewRegistry(Options{Credential: secret})
+	a, _ := r.For("acc1", limits.Free, l)
+	b, _ := r.For("acc2", limits.Free, l)
+	if ok, _ := a.TryTake(t0, purge.Take{Kind: purge.KindURL, Units: 1}); !ok {
+		t.Fatal("first purge refused")
+	}
+	if ok, _ := r.counter(l).TryCount(t0); !ok {
+		t.Fatal("first lookup refused")
+	}
+	if ok, w := b.TryTake(t0, purge.Take{Kind: purge.KindURL, Units: 1}); ok || w.Reason != purge.WaitAPILimit {
+		t.Errorf("a third call in a window of 2 on another account: ok=%v %+v", ok, w)
+	}
+}

@@ -75,19 +75,22 @@ func (p Pace) Apply(now time.Time, a Answer) {
 // MemoryBudget is a Budget held in memory: shared by the Runs of one
 // process, not by other processes.
 type MemoryBudget struct {
-	mu  sync.Mutex
-	p   Pace
-	pst PurgeState
-	ast APIState
+	mu *sync.Mutex // shared with siblings, as the API state is
+	p  Pace
 }
 
 // NewBudget returns an in-memory Budget for an account on limits l;
 // tolerance is the network jitter its pacing absorbs
 // (DefaultJitterTolerance when in doubt).
 func NewBudget(l limits.Limits, tolerance time.Duration) *MemoryBudget {
-	b := &MemoryBudget{}
-	b.p = Pace{Purge: &b.pst, API: &b.ast, Limits: l, Tolerance: tolerance}
-	return b
+	return &MemoryBudget{mu: new(sync.Mutex), p: Pace{Purge: &PurgeState{}, API: &APIState{}, Limits: l, Tolerance: tolerance}}
+}
+
+// Sibling returns the in-memory Budget of another account (or plan) of the
+// same token: purge buckets of its own, the API window of b, since
+// Cloudflare counts the 1,200 calls / 5 min per token, whatever the account.
+func (b *MemoryBudget) Sibling(l limits.Limits) *MemoryBudget {
+	return &MemoryBudget{mu: b.mu, p: Pace{Purge: &PurgeState{}, API: b.p.API, Limits: l, Tolerance: b.p.Tolerance}}
 }
 
 func (b *MemoryBudget) TryTake(now time.Time, t Take) (bool, Wait) {
