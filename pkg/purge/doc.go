@@ -19,5 +19,6 @@
 // buckets and a token's API window, and every Run on that account shares it
 // (NewBudget in memory; pkg/budget in a file shared by the processes of the
 // machine). The rules themselves are Pace's, pure and clock-free.
+//
 //	WriteFailed(w, kind, res.Failed)                       // the remainder, re-readable with -f
 package purge
