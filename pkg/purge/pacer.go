@@ -363,7 +363,7 @@ func (p Pace) Observe(now time.Time, h http.Header, inflight int) {
 		p.API.Header = &HeaderBudget{Budget: rl.Remaining - inflight, Reset: now.Add(rl.Reset)}
 	}
 	for _, pol := range ParseRatelimitPolicy(h) {
-		w := PolicyWindow{pol.Quota, pol.Window}
+		w := PolicyWindow(pol)
 		if !slices.Contains(p.API.Policies, w) {
 			p.API.Policies = append(p.API.Policies, w)
 		}
