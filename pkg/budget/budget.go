@@ -240,7 +240,13 @@ func (s *stateFile) acquire() ([]byte, error) {
 }
 
 // store writes data in place (the lock, not a rename, keeps readers
-// consistent) and shortens the file to it.
+// consistent) and shortens the file to it. Not a rename of a temporary
+// file: ext4 flushes the data of a file replaced by rename (auto_da_alloc),
+// which measured 0.6–1.1 ms a take against 45 µs in place. The state is
+// pacing, not the user's data: a process killed mid-write leaves a torn
+// file that the next reader finds corrupt, warns about once, and paces in
+// memory instead (the failed files, exports and manifests of "Files cfcache
+// writes" are still replaced atomically).
 func (s *stateFile) store(data []byte) error {
 	if _, err := s.f.WriteAt(data, 0); err != nil {
 		return err
