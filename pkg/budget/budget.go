@@ -341,6 +341,9 @@ func (b *Budget) with(needAPI bool, fn func(p purge.Pace)) bool {
 		defer b.purge.release()
 		if err := decode(data, p.Purge); err != nil {
 			b.reg.fail(err)
+			// Start the file afresh so that later processes share it
+			// again; this one paces in memory (it warned once).
+			_ = b.purge.store(nil)
 			return false
 		}
 	}
@@ -353,6 +356,7 @@ func (b *Budget) with(needAPI bool, fn func(p purge.Pace)) bool {
 		defer b.api.release()
 		if err := decodeAPI(adata, p.API); err != nil {
 			b.reg.fail(err)
+			_ = b.api.store(nil)
 			return false
 		}
 	}

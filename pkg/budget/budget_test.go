@@ -133,6 +133,11 @@ func TestUnusableStateFallsBackToMemory(t *testing.T) {
 		if took != 7 || strings.Count(warn.String(), "warning:") != 1 || !strings.Contains(warn.String(), "corrupt state") {
 			t.Errorf("took %d; warnings %q", took, warn.String())
 		}
+		// The file was started afresh: the next process shares it again.
+		r2, warn2 := newReg(t, dir)
+		if ok, _ := mustFor(t, r2, "acc1").TryTake(t0, purge.Take{Kind: purge.KindURL, Units: 100}); !ok || warn2.Len() != 0 || r2.failed() {
+			t.Errorf("after the reset: ok=%v warnings %q", ok, warn2.String())
+		}
 	})
 	t.Run("unwritable", func(t *testing.T) {
 		parent := t.TempDir()
