@@ -300,3 +300,26 @@ func TestMemoryBudgetsShareTheTokenWindow(t *testing.T) {
 		t.Errorf("a third call in a window of 2 on another account: ok=%v %+v", ok, w)
 	}
 }
+
+// A lookup's answer feeds the window: a 429 pauses the token's calls, purges
+// included, for its Retry-After.
+func TestTransportHonoursA429(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "60")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	r, _ := newReg(t, t.TempDir())
+	hc := &http.Client{Transport: r.Transport(nil, free)}
+	resp, err := hc.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	b := mustFor(t, r, "acc1")
+	now := time.Now()
+	ok, w := b.TryTake(now, purge.Take{Kind: purge.KindURL, Units: 1})
+	if ok || w.Reason != purge.WaitAPILimit || w.Until.Sub(now) < 50*time.Second {
+		t.Errorf("a purge right after a lookup's 429: ok=%v %+v", ok, w)
+	}
+}
