@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cfcache/cfcache/pkg/budget"
 	"github.com/cfcache/cfcache/pkg/build"
 	"github.com/cfcache/cfcache/pkg/cfapi"
 	"github.com/cfcache/cfcache/pkg/config"
@@ -38,6 +39,10 @@ type Factory struct {
 	clientErr  error
 	siteOnce   sync.Once
 	siteClient *http.Client
+
+	budgetsOnce sync.Once
+	budgets     *budget.Registry
+	budgetsErr  error
 }
 
 // New returns a Factory over the process's streams and environment.
@@ -72,7 +77,7 @@ func (f *Factory) Client() (*cfapi.Client, error) {
 		o := cfapi.Options{
 			BaseURL:     s.APIURL,
 			Credentials: creds,
-			HTTPClient:  f.HTTPClient,
+			HTTPClient:  f.countedHTTPClient(),
 			Timeout:     30 * time.Second,
 			UserAgent:   build.UserAgent(),
 			ReadRetries: 3,
@@ -106,6 +111,48 @@ func (f *Factory) SiteClient() (*http.Client, error) {
 		f.siteClient = &http.Client{Transport: rt}
 	})
 	return f.siteClient, nil
+}
+
+// Budgets returns the per-account purge budgets of the credentials, shared
+// with the other cfcache processes of the machine under
+// $XDG_STATE_HOME/cfcache/ (interface.md "Pacing is per account"); in
+// memory when neither XDG_STATE_HOME nor HOME is set.
+func (f *Factory) Budgets() (*budget.Registry, error) {
+	f.budgetsOnce.Do(func() {
+		s := f.Settings
+		if s == nil {
+			s = &config.Settings{APIURL: config.DefaultAPIURL}
+		}
+		creds, err := s.Credentials(f.Env, f.TokenFile)
+		if err != nil {
+			f.budgetsErr = err
+			return
+		}
+		cred := creds.Token.Reveal()
+		if cred == "" {
+			cred = creds.Key.Reveal() + "\x00" + creds.Email
+		}
+		dir, _ := budget.Dir(f.Env) // no directory: memory only
+		f.budgets = budget.NewRegistry(budget.Options{Dir: dir, Credential: cred, Warnings: f.IOStreams.ErrOut})
+	})
+	return f.budgets, f.budgetsErr
+}
+
+// countedHTTPClient is the API client's HTTP client with every call counted
+// in the token's 1,200 / 5 min (budget.Registry.Transport), so zone lookups
+// and purges share one window.
+func (f *Factory) countedHTTPClient() *http.Client {
+	reg, err := f.Budgets()
+	if err != nil {
+		return f.HTTPClient
+	}
+	hc := &http.Client{Timeout: 30 * time.Second}
+	if f.HTTPClient != nil {
+		c := *f.HTTPClient
+		hc = &c
+	}
+	hc.Transport = reg.Transport(hc.Transport, f.Limits().For(limits.Free))
+	return hc
 }
 
 // ResolveZone resolves --zone through the client, mapping "not found" to a

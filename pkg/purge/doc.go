@@ -12,7 +12,12 @@
 //
 //	vars, errs := ParseVariants(VariantFlags{...})         // flag values, one error each
 //	prep, err  := Prepare(PrepareOptions{...}, inputs...)  // read + validate + dedupe (+ expand)
-//	est        := Estimate(kind, prep.Units, limits, 0)    // dry-run plan
-//	res        := Run(ctx, RunConfig{...}, prep.Entries)   // send
+//	est        := Estimate(kind, prep.Units, limits, cap)  // dry-run plan (cap: learned, or 0)
+//	res        := Run(ctx, RunConfig{Budget: b, ...}, prep.Entries) // send
 //	WriteFailed(w, kind, res.Failed)                       // the remainder, re-readable with -f
+//
+// Pacing is per account (interface.md): a Budget holds an account's purge
+// buckets and a token's API window, and every Run on that account shares it
+// (NewBudget in memory; pkg/budget in a file shared by the processes of the
+// machine). The rules themselves are Pace's, pure and clock-free.
 package purge

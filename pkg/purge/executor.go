@@ -39,6 +39,10 @@ type RunConfig struct {
 	Kind   Kind
 	Limits limits.Limits
 	Sender Sender
+	// Budget is the account's pacing, shared with every other Run on the
+	// account (zones of one account, other processes through pkg/budget).
+	// Nil means a budget of this run's own, in memory, from Limits.
+	Budget Budget
 	// Concurrency is the most requests in flight at once, within the pacing.
 	Concurrency int
 	// MaxRetries bounds the retries of one batch after 5xx, timeouts and
@@ -96,15 +100,23 @@ type RunConfig struct {
 type Progress struct {
 	Total, Done, Failed int
 	Requests            int // calls made so far, retries included
-	Retries             int
+	Retries             int // re-sends after 5xx, resets, timeouts
+	RateLimited         int // 429 answers received
 	InFlight            int
 	BatchSize           int
 	Elapsed             time.Duration
 	Rate                float64       // entries confirmed per second so far
-	Paused              time.Duration // > 0 while every sender waits out a 429
-	// ResumeAt is when sending resumes after that 429 (on the run's
+	Paused              time.Duration // > 0 while sending waits (a 429, the API limit)
+	// ResumeAt is when sending resumes after that wait (on the run's
 	// clock); zero when not paused.
 	ResumeAt time.Time
+	// WaitReason says whose limit the wait is (WaitAPILimit or
+	// WaitPurgeLimit); empty when not paused.
+	WaitReason WaitReason
+	// ETA is the time still needed: what is left at the plan's rate (the
+	// pacing model of Estimate, with the learned batch size) plus the wait
+	// under way. Not the last seconds' speed, which a wait makes lie.
+	ETA time.Duration
 }
 
 // Failure is an entry not confirmed purged, and why.
@@ -119,8 +131,12 @@ type Result struct {
 	Purged   int       // entries whose every form was confirmed
 	Failed   []Failure // every other entry, in input order
 	Requests int       // calls made, retries and split halves included
-	Retries  int       // re-sends after 429, 5xx, timeouts, resets
-	Splits   int       // batches split after a 4xx
+	// Retries counts re-sends after 5xx, connection resets and timeouts:
+	// the faults the server saw. Re-sends after a 429 are not retries.
+	Retries int
+	// RateLimited counts 429 answers received.
+	RateLimited int
+	Splits      int // batches split after a 4xx
 	// BatchSize is the values per request at the end (lower than the plan's
 	// when Cloudflare refused a batch as too large).
 	BatchSize int
@@ -190,10 +206,19 @@ type runner struct {
 	cursor    int      // next unit not yet in any batch
 	queue     []*batch // splits and retries waiting to be sent
 	batchSize int
-	pacer     *pacer
+	// confirmed is set once a request of batchSize succeeded (now or in an
+	// earlier run, through the budget); until then one request at a time
+	// probes the size, so a cap lower than the plan's costs one refusal,
+	// not Concurrency of them.
+	confirmed bool
+	budget    Budget
+	id        string // this run's caller id in the budget's queue
+	wait      Wait   // the wait under way, for progress
+	settled   int    // units confirmed or failed
 	inflight  int
 	requests  int
 	retries   int
+	limited   int // 429s
 	splits    int
 	done      int
 	failed    int
@@ -235,12 +260,21 @@ func newRunner(cfg RunConfig, entries []Entry) *runner {
 	for i := range entries {
 		r.left[i] = uint8(entries[i].NumForms())
 	}
+	r.budget = cfg.Budget
+	if r.budget == nil {
+		r.budget = NewBudget(cfg.Limits, cfg.JitterTolerance)
+	}
+	r.id = fmt.Sprintf("run-%016x", rand.Uint64())
 	r.batchSize = defaultBatchSize(cfg.Kind, cfg.Limits)
 	if cfg.BatchSize > 0 {
 		r.batchSize = min(r.batchSize, cfg.BatchSize)
 	}
-	if cfg.Kind == KindEverything {
-		r.batchSize = 1
+	if learned := r.budget.BatchSize(cfg.Kind); learned.Size > 0 && learned.Size <= r.batchSize {
+		r.batchSize = learned.Size
+		r.confirmed = learned.Confirmed
+	}
+	if cfg.Kind == KindEverything || r.batchSize == 1 {
+		r.batchSize, r.confirmed = 1, true
 	}
 	return r
 }
@@ -254,7 +288,7 @@ func orDefault[T int | time.Duration](v *T, def T) {
 
 func (r *runner) run(ctx context.Context) Result {
 	r.start = r.clock.Now()
-	r.pacer = newPacer(r.cfg.Kind, r.cfg.Limits, r.cfg.JitterTolerance, r.start)
+	defer r.budget.Leave(r.id)
 	// Requests get their own context: cancelling ctx stops new requests at
 	// once but lets those in flight finish within the grace period.
 	sendCtx, cancelSend := context.WithCancel(context.WithoutCancel(ctx))
@@ -293,7 +327,7 @@ func (r *runner) dispatch(ctx, sendCtx context.Context, wg *sync.WaitGroup) bool
 			return ctx.Err() != nil
 		}
 		now := r.clock.Now()
-		if next == nil && r.inflight < r.cfg.Concurrency {
+		if next == nil && r.inflight < r.concurrency() {
 			next = r.pick(now)
 		}
 		if next == nil {
@@ -304,7 +338,7 @@ func (r *runner) dispatch(ctx, sendCtx context.Context, wg *sync.WaitGroup) bool
 			// Wait for a response, or for the earliest retry to be due
 			// (only when a slot is free to send it).
 			var wait time.Duration
-			if r.inflight < r.cfg.Concurrency {
+			if r.inflight < r.concurrency() {
 				wait = r.earliestRetry(now)
 			}
 			r.mu.Unlock()
@@ -317,23 +351,29 @@ func (r *runner) dispatch(ctx, sendCtx context.Context, wg *sync.WaitGroup) bool
 			next.units = next.units[:r.batchSize:r.batchSize]
 			r.queue = append([]*batch{rest}, r.queue...)
 		}
-		if at := r.pacer.readyAt(now, len(next.units)); at.After(now) {
+		if ok, w := r.budget.TryTake(now, Take{Caller: r.id, Kind: r.cfg.Kind, Units: len(next.units)}); !ok {
 			// An exhausted Ratelimit budget is a wait Cloudflare asked
 			// for, bounded like a Retry-After.
-			if w := r.pacer.budgetWait(now); w > 0 && r.tooLong(w) {
-				r.stop(&WaitTooLongError{Asked: w, Max: max(r.cfg.MaxWait, 0), Source: "Ratelimit reset"})
+			if w.Asked > 0 && r.tooLong(w.Asked) {
+				r.stop(&WaitTooLongError{Asked: w.Asked, Max: max(r.cfg.MaxWait, 0), Source: "Ratelimit reset"})
 				r.mu.Unlock()
 				continue
 			}
+			r.wait = w
+			d := w.Until.Sub(now)
+			if w.Reason != "" {
+				d += r.resumeJitter(d)
+			}
 			r.mu.Unlock()
-			r.sleep(ctx, at.Sub(now))
+			r.sleep(ctx, max(d, time.Nanosecond))
 			continue
 		}
-		r.pacer.take(now, len(next.units))
+		r.wait = Wait{}
 		r.inflight++
 		r.requests++
 		if next.retry {
 			r.retries++
+			next.retry = false
 		}
 		b, req := next, r.request(next)
 		next = nil
@@ -344,6 +384,16 @@ func (r *runner) dispatch(ctx, sendCtx context.Context, wg *sync.WaitGroup) bool
 			r.send(sendCtx, b, req)
 		}()
 	}
+}
+
+// concurrency is the most requests in flight now: one while the batch size
+// is not confirmed (issue 10: "requests are not fired in bursts that all
+// come back refused"), Concurrency once it is.
+func (r *runner) concurrency() int {
+	if !r.confirmed {
+		return 1
+	}
+	return r.cfg.Concurrency
 }
 
 // pick returns the next batch to send: a due split or retry first, then a
@@ -463,7 +513,8 @@ func Batches(kind Kind, entries []Entry, l limits.Limits, size int) []Request {
 }
 
 func (r *runner) send(ctx context.Context, b *batch, req Request) {
-	rctx, cancel := context.WithTimeout(ctx, r.cfg.RequestTimeout)
+	// The budget counted this call when it was taken (TryTake).
+	rctx, cancel := context.WithTimeout(WithCounted(ctx), r.cfg.RequestTimeout)
 	resp, err := r.cfg.Sender.Send(rctx, req)
 	cancel()
 	r.mu.Lock()
@@ -500,18 +551,24 @@ func (r *runner) completed(b *batch) []int {
 // handle files the outcome of one call. Called with r.mu held.
 func (r *runner) handle(ctx context.Context, now time.Time, b *batch, resp *Response, err error) {
 	if err == nil {
+		a := Answer{Kind: r.cfg.Kind, InFlight: r.inflight, OK: true}
 		if resp != nil {
-			r.pacer.observe(now, resp.Header, r.inflight)
+			a.Header = resp.Header
 		}
+		r.budget.Answered(now, a)
 		for _, u := range b.units {
 			r.confirm(u)
+		}
+		if !r.confirmed && len(b.units) >= r.batchSize {
+			r.confirmed = true
+			r.budget.LearnBatchSize(r.cfg.Kind, Cap{Size: r.batchSize, Confirmed: true})
 		}
 		r.inARow = 0
 		return
 	}
 	var ae *APIError
-	if errors.As(err, &ae) {
-		r.pacer.observe(now, ae.Header, r.inflight)
+	if errors.As(err, &ae) && ae.Status != http.StatusTooManyRequests {
+		r.budget.Answered(now, Answer{Kind: r.cfg.Kind, Header: ae.Header, InFlight: r.inflight})
 	}
 	switch {
 	case ae == nil && ctx.Err() != nil:
@@ -522,7 +579,9 @@ func (r *runner) handle(ctx context.Context, now time.Time, b *batch, resp *Resp
 		r.stop(ae)
 	case ae != nil && ae.Status == http.StatusTooManyRequests:
 		// Cloudflare asks to wait: not a failure, so not a retry counted
-		// against MaxRetries (interface.md "Waiting and giving up").
+		// against MaxRetries (interface.md "Waiting and giving up"), nor
+		// in Result.Retries, which counts the faults the server saw.
+		r.limited++
 		wait, source := requestedWait(ae)
 		if source != "" && r.tooLong(wait) {
 			werr := &WaitTooLongError{Asked: wait, Max: max(r.cfg.MaxWait, 0), Source: source}
@@ -545,9 +604,12 @@ func (r *runner) handle(ctx context.Context, now time.Time, b *batch, resp *Resp
 				return
 			}
 		}
-		// Pause every sender, not only this one: the bucket is shared.
-		r.pacer.pause(now, now.Add(wait))
-		b.retry, b.notBefore = true, now.Add(wait)
+		// Pause every sender, not only this one: the bucket is shared,
+		// and so is the budget with the account's other runs.
+		why := throttleReason(ae)
+		r.budget.Answered(now, Answer{Kind: r.cfg.Kind, Header: ae.Header, InFlight: r.inflight, Until: now.Add(wait), Reason: why})
+		r.wait = Wait{Until: now.Add(wait), Reason: why}
+		b.notBefore = now.Add(wait + r.resumeJitter(wait))
 		r.queue = append(r.queue, b)
 	case Retryable(err):
 		r.retryLater(b, now.Add(r.backoff(b.attempts+1)), err.Error())
@@ -568,6 +630,21 @@ func (r *runner) handle(ctx context.Context, now time.Time, b *batch, resp *Resp
 		r.fail(b, err.Error())
 		r.stop(err)
 	}
+}
+
+// throttleReason tells a 429 of the whole-API limit (code 971, or a
+// Ratelimit budget used up) from one of the purge bucket (code 1134, or
+// anything else on a purge endpoint).
+func throttleReason(ae *APIError) WaitReason {
+	for _, c := range ae.Codes {
+		if c == 971 {
+			return WaitAPILimit
+		}
+	}
+	if rl, ok := ParseRatelimit(ae.Header); ok && rl.Remaining == 0 {
+		return WaitAPILimit
+	}
+	return WaitPurgeLimit
 }
 
 // requestedWait is the wait a 429 asks for: its Retry-After, or else the
@@ -592,6 +669,7 @@ func (r *runner) tooLong(d time.Duration) bool {
 }
 
 func (r *runner) confirm(u int32) {
+	r.settled++
 	e := r.units[u].entry
 	r.left[e]--
 	if r.left[e] == 0 && r.reason[e] == "" {
@@ -602,6 +680,7 @@ func (r *runner) confirm(u int32) {
 // fail marks the entries of b failed with reason (the first reason of an
 // entry wins) and their forms as settled.
 func (r *runner) fail(b *batch, reason string) {
+	r.settled += len(b.units)
 	for _, u := range b.units {
 		e := r.units[u].entry
 		r.left[e]--
@@ -651,7 +730,12 @@ func (r *runner) split(b *batch, ae *APIError) {
 	size := (n + 1) / 2
 	if limit, ok := sizeLimit(ae.Message, n); ok {
 		size = limit
-		r.batchSize = min(r.batchSize, limit)
+		if limit < r.batchSize {
+			// Remembered for the account, so later runs (and dry runs)
+			// start at it; confirmed by the first success at that size.
+			r.batchSize, r.confirmed = limit, limit == 1
+			r.budget.LearnBatchSize(r.cfg.Kind, Cap{Size: limit, Confirmed: limit == 1})
+		}
 	}
 	var parts []*batch
 	for i := 0; i < n; i += size {
@@ -705,6 +789,18 @@ func sizeLimit(msg string, n int) (int, bool) {
 	return 0, false
 }
 
+// maxResumeJitter bounds the jitter added to the end of a 429's wait.
+const maxResumeJitter = 250 * time.Millisecond
+
+// resumeJitter spreads the resumes after a wait every client was told the
+// same end of (a 429's Retry-After in whole seconds, the API window), so
+// that clients sharing no state (other machines) do not all resend at the
+// same instant into a bucket that holds only some of them: up to a quarter
+// of the wait, at most maxResumeJitter.
+func (r *runner) resumeJitter(wait time.Duration) time.Duration {
+	return time.Duration(r.cfg.Jitter() * float64(min(wait/4, maxResumeJitter)))
+}
+
 // backoff is exponential with jitter: between half and all of
 // base·2^(attempt-1), capped.
 func (r *runner) backoff(attempt int) time.Duration {
@@ -726,16 +822,18 @@ func (r *runner) report() {
 	now := r.clock.Now()
 	p := Progress{
 		Total: len(r.entries), Done: r.done, Failed: r.failed,
-		Requests: r.requests, Retries: r.retries, InFlight: r.inflight,
+		Requests: r.requests, Retries: r.retries, RateLimited: r.limited, InFlight: r.inflight,
 		BatchSize: r.batchSize, Elapsed: now.Sub(r.start),
 	}
 	if s := p.Elapsed.Seconds(); s > 0 {
 		p.Rate = float64(p.Done) / s
 	}
-	if r.pacer.pauseUntil.After(now) {
-		p.Paused = r.pacer.pauseUntil.Sub(now)
-		p.ResumeAt = r.pacer.pauseUntil
+	var waiting time.Duration
+	if r.wait.Reason != "" && r.wait.Until.After(now) {
+		waiting = r.wait.Until.Sub(now)
+		p.Paused, p.ResumeAt, p.WaitReason = waiting, r.wait.Until, r.wait.Reason
 	}
+	p.ETA = waiting + RemainingTime(r.cfg.Kind, len(r.units)-r.settled, r.cfg.Limits, r.batchSize)
 	r.mu.Unlock()
 	r.cfg.OnProgress(p)
 }
@@ -744,7 +842,7 @@ func (r *runner) result(interrupted bool) Result {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	res := Result{
-		Total: len(r.entries), Requests: r.requests, Retries: r.retries, Splits: r.splits,
+		Total: len(r.entries), Requests: r.requests, Retries: r.retries, RateLimited: r.limited, Splits: r.splits,
 		BatchSize: r.batchSize, Duration: r.clock.Now().Sub(r.start),
 		Interrupted: interrupted, Err: r.stopErr,
 	}

@@ -1,8 +1,11 @@
 package purge
 
 import (
+	"encoding/binary"
+	"errors"
 	"math"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/cfcache/cfcache/pkg/limits"
@@ -68,152 +71,458 @@ type windowLimit struct {
 	window time.Duration
 }
 
-// pacer decides when the next request may go out. It combines the plan's
-// purge bucket (URLs for single-file purge, requests for flex purge and purge
-// everything), the whole-API limit as a sliding window over the times of past
-// sends (plus any stricter Ratelimit-Policy the API announces), the budget of
-// the last Ratelimit header, and a global pause after a 429. It has no clock
-// and no lock: the executor calls it under its mutex with the time.
-type pacer struct {
-	flex       bool
-	bucket     bucket
-	windows    []windowLimit
-	sends      []time.Time // ring buffer of the latest send times
-	head, n    int
-	margin     time.Duration
-	hdrActive  bool
-	hdrBudget  int
-	hdrUsed    int
-	hdrReset   time.Time
-	pauseUntil time.Time
-}
-
-// maxHistory caps the ring buffer if a server announces a huge quota.
+// maxHistory caps the send history if a server announces a huge quota.
 const maxHistory = 100_000
 
-func newPacer(kind Kind, l limits.Limits, tolerance time.Duration, now time.Time) *pacer {
-	p := &pacer{flex: kind.flex(), margin: tolerance}
-	if p.flex {
-		p.bucket = newBucket(l.FlexPurgeRate, l.FlexPurgeBurst, l.FlexPurgeRate*tolerance.Seconds(), now)
+// WaitReason says why sending waits, in the words progress shows.
+type WaitReason string
+
+const (
+	// WaitAPILimit is Cloudflare's whole-API limit of one token (1,200
+	// requests per 5 minutes), or the reset of a Ratelimit budget used up.
+	WaitAPILimit WaitReason = "Cloudflare's API limit"
+	// WaitPurgeLimit is a 429 from the account's purge bucket.
+	WaitPurgeLimit WaitReason = "purge rate limit"
+)
+
+// PurgeState is the pacing state of one account's purge buckets on one plan
+// (Cloudflare keeps them per account: interface.md "Pacing is per account").
+// It holds no configuration and no clock, so it can live in memory or in a
+// file shared by processes (pkg/budget) and be driven by Pace either way.
+type PurgeState struct {
+	URL  BucketState `json:"url"`
+	Flex BucketState `json:"flex"`
+	// PauseUntil is the end of a 429's wait: nothing is sent before it.
+	PauseUntil time.Time  `json:"pause_until,omitzero"`
+	PauseWhy   WaitReason `json:"pause_why,omitempty"`
+	// RateFactor scales the buckets' refill rates: halved-ish on a 429
+	// (multiplicative decrease), raised a little on every success (additive
+	// increase), so clients that share no state (other machines) converge
+	// on the rate the account allows. 0 means 1.
+	RateFactor float64   `json:"rate_factor,omitempty"`
+	RaisedAt   time.Time `json:"raised_at,omitzero"` // the last additive increase
+	// Caps are the per-request caps learned from "too many items" answers,
+	// by bucket ("url", "flex").
+	Caps map[string]Cap `json:"caps,omitempty"`
+	// Waiters queue the callers refused a send, oldest first, so that no
+	// caller (run, process) starves another.
+	Waiters []Waiter `json:"waiters,omitempty"`
+}
+
+// BucketState is a token bucket's level at a time; zero means full.
+type BucketState struct {
+	Tokens float64   `json:"tokens"`
+	Last   time.Time `json:"last,omitzero"`
+}
+
+// Cap is a learned per-request cap; Confirmed once a request of that size
+// succeeded.
+type Cap struct {
+	Size      int  `json:"size"`
+	Confirmed bool `json:"confirmed,omitempty"`
+}
+
+// Waiter is a caller waiting for its turn.
+type Waiter struct {
+	ID     string    `json:"id"`
+	Bucket string    `json:"bucket"` // "url" or "flex"
+	Since  time.Time `json:"since"`
+	// Expires drops a waiter that did not come back (a killed process).
+	Expires time.Time `json:"expires"`
+}
+
+// APIState is the whole-API pacing state of one token: the times of its
+// recent sends (sliding windows), any stricter window a Ratelimit-Policy
+// announced, the last Ratelimit budget, and a pause after an API-limit 429.
+type APIState struct {
+	Sends      SendLog        `json:"-"` // stored apart, in binary (pkg/budget)
+	Policies   []PolicyWindow `json:"policies,omitempty"`
+	Header     *HeaderBudget  `json:"header,omitempty"`
+	PauseUntil time.Time      `json:"pause_until,omitzero"`
+}
+
+// SendLog is the times of past sends, in unix nanoseconds, ascending. Its
+// binary form is their varint deltas: a full 1,200-call window is a few
+// kilobytes that decode in microseconds, which keeps a take on the shared
+// state file (pkg/budget) far under a millisecond (as JSON numbers, the
+// parse alone took a third of one).
+type SendLog []int64
+
+// AppendBinary appends the binary form of l to buf.
+func (l SendLog) AppendBinary(buf []byte) ([]byte, error) {
+	var prev int64
+	for _, t := range l {
+		buf = binary.AppendVarint(buf, t-prev)
+		prev = t
+	}
+	return buf, nil
+}
+
+// UnmarshalBinary reads the form AppendBinary writes.
+func (l *SendLog) UnmarshalBinary(buf []byte) error {
+	out := make(SendLog, 0, len(buf)/4)
+	var prev int64
+	for len(buf) > 0 {
+		d, n := binary.Varint(buf)
+		if n <= 0 {
+			return errors.New("bad send log")
+		}
+		prev += d
+		out = append(out, prev)
+		buf = buf[n:]
+	}
+	*l = out
+	return nil
+}
+
+// PolicyWindow is a Ratelimit-Policy quota.
+type PolicyWindow struct {
+	Quota  int           `json:"quota"`
+	Window time.Duration `json:"window"`
+}
+
+// HeaderBudget is "budget calls remain until reset" from a Ratelimit header.
+type HeaderBudget struct {
+	Budget int       `json:"budget"`
+	Used   int       `json:"used"`
+	Reset  time.Time `json:"reset"`
+}
+
+// Pace applies the pacing rules to the states of one account and one token.
+// It is pure: callers hold whatever lock guards the states.
+type Pace struct {
+	Purge  *PurgeState
+	API    *APIState
+	Limits limits.Limits
+	// Tolerance is the network jitter absorbed (RunConfig.JitterTolerance).
+	Tolerance time.Duration
+}
+
+func bucketName(kind Kind) string {
+	if kind.flex() {
+		return "flex"
+	}
+	return "url"
+}
+
+// bucket returns the bucket of kind at its stored level; put stores it back.
+func (p Pace) bucket(kind Kind, now time.Time) bucket {
+	f := p.Purge.RateFactor
+	if f <= 0 || f > 1 {
+		f = 1
+	}
+	var b bucket
+	st := p.Purge.URL
+	if kind.flex() {
+		b = newBucket(p.Limits.FlexPurgeRate*f, p.Limits.FlexPurgeBurst, p.Limits.FlexPurgeRate*p.Tolerance.Seconds(), now)
+		st = p.Purge.Flex
 	} else {
-		p.bucket = newBucket(l.URLPurgeRate, l.URLPurgeBurst, l.URLPurgeRate*tolerance.Seconds(), now)
+		b = newBucket(p.Limits.URLPurgeRate*f, p.Limits.URLPurgeBurst, p.Limits.URLPurgeRate*p.Tolerance.Seconds(), now)
 	}
-	if l.APIRequestsPerWindow > 0 && l.APIWindowSeconds > 0 {
-		p.addWindow(windowLimit{l.APIRequestsPerWindow, l.APIWindow()})
+	if !st.Last.IsZero() {
+		b.tokens, b.last = st.Tokens, st.Last
 	}
-	return p
+	return b
 }
 
-func (p *pacer) addWindow(w windowLimit) {
-	for _, have := range p.windows {
-		if have == w {
-			return
-		}
-	}
-	p.windows = append(p.windows, w)
-	if size := min(w.quota, maxHistory); size > len(p.sends) {
-		grown := make([]time.Time, size)
-		for i := 0; i < p.n; i++ {
-			grown[i] = p.nthLatest(p.n - i)
-		}
-		p.sends, p.head = grown, p.n%size
+func (p Pace) put(kind Kind, b bucket) {
+	st := BucketState{Tokens: b.tokens, Last: b.last}
+	if kind.flex() {
+		p.Purge.Flex = st
+	} else {
+		p.Purge.URL = st
 	}
 }
 
-// nthLatest is the time of the k-th most recent send (k=1: the latest).
-func (p *pacer) nthLatest(k int) time.Time {
-	i := (p.head - k) % len(p.sends)
-	if i < 0 {
-		i += len(p.sends)
+func (p Pace) windows() []windowLimit {
+	var ws []windowLimit
+	if p.Limits.APIRequestsPerWindow > 0 && p.Limits.APIWindowSeconds > 0 {
+		ws = append(ws, windowLimit{p.Limits.APIRequestsPerWindow, p.Limits.APIWindow()})
 	}
-	return p.sends[i]
+	for _, w := range p.API.Policies {
+		ws = append(ws, windowLimit{w.Quota, w.Window})
+	}
+	return ws
 }
 
 // cost is what a request of units values takes from the purge bucket.
-func (p *pacer) cost(units int) float64 {
-	if p.flex {
+func cost(kind Kind, units int) float64 {
+	if kind.flex() {
 		return 1
 	}
 	return float64(units)
 }
 
-// readyAt is the earliest time, not before now, that a request of units
-// values may be sent.
-func (p *pacer) readyAt(now time.Time, units int) time.Time {
-	t := now
-	if p.pauseUntil.After(t) {
-		t = p.pauseUntil
+// ReadyAt is the earliest time, not before now, that a request of units
+// values of kind may be sent, and what it waits for ("" for the purge
+// bucket's steady pacing, which is no wait worth showing).
+func (p Pace) ReadyAt(now time.Time, kind Kind, units int) (time.Time, WaitReason) {
+	return p.readyAt(now, kind, units, p.Tolerance)
+}
+
+func (p Pace) readyAt(now time.Time, kind Kind, units int, margin time.Duration) (time.Time, WaitReason) {
+	t, why := now, WaitReason("")
+	later := func(at time.Time, w WaitReason) {
+		if at.After(t) {
+			t, why = at, w
+		}
 	}
-	if b := p.bucket.readyAt(t, p.cost(units)); b.After(t) {
-		t = b
+	later(p.Purge.PauseUntil, p.Purge.PauseWhy)
+	later(p.API.PauseUntil, WaitAPILimit)
+	b := p.bucket(kind, now)
+	if at := b.readyAt(t, cost(kind, units)); at.After(t) {
+		t = at // steady pacing keeps the reason of any pause before it
 	}
-	for _, w := range p.windows {
-		if q := min(w.quota, len(p.sends)); p.n >= q {
+	for _, w := range p.windows() {
+		if q := min(w.quota, maxHistory); len(p.API.Sends) >= q {
 			// The send q places back must have left the window (plus a
 			// margin for latency differences between requests).
-			if free := p.nthLatest(q).Add(w.window + p.margin); free.After(t) {
-				t = free
+			later(time.Unix(0, p.API.Sends[len(p.API.Sends)-q]).Add(w.window+margin), WaitAPILimit)
+		}
+	}
+	if h := p.API.Header; h != nil && t.Before(h.Reset) && h.Used >= h.Budget {
+		later(h.Reset, WaitAPILimit)
+	}
+	return t, why
+}
+
+// TryCount records an API call that is not a purge (a zone lookup, a
+// setting) at now when the token's windows allow it; otherwise it returns
+// when to try again. Such calls count against the same 1,200 / 5 min as
+// purges (issue 10: "count every API request ... including the zone
+// lookups").
+func (p Pace) TryCount(now time.Time) (bool, time.Time) {
+	t := now
+	if p.API.PauseUntil.After(t) {
+		t = p.API.PauseUntil
+	}
+	for _, w := range p.windows() {
+		if q := min(w.quota, maxHistory); len(p.API.Sends) >= q {
+			if at := time.Unix(0, p.API.Sends[len(p.API.Sends)-q]).Add(w.window + p.Tolerance); at.After(t) {
+				t = at
 			}
 		}
 	}
-	if p.hdrActive && t.Before(p.hdrReset) && p.hdrUsed >= p.hdrBudget {
-		t = p.hdrReset
+	if h := p.API.Header; h != nil && t.Before(h.Reset) && h.Used >= h.Budget {
+		t = h.Reset
 	}
-	return t
+	if t.After(now) {
+		return false, t
+	}
+	p.Count(now)
+	return true, time.Time{}
 }
 
-// take records a send at now.
-func (p *pacer) take(now time.Time, units int) {
-	p.bucket.take(now, p.cost(units))
-	if len(p.sends) > 0 {
-		p.sends[p.head] = now
-		p.head = (p.head + 1) % len(p.sends)
-		p.n = min(p.n+1, len(p.sends))
+// Take records a send of units values of kind at now.
+func (p Pace) Take(now time.Time, kind Kind, units int) {
+	b := p.bucket(kind, now)
+	b.take(now, cost(kind, units))
+	p.put(kind, b)
+	p.Count(now)
+}
+
+// Count records one API call at now in the token's windows (any call: a
+// zone lookup counts as a purge does).
+func (p Pace) Count(now time.Time) {
+	keep := 0
+	for _, w := range p.windows() {
+		keep = max(keep, min(w.quota, maxHistory))
 	}
-	if p.hdrActive {
-		if now.Before(p.hdrReset) {
-			p.hdrUsed++
+	if keep > 0 {
+		ns := now.UnixNano()
+		s := p.API.Sends
+		// Sends from several processes may arrive slightly out of order.
+		i := len(s)
+		for i > 0 && s[i-1] > ns {
+			i--
+		}
+		s = slices.Insert(s, i, ns)
+		if len(s) > keep {
+			s = s[len(s)-keep:]
+		}
+		p.API.Sends = s
+	}
+	if h := p.API.Header; h != nil {
+		if now.Before(h.Reset) {
+			h.Used++
 		} else {
-			p.hdrActive = false
+			p.API.Header = nil
 		}
 	}
 }
 
-// observe reads the rate-limit headers of a response. The Ratelimit header's
+// Observe reads the rate-limit headers of a response. The Ratelimit header's
 // "r calls remain in the next t seconds" becomes a budget: requests still in
 // flight were probably not counted yet, so they are subtracted. A
 // Ratelimit-Policy quota becomes one more sliding window.
-func (p *pacer) observe(now time.Time, h http.Header, inflight int) {
+func (p Pace) Observe(now time.Time, h http.Header, inflight int) {
 	if h == nil {
 		return
 	}
 	if rl, ok := ParseRatelimit(h); ok && rl.Reset > 0 {
-		p.hdrActive = true
-		p.hdrBudget = rl.Remaining - inflight
-		p.hdrUsed = 0
-		p.hdrReset = now.Add(rl.Reset)
+		p.API.Header = &HeaderBudget{Budget: rl.Remaining - inflight, Reset: now.Add(rl.Reset)}
 	}
 	for _, pol := range ParseRatelimitPolicy(h) {
-		p.addWindow(windowLimit{pol.Quota, pol.Window})
+		w := PolicyWindow(pol)
+		if !slices.Contains(p.API.Policies, w) {
+			p.API.Policies = append(p.API.Policies, w)
+		}
 	}
 }
 
-// budgetWait is how long until the reset of a Ratelimit budget that is used
+// HeaderWait is how long until the reset of a Ratelimit budget that is used
 // up; 0 when the header sets no wait.
-func (p *pacer) budgetWait(now time.Time) time.Duration {
-	if p.hdrActive && now.Before(p.hdrReset) && p.hdrUsed >= p.hdrBudget {
-		return p.hdrReset.Sub(now)
+func (p Pace) HeaderWait(now time.Time) time.Duration {
+	if h := p.API.Header; h != nil && now.Before(h.Reset) && h.Used >= h.Budget {
+		return h.Reset.Sub(now)
 	}
 	return 0
 }
 
-// pause stops every send until the given time (a 429's Retry-After) and
-// empties the purge bucket, which Cloudflare has just said is empty.
-func (p *pacer) pause(now, until time.Time) {
-	if until.After(p.pauseUntil) {
-		p.pauseUntil = until
+// Throttle records a 429: every send waits until until, and the bucket of
+// kind is emptied (Cloudflare has just said it is) and refills slower
+// (multiplicative decrease). An API-limit 429 pauses the token's calls
+// instead.
+func (p Pace) Throttle(now, until time.Time, kind Kind, why WaitReason) {
+	if why == WaitAPILimit {
+		if until.After(p.API.PauseUntil) {
+			p.API.PauseUntil = until
+		}
+		return
 	}
-	p.bucket.drain(now)
+	if until.After(p.Purge.PauseUntil) {
+		p.Purge.PauseUntil, p.Purge.PauseWhy = until, why
+	}
+	b := p.bucket(kind, now)
+	b.drain(now)
+	p.put(kind, b)
+	f := p.Purge.RateFactor
+	if f <= 0 || f > 1 {
+		f = 1
+	}
+	p.Purge.RateFactor = max(minRateFactor, f*rateDecrease)
+	p.Purge.RaisedAt = now
+}
+
+// AIMD constants: a 429 halves the refill rate, never below 5 % (a fair
+// share for up to twenty machines); successes give back rateIncrease of the
+// plan's rate per second (per second, not per success, so that a faster
+// client does not regain its share faster). Tuned on
+// TestRunsOnSeveralMachinesConverge: 2 and 4 machines get 5 and about 30
+// 429s in all, against 51 and 260 without the decrease.
+const (
+	rateDecrease  = 0.5
+	rateIncrease  = 0.05
+	minRateFactor = 0.05
+)
+
+// Succeeded raises the refill rate after a success (additive increase).
+func (p Pace) Succeeded(now time.Time) {
+	f := p.Purge.RateFactor
+	if f <= 0 || f >= 1 {
+		p.Purge.RateFactor, p.Purge.RaisedAt = 0, time.Time{}
+		return
+	}
+	if p.Purge.RaisedAt.IsZero() || now.Before(p.Purge.RaisedAt) {
+		p.Purge.RaisedAt = now
+		return
+	}
+	f += rateIncrease * now.Sub(p.Purge.RaisedAt).Seconds()
+	p.Purge.RaisedAt = now
+	if f >= 1 {
+		p.Purge.RateFactor, p.Purge.RaisedAt = 0, time.Time{}
+		return
+	}
+	p.Purge.RateFactor = f
+}
+
+// waiterGrace is how long after its turn a waiter that did not come back
+// keeps its place.
+const waiterGrace = time.Second
+
+// TryTake takes a send for caller when the pacing allows it now and no
+// caller that waited longer is still due first; otherwise it queues caller
+// and returns when to try again. Later callers in the queue get later
+// times, one send's refill apart, so waiting callers take turns instead of
+// waking together and racing.
+func (p Pace) TryTake(now time.Time, t Take) (bool, Wait) {
+	// Forget waiters that did not come back.
+	ws := p.Purge.Waiters[:0]
+	for _, w := range p.Purge.Waiters {
+		if now.Before(w.Expires) {
+			ws = append(ws, w)
+		}
+	}
+	p.Purge.Waiters = ws
+	// Turns are per bucket: a tag purge does not wait behind URL purges.
+	bk := bucketName(t.Kind)
+	pos, ahead := -1, 0
+	for i, w := range ws {
+		if w.Bucket != bk {
+			continue
+		}
+		if w.ID == t.Caller {
+			pos = i
+			break
+		}
+		ahead++
+	}
+	ready, why := p.ReadyAt(now, t.Kind, t.Units)
+	if !ready.After(now) && ahead == 0 {
+		if pos >= 0 {
+			p.Purge.Waiters = slices.Delete(p.Purge.Waiters, pos, pos+1)
+		}
+		p.Take(now, t.Kind, t.Units)
+		return true, Wait{}
+	}
+	if pos < 0 {
+		pos = len(ws)
+		p.Purge.Waiters = append(p.Purge.Waiters, Waiter{ID: t.Caller, Bucket: bk, Since: now})
+	}
+	// One send's refill per caller ahead.
+	rate := p.Limits.URLPurgeRate
+	if t.Kind.flex() {
+		rate = p.Limits.FlexPurgeRate
+	}
+	step := time.Duration(math.Ceil(cost(t.Kind, t.Units) / rate * 1e9))
+	at := ready.Add(time.Duration(ahead) * step)
+	if !at.After(now) {
+		at = now.Add(time.Millisecond)
+	}
+	p.Purge.Waiters[pos].Expires = at.Add(waiterGrace)
+	w := Wait{Until: at, Reason: why}
+	if hw := p.HeaderWait(now); hw > 0 && !ready.Before(now.Add(hw)) {
+		w.Asked = hw
+	}
+	return false, w
+}
+
+// Leave drops caller from the queue (its run ended).
+func (p Pace) Leave(caller string) {
+	p.Purge.Waiters = slices.DeleteFunc(p.Purge.Waiters, func(w Waiter) bool { return w.ID == caller })
+}
+
+// BatchSize is the learned cap of kind's requests, 0 when none is known.
+func (p Pace) BatchSize(kind Kind) Cap { return p.Purge.Caps[bucketName(kind)] }
+
+// LearnBatchSize stores a cap: a lower one replaces the known one; the
+// same one confirmed marks it so.
+func (p Pace) LearnBatchSize(kind Kind, c Cap) {
+	if c.Size < 1 {
+		return
+	}
+	name := bucketName(kind)
+	have, ok := p.Purge.Caps[name]
+	switch {
+	case !ok || c.Size < have.Size:
+		if p.Purge.Caps == nil {
+			p.Purge.Caps = map[string]Cap{}
+		}
+		p.Purge.Caps[name] = c
+	case c.Size == have.Size && c.Confirmed:
+		have.Confirmed = true
+		p.Purge.Caps[name] = have
+	}
 }
 
 // PlanEstimate is the dry-run plan of a purge.
@@ -234,6 +543,9 @@ type PlanEstimate struct {
 
 // Estimate plans a purge of units values of kind under limits l. batchSize 0
 // means the plan's values per request; purge everything is one request.
+// Pass a cap learned for the account (Budget.BatchSize, or
+// budget.Registry.LearnedBatchSize for a dry run) as batchSize so the
+// estimate counts the requests the server will really take.
 // Ideal is computed by running the executor's own pacing rules over a
 // virtual time line (O(requests), microseconds per thousand requests).
 func Estimate(kind Kind, units int, l limits.Limits, batchSize int) PlanEstimate {
@@ -252,28 +564,44 @@ func Estimate(kind Kind, units int, l limits.Limits, batchSize int) PlanEstimate
 	if checkLimits(l) != nil {
 		return e // no pacing to estimate
 	}
-	seconds := func(s float64) time.Duration { return time.Duration(math.Ceil(s * 1e9)) }
-	if kind.flex() {
-		if over := e.Requests - l.FlexPurgeBurst; over > 0 {
-			e.BucketTime = seconds(float64(over) / l.FlexPurgeRate)
-		}
-	} else if over := units - l.URLPurgeBurst; over > 0 {
-		e.BucketTime = seconds(float64(over) / l.URLPurgeRate)
-	}
-	if n := l.APIRequestsPerWindow; n > 0 {
-		e.WindowTime = time.Duration((e.Requests-1)/n) * l.APIWindow()
-	}
-	var start time.Time
-	p := newPacer(kind, l, 0, start)
-	p.margin = 0
+	e.BucketTime, e.WindowTime = limitTimes(kind, units, e.Requests, l, true)
+	start := time.Unix(0, 0) // any time but the zero one, which a bucket reads as "never used"
+	p := Pace{Purge: &PurgeState{}, API: &APIState{}, Limits: l}
 	now := start
 	for left := units; left > 0; left -= batchSize {
 		n := min(left, batchSize)
-		now = p.readyAt(now, n)
-		p.take(now, n)
+		now, _ = p.readyAt(now, kind, n, 0)
+		p.Take(now, kind, n)
 	}
 	e.Ideal = now.Sub(start)
 	return e
+}
+
+// limitTimes is what the purge bucket and the API window alone impose on
+// units values in requests calls; fresh says whether the bucket starts full.
+func limitTimes(kind Kind, units, requests int, l limits.Limits, fresh bool) (bucketT, windowT time.Duration) {
+	seconds := func(s float64) time.Duration { return time.Duration(math.Ceil(s * 1e9)) }
+	if kind.flex() {
+		over := requests
+		if fresh {
+			over -= l.FlexPurgeBurst
+		}
+		if over > 0 && l.FlexPurgeRate > 0 {
+			bucketT = seconds(float64(over) / l.FlexPurgeRate)
+		}
+	} else {
+		over := units
+		if fresh {
+			over -= l.URLPurgeBurst
+		}
+		if over > 0 && l.URLPurgeRate > 0 {
+			bucketT = seconds(float64(over) / l.URLPurgeRate)
+		}
+	}
+	if n := l.APIRequestsPerWindow; n > 0 && requests > 0 {
+		windowT = time.Duration((requests-1)/n) * l.APIWindow()
+	}
+	return bucketT, windowT
 }
 
 func defaultBatchSize(kind Kind, l limits.Limits) int {
@@ -281,4 +609,18 @@ func defaultBatchSize(kind Kind, l limits.Limits) int {
 		return max(1, l.FlexItemsPerRequest)
 	}
 	return max(1, min(l.URLsPerRequest, l.URLPurgeBurst))
+}
+
+// RemainingTime is how long units values of kind still take at the plan's
+// steady rate (buckets already drained, as they are mid-run) in requests of
+// batchSize: the larger of the purge bucket's and the API window's times.
+// It is the ETA of the pacing model, not of the last seconds' speed.
+func RemainingTime(kind Kind, units int, l limits.Limits, batchSize int) time.Duration {
+	if units <= 0 || kind == KindEverything {
+		return 0
+	}
+	batchSize = max(1, batchSize)
+	requests := (units + batchSize - 1) / batchSize
+	bt, wt := limitTimes(kind, units, requests, l, false)
+	return max(bt, wt)
 }

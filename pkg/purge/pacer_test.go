@@ -41,15 +41,25 @@ func TestBucket(t *testing.T) {
 
 // simulate drives a pacer the way the dispatcher does (send as soon as
 // allowed, zero latency) and returns the send times.
-func simulate(p *pacer, requests, units int) []time.Time {
+func simulate(p pacer, requests, units int) []time.Time {
 	now := t0
 	out := make([]time.Time, 0, requests)
 	for i := 0; i < requests; i++ {
-		now = p.readyAt(now, units)
-		p.take(now, units)
+		now, _ = p.ReadyAt(now, p.kind, units)
+		p.Take(now, p.kind, units)
 		out = append(out, now)
 	}
 	return out
+}
+
+// pacer is a Pace on fresh states for one kind, as a run starts with.
+type pacer struct {
+	Pace
+	kind Kind
+}
+
+func newPacer(kind Kind, l limits.Limits, tolerance time.Duration, _ time.Time) pacer {
+	return pacer{Pace{Purge: &PurgeState{}, API: &APIState{}, Limits: l, Tolerance: tolerance}, kind}
 }
 
 func TestPacerURLBucketMatchesIdeal(t *testing.T) {
@@ -117,7 +127,7 @@ func TestPacerRatelimitHeaders(t *testing.T) {
 	p := newPacer(KindTag, l, 0, t0)
 	h := http.Header{}
 	h.Set("Ratelimit", `"default";r=3;t=30`)
-	p.observe(t0, h, 1) // one request still in flight: 2 left for us
+	p.Observe(t0, h, 1) // one request still in flight: 2 left for us
 	sends := simulate(p, 3, 1)
 	if sends[0] != t0 || sends[1] != t0 || sends[2].Sub(t0) != 30*time.Second {
 		t.Errorf("header budget: sends at %v %v %v", sends[0].Sub(t0), sends[1].Sub(t0), sends[2].Sub(t0))
@@ -126,7 +136,7 @@ func TestPacerRatelimitHeaders(t *testing.T) {
 	p = newPacer(KindTag, l, 0, t0)
 	h = http.Header{}
 	h.Set("Ratelimit-Policy", `"burst";q=2;w=5`)
-	p.observe(t0, h, 0)
+	p.Observe(t0, h, 0)
 	sends = simulate(p, 5, 1)
 	if sends[2].Sub(t0) != 5*time.Second || sends[4].Sub(t0) != 10*time.Second {
 		t.Errorf("policy window: %v %v", sends[2].Sub(t0), sends[4].Sub(t0))
@@ -136,14 +146,15 @@ func TestPacerRatelimitHeaders(t *testing.T) {
 func TestPacerPause(t *testing.T) {
 	l := limits.Default().For(limits.Pro)
 	p := newPacer(KindURL, l, 0, t0)
-	p.pause(t0, t0.Add(7*time.Second))
-	if got := p.readyAt(t0, 100); got.Sub(t0) != 7*time.Second {
+	p.Throttle(t0, t0.Add(7*time.Second), KindURL, WaitPurgeLimit)
+	if got, why := p.ReadyAt(t0, KindURL, 100); got.Sub(t0) != 7*time.Second || why != WaitPurgeLimit {
 		t.Errorf("ready after pause at %v", got.Sub(t0))
 	}
 	// The 429 also empties the bucket: after a short pause it must refill.
 	p = newPacer(KindURL, l, 0, t0)
-	p.pause(t0, t0.Add(10*time.Millisecond))
-	if got := p.readyAt(t0, 100); got.Sub(t0).Round(time.Microsecond) != 66667*time.Microsecond {
+	p.Throttle(t0, t0.Add(10*time.Millisecond), KindURL, WaitPurgeLimit)
+	p.Purge.RateFactor = 0 // the multiplicative decrease is tested on its own
+	if got, _ := p.ReadyAt(t0, KindURL, 100); got.Sub(t0).Round(time.Microsecond) != 66667*time.Microsecond {
 		t.Errorf("ready after short pause at %v", got.Sub(t0))
 	}
 }
