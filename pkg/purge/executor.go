@@ -359,12 +359,19 @@ func (r *runner) dispatch(ctx, sendCtx context.Context, wg *sync.WaitGroup) bool
 				r.mu.Unlock()
 				continue
 			}
+			// A named wait that starts is reported at once: the progress
+			// display and a CI log say it while it lasts, not only after the
+			// next answer (interface.md "Waiting and giving up").
+			newWait := w.Reason != "" && !w.Until.Equal(r.wait.Until)
 			r.wait = w
 			d := w.Until.Sub(now)
 			if w.Reason != "" {
 				d += r.resumeJitter(d)
 			}
 			r.mu.Unlock()
+			if newWait {
+				r.report()
+			}
 			r.sleep(ctx, max(d, time.Nanosecond))
 			continue
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cfcache/cfcache/pkg/budget"
 	"github.com/cfcache/cfcache/pkg/cfapi"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/iostreams"
@@ -28,8 +29,11 @@ type Common struct {
 	Client      func() (*cfapi.Client, error)
 	ResolveZone func(context.Context) (cfapi.Zone, error)
 	Limits      func() limits.Table
-	JSON        bool
-	Zone        string // as given: name, id or ""
+	// Budgets are the per-account purge budgets shared with the machine's
+	// other cfcache processes (Factory.Budgets, pkg/budget).
+	Budgets func() (*budget.Registry, error)
+	JSON    bool
+	Zone    string // as given: name, id or ""
 	// AccountID narrows the zones routing lists (the global --account-id).
 	AccountID string
 
@@ -136,6 +140,7 @@ func NewCommon(f *cmdutil.Factory, kind purge.Kind) Common {
 		Client:      f.Client,
 		ResolveZone: f.ResolveZone,
 		Limits:      f.Limits,
+		Budgets:     f.Budgets,
 		Kind:        kind,
 		Now:         time.Now,
 	}

@@ -371,7 +371,12 @@ func (o *Job) printSummary(r Report, res purge.Result) {
 	if r.Environment != "" {
 		items += " in environment " + r.EnvironmentName
 	}
-	fmt.Fprintf(w, "%s %s %s in %d request(s), %d retries, %s\n", mark, o.Done(), items, res.Requests, res.Retries, roundDuration(res.Duration))
+	limited := ""
+	if res.RateLimited > 0 {
+		// 429s are waits, not retries: said apart (issue 10).
+		limited = fmt.Sprintf(", %d rate-limited", res.RateLimited)
+	}
+	fmt.Fprintf(w, "%s %s %s in %d request(s), %d retries%s, %s\n", mark, o.Done(), items, res.Requests, res.Retries, limited, roundDuration(res.Duration))
 	if res.BatchSize > 0 && res.BatchSize < r.BatchSize {
 		// r.BatchSize is the plan's size; the engine lowered it when Cloudflare said a batch was too large.
 		o.IO.Warn("Cloudflare refused batches as too large; batches were cut to %d items (set a lower limit in the config file's limits: section)", res.BatchSize)
@@ -446,24 +451,35 @@ func entryLabel(e purge.Entry) string {
 func progressLine(io *iostreams.IOStreams, mode string, p purge.Progress, noun string, now time.Time, elapsed time.Duration) string {
 	done := p.Done + p.Failed
 	eta := "—"
-	if p.Rate > 0 && p.Total > done {
-		d := time.Duration(float64(p.Total-done) / p.Rate * float64(time.Second))
-		if p.ResumeAt.After(now) {
-			d += p.ResumeAt.Sub(now) // a known wait
-		}
-		eta = roundDuration(d)
+	if p.Total > done && (p.ETA > 0 || p.Done > 0) {
+		// The engine's ETA: the plan's rate on what is left plus known
+		// waits (issue 10 "Honest progress"), never the last seconds' speed.
+		eta = roundDuration(max(p.ETA, p.ResumeAt.Sub(now)))
 	}
-	status := fmt.Sprintf("%d/%d %s · %.0f/s · ETA %s · %d requests · %d retries", done, p.Total, noun, p.Rate, eta, p.Requests, p.Retries)
+	status := fmt.Sprintf("%d/%d %s · ETA %s · %d requests · %d retries", done, p.Total, noun, eta, p.Requests, p.Retries)
+	if p.RateLimited > 0 {
+		status += fmt.Sprintf(" · %d rate-limited", p.RateLimited)
+	}
 	if p.Failed > 0 {
 		status += fmt.Sprintf(" · %d failed", p.Failed)
 	}
 	if p.ResumeAt.After(now) {
-		status += fmt.Sprintf(" · waiting: Cloudflare asked to (429), resuming at %s (in %s)", p.ResumeAt.Format("15:04:05"), roundDuration(p.ResumeAt.Sub(now)))
+		status += " · " + waitNote(p, now)
 	}
 	if io.IsStderrTTY() {
 		return iostreams.Bar(done, p.Total, 24) + " " + status
 	}
 	return fmt.Sprintf("%s: still running after %s: %s", mode, roundDuration(elapsed), status)
+}
+
+// waitNote says a wait under way, whose limit it is and when sending
+// resumes: "waiting 4m12s: Cloudflare's API limit, resumes 10:42:13".
+func waitNote(p purge.Progress, now time.Time) string {
+	why := string(p.WaitReason)
+	if why == "" {
+		why = "Cloudflare asked to (429)"
+	}
+	return fmt.Sprintf("waiting %s: %s, resumes %s", roundDuration(p.ResumeAt.Sub(now)), why, p.ResumeAt.Format("15:04:05"))
 }
 
 func nounFor(k purge.Kind, n int) string {

@@ -202,7 +202,7 @@ func (c *Common) ResolveOneZone() (*ZoneRun, error) {
 	if err := c.zoneLimits(z); err != nil {
 		return nil, err
 	}
-	z.Estimate = purge.Estimate(c.Kind, 0, z.Limits, 0)
+	z.Estimate = purge.Estimate(c.Kind, 0, z.Limits, c.learnedCap(z))
 	return z, nil
 }
 
@@ -253,7 +253,7 @@ func (j *Job) resolveZone(in *Input, z *ZoneRun, only bool) error {
 			units += z.Entries[i].NumForms()
 		}
 	}
-	z.Estimate = purge.Estimate(j.Kind, units, z.Limits, 0)
+	z.Estimate = purge.Estimate(j.Kind, units, z.Limits, j.learnedCap(z))
 	return nil
 }
 
@@ -336,6 +336,7 @@ func (j *Common) RunConfigFor(client *cfapi.Client, z *ZoneRun, concurrency int,
 		MaxWait:     j.engineMaxWait(),
 		OnConfirmed: onConfirmed,
 		OnProgress:  onProgress,
+		Budget:      j.budgetFor(z),
 	}
 	if cfg.Concurrency == 0 {
 		cfg.Concurrency = purge.DefaultConcurrency // purge everything has no --concurrency
@@ -347,6 +348,41 @@ func (j *Common) RunConfigFor(client *cfapi.Client, z *ZoneRun, concurrency int,
 		j.Engine(&cfg)
 	}
 	return cfg
+}
+
+// budgetFor is the zone's account budget: one for every zone of the
+// account and every cfcache process of the machine using it (interface.md
+// "Pacing is per account"). Nil, a budget of this run alone, when the
+// account is not known (a zone given by id with --plan is not looked up) or
+// the credentials give no key for one.
+func (c *Common) budgetFor(z *ZoneRun) purge.Budget {
+	if c.Budgets == nil || z.Zone.AccountID == "" {
+		return nil
+	}
+	reg, err := c.Budgets()
+	if err != nil || reg == nil {
+		return nil
+	}
+	b, err := reg.For(z.Zone.AccountID, z.Plan, z.Limits)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// learnedCap is the per-request cap an earlier run learned for the zone's
+// account ("too many items"), so a dry run estimates with what Cloudflare
+// accepts rather than the documented size (interface.md "Pacing is per
+// account"); 0 when none was learned or the account is not known.
+func (c *Common) learnedCap(z *ZoneRun) int {
+	if c.Budgets == nil || z.Zone.AccountID == "" {
+		return 0
+	}
+	reg, err := c.Budgets()
+	if err != nil || reg == nil {
+		return 0
+	}
+	return reg.LearnedBatchSize(z.Zone.AccountID, z.Plan, z.Limits, c.Kind)
 }
 
 // Execute sends every zone's entries: zones of different accounts side by
@@ -373,18 +409,18 @@ func (j *Job) Execute(in *Input, zones []*ZoneRun) (*Outcome, error) {
 		out.confirmed = make([]bool, len(entries))
 	}
 	var mu sync.Mutex
-	snaps := make([]purge.Progress, len(zones))
+	snaps := make([]zoneProgress, len(zones))
 	for i, z := range zones {
-		snaps[i].Total = len(z.Entries)
+		snaps[i].p.Total = len(z.Entries)
 	}
 	var resumeAt time.Time
 	noun := nounFor(j.Kind, len(entries))
 	out.Start = j.Now()
 	bar := j.IO.StartProgress(func() string {
-		mu.Lock()
-		p := sumProgress(snaps)
-		mu.Unlock()
 		now := j.Now()
+		mu.Lock()
+		p := sumProgress(zones, snaps, now)
+		mu.Unlock()
 		return progressLine(j.IO, j.Mode(), p, noun, now, now.Sub(out.Start))
 	})
 	runZone := func(zi int) {
@@ -418,12 +454,12 @@ func (j *Job) Execute(in *Input, zones []*ZoneRun) (*Outcome, error) {
 		onProgress := func(p purge.Progress) {
 			mu.Lock()
 			defer mu.Unlock()
-			snaps[zi] = p
+			snaps[zi] = zoneProgress{p: p, at: j.Now(), started: true}
 			// A log (no live bar) gets one line when a wait starts, as its
-			// progress lines come only every few seconds (interface.md
-			// "Waiting and giving up": progress says so and when it resumes).
-			if p.ResumeAt.After(resumeAt) && !j.IO.IsStderrTTY() && !j.IO.IsQuiet() {
-				j.IO.Status("Cloudflare asked to wait %s (429): waiting, resuming at %s", roundDuration(p.Paused), p.ResumeAt.Format("15:04:05"))
+			// progress lines come only every 10 s (interface.md "Waiting and
+			// giving up": progress says so, why, and when it resumes).
+			if p.ResumeAt.After(resumeAt) && p.Paused > 0 && !j.IO.IsStderrTTY() && !j.IO.IsQuiet() {
+				j.IO.Status("%s", waitNote(p, j.Now()))
 			}
 			if p.ResumeAt.After(resumeAt) {
 				resumeAt = p.ResumeAt
@@ -471,6 +507,7 @@ func combine(zones []*ZoneRun, wall time.Duration) purge.Result {
 		r.Failed = append(r.Failed, zr.Failed...)
 		r.Requests += zr.Requests
 		r.Retries += zr.Retries
+		r.RateLimited += zr.RateLimited
 		r.Splits += zr.Splits
 		if r.BatchSize == 0 || zr.BatchSize > 0 && zr.BatchSize < r.BatchSize {
 			r.BatchSize = zr.BatchSize
@@ -483,21 +520,48 @@ func combine(zones []*ZoneRun, wall time.Duration) purge.Result {
 	return r
 }
 
-func sumProgress(ps []purge.Progress) purge.Progress {
+// zoneProgress is one zone's last snapshot and when it was taken.
+type zoneProgress struct {
+	p       purge.Progress
+	at      time.Time
+	started bool
+}
+
+// sumProgress is every zone's progress as one. The ETA is the engine's
+// (the plan's rate on what is left, plus known waits: not the last seconds'
+// speed), aged by the time since each snapshot; zones of one account run one
+// after another on its budget, so their ETAs add up, while accounts run side
+// by side, so the slowest account's is the run's. A zone not started yet
+// counts its estimate.
+func sumProgress(zones []*ZoneRun, snaps []zoneProgress, now time.Time) purge.Progress {
 	var s purge.Progress
-	for _, p := range ps {
+	byAccount := map[string]time.Duration{}
+	for i, zp := range snaps {
+		p := zp.p
 		s.Total += p.Total
 		s.Done += p.Done
 		s.Failed += p.Failed
 		s.Requests += p.Requests
 		s.Retries += p.Retries
+		s.RateLimited += p.RateLimited
 		s.InFlight += p.InFlight
 		s.Rate += p.Rate
-		s.Paused = max(s.Paused, p.Paused)
 		if p.ResumeAt.After(s.ResumeAt) {
-			s.ResumeAt = p.ResumeAt
+			s.ResumeAt, s.Paused, s.WaitReason = p.ResumeAt, p.Paused, p.WaitReason
 		}
 		s.Elapsed = max(s.Elapsed, p.Elapsed)
+		eta := p.ETA - now.Sub(zp.at)
+		if !zp.started && i < len(zones) {
+			eta = zones[i].Estimate.Ideal
+		}
+		acct := ""
+		if i < len(zones) {
+			acct = zones[i].Zone.AccountID
+		}
+		byAccount[acct] += max(eta, 0)
+	}
+	for _, eta := range byAccount {
+		s.ETA = max(s.ETA, eta)
 	}
 	return s
 }
@@ -638,11 +702,10 @@ func (j *Job) Report(in *Input, zones []*ZoneRun, out *Outcome) error {
 }
 
 // mapResult is THE place where the engine's Result becomes the report's
-// figures. rate_limited stays 0 until the engine counts 429 answers in its
-// Result (issue 10, ENGINE); map that count here.
+// figures.
 func (c *Common) mapResult(r *Report, res purge.Result) {
 	r.Requests, r.Retries, r.DurationMS = res.Requests, res.Retries, res.Duration.Milliseconds()
-	r.RateLimited = 0
+	r.RateLimited = res.RateLimited
 	r.Interrupted = res.Interrupted
 	r.EntriesPurged, r.EntriesFailed = res.Purged, len(res.Failed)
 	r.Purged, r.Failed = res.Purged, len(res.Failed)
