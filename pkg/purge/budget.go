@@ -58,6 +58,9 @@ type Answer struct {
 	// whose limit it was.
 	Until  time.Time
 	Reason WaitReason
+	// Refund is the units of a request the server did not count (a 5xx,
+	// a connection dropped before an answer): given back to the bucket.
+	Refund int
 }
 
 // Apply records a onto p: the pure part of Budget.Answered, which pkg/budget
@@ -69,6 +72,9 @@ func (p Pace) Apply(now time.Time, a Answer) {
 	}
 	if a.OK {
 		p.Succeeded(now)
+	}
+	if a.Refund > 0 {
+		p.Refund(now, a.Kind, a.Refund)
 	}
 }
 

@@ -170,6 +170,22 @@ func Retryable(err error) bool {
 	return errors.As(err, &oe) // other socket-level failures: worth another try
 }
 
+// uncounted reports whether a failed request was, as far as the client can
+// tell, not processed: the API answered 5xx, or the connection was reset,
+// refused or closed before any answer. Its purge tokens are given back
+// (Pace.Refund). A timeout is not: the server may have done the work.
+func uncounted(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Status >= 500
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
 // Ratelimit is Cloudflare's `Ratelimit: "default";r=50;t=30` header: r calls
 // remain until the window resets in t seconds.
 type Ratelimit struct {

@@ -21,7 +21,7 @@ const (
 	DefaultMaxRetries       = 5
 	DefaultRequestTimeout   = 30 * time.Second
 	DefaultGrace            = 10 * time.Second
-	DefaultBackoffBase      = 500 * time.Millisecond
+	DefaultBackoffBase      = 200 * time.Millisecond
 	DefaultBackoffMax       = 30 * time.Second
 	DefaultJitterTolerance  = 100 * time.Millisecond
 	DefaultBreakerThreshold = 10
@@ -223,6 +223,12 @@ type runner struct {
 	done      int
 	failed    int
 	inARow    int // batches failed for good since the last success
+	// faults counts transient faults (5xx, resets, timeouts) answered in
+	// a row, whatever the batch, since the last success: the backoff grows
+	// with it, so an isolated fault among successes is retried at once
+	// (about BackoffBase) while an outage, where every answer fails, backs
+	// off exponentially (see retry backoff in handle).
+	faults int
 	stopErr   error
 	start     time.Time
 }
@@ -570,12 +576,21 @@ func (r *runner) handle(ctx context.Context, now time.Time, b *batch, resp *Resp
 			r.confirmed = true
 			r.budget.LearnBatchSize(r.cfg.Kind, Cap{Size: r.batchSize, Confirmed: true})
 		}
-		r.inARow = 0
+		r.inARow, r.faults = 0, 0
 		return
 	}
 	var ae *APIError
-	if errors.As(err, &ae) && ae.Status != http.StatusTooManyRequests {
-		r.budget.Answered(now, Answer{Kind: r.cfg.Kind, Header: ae.Header, InFlight: r.inflight})
+	isAPI := errors.As(err, &ae)
+	refund := 0
+	if uncounted(err) {
+		refund = len(b.units)
+	}
+	if isAPI && ae.Status != http.StatusTooManyRequests || refund > 0 {
+		a := Answer{Kind: r.cfg.Kind, InFlight: r.inflight, Refund: refund}
+		if isAPI {
+			a.Header = ae.Header
+		}
+		r.budget.Answered(now, a)
 	}
 	switch {
 	case ae == nil && ctx.Err() != nil:
@@ -619,7 +634,12 @@ func (r *runner) handle(ctx context.Context, now time.Time, b *batch, resp *Resp
 		b.notBefore = now.Add(wait + r.resumeJitter(wait))
 		r.queue = append(r.queue, b)
 	case Retryable(err):
-		r.retryLater(b, now.Add(r.backoff(b.attempts+1)), err.Error())
+		// The backoff follows the faults in a row across the run, not the
+		// batch's own attempts: one batch unlucky among successes is not
+		// held back seconds at the end of a run (issue 10, "10 % 5xx"),
+		// while an outage still backs every batch off exponentially.
+		r.faults++
+		r.retryLater(b, now.Add(r.backoff(r.faults)), err.Error())
 	case ae != nil && ae.Status == http.StatusNotFound:
 		// Zone or endpoint not found: no item can fix that.
 		r.fail(b, ae.Error())
@@ -841,6 +861,9 @@ func (r *runner) report() {
 		p.Paused, p.ResumeAt, p.WaitReason = waiting, r.wait.Until, r.wait.Reason
 	}
 	p.ETA = waiting + RemainingTime(r.cfg.Kind, len(r.units)-r.settled, r.cfg.Limits, r.batchSize)
+	// A batch waiting out a retry backoff is a known wait too: the ETA
+	// is not "0s" while the last batch waits to be sent again.
+	p.ETA = max(p.ETA, r.earliestRetry(now))
 	r.mu.Unlock()
 	r.cfg.OnProgress(p)
 }

@@ -540,7 +540,9 @@ func TestRunObservesRatelimitHeader(t *testing.T) {
 
 // The issue's benchmark, in virtual time: 100,000 URLs on Free buckets must
 // finish within 1.10 × the ideal (here much closer, as there is no latency),
-// and within 1.25 with 10% injected 5xx, nothing lost.
+// and with 10% injected 5xx within 1.05 (issue 10: a 5xx the server did not
+// count gives its purge tokens back, Pace.Refund; it took 1.125 before),
+// nothing lost.
 func TestRunPacingAgainstIdeal(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -550,7 +552,7 @@ func TestRunPacingAgainstIdeal(t *testing.T) {
 		bound    float64
 	}{
 		{"free 100k", limits.Free, 100_000, 0, 1.01},
-		{"free 100k 10% 5xx", limits.Free, 100_000, 10, 1.25},
+		{"free 100k 10% 5xx", limits.Free, 100_000, 10, 1.05},
 		{"free 300k window-bound", limits.Free, 300_000, 0, 1.01},
 		{"enterprise 700k, bucket then window", limits.Enterprise, 700_000, 0, 1.01},
 	} {
@@ -581,6 +583,44 @@ func TestRunPacingAgainstIdeal(t *testing.T) {
 				t.Errorf("purged %d, ratio %.4f > %.2f", res.Purged, ratio, tc.bound)
 			}
 		})
+	}
+}
+
+// Issue 10 ("10 % 5xx + 5 % resets ≤ 1.15"): the retry backoff follows
+// the faults in a row across the run, not the batch's own attempts, so a
+// batch that fails twice with a success in between waits about BackoffBase
+// each time (it waited 2× longer the second time, and a run's last batch
+// could sit seconds behind an exponential backoff while the API was fine).
+func TestBackoffFollowsFaultsInARowNotAttempts(t *testing.T) {
+	clock := newFakeClock()
+	api := newFakeAPI(clock)
+	var mu sync.Mutex
+	fails := map[string]int{}
+	api.inject = func(_ int, req Request) error {
+		mu.Lock()
+		defer mu.Unlock()
+		first := req.Items[0].Value
+		if first == "https://example.com/p/0" && fails[first] < 2 {
+			fails[first]++
+			return &APIError{Status: 502, Message: "Bad Gateway"}
+		}
+		return nil
+	}
+	entries := urlEntries(200)
+	cfg := config(api, KindURL, limits.Enterprise)
+	cfg.Concurrency, cfg.BatchSize = 1, 100
+	cfg.Jitter = func() float64 { return 0.999 }
+	cfg.Budget = NewBudget(cfg.Limits, DefaultJitterTolerance)
+	cfg.Budget.LearnBatchSize(KindURL, Cap{Size: 100, Confirmed: true})
+	res := Run(context.Background(), cfg, entries)
+	checkExactlyOnce(t, api, entries, res)
+	if res.Purged != 200 || res.Retries != 2 {
+		t.Fatalf("purged %d, retries %d", res.Purged, res.Retries)
+	}
+	// Two waits of about BackoffBase each (the other batch succeeded in
+	// between); doubling would make it about 3 × BackoffBase.
+	if limit := DefaultBackoffBase * 5 / 2; res.Duration > limit {
+		t.Fatalf("run took %v, want under %v (two backoffs of about %v)", res.Duration, limit, DefaultBackoffBase)
 	}
 }
 
