@@ -228,9 +228,9 @@ type runner struct {
 	// with it, so an isolated fault among successes is retried at once
 	// (about BackoffBase) while an outage, where every answer fails, backs
 	// off exponentially (see retry backoff in handle).
-	faults int
-	stopErr   error
-	start     time.Time
+	faults  int
+	stopErr error
+	start   time.Time
 }
 
 func newRunner(cfg RunConfig, entries []Entry) *runner {
