@@ -186,6 +186,66 @@ func serverLimits() limits.Table {
 	return t
 }
 
+// runAccountCase starts a sandbox for c and runs its processes at once, each
+// with its own --failed-file and `-o json`, all sharing one token and one
+// state directory; it returns when they have all exited.
+func runAccountCase(tb testing.TB, c accountCase, seed uint64) (results []procResult, srv *sandbox.Server, st sandbox.Stats, wall time.Duration) {
+	tb.Helper()
+	dir := tb.TempDir()
+	cfg := sandbox.DefaultConfig()
+	cfg.Zones = append([]sandbox.Zone(nil), accountZones...)
+	cfg.Zones[0].ID = sandbox.DefaultZoneID
+	cfg.Limits = serverLimits()
+	cfg.FailRate, cfg.ResetRate = c.failRate, c.resetRate
+	cfg.Seed = seed
+	srv = sandbox.New(cfg)
+	hs := httptest.NewServer(srv)
+	token := cfg.Tokens[0].Value
+	env := benchEnv(dir, hs.URL+sandbox.BasePath, token)
+
+	results = make([]procResult, len(c.procs))
+	cmds := make([]*exec.Cmd, len(c.procs))
+	outs := make([]*bytes.Buffer, len(c.procs))
+	errs := make([]*bytes.Buffer, len(c.procs))
+	for p, proc := range c.procs {
+		r := &results[p]
+		r.urls = writeURLs(tb, dir, p, proc.urls)
+		r.failed = filepath.Join(dir, fmt.Sprintf("failed-%d.txt", p))
+		args := []string{"purge", "url", "-f", filepath.Join(dir, fmt.Sprintf("urls-%d.txt", p)),
+			"-o", "json", "--failed-file", r.failed}
+		if !proc.noZone {
+			for zone := range proc.urls {
+				args = append(args, "-z", zone)
+			}
+		}
+		cmd := exec.Command(filepath.Join(binDir, "cfcache"), args...)
+		cmd.Env = env
+		outs[p], errs[p] = &bytes.Buffer{}, &bytes.Buffer{}
+		cmd.Stdout, cmd.Stderr = outs[p], errs[p]
+		cmds[p] = cmd
+	}
+	var wg sync.WaitGroup
+	start := time.Now()
+	for p, cmd := range cmds {
+		if err := cmd.Start(); err != nil {
+			tb.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[p].err = cmd.Wait()
+		}()
+	}
+	wg.Wait()
+	wall = time.Since(start)
+	hs.Close()
+	st = srv.Stats()
+	for p := range results {
+		results[p].stdout, results[p].stderr = outs[p].String(), errs[p].String()
+	}
+	return results, srv, st, wall
+}
+
 func benchAccount(b *testing.B, c accountCase) {
 	tbl := serverLimits()
 	// Ideal: each account's URLs purged back to back under the server's
@@ -201,62 +261,13 @@ func benchAccount(b *testing.B, c accountCase) {
 		ideal = max(ideal, purge.Estimate(purge.KindURL, n, tbl.For(limits.Free), 0).Ideal)
 	}
 	for i := 0; i < b.N; i++ {
-		dir := b.TempDir()
-		cfg := sandbox.DefaultConfig()
-		cfg.Zones = append([]sandbox.Zone(nil), accountZones...)
-		cfg.Zones[0].ID = sandbox.DefaultZoneID
-		cfg.Limits = tbl
-		cfg.FailRate, cfg.ResetRate = c.failRate, c.resetRate
-		cfg.Seed = uint64(i + 1)
-		srv := sandbox.New(cfg)
-		hs := httptest.NewServer(srv)
-		token := cfg.Tokens[0].Value
-		env := benchEnv(dir, hs.URL+sandbox.BasePath, token)
-
-		results := make([]procResult, len(c.procs))
-		cmds := make([]*exec.Cmd, len(c.procs))
-		outs := make([]*bytes.Buffer, len(c.procs))
-		errs := make([]*bytes.Buffer, len(c.procs))
-		for p, proc := range c.procs {
-			r := &results[p]
-			r.urls = writeURLs(b, dir, p, proc.urls)
-			r.failed = filepath.Join(dir, fmt.Sprintf("failed-%d.txt", p))
-			args := []string{"purge", "url", "-f", filepath.Join(dir, fmt.Sprintf("urls-%d.txt", p)),
-				"-o", "json", "--failed-file", r.failed}
-			if !proc.noZone {
-				for zone := range proc.urls {
-					args = append(args, "-z", zone)
-				}
-			}
-			cmd := exec.Command(filepath.Join(binDir, "cfcache"), args...)
-			cmd.Env = env
-			outs[p], errs[p] = &bytes.Buffer{}, &bytes.Buffer{}
-			cmd.Stdout, cmd.Stderr = outs[p], errs[p]
-			cmds[p] = cmd
-		}
-		var wg sync.WaitGroup
-		start := time.Now()
-		for p, cmd := range cmds {
-			if err := cmd.Start(); err != nil {
-				b.Fatal(err)
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				results[p].err = cmd.Wait()
-			}()
-		}
-		wg.Wait()
-		wall := time.Since(start)
-		hs.Close()
-		st := srv.Stats()
+		results, srv, st, wall := runAccountCase(b, c, uint64(i+1))
 
 		var failed, retries, maxRL int
 		rlFromJSON := true
 		for p := range results {
 			r := &results[p]
-			r.stdout, r.stderr = outs[p].String(), errs[p].String()
-			if err := json.Unmarshal(outs[p].Bytes(), &r.rep); err != nil {
+			if err := json.Unmarshal([]byte(r.stdout), &r.rep); err != nil {
 				if c.routing {
 					b.Fatalf("(d) one command over 3 zones in 2 accounts without --zone failed: %v\n"+
 						"This build cannot route URLs to zones yet (issue 10 \"Route items to zones\", the LAYER work);\n"+
@@ -306,7 +317,7 @@ func benchAccount(b *testing.B, c accountCase) {
 // checkNothingLost: every URL of every process was purged (the sandbox
 // saw it in its zone) or reported (the process counted it failed and wrote
 // it to its failed file), and the purged counts agree with the sandbox.
-func checkNothingLost(b *testing.B, srv *sandbox.Server, results []procResult) {
+func checkNothingLost(b testing.TB, srv *sandbox.Server, results []procResult) {
 	b.Helper()
 	seen := map[string]bool{}
 	for _, z := range accountZones {
@@ -369,7 +380,7 @@ func benchEnv(dir, baseURL, token string) []string {
 
 // writeURLs writes process p's input, zones in a stable order, and returns
 // its URLs.
-func writeURLs(b *testing.B, dir string, p int, perZone map[string]int) []string {
+func writeURLs(b testing.TB, dir string, p int, perZone map[string]int) []string {
 	b.Helper()
 	var urls []string
 	var buf bytes.Buffer
@@ -387,7 +398,7 @@ func writeURLs(b *testing.B, dir string, p int, perZone map[string]int) []string
 	return urls
 }
 
-func readLines(b *testing.B, path string) map[string]bool {
+func readLines(b testing.TB, path string) map[string]bool {
 	b.Helper()
 	out := map[string]bool{}
 	f, err := os.Open(path)
