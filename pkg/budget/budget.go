@@ -410,14 +410,29 @@ func (b *Budget) Answered(now time.Time, a purge.Answer) {
 	}
 }
 
+// CapTTL is how long a learned per-request cap is kept without being
+// confirmed by a run: after it, the next run probes the documented size
+// again (one refused request at most), so a cap Cloudflare has raised, or
+// one lowered by a misread answer, does not stay forever.
+const CapTTL = 7 * 24 * time.Hour
+
+// now is the wall clock of the state files (tests replace it).
+var now = time.Now
+
 func (b *Budget) BatchSize(kind purge.Kind) (c purge.Cap) {
-	if b.with(false, func(p purge.Pace) { c = p.BatchSize(kind) }) {
+	if b.with(false, func(p purge.Pace) {
+		if c = p.BatchSize(kind); !c.Learned.IsZero() && now().Sub(c.Learned) > CapTTL {
+			p.ForgetBatchSize(kind)
+			c = purge.Cap{}
+		}
+	}) {
 		return c
 	}
 	return b.mem().BatchSize(kind)
 }
 
 func (b *Budget) LearnBatchSize(kind purge.Kind, c purge.Cap) {
+	c.Learned = now()
 	if !b.with(false, func(p purge.Pace) { p.LearnBatchSize(kind, c) }) {
 		b.mem().LearnBatchSize(kind, c)
 	}

@@ -72,7 +72,7 @@ func TestLearnedCapSurvivesANewRegistry(t *testing.T) {
 	mustFor(t, r1, "acc1").LearnBatchSize(purge.KindURL, purge.Cap{Size: 30})
 	mustFor(t, r1, "acc1").LearnBatchSize(purge.KindURL, purge.Cap{Size: 30, Confirmed: true})
 	r2, _ := newReg(t, dir)
-	if c := mustFor(t, r2, "acc1").BatchSize(purge.KindURL); c != (purge.Cap{Size: 30, Confirmed: true}) {
+	if c := mustFor(t, r2, "acc1").BatchSize(purge.KindURL); c.Size != 30 || !c.Confirmed {
 		t.Errorf("learned cap read by a new registry = %+v", c)
 	}
 	if n := r2.LearnedBatchSize("acc1", limits.Free, free, purge.KindURL); n != 30 {
@@ -84,6 +84,33 @@ func TestLearnedCapSurvivesANewRegistry(t *testing.T) {
 	}
 	if c := mustFor(t, r2, "acc1").BatchSize(purge.KindTag); c.Size != 0 {
 		t.Errorf("the URL cap leaked to flex purge: %+v", c)
+	}
+}
+
+// A learned cap not confirmed for CapTTL is forgotten, so a cap Cloudflare
+// has raised since (or one lowered by a misread answer) is probed again;
+// a run that confirms it renews it.
+func TestLearnedCapExpires(t *testing.T) {
+	dir := t.TempDir()
+	clock := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	defer func(f func() time.Time) { now = f }(now)
+	now = func() time.Time { return clock }
+	r, _ := newReg(t, dir)
+	mustFor(t, r, "acc1").LearnBatchSize(purge.KindURL, purge.Cap{Size: 30})
+	clock = clock.Add(CapTTL - time.Hour)
+	mustFor(t, r, "acc1").LearnBatchSize(purge.KindURL, purge.Cap{Size: 30, Confirmed: true}) // renewed
+	clock = clock.Add(CapTTL - time.Hour)
+	if c := mustFor(t, r, "acc1").BatchSize(purge.KindURL); c.Size != 30 {
+		t.Fatalf("a cap confirmed %v ago was forgotten: %+v", CapTTL-time.Hour, c)
+	}
+	clock = clock.Add(2 * time.Hour)
+	if c := mustFor(t, r, "acc1").BatchSize(purge.KindURL); c.Size != 0 {
+		t.Fatalf("a cap not confirmed for over %v is still used: %+v", CapTTL, c)
+	}
+	// Forgotten, a larger size can be learned again.
+	mustFor(t, r, "acc1").LearnBatchSize(purge.KindURL, purge.Cap{Size: 100, Confirmed: true})
+	if c := mustFor(t, r, "acc1").BatchSize(purge.KindURL); c.Size != 100 {
+		t.Fatalf("after expiry: %+v", c)
 	}
 }
 

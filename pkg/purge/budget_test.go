@@ -42,7 +42,7 @@ func TestLaterRunStartsAtLearnedCap(t *testing.T) {
 	cfg := config(api, KindURL, limits.Free)
 	cfg.Budget = budget
 	Run(context.Background(), cfg, urlEntries(300))
-	if c := budget.BatchSize(KindURL); c != (Cap{30, true}) {
+	if c := budget.BatchSize(KindURL); c != (Cap{Size: 30, Confirmed: true}) {
 		t.Fatalf("learned %+v", c)
 	}
 	api2 := newFakeAPI(clock)

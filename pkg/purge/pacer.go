@@ -120,6 +120,11 @@ type BucketState struct {
 type Cap struct {
 	Size      int  `json:"size"`
 	Confirmed bool `json:"confirmed,omitempty"`
+	// Learned is when the cap was learned or last confirmed (wall clock;
+	// set by a Budget that outlives the process, pkg/budget, which forgets
+	// a cap not seen for a week so a cap Cloudflare has raised since is
+	// found again). Zero in memory.
+	Learned time.Time `json:"learned,omitempty"`
 }
 
 // Waiter is a caller waiting for its turn.
@@ -537,9 +542,15 @@ func (p Pace) LearnBatchSize(kind Kind, c Cap) {
 		p.Purge.Caps[name] = c
 	case c.Size == have.Size && c.Confirmed:
 		have.Confirmed = true
+		if c.Learned.After(have.Learned) {
+			have.Learned = c.Learned
+		}
 		p.Purge.Caps[name] = have
 	}
 }
+
+// ForgetBatchSize drops the learned cap of kind's requests.
+func (p Pace) ForgetBatchSize(kind Kind) { delete(p.Purge.Caps, bucketName(kind)) }
 
 // PlanEstimate is the dry-run plan of a purge.
 type PlanEstimate struct {

@@ -146,7 +146,7 @@ func TestRunsShareOneBudget(t *testing.T) {
 				if refused > runs {
 					t.Errorf("%d batches refused as too large: the cap is learned once and probed, not fired in bursts", refused)
 				}
-				if c := budget.BatchSize(KindURL); c != (Cap{30, true}) {
+				if c := budget.BatchSize(KindURL); c != (Cap{Size: 30, Confirmed: true}) {
 					t.Errorf("budget's learned cap %+v, want 30 confirmed", c)
 				}
 			})
