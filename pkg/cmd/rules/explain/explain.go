@@ -62,9 +62,9 @@ what Cloudflare would do with it:
   - the cache key: scheme, host, path, the query string as the key holds it
     (include/exclude lists, sorting), the headers and cookies in it, device
     type, country and language, and whether the request is cached at all;
-  - the cfcache purge url command, with --device, --country and -H, that
-    evicts exactly that cached copy, and the parts of the key no purge
-    header can reach (lang).
+  - the cfcache purge url command, with --device, --country, --lang and
+    -H, that evicts exactly that cached copy (a key with the language holds
+    the first language of Accept-Language, which --lang sends).
 
 With FILE (YAML or JSON, "-" for stdin) it works offline and needs no
 credentials; the file is validated first against --plan (default
@@ -76,7 +76,8 @@ and the purge command carries --device.
 
 The request is offline: fields it cannot know (TLS details, bot signals)
 count as missing, the country is --country, the device type is --device or
-else derived from the User-Agent. It refuses (exit 2) a missing or
+else derived from the User-Agent, and cf.edge.server_port is the port of
+--url (80 for http and 443 for https unless the URL names one). It refuses (exit 2) a missing or
 non-absolute --url, a malformed -H or --cookie, an unknown --country or
 --device, and an invalid rules file.`,
 		Example: `  cfcache rules explain examples/rules/free-plan.yaml --url https://www.example.com/app.css
