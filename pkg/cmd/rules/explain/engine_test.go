@@ -69,3 +69,47 @@ func TestExplainPurgeCommandCarriesLang(t *testing.T) {
 		t.Errorf("alt-port on port 80: %+v", doc.Rules[0])
 	}
 }
+
+// Cloudflare's field table (http.request.headers.names) gives the example
+// any(http.request.headers.names[*] == "content-type") with the note that
+// over HTTP/2 header names are always lower-case, as browsers and curl send
+// them for https. explain models an https request so, and an http one as
+// HTTP/1.1, where names keep the case they were given.
+func TestExplainHeaderNamesFollowTheProtocol(t *testing.T) {
+	path := rulestest.WriteFile(t, "rules.yaml", `rules:
+  - ref: json-names
+    expression: any(http.request.headers.names[*] == "content-type")
+    action_parameters: {cache: false}
+  - ref: json-values
+    expression: any(http.request.headers["content-type"][*] == "application/json")
+    action_parameters: {cache: false}
+`)
+	for _, c := range []struct {
+		url        string
+		namesMatch bool
+	}{
+		{"https://www.example.com/api", true},
+		{"http://www.example.com/api", false},
+	} {
+		io, run := offline(t, false, true)
+		if err := run(path, "--url", c.url, "-H", "Content-Type: application/json"); err != nil {
+			t.Fatalf("%v\n%s", err, io.ErrOut)
+		}
+		var doc struct {
+			Rules []struct {
+				Ref     string `json:"ref"`
+				Matched bool   `json:"matched"`
+				Reason  string `json:"reason"`
+			} `json:"rules"`
+		}
+		if err := json.Unmarshal(io.Out.Bytes(), &doc); err != nil {
+			t.Fatalf("%v\n%s", err, io.Out)
+		}
+		if doc.Rules[0].Matched != c.namesMatch || !doc.Rules[1].Matched {
+			t.Errorf("%s: %+v", c.url, doc.Rules)
+		}
+		if !c.namesMatch && !strings.Contains(doc.Rules[0].Reason, `http.request.headers.names is ["Content-Type"]`) {
+			t.Errorf("%s: reason %q", c.url, doc.Rules[0].Reason)
+		}
+	}
+}
