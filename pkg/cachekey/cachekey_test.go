@@ -417,3 +417,30 @@ func TestPurgeLangWhenTheRuleMatchedOnAcceptLanguage(t *testing.T) {
 		t.Errorf("args %q, not purgeable %v", res.Purge.Args, res.Purge.NotPurgeable)
 	}
 }
+
+// A rule that shaped the key by the header names it looked for (the field
+// table's example any(http.request.headers.names[*] == "content-type")) must
+// match the purge entry as well: the purge sends those headers. A match on
+// header values as a whole cannot be carried, and is said.
+func TestPurgeCarriesHeadersARuleLookedForByName(t *testing.T) {
+	s := stackOf(t, `rules:
+  - ref: app
+    expression: any(lower(http.request.headers.names[*])[*] in {"x-app" "x-app-version"})
+    action_parameters: {cache: true, cache_key: {cache_by_device_type: true}}
+  - ref: json
+    expression: any(http.request.headers.values[*] contains "json")
+    action_parameters: {cache_key: {custom_key: {user: {geo: true}}}}
+`)
+	res, err := s.Explain(expr.Request{URL: "https://example.com/", DeviceType: "mobile", Country: "ES", HTTPVersion: "HTTP/2",
+		Headers: []expr.Header{{Name: "X-App", Value: "ios"}, {Name: "Accept", Value: "application/json"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"purge", "url", "https://example.com/", "--device", "mobile", "--country", "ES", "-H", "X-App: ios"}
+	if !reflect.DeepEqual(res.Purge.Args, want) {
+		t.Errorf("args %q", res.Purge.Args)
+	}
+	if notes := strings.Join(res.Purge.Notes, "\n"); !strings.Contains(notes, "rule json matches on the request's header names or values as a whole") || strings.Contains(notes, "rule app matches") {
+		t.Errorf("notes:\n%s", notes)
+	}
+}

@@ -168,6 +168,8 @@ func (s *Stack) purgeFor(res *Result, r expr.Request) Purge {
 			switch {
 			case read == "method":
 				p.Notes = append(p.Notes, "rule "+c.ref+" matches on the request method, and purge requests use another method internally (Cloudflare, Cache Rules settings): this purge may not compute the same key")
+			case read == "headers":
+				p.Notes = append(p.Notes, "rule "+c.ref+" matches on the request's header names or values as a whole (http.request.headers...), and the purge sends only the headers named here: it may not compute the same key")
 			case strings.HasPrefix(read, "client address"):
 				p.Notes = append(p.Notes, "rule "+c.ref+" matches on the "+read+", which a purge request does not carry: this purge may not compute the same key")
 			}
