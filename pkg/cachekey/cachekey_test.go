@@ -248,10 +248,42 @@ func TestKeyAndPurge(t *testing.T) {
 				if k.Country.Value != "ES" || k.Lang.Value != "de-DE" {
 					t.Errorf("%+v %+v", k.Country, k.Lang)
 				}
-				// lang is not purgeable by header: no Accept-Language.
-				wantArgs("purge", "url", "https://example.com/", "--country", "ES")(t, p)
+				// lang is purged by sending Accept-Language with the key's
+				// first language (cloudflare.md, Purge; purge-cache-key).
+				wantArgs("purge", "url", "https://example.com/", "--country", "ES", "--lang", "de-DE")(t, p)
+				if len(p.NotPurgeable) != 0 {
+					t.Errorf("not purgeable %v", p.NotPurgeable)
+				}
+				if !reflect.DeepEqual(p.Headers, []Header{{HeaderCountry, "ES"}, {HeaderLanguage, "de-DE"}}) {
+					t.Errorf("headers %v", p.Headers)
+				}
+			}},
+		{name: "lang without Accept-Language", params: "{cache: true, cache_key: {custom_key: {user: {lang: true}}}}",
+			req: expr.Request{URL: "https://example.com/"},
+			check: func(t *testing.T, k Key, p Purge) {
+				if k.Lang == nil || k.Lang.Value != "" {
+					t.Errorf("%+v", k.Lang)
+				}
+				// The copy for requests without a language: send none.
+				wantArgs("purge", "url", "https://example.com/")(t, p)
+				if len(p.NotPurgeable) != 0 || !strings.Contains(strings.Join(p.Notes, "\n"), "holds no language") {
+					t.Errorf("%v %v", p.NotPurgeable, p.Notes)
+				}
+			}},
+		{name: "lang that is no language tag", params: "{cache: true, cache_key: {custom_key: {user: {lang: true}}}}",
+			req: expr.Request{URL: "https://example.com/", Headers: []expr.Header{{Name: "Accept-Language", Value: "*"}}},
+			check: func(t *testing.T, k Key, p Purge) {
+				wantArgs("purge", "url", "https://example.com/")(t, p)
 				if !reflect.DeepEqual(p.NotPurgeable, []string{"lang"}) {
 					t.Errorf("not purgeable %v", p.NotPurgeable)
+				}
+			}},
+		{name: "lang beside headers", params: "{cache: true, cache_key: {custom_key: {header: {include: [X-Tier]}, user: {lang: true, device_type: true}}}}",
+			req: expr.Request{URL: "https://example.com/", DeviceType: "mobile", Headers: []expr.Header{{Name: "X-Tier", Value: "gold"}, {Name: "Accept-Language", Value: "fr"}}},
+			check: func(t *testing.T, k Key, p Purge) {
+				wantArgs("purge", "url", "https://example.com/", "--device", "mobile", "--lang", "fr", "-H", "X-Tier: gold")(t, p)
+				if !reflect.DeepEqual(p.Headers, []Header{{HeaderDevice, "mobile"}, {HeaderLanguage, "fr"}, {"X-Tier", "gold"}}) {
+					t.Errorf("headers %v", p.Headers)
 				}
 			}},
 		{name: "geo without a country assumes XX", params: "{cache: true, cache_key: {custom_key: {user: {geo: true}}}}",
@@ -310,7 +342,8 @@ func TestKeyAndPurge(t *testing.T) {
 			}
 			c.check(t, res.Key, res.Purge)
 			if len(res.Purge.Headers) != strings.Count(strings.Join(res.Purge.Args, "\x00"), "\x00-H\x00")+
-				strings.Count(strings.Join(res.Purge.Args, "\x00"), "\x00--device\x00")+strings.Count(strings.Join(res.Purge.Args, "\x00"), "\x00--country\x00") {
+				strings.Count(strings.Join(res.Purge.Args, "\x00"), "\x00--device\x00")+strings.Count(strings.Join(res.Purge.Args, "\x00"), "\x00--country\x00")+
+				strings.Count(strings.Join(res.Purge.Args, "\x00"), "\x00--lang\x00") {
 				t.Errorf("headers %v do not match args %q", res.Purge.Headers, res.Purge.Args)
 			}
 		})
@@ -363,5 +396,51 @@ func TestFirstLanguage(t *testing.T) {
 		if got := FirstLanguage(in); got != want {
 			t.Errorf("%q: %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A rule that put lang in the key and matched on Accept-Language gets the
+// whole header in the purge (it must match the purge entry too); that header
+// carries the same first language, so no --lang beside it.
+func TestPurgeLangWhenTheRuleMatchedOnAcceptLanguage(t *testing.T) {
+	s := stackOf(t, `rules:
+  - ref: de
+    expression: any(http.request.headers["accept-language"][*] contains "de")
+    action_parameters: {cache: true, cache_key: {custom_key: {user: {lang: true}}}}
+`)
+	res, err := s.Explain(expr.Request{URL: "https://example.com/", Headers: []expr.Header{{Name: "Accept-Language", Value: "de-DE,de;q=0.9"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"purge", "url", "https://example.com/", "-H", "Accept-Language: de-DE,de;q=0.9"}
+	if !reflect.DeepEqual(res.Purge.Args, want) || len(res.Purge.NotPurgeable) != 0 {
+		t.Errorf("args %q, not purgeable %v", res.Purge.Args, res.Purge.NotPurgeable)
+	}
+}
+
+// A rule that shaped the key by the header names it looked for (the field
+// table's example any(http.request.headers.names[*] == "content-type")) must
+// match the purge entry as well: the purge sends those headers. A match on
+// header values as a whole cannot be carried, and is said.
+func TestPurgeCarriesHeadersARuleLookedForByName(t *testing.T) {
+	s := stackOf(t, `rules:
+  - ref: app
+    expression: any(lower(http.request.headers.names[*])[*] in {"x-app" "x-app-version"})
+    action_parameters: {cache: true, cache_key: {cache_by_device_type: true}}
+  - ref: json
+    expression: any(http.request.headers.values[*] contains "json")
+    action_parameters: {cache_key: {custom_key: {user: {geo: true}}}}
+`)
+	res, err := s.Explain(expr.Request{URL: "https://example.com/", DeviceType: "mobile", Country: "ES", HTTPVersion: "HTTP/2",
+		Headers: []expr.Header{{Name: "X-App", Value: "ios"}, {Name: "Accept", Value: "application/json"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"purge", "url", "https://example.com/", "--device", "mobile", "--country", "ES", "-H", "X-App: ios"}
+	if !reflect.DeepEqual(res.Purge.Args, want) {
+		t.Errorf("args %q", res.Purge.Args)
+	}
+	if notes := strings.Join(res.Purge.Notes, "\n"); !strings.Contains(notes, "rule json matches on the request's header names or values as a whole") || strings.Contains(notes, "rule app matches") {
+		t.Errorf("notes:\n%s", notes)
 	}
 }

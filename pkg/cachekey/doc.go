@@ -23,10 +23,10 @@
 //     (from the User-Agent), user.geo the client's country, user.lang the
 //     first language of Accept-Language.
 //   - A single-file purge must send every header the key holds: device type
-//     as CF-Device-Type, country as CF-IPCountry. cloudflare.md records that
-//     lang cannot be purged by header (Cloudflare's purge-cache-key page
-//     shows Accept-Language; the two disagree, so lang is reported as not
-//     purgeable by header and the alternatives are named).
+//     as CF-Device-Type, country as CF-IPCountry, language as
+//     Accept-Language (the key holds its first language; cloudflare.md,
+//     Purge: an older page said lang cannot be purged, the current
+//     purge-cache-key page and the API reference show Accept-Language).
 //   - Purge computes the key of the purge request through the same rules,
 //     and purge requests use another method internally (Cache Rules settings
 //     note), so rules that match on the method may not apply to a purge.

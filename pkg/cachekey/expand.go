@@ -8,13 +8,16 @@ import (
 
 // VariantChoices are the values the user picks for the dimensions whose
 // values the rules leave open (`purge url --variants auto`'s --device,
-// --country and -H flags).
+// --country, --lang and -H flags).
 type VariantChoices struct {
 	// Devices restricts the device types purged where a key holds one; nil,
 	// or "all" among them, means every type the rule gives.
 	Devices []string
 	// Countries are the countries to purge where a key holds the visitor's.
 	Countries []string
+	// Langs are the languages to purge where a key holds the visitor's
+	// first Accept-Language language (user.lang).
+	Langs []string
 	// Headers are -H values, "Name: value": the values to purge for a header
 	// dimension, or for a cookie as "Cookie: name=value". Several values of
 	// one name are alternatives.
@@ -34,6 +37,7 @@ type Expander struct {
 	stack     *Stack
 	devices   []string
 	countries []string
+	langs     []string
 	headers   map[string][]string // by lower-case name
 
 	combos map[string][][]Header // by requirement signature
@@ -44,7 +48,7 @@ type Expander struct {
 // NewExpander returns an Expander over s. The error is for a -H value that
 // is not "Name: value".
 func NewExpander(s *Stack, c VariantChoices) (*Expander, error) {
-	x := &Expander{stack: s, countries: c.Countries, headers: map[string][]string{},
+	x := &Expander{stack: s, countries: c.Countries, langs: c.Langs, headers: map[string][]string{},
 		combos: map[string][][]Header{}, why: map[string]int{}, notes: map[string]bool{}}
 	for _, h := range c.Headers {
 		name, value, ok := strings.Cut(h, ":")
@@ -168,6 +172,11 @@ func (x *Expander) dimensions(vs []Variant) ([][]*Header, error) {
 			continue
 		}
 		key := string(v.Dimension) + "\x00" + v.Name
+		if v.Dimension == DimLang {
+			// One Accept-Language per entry: lang and a header setting on
+			// Accept-Language are one dimension, their values alternatives.
+			key = string(DimHeader) + "\x00accept-language"
+		}
 		d, ok := byKey[key]
 		if !ok {
 			d = &dim{values: map[string]bool{}}
@@ -189,6 +198,14 @@ func (x *Expander) dimensions(vs []Variant) ([][]*Header, error) {
 					return nil, fmt.Errorf("rule %s puts the visitor's country in the cache key (%s): say which countries to purge with --country", v.Ref, v.Setting)
 				}
 				values = x.countries
+			}
+		case DimLang:
+			d.header = HeaderLanguage
+			// -H 'Accept-Language: ...' joins --lang, as it does without
+			// --variants auto (pkg/purge ParseVariants).
+			values = append(append([]string(nil), x.langs...), x.headers["accept-language"]...)
+			if len(values) == 0 {
+				return nil, fmt.Errorf("rule %s puts the visitor's first Accept-Language language in the cache key (%s): say which languages to purge with --lang", v.Ref, v.Setting)
 			}
 		case DimHeader, DimCookie:
 			d.header = v.Name
@@ -256,6 +273,8 @@ func canonicalHeader(name string) string {
 		return HeaderDevice
 	case strings.ToLower(HeaderCountry):
 		return HeaderCountry
+	case strings.ToLower(HeaderLanguage):
+		return HeaderLanguage
 	}
 	return name
 }

@@ -186,3 +186,47 @@ func TestExpandAPO(t *testing.T) {
 		t.Fatalf("summary does not name APO:\n%s", s)
 	}
 }
+
+// user.lang puts the visitor's first Accept-Language language in the key; a
+// purge entry's Accept-Language reaches that copy (cloudflare.md, Purge), so
+// --variants auto purges the languages given with --lang and the copy for
+// visitors who sent none, and refuses without --lang as it does without
+// --country.
+func TestExpandLang(t *testing.T) {
+	const langRules = `rules:
+  - ref: docs-by-lang
+    expression: starts_with(http.request.uri.path, "/docs/")
+    action_parameters: {cache: true, cache_key: {custom_key: {user: {lang: true, geo: true}}}}
+`
+	f, probs := rules.Parse("rules.yaml", []byte(langRules))
+	if probs.HasErrors() {
+		t.Fatal(probs)
+	}
+	s := Compile(f.Rules)
+
+	x, _ := NewExpander(s, VariantChoices{Countries: []string{"ES"}})
+	_, err := x.Expand("https://example.com/docs/a", nil)
+	if err == nil || !strings.HasPrefix(err.Error(), "rule docs-by-lang") || !strings.Contains(err.Error(), "--lang") {
+		t.Fatalf("got %v", err)
+	}
+
+	x, _ = NewExpander(s, VariantChoices{Countries: []string{"ES"}, Langs: []string{"fr", "en-US"}})
+	got, err := expandAll(x, nil, "https://example.com/docs/a", "https://example.com/blog/b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"https://example.com/docs/a Accept-Language=en-US,CF-IPCountry=ES",
+		"https://example.com/docs/a Accept-Language=fr,CF-IPCountry=ES",
+		"https://example.com/docs/a CF-IPCountry=ES",
+		"https://example.com/blog/b ",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, line := range x.Summary() {
+		if strings.Contains(line, "no purge header reaches") {
+			t.Errorf("lang called unpurgeable: %s", line)
+		}
+	}
+}

@@ -1,7 +1,10 @@
 package cachekey
 
 import (
+	"strconv"
 	"strings"
+
+	"golang.org/x/text/language"
 
 	"github.com/cfcache/cfcache/pkg/expr"
 )
@@ -30,7 +33,7 @@ type Purge struct {
 	// key holds it.
 	URL string `json:"url"`
 	// Args are the arguments of `cfcache` that purge the variant:
-	// purge url URL [--device D] [--country CC] [-H 'Name: value']...
+	// purge url URL [--device D] [--country CC] [--lang L] [-H 'Name: value']...
 	Args []string `json:"args"`
 	// Headers are the headers of the purge entry the command sends.
 	Headers []Header `json:"headers"`
@@ -92,15 +95,11 @@ func (s *Stack) purgeFor(res *Result, r expr.Request) Purge {
 			p.Notes = append(p.Notes, "no --country: XX (unknown country) assumed; the key has one copy per visitor country")
 		}
 	}
-	if k.Lang != nil {
-		p.NotPurgeable = append(p.NotPurgeable, "lang")
-		lang := k.Lang.Value
-		if lang == "" {
-			lang = "none"
-		}
-		p.Notes = append(p.Notes, "the key holds the first Accept-Language language ("+lang+", user.lang set by "+k.Lang.SetBy+
-			"), which cannot be purged by header (../shared/docs/cloudflare.md; Cloudflare's purge-cache-key page shows Accept-Language, so the sources disagree): purge by prefix, host or tag to be sure")
-	}
+	// lang comes after the -H headers are known: a rule that matched on
+	// Accept-Language makes the purge send the whole header, which carries
+	// the same first language, and --lang beside it would be a second entry.
+	langAt := len(p.Args)
+	langHeaderAt := len(p.Headers)
 
 	added := map[string]bool{}
 	addHeader := func(lower, value string) {
@@ -169,10 +168,58 @@ func (s *Stack) purgeFor(res *Result, r expr.Request) Purge {
 			switch {
 			case read == "method":
 				p.Notes = append(p.Notes, "rule "+c.ref+" matches on the request method, and purge requests use another method internally (Cloudflare, Cache Rules settings): this purge may not compute the same key")
+			case read == "headers":
+				p.Notes = append(p.Notes, "rule "+c.ref+" matches on the request's header names or values as a whole (http.request.headers...), and the purge sends only the headers named here: it may not compute the same key")
 			case strings.HasPrefix(read, "client address"):
 				p.Notes = append(p.Notes, "rule "+c.ref+" matches on the "+read+", which a purge request does not carry: this purge may not compute the same key")
 			}
 		}
 	}
+	if k.Lang != nil && added["accept-language"] {
+		p.Notes = append(p.Notes, "the key holds the first Accept-Language language ("+k.Lang.Value+", user.lang set by "+k.Lang.SetBy+
+			"): the purge sends the request's Accept-Language, which a rule matched on and which carries that language")
+	}
+	if k.Lang != nil && !added["accept-language"] {
+		args, hs, note, ok := langPurge(k.Lang)
+		p.Args = insert(p.Args, langAt, args...)
+		p.Headers = insert(p.Headers, langHeaderAt, hs...)
+		p.Notes = append(p.Notes, note)
+		if !ok {
+			p.NotPurgeable = append(p.NotPurgeable, "lang")
+		}
+	}
 	return p
+}
+
+// langPurge is how a purge reaches the language in a key: the key holds the
+// first language of Accept-Language, and a purge entry's Accept-Language
+// header is read the same way (cloudflare.md, Purge: "lang in a cache key is
+// purged by sending Accept-Language"; Cloudflare's purge-cache-key page), so
+// `purge url --lang L` sends exactly that language. A key without one (no
+// Accept-Language sent) is purged by sending none. ok is false when the
+// language is not a BCP 47 tag, which purge url --lang refuses.
+func langPurge(f *Feature) (args []string, hs []Header, note string, ok bool) {
+	by := "user.lang set by " + f.SetBy
+	switch {
+	case f.Value == "":
+		return nil, nil, "the key holds no language (no Accept-Language was sent, " + by + "): the purge sends none, which reaches that copy; other languages have their own copies (purge url --lang)", true
+	case !validLanguage(f.Value):
+		return nil, nil, "the key holds the first Accept-Language language " + quoteNote(f.Value) + " (" + by + "), which is not a BCP 47 language tag, so purge url --lang refuses it: purge by prefix, host or tag", false
+	}
+	return []string{"--lang", f.Value}, []Header{{Name: HeaderLanguage, Value: f.Value}},
+		"the key holds the first Accept-Language language (" + f.Value + ", " + by + "): --lang sends it as Accept-Language", true
+}
+
+func validLanguage(s string) bool {
+	_, err := language.Parse(s)
+	return err == nil && !strings.ContainsAny(s, ", ;")
+}
+
+func quoteNote(s string) string { return strconv.Quote(s) }
+
+func insert[T any](s []T, at int, v ...T) []T {
+	if len(v) == 0 {
+		return s
+	}
+	return append(s[:at], append(v, s[at:]...)...)
 }

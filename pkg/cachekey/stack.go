@@ -222,6 +222,16 @@ func requestParts(e expr.Expr) (reads, headers []string) {
 	}
 	expr.Walk(e, func(n expr.Expr) bool {
 		switch x := n.(type) {
+		case *expr.Compare:
+			// `any(http.request.headers.names[*] == "x-app")` (the field
+			// table's own example) reads the header it names: a purge
+			// entry must carry it for the rule to match it too.
+			if names := namedHeaders(x); names != nil {
+				for _, h := range names {
+					addHeader(h)
+				}
+				return false
+			}
 		case *expr.Index:
 			if f, ok := x.X.(*expr.Field); ok && f.Name == "http.request.headers" {
 				if k, ok := x.Key.(*expr.StringLit); ok {
@@ -251,4 +261,56 @@ func requestParts(e expr.Expr) (reads, headers []string) {
 		return true
 	})
 	return reads, headers
+}
+
+// namedHeaders returns the header names a comparison on
+// http.request.headers.names looks for (lower-case, as a header map's keys
+// are), or nil when it is not one: `names[*] == "a"`, `names[*] in {"a"
+// "b"}`, and the same through lower()/upper() of the unpacked names. With
+// wildcard, contains or matches the names are not literal: nil.
+func namedHeaders(c *expr.Compare) []string {
+	x := c.X
+	for {
+		switch v := x.(type) {
+		case *expr.Paren:
+			x = v.X
+			continue
+		case *expr.Index:
+			if v.Star || v.Key != nil {
+				x = v.X
+				continue
+			}
+		case *expr.Call:
+			if (v.Name == "lower" || v.Name == "upper") && len(v.Args) == 1 {
+				x = v.Args[0]
+				continue
+			}
+		}
+		break
+	}
+	if f, ok := x.(*expr.Field); !ok || strings.TrimPrefix(f.Name, "raw.") != "http.request.headers.names" {
+		return nil
+	}
+	var lits []expr.Expr
+	switch c.Op {
+	case expr.CmpEq:
+		lits = []expr.Expr{c.Y}
+	case expr.CmpIn:
+		set, ok := c.Y.(*expr.Set)
+		if !ok {
+			return nil
+		}
+		lits = set.Elems
+	default:
+		return nil
+	}
+	var out []string
+	for _, l := range lits {
+		s, ok := l.(*expr.StringLit)
+		if !ok {
+			return nil
+		}
+		out = append(out, strings.ToLower(s.Value))
+	}
+	return out
 }

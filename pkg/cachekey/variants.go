@@ -13,7 +13,7 @@ type Dimension string
 const (
 	DimDevice  Dimension = "device"  // CF-Device-Type: mobile, desktop, tablet
 	DimCountry Dimension = "country" // CF-IPCountry
-	DimLang    Dimension = "lang"    // first Accept-Language language; not purgeable by header
+	DimLang    Dimension = "lang"    // first Accept-Language language, purged as Accept-Language
 	DimHeader  Dimension = "header"  // a request header (Name)
 	DimCookie  Dimension = "cookie"  // a cookie (Name), sent in a Cookie header
 )
@@ -40,7 +40,9 @@ type Variant struct {
 	// Absent: the copy for requests without the header (or cookie) is a
 	// variant too; purge the URL without it as well.
 	Absent bool `json:"absent,omitempty"`
-	// Purgeable is false when no purge header reaches the dimension (lang).
+	// Purgeable is false when no purge header reaches the dimension. Every
+	// dimension the rules can put in a key is purgeable today (lang too,
+	// through Accept-Language: cloudflare.md, Purge).
 	Purgeable bool `json:"purgeable"`
 	// Ref and Setting say which rule required the dimension, through which
 	// setting (e.g. cache_key.custom_key.user).
@@ -192,8 +194,11 @@ func (s *Stack) Variants(rawURL string) (URLVariants, error) {
 				Note: "one copy per visitor country: purge with --country for the countries served"})
 		}
 		if c.value.Get("lang").IsTrue() {
-			add(Variant{Dimension: DimLang, Purgeable: false, Ref: c.ref, Setting: PathUser, Conditional: c.conditional,
-				Note: "one copy per first Accept-Language language, which cannot be purged by header: purge by prefix, host or tag"})
+			// A purge entry's Accept-Language is read as a visitor's: its
+			// first language picks the copy (cloudflare.md, Purge), and an
+			// entry without one reaches the copy of visitors who sent none.
+			add(Variant{Dimension: DimLang, Absent: true, Purgeable: true, Ref: c.ref, Setting: PathUser, Conditional: c.conditional,
+				Note: "one copy per first Accept-Language language: purge with --lang for the languages served, and without one"})
 		}
 	}
 	for _, c := range cands[PathHeader] {

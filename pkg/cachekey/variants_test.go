@@ -78,7 +78,7 @@ func TestVariants(t *testing.T) {
 		{url: "https://example.com/style.css", want: ""},
 		{url: "https://example.com/about", want: "device=mobile/desktop/tablet@html-device"},
 		{url: "https://example.com/shop/shoes",
-			want: "device=mobile/desktop/tablet@html-device, country@shop-geo, lang!unpurgeable@shop-geo"},
+			want: "device=mobile/desktop/tablet@html-device, country@shop-geo, lang@shop-geo"},
 		// URL-only rule that certainly matches overrides the earlier one.
 		{url: "https://example.com/news/amp", want: ""},
 		// A conditional override keeps the earlier value possible.

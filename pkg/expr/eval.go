@@ -168,17 +168,29 @@ func NewEnv(r Request) (*Env, error) {
 		version = "HTTP/1.1"
 	}
 
+	headers := requestHeaders(r.Headers, r.Cookies)
+	// "In HTTP/2, the names of HTTP headers are always in lowercase"
+	// (field table, http.request.headers.names); HTTP/3 is the same (RFC
+	// 9114 §4.2), so a header typed `Content-Type` arrives as content-type.
+	lowerNames := version != "HTTP/1.0" && version != "HTTP/1.1"
 	headerMap := map[string]value{}
 	var names, values, cookieHeaders []string
 	hostHeader := ""
 	single := map[string][]string{}
-	for _, h := range r.Headers {
+	for _, h := range headers {
+		// The map's keys are "the names of HTTP request headers converted
+		// to lowercase"; repeated headers are the elements of one array, in
+		// the order sent (field table, http.request.headers).
 		lname := asciiLower(h.Name)
 		hv := headerMap[lname]
 		hv.k = vArray
 		hv.arr = append(hv.arr, vs(h.Value))
 		headerMap[lname] = hv
-		names = append(names, h.Name)
+		if lowerNames {
+			names = append(names, lname)
+		} else {
+			names = append(names, h.Name)
+		}
 		values = append(values, h.Value)
 		single[lname] = append(single[lname], h.Value)
 		switch lname {
@@ -191,16 +203,6 @@ func NewEnv(r Request) (*Env, error) {
 		}
 	}
 	cookieStr := strings.Join(cookieHeaders, "; ")
-	var extra []string
-	for _, c := range r.Cookies {
-		extra = append(extra, c.Name+"="+c.Value)
-	}
-	if len(extra) > 0 {
-		if cookieStr != "" {
-			cookieStr += "; "
-		}
-		cookieStr += strings.Join(extra, "; ")
-	}
 	cookies := map[string]value{}
 	if cookieStr != "" {
 		for _, part := range strings.Split(cookieStr, ";") {
@@ -303,6 +305,33 @@ func NewEnv(r Request) (*Env, error) {
 		}
 	}
 	return env, nil
+}
+
+// requestHeaders are the headers as Cloudflare receives them: the request's
+// own, with its Cookies (given apart, e.g. by --cookie) travelling in the
+// Cookie header like any client's. They join the last Cookie header sent, or
+// make one at the end, so http.request.headers, .names and .values see the
+// same cookies as http.cookie and http.request.cookies.
+func requestHeaders(hs []Header, cookies []Cookie) []Header {
+	if len(cookies) == 0 {
+		return hs
+	}
+	parts := make([]string, len(cookies))
+	for i, c := range cookies {
+		parts[i] = c.Name + "=" + c.Value
+	}
+	extra := strings.Join(parts, "; ")
+	out := append([]Header(nil), hs...)
+	for i := len(out) - 1; i >= 0; i-- {
+		if asciiLower(out[i].Name) == "cookie" {
+			if out[i].Value != "" {
+				extra = out[i].Value + "; " + extra
+			}
+			out[i].Value = extra
+			return out
+		}
+	}
+	return append(out, Header{Name: "Cookie", Value: extra})
 }
 
 // pathExtension is http.request.uri.path.extension: the lower-cased text

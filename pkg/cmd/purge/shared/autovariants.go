@@ -15,8 +15,8 @@ type autoVariants struct {
 	x *cachekey.Expander
 }
 
-func newAutoVariants(stack *cachekey.Stack, devices, countries, headerFlags []string) (*autoVariants, error) {
-	x, err := cachekey.NewExpander(stack, cachekey.VariantChoices{Devices: devices, Countries: countries, Headers: headerFlags})
+func newAutoVariants(stack *cachekey.Stack, c cachekey.VariantChoices) (*autoVariants, error) {
+	x, err := cachekey.NewExpander(stack, c)
 	if err != nil {
 		return nil, err
 	}

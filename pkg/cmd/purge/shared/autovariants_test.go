@@ -59,7 +59,7 @@ func headersOf(es []purge.Entry) []string {
 // run's adapter keeps every entry's fields, converts the headers and names
 // the entry an error is about.
 func TestAutoVariantsExpandsEntries(t *testing.T) {
-	a, err := newAutoVariants(compileAuto(t), nil, []string{"ES"}, nil)
+	a, err := newAutoVariants(compileAuto(t), cachekey.VariantChoices{Countries: []string{"ES"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,12 +88,12 @@ func TestAutoVariantsExpandsEntries(t *testing.T) {
 }
 
 func TestAutoVariantsErrorNamesTheEntry(t *testing.T) {
-	a, _ := newAutoVariants(compileAuto(t), nil, nil, nil)
+	a, _ := newAutoVariants(compileAuto(t), cachekey.VariantChoices{})
 	_, err := a.expand([]purge.Entry{entry("https://example.com/shop/x.png")})
 	if err == nil || !strings.Contains(err.Error(), "arg:1: https://example.com/shop/x.png: rule shop-by-country") || !strings.Contains(err.Error(), "--country") {
 		t.Fatalf("got %v", err)
 	}
-	if _, err := newAutoVariants(compileAuto(t), nil, nil, []string{"nocolon"}); err == nil {
+	if _, err := newAutoVariants(compileAuto(t), cachekey.VariantChoices{Headers: []string{"nocolon"}}); err == nil {
 		t.Fatal("a -H without ':' was accepted")
 	}
 }

@@ -194,7 +194,7 @@ func (o *Job) expandAutoVariants(zone cfapi.Zone, prep *purge.Prepared) error {
 	case apo.Enabled && apo.CacheByDeviceType:
 		stack = stack.WithAPO(apo)
 	}
-	auto, err := newAutoVariants(stack, o.Devices, o.Countries, o.Headers)
+	auto, err := newAutoVariants(stack, cachekey.VariantChoices{Devices: o.Devices, Countries: o.Countries, Langs: o.Langs, Headers: o.Headers})
 	if err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}

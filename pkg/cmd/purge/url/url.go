@@ -42,17 +42,19 @@ Custom cache keys: --device, --country, --lang and -H expand every URL into one
 entry per combination, sent with the CF-Device-Type, CF-IPCountry,
 Accept-Language or given header. With --variants auto, the zone's live Cache
 Rules decide instead, URL by URL: each URL gets the variants its cache key
-requires (device type, country, the headers and cookies it includes), and
-the rule that required each is named. The zone's APO for WordPress setting is
-read too: with cache by device type on, every HTML URL on an APO hostname (a
-path ending in /, .html or .htm, or with no extension) is purged in its
-mobile, tablet and desktop copies, and APO is named as the reason (the token
-needs Zone Settings Read; without it a warning says APO was not expanded).
---device then limits the device types,
-and --country and -H give the values the rules cannot know (the countries
-and header values to purge); a URL whose key needs one that is not given is
-refused before anything is sent. A path with non-ASCII characters is sent raw
-and percent-encoded (--url-form both) and counted once.
+requires (device type, country, language, the headers and cookies it
+includes), and the rule that required each is named. The zone's APO for
+WordPress setting is read too: with cache by device type on, every HTML URL
+on an APO hostname (a path ending in /, .html or .htm, or with no extension)
+is purged in its mobile, tablet and desktop copies, and APO is named as the
+reason (the token needs Zone Settings Read; without it a warning says APO was
+not expanded). --device then limits the device types, and --country, --lang
+and -H give the values the rules cannot know (the countries, the languages
+and the header values to purge; a key holding the language is purged for
+each --lang and for visitors who sent none); a URL whose key needs one that
+is not given is refused before anything is sent. A path with non-ASCII
+characters is sent raw and percent-encoded (--url-form both) and counted
+once.
 
 ` + shared.ModeHelp + `
 

@@ -62,9 +62,9 @@ what Cloudflare would do with it:
   - the cache key: scheme, host, path, the query string as the key holds it
     (include/exclude lists, sorting), the headers and cookies in it, device
     type, country and language, and whether the request is cached at all;
-  - the cfcache purge url command, with --device, --country and -H, that
-    evicts exactly that cached copy, and the parts of the key no purge
-    header can reach (lang).
+  - the cfcache purge url command, with --device, --country, --lang and
+    -H, that evicts exactly that cached copy (a key with the language holds
+    the first language of Accept-Language, which --lang sends).
 
 With FILE (YAML or JSON, "-" for stdin) it works offline and needs no
 credentials; the file is validated first against --plan (default
@@ -76,7 +76,11 @@ and the purge command carries --device.
 
 The request is offline: fields it cannot know (TLS details, bot signals)
 count as missing, the country is --country, the device type is --device or
-else derived from the User-Agent. It refuses (exit 2) a missing or
+else derived from the User-Agent, and cf.edge.server_port is the port of
+--url (80 for http and 443 for https unless the URL names one). An https
+request is taken as HTTP/2, as browsers and curl send it, so its header
+names are lower-case in http.request.headers.names; an http one as HTTP/1.1,
+where they keep the case -H gives them. It refuses (exit 2) a missing or
 non-absolute --url, a malformed -H or --cookie, an unknown --country or
 --device, and an invalid rules file.`,
 		Example: `  cfcache rules explain examples/rules/free-plan.yaml --url https://www.example.com/app.css
@@ -240,6 +244,12 @@ func explainRun(opts *ExplainOptions) error {
 	// http/https, as a request line has it) accepts HTTPS://.
 	if scheme, rest, ok := strings.Cut(opts.Request.URL, "://"); ok {
 		opts.Request.URL = strings.ToLower(scheme) + "://" + rest
+		// Browsers and curl reach Cloudflare over HTTP/2 for https, where
+		// header names arrive lower-case (field table,
+		// http.request.headers.names), and over HTTP/1.1 for http.
+		if opts.Request.HTTPVersion == "" && strings.EqualFold(scheme, "https") {
+			opts.Request.HTTPVersion = "HTTP/2"
+		}
 	}
 	res, err := stack.Explain(opts.Request)
 	if err != nil {
