@@ -130,7 +130,10 @@ func paramsSchema() *schema {
 		// vary: at most 50 headers, 10 media types and 20 languages each
 		// (cloudflare.md, "Newer request-phase parameters"); all plans.
 		f("vary", obj(
-			f("default", obj(req("action", varyAction))),
+			// "If the vary object is present, default is required. An
+			// empty vary object is invalid." (cloudflare-docs
+			// cache/how-to/cache-rules/settings.mdx, "Vary")
+			req("default", obj(req("action", varyAction))),
 			f("headers", &schema{kind: sMap, maxLen: 50, what: "headers", elem: obj(
 				req("action", varyAction),
 				f("media_types", &schema{kind: sList, elem: str, maxLen: 10, what: "media types"}),

@@ -196,6 +196,9 @@ func (c *vctx) params(r *Rule, path string) {
 			c.errf(bf.KeyPos, path+".browser_ttl.default", "missing (required with mode override_origin): say how many seconds browsers may cache; the API refuses override_origin without it")
 		}
 	}
+	if vh := p.Lookup("vary", "headers"); vh != nil && vh.Kind == Object {
+		c.varyHeaders(vh, path+".vary.headers")
+	}
 	if ck := p.Lookup("cache_key", "custom_key"); ck != nil && ck.Kind == Object {
 		c.customKey(ck, path+".cache_key.custom_key")
 	}
@@ -217,7 +220,7 @@ func (c *vctx) edgeTTL(ef *Field, path string) {
 	}
 	if df := e.field("default"); df != nil {
 		if n, ok := df.Value.Int(); ok && n >= 0 && n < int64(c.lim.MinEdgeTTLSeconds) {
-			c.errf(df.Value.Pos, path+".default", "%d s is below the %s plan's minimum edge TTL of %s", n, c.lim.Plan, humanSeconds(int64(c.lim.MinEdgeTTLSeconds)))
+			c.errf(df.KeyPos, path+".default", "%d s is below the %s plan's minimum edge TTL of %s", n, c.lim.Plan, humanSeconds(int64(c.lim.MinEdgeTTLSeconds)))
 		}
 		if modeStr != "" && modeStr != "override_origin" {
 			c.warnf(df.KeyPos, path+".default", "default is ignored unless mode is override_origin (mode is %s)", modeStr)
@@ -496,6 +499,56 @@ func (c *vctx) enterpriseOnly(p *Value, path string) {
 	} {
 		if f := p.field(g.key); f != nil {
 			c.errf(f.KeyPos, joinPath(path, g.key), "%s needs the Enterprise plan; this is checked against %s", g.what, c.lim.Plan)
+		}
+	}
+}
+
+// varyHeaders checks the header map of vary against the rules of
+// cloudflare-docs cache/how-to/cache-rules/settings.mdx ("Vary", commit
+// 09c441806a50ed4d7cd8f35f9c91234ba431f419): names lower-case, of letters,
+// digits, `_` and `-`, at most 128 characters, not `cf-`/`cf_` nor a
+// hop-by-hop or cache-control header; media_types only for accept,
+// languages only for accept-language; their values non-empty printable
+// ASCII. The counts are in the schema.
+func (c *vctx) varyHeaders(vh *Value, path string) {
+	for _, f := range vh.Fields {
+		hp := joinPath(path, f.Key)
+		name := f.Key
+		switch {
+		case name == "":
+			c.errf(f.KeyPos, hp, "empty header name")
+		case name != strings.ToLower(name):
+			c.errf(f.KeyPos, hp, "header names under vary must be lower-case: write %s", strings.ToLower(name))
+		case strings.IndexFunc(name, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+		}) >= 0:
+			c.errf(f.KeyPos, hp, "%q is not a valid header name here: letters, digits, _ and - only", name)
+		case len(name) > 128:
+			c.errf(f.KeyPos, hp, "header name is %d characters long: at most 128", len(name))
+		case strings.HasPrefix(name, "cf-") || strings.HasPrefix(name, "cf_"):
+			c.errf(f.KeyPos, hp, "%s: cf- and cf_ headers cannot be varied on", name)
+		case contains(forbiddenHeaders(), name):
+			c.errf(f.KeyPos, hp, "%s cannot be varied on", name)
+		}
+		if f.Value.Kind != Object {
+			continue
+		}
+		for _, sub := range []struct{ key, header string }{{"media_types", "accept"}, {"languages", "accept-language"}} {
+			lf := f.Value.field(sub.key)
+			if lf == nil {
+				continue
+			}
+			if name != sub.header {
+				c.errf(lf.KeyPos, joinPath(hp, sub.key), "%s only applies to the %s header", sub.key, sub.header)
+			}
+			if lf.Value.Kind != Array {
+				continue
+			}
+			for i, it := range lf.Value.Items {
+				if it.Kind == String && (it.Str == "" || strings.IndexFunc(it.Str, func(r rune) bool { return r < 0x20 || r > 0x7e }) >= 0) {
+					c.errf(it.Pos, fmt.Sprintf("%s.%s[%d]", hp, sub.key, i), "%q: values must be non-empty printable ASCII", it.Str)
+				}
+			}
 		}
 	}
 }
