@@ -127,3 +127,15 @@ func TestFieldTable(t *testing.T) {
 		seen[r.name] = true
 	}
 }
+
+// cf.zone.name is documented for request-phase rules outside the field list
+// the table is generated from (issue 12 §2), so it must be known.
+func TestZoneNameField(t *testing.T) {
+	f, ok := LookupField("cf.zone.name")
+	if !ok || !f.InCacheRules || f.Type.Kind != KindString {
+		t.Fatalf("cf.zone.name: %+v, known %v", f, ok)
+	}
+	if probs := CheckExpression(`cf.zone.name eq "example.com"`, limits.Free); len(probs) != 0 {
+		t.Errorf("problems: %v", probs)
+	}
+}

@@ -72,8 +72,8 @@ func planFromLabel(label string) limits.Plan {
 }
 
 func buildFieldTable() map[string]FieldInfo {
-	m := make(map[string]FieldInfo, len(fieldRows)+len(deprecatedAliases))
-	for _, r := range fieldRows {
+	m := make(map[string]FieldInfo, len(fieldRows)+len(extraFieldRows)+len(deprecatedAliases))
+	for _, r := range append(append([]fieldRow(nil), fieldRows...), extraFieldRows...) {
 		t, err := ParseType(r.dataType)
 		if err != nil {
 			panic("expr: field table: " + r.name + ": " + err.Error())

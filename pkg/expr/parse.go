@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -29,6 +30,19 @@ const maxRawHashes = 255
 // Parse parses one Rules-language expression.
 func Parse(src string) (Expr, error) {
 	p := &parser{src: src, line: 1, col: 1}
+	e, err := p.parse()
+	// A tab or control character between tokens is reported even when
+	// the parser went on past it, and before a later error it probably caused.
+	if p.badSpace != nil {
+		var se *SyntaxError
+		if err == nil || !errors.As(err, &se) || se.Pos.Offset >= p.badSpace.Pos.Offset {
+			return nil, p.badSpace
+		}
+	}
+	return e, err
+}
+
+func (p *parser) parse() (Expr, error) {
 	e, err := p.parseExpr()
 	if err != nil {
 		return nil, err
@@ -57,6 +71,8 @@ type parser struct {
 	src             string
 	off, line, col  int
 	depth, argDepth int
+	// badSpace is the first tab or control character met between tokens.
+	badSpace *SyntaxError
 }
 
 func (p *parser) cur() Pos { return Pos{Offset: p.off, Line: p.line, Col: p.col} }
@@ -97,13 +113,24 @@ func (p *parser) advance(n int) {
 	}
 }
 
-// skipSpace skips blanks. Cloudflare accepts spaces and newlines; tabs are
-// accepted here too, since editors insert them and the API has been seen to
-// take them.
+// skipSpace skips blanks: spaces and line breaks. Cloudflare's parser does
+// not treat a tab as whitespace and refuses the expression (issue 12 §3;
+// shared/docs/cloudflare.md, "Rules language": operators are separated by
+// spaces), so a tab or any other control character here is recorded as an
+// error at its column; skipping it lets the rest be checked as well.
 func (p *parser) skipSpace() {
 	for p.off < len(p.src) {
-		switch p.src[p.off] {
-		case ' ', '\n', '\r', '\t':
+		switch c := p.src[p.off]; {
+		case c == ' ' || c == '\n' || c == '\r':
+			p.advance(1)
+		case c < 0x20 || c == 0x7f:
+			if p.badSpace == nil {
+				what := fmt.Sprintf("the control character U+%04X", c)
+				if c == '\t' {
+					what = "a tab"
+				}
+				p.badSpace = &SyntaxError{Pos: p.cur(), Msg: what + " is not whitespace in Cloudflare's Rules language: separate tokens with spaces or line breaks"}
+			}
 			p.advance(1)
 		default:
 			return
@@ -283,7 +310,7 @@ func (p *parser) cmpOp() (CmpOp, int) {
 	}
 	// `strict wildcard` is two words separated by blanks.
 	i := len("strict")
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r') {
 		i++
 	}
 	if i > len("strict") && wordAt(s, i) == "wildcard" {
@@ -852,7 +879,7 @@ func (p *parser) parseSet() (Expr, error) {
 		}
 		set.Elems = append(set.Elems, el)
 		if !p.eof() {
-			if c := p.peekByte(); c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '}' {
+			if c := p.peekByte(); c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '}' { // a tab is reported by skipSpace
 				if c == ',' {
 					return nil, p.errorf(p.cur(), "set elements are separated by spaces, not commas")
 				}

@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -15,7 +16,7 @@ func TestParseFormat(t *testing.T) {
 		{`ip.src.asnum < 1 or ip.src.asnum <= 2 or ip.src.asnum > 3 or ip.src.asnum >= 4`, `ip.src.asnum lt 1 or ip.src.asnum le 2 or ip.src.asnum gt 3 or ip.src.asnum ge 4`},
 		{`http.host ~ "^a"`, `http.host matches "^a"`},
 		{`http.host  strict   wildcard "*.a"`, `http.host strict wildcard "*.a"`},
-		{"http.host\n\teq\r\n\"a\"", `http.host eq "a"`},
+		{"http.host\n  eq\r\n\"a\"", `http.host eq "a"`},
 		{`ip.src.asnum in {1..10 0x10 010 -5}`, `ip.src.asnum in {1..10 16 8 -5}`},
 		{`ip.src in {2001:0DB8::/32 ::1 10.0.0.0..10.0.0.255}`, `ip.src in {2001:db8::/32 ::1 10.0.0.0..10.0.0.255}`},
 		{`ip.src eq ::ffff:1.2.3.4`, `ip.src eq ::ffff:1.2.3.4`},
@@ -141,5 +142,36 @@ func TestDeepNesting(t *testing.T) {
 	src = strings.Repeat("not ", 1000) + "ssl"
 	if _, err := Parse(src); err == nil || !strings.Contains(err.Error(), "nested too deeply") {
 		t.Errorf("deep not: %v", err)
+	}
+}
+
+// Cloudflare's parser does not take a tab as whitespace (issue 12 §3): the
+// expression is refused at the tab's column, even when it parses otherwise.
+func TestParseRefusesTabsAndControlCharacters(t *testing.T) {
+	for _, tc := range []struct {
+		src       string
+		line, col int
+		want      string
+	}{
+		{"http.host eq\t\"a.example\"", 1, 13, "a tab"},
+		{"\thttp.host eq \"a.example\"", 1, 1, "a tab"},
+		{"http.host eq \"a\" and\n\tssl", 2, 1, "a tab"},
+		{"http.host in {\"a\"\t\"b\"}", 1, 18, "a tab"},
+		{"http.host eq \"a\"\x0b", 1, 17, "U+000B"},
+		{"http.host eq\t", 1, 13, "a tab"}, // before the later "missing value" error
+	} {
+		_, err := Parse(tc.src)
+		var se *SyntaxError
+		if !errors.As(err, &se) {
+			t.Errorf("Parse(%q) = %v, want a syntax error", tc.src, err)
+			continue
+		}
+		if se.Pos.Line != tc.line || se.Pos.Col != tc.col || !strings.Contains(se.Msg, tc.want) {
+			t.Errorf("Parse(%q) error at %d:%d %q, want %d:%d mentioning %q", tc.src, se.Pos.Line, se.Pos.Col, se.Msg, tc.line, tc.col, tc.want)
+		}
+	}
+	// A tab inside a string literal is data, not a separator.
+	if _, err := Parse("http.request.uri.path eq \"/a\tb\""); err != nil {
+		t.Errorf("tab inside a string: %v", err)
 	}
 }

@@ -191,11 +191,24 @@ func lexExpr(expr string) ([]exprTok, []ExprProblem) {
 		i++
 	}
 	closer := map[rune]rune{')': '(', ']': '[', '}': '{'}
+	badSpace := false // report the first one only
 	for i < len(rs) {
 		r := rs[i]
 		sl, sc := line, col
 		switch {
-		case unicode.IsSpace(r):
+		case r == ' ' || r == '\n' || r == '\r':
+			advance()
+		case unicode.IsSpace(r) || unicode.IsControl(r):
+			// Cloudflare's parser takes only spaces and line breaks as
+			// whitespace: a tab makes it refuse the expression (issue 12 §3).
+			what := fmt.Sprintf("the character U+%04X", r)
+			if r == '\t' {
+				what = "a tab"
+			}
+			if !badSpace {
+				probs = append(probs, ExprProblem{Line: sl, Col: sc, Message: what + " is not whitespace in Cloudflare's Rules language: separate tokens with spaces or line breaks"})
+				badSpace = true
+			}
 			advance()
 		case r == '"' || (r == 'r' && i+1 < len(rs) && (rs[i+1] == '"' || rs[i+1] == '#')):
 			raw := r == 'r'

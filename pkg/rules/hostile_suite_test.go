@@ -51,7 +51,7 @@ func TestHostileRulesFiles(t *testing.T) {
 		{"two-documents-second-empty-rules", "r.yaml", valid + "---\nrules: []\n", 5, "", "", 17},
 		{"deep-yaml", "r.yaml", "rules: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n", 1, "", "", 0},
 		{"deep-json", "r.json", `{"rules": ` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + "}", 1, "", "", 0},
-		{"over-plan", "r.yaml", many, 1, "rules", "11 rules exceed the free plan's limit of 10", 0},
+		{"over-plan", "r.yaml", many, 32, "rules", "11 rules exceed the free plan's limit of 10", 0},
 		{"invalid-yaml", "r.yaml", "rules:\n  - ref: a\n   expression: x\n", 3, "", "", 0},
 	}
 	free := Options{Limits: limits.Default().For(limits.Free)}

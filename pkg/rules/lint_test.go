@@ -50,17 +50,19 @@ func TestLintWarnings(t *testing.T) {
       browser_ttl: {mode: bypass}
 `, []string{
 			"cache.yaml:6: rules[0].action_parameters.edge_ttl: warning: cache is false, so matching responses are never cached and edge_ttl has no effect"}},
-		{"override_origin without default", `rules:
+		{"restricted header values that overlap or never match", `rules:
   - ref: a
     expression: ssl
     action_parameters:
-      cache: true
-      edge_ttl:
-        mode: override_origin
-      browser_ttl: {mode: override_origin}
+      cache_key:
+        custom_key:
+          header:
+            contains:
+              accept-language: [en, en-GB]
+              accept-encoding: [GZIP]
 `, []string{
-			"cache.yaml:7: rules[0].action_parameters.edge_ttl: warning: override_origin without a default: say how long the edge may cache",
-			"cache.yaml:8: rules[0].action_parameters.browser_ttl: warning: override_origin without a default: say how long browsers may cache"}},
+			`cache.yaml:9: rules[0].action_parameters.cache_key.custom_key.header.contains.accept-language[0]: warning: "en" is part of "en-GB": accept-language values match as case-sensitive substrings, so every request matching [1] also matches this one`,
+			`cache.yaml:10: rules[0].action_parameters.cache_key.custom_key.header.contains.accept-encoding[0]: warning: "GZIP" has upper-case letters: accept-encoding values match as case-sensitive substrings and browsers send accept-encoding in lower case, so this never matches`}},
 		{"edge default without override", `rules:
   - ref: a
     expression: ssl

@@ -83,14 +83,16 @@ func (r *Rule) Line() int {
 	return r.node.Pos.Line
 }
 
-// pos returns the position of a top-level field's value (or the rule's own
-// position when the field is absent).
+// pos returns the position of a top-level field's key (or the rule's own
+// position when the field is absent): problems are reported at the line of
+// the key at fault, which is not the value's when the value is a block
+// (shared/docs/interface.md, rules validate: LINE).
 func (r *Rule) pos(key string) Pos {
 	if r.node == nil {
 		return Pos{}
 	}
 	if f := r.node.field(key); f != nil {
-		return f.Value.Pos
+		return f.KeyPos
 	}
 	return r.node.Pos
 }
@@ -203,7 +205,7 @@ func (d *decoder) decodeFile(root *Value) ([]*Rule, Pos) {
 			rules, rulesPos = fl.Value, fl.KeyPos
 		case fl.Key == "phase":
 			if fl.Value.Kind == String && fl.Value.Str != Phase {
-				d.add(fl.Value.Pos, "phase", "these are rules of phase %s, not %s (Cache Rules)", fl.Value.Str, Phase)
+				d.add(fl.KeyPos, "phase", "these are rules of phase %s, not %s (Cache Rules)", fl.Value.Str, Phase)
 			}
 		case contains(rulesetReadOnlyKeys(), fl.Key):
 		default:
@@ -222,7 +224,7 @@ func (d *decoder) decodeFile(root *Value) ([]*Rule, Pos) {
 		return nil, rulesPos
 	}
 	if rules.Kind != Array {
-		d.add(rules.Pos, "rules", "want a list of rules, got a %s", rules.Kind)
+		d.add(rulesPos, "rules", "want a list of rules, got a %s", rules.Kind)
 		return nil, rulesPos
 	}
 	out := make([]*Rule, 0, len(rules.Items))
@@ -265,7 +267,7 @@ func (d *decoder) rule(v *Value, path string) *Rule {
 	r := &Rule{Action: ActionSetCacheSettings, Enabled: true, node: v, src: d.src}
 	str := func(f *Field) string {
 		if f.Value.Kind != String {
-			d.add(f.Value.Pos, joinPath(path, f.Key), "want a string, got a %s", f.Value.Kind)
+			d.add(f.KeyPos, joinPath(path, f.Key), "want a string, got a %s", f.Value.Kind)
 			return ""
 		}
 		return f.Value.Str
@@ -279,12 +281,16 @@ func (d *decoder) rule(v *Value, path string) *Rule {
 				r.Description = str(f)
 			}
 		case "expression":
-			r.Expression = str(f)
+			// `expression:` with no value is an empty expression, which
+			// Validate reports (with its column); not a type error too.
+			if f.Value.Kind != Null {
+				r.Expression = str(f)
+			}
 		case "action":
 			r.Action = str(f)
 		case "enabled":
 			if f.Value.Kind != Bool {
-				d.add(f.Value.Pos, joinPath(path, f.Key), "want true or false, got a %s", f.Value.Kind)
+				d.add(f.KeyPos, joinPath(path, f.Key), "want true or false, got a %s", f.Value.Kind)
 			} else {
 				r.Enabled = f.Value.Bool
 			}
@@ -294,7 +300,7 @@ func (d *decoder) rule(v *Value, path string) *Rule {
 				r.Params = f.Value
 			case Null:
 			default:
-				d.add(f.Value.Pos, joinPath(path, f.Key), "want a mapping of settings, got a %s", f.Value.Kind)
+				d.add(f.KeyPos, joinPath(path, f.Key), "want a mapping of settings, got a %s", f.Value.Kind)
 			}
 		case "id":
 			r.ID = scalarText(f.Value)

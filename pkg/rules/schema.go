@@ -28,6 +28,10 @@ type schema struct {
 	max    *int64
 	unit   string // shown in range errors ("seconds")
 	hint   string // added to type errors
+	// maxLen bounds the items of an sList or the keys of an sMap (0: none).
+	maxLen int
+	// what names one item in a count error ("media types").
+	what string
 }
 
 type sfield struct {
@@ -56,7 +60,9 @@ func (s *schema) names() []string {
 func i64(n int64) *int64 { return &n }
 
 // paramsSchema returns the set_cache_settings parameter schema: the SDK v7.9
-// SetCacheSettingsRuleActionParameters plus vary (Cloudflare docs, 2026). It
+// SetCacheSettingsRuleActionParameters plus vary and origin_range_requests
+// (shared/docs/cloudflare.md, "Cache Rules": newer request-phase parameters,
+// 2026-07-02 and 2026-09-02). It
 // is built per call rather than kept in a package variable so that nothing
 // shared can be mutated; building it costs a few microseconds.
 func paramsSchema() *schema {
@@ -121,14 +127,20 @@ func paramsSchema() *schema {
 		f("strip_last_modified", boolean),
 		f("strip_set_cookie", boolean),
 		f("shared_dictionary", obj(req("match_pattern", str))),
+		// vary: at most 50 headers, 10 media types and 20 languages each
+		// (cloudflare.md, "Newer request-phase parameters"); all plans.
 		f("vary", obj(
-			f("default", obj(req("action", varyAction))),
-			f("headers", &schema{kind: sMap, elem: obj(
+			// "If the vary object is present, default is required. An
+			// empty vary object is invalid." (cloudflare-docs
+			// cache/how-to/cache-rules/settings.mdx, "Vary")
+			req("default", obj(req("action", varyAction))),
+			f("headers", &schema{kind: sMap, maxLen: 50, what: "headers", elem: obj(
 				req("action", varyAction),
-				f("media_types", strList),
-				f("languages", strList),
+				f("media_types", &schema{kind: sList, elem: str, maxLen: 10, what: "media types"}),
+				f("languages", &schema{kind: sList, elem: str, maxLen: 20, what: "languages"}),
 			)}),
 		)),
+		f("origin_range_requests", obj(req("mode", enum("on", "off", "default")))),
 	)
 }
 
@@ -177,55 +189,68 @@ func canonical(v *Value, s *schema) *Value {
 	return c
 }
 
-// checkSchema reports type, enum, range, unknown-key and required-key
-// problems for v against s.
-func (c *vctx) checkSchema(v *Value, s *schema, path string) {
+// checkSchema reports type, enum, range, count, unknown-key and
+// required-key problems for v against s. at is where the key holding v is
+// written (a list item's own position): LINE is the line of the key at
+// fault, and a block value starts on the line after its key
+// (shared/docs/interface.md, rules validate). A missing key is reported at
+// the key of the object that lacks it.
+func (c *vctx) checkSchema(v *Value, s *schema, path string, at Pos) {
+	if at.Line == 0 {
+		at = v.Pos
+	}
 	switch s.kind {
 	case sBool:
 		if v.Kind != Bool {
-			c.errf(v.Pos, path, "want true or false, got %s", describe(v))
+			c.errf(at, path, "want true or false, got %s", describe(v))
 		}
 	case sString:
 		if v.Kind != String {
-			c.errf(v.Pos, path, "want a string, got %s", describe(v))
+			c.errf(at, path, "want a string, got %s", describe(v))
 			return
 		}
 		if len(s.enum) > 0 && !contains(s.enum, v.Str) {
-			c.errf(v.Pos, path, "%q is not one of %s%s", v.Str, quoteList(s.enum), suggest(v.Str, s.enum))
+			c.errf(at, path, "%q is not one of %s%s", v.Str, quoteList(s.enum), suggest(v.Str, s.enum))
 		}
 	case sInt:
 		n, ok := v.Int()
 		if !ok {
-			c.errf(v.Pos, path, "want a whole number%s, got %s", unitNote(s.unit), describe(v))
+			c.errf(at, path, "want a whole number%s, got %s", unitNote(s.unit), describe(v))
 			return
 		}
 		if (s.min != nil && n < *s.min) || (s.max != nil && n > *s.max) {
 			switch {
 			case s.max == nil:
-				c.errf(v.Pos, path, "%d is out of range: want at least %d%s", n, *s.min, unitNote(s.unit))
+				c.errf(at, path, "%d is out of range: want at least %d%s", n, *s.min, unitNote(s.unit))
 			default:
-				c.errf(v.Pos, path, "%d is out of range: want %d–%d%s", n, *s.min, *s.max, unitNote(s.unit))
+				c.errf(at, path, "%d is out of range: want %d–%d%s", n, *s.min, *s.max, unitNote(s.unit))
 			}
 		}
 	case sList:
 		if v.Kind != Array {
-			c.errf(v.Pos, path, "want a list, got %s%s", describe(v), s.hint)
+			c.errf(at, path, "want a list, got %s%s", describe(v), s.hint)
 			return
 		}
+		if s.maxLen > 0 && len(v.Items) > s.maxLen {
+			c.errf(v.Items[s.maxLen].Pos, path, "%d %s: at most %d are allowed", len(v.Items), s.what, s.maxLen)
+		}
 		for i, it := range v.Items {
-			c.checkSchema(it, s.elem, fmt.Sprintf("%s[%d]", path, i))
+			c.checkSchema(it, s.elem, fmt.Sprintf("%s[%d]", path, i), it.Pos)
 		}
 	case sMap:
 		if v.Kind != Object {
-			c.errf(v.Pos, path, "want a mapping, got %s%s", describe(v), s.hint)
+			c.errf(at, path, "want a mapping, got %s%s", describe(v), s.hint)
 			return
 		}
+		if s.maxLen > 0 && len(v.Fields) > s.maxLen {
+			c.errf(v.Fields[s.maxLen].KeyPos, path, "%d %s: at most %d are allowed", len(v.Fields), s.what, s.maxLen)
+		}
 		for _, f := range v.Fields {
-			c.checkSchema(f.Value, s.elem, joinPath(path, f.Key))
+			c.checkSchema(f.Value, s.elem, joinPath(path, f.Key), f.KeyPos)
 		}
 	case sObject:
 		if v.Kind != Object {
-			c.errf(v.Pos, path, "want a mapping, got %s%s", describe(v), s.hint)
+			c.errf(at, path, "want a mapping, got %s%s", describe(v), s.hint)
 			return
 		}
 		for _, f := range v.Fields {
@@ -234,11 +259,11 @@ func (c *vctx) checkSchema(v *Value, s *schema, path string) {
 				c.errf(f.KeyPos, joinPath(path, f.Key), "unknown setting%s", suggest(f.Key, s.names()))
 				continue
 			}
-			c.checkSchema(f.Value, sf.s, joinPath(path, f.Key))
+			c.checkSchema(f.Value, sf.s, joinPath(path, f.Key), f.KeyPos)
 		}
 		for _, sf := range s.fields {
 			if sf.required && v.Get(sf.name) == nil {
-				c.errf(v.Pos, joinPath(path, sf.name), "missing (required)%s", enumNote(sf.s))
+				c.errf(at, joinPath(path, sf.name), "missing (required)%s", enumNote(sf.s))
 			}
 		}
 	}

@@ -82,7 +82,13 @@ func (c *vctx) validateRules(rules []*Rule, rulesPos Pos, checker ExpressionChec
 		checker = NewDefaultChecker()
 	}
 	if n := len(rules); n > c.lim.RulesPerZone {
-		c.errf(rulesPos, "rules", "%d rules exceed the %s plan's limit of %d per zone", n, c.lim.Plan, c.lim.RulesPerZone)
+		// Reported at the first rule over the limit: that is where the file
+		// has to be cut (interface.md, rules validate: LINE).
+		at := rulesPos
+		if first := rules[c.lim.RulesPerZone]; first.node != nil {
+			at = first.node.Pos
+		}
+		c.errf(at, "rules", "%d rules exceed the %s plan's limit of %d per zone: rules[%d] is the first one over it", n, c.lim.Plan, c.lim.RulesPerZone, c.lim.RulesPerZone)
 	}
 	refs := make(map[string]int, len(rules))
 	for i, r := range rules {
@@ -132,9 +138,17 @@ func (c *vctx) expression(r *Rule, path string, checker ExpressionChecker) {
 	if strings.TrimSpace(r.Expression) == "" {
 		if node == nil {
 			c.errf(pos, path, "missing expression: say which requests the rule matches (true matches all)")
-		} else {
-			c.errf(pos, path, "empty expression: say which requests the rule matches (true matches all)")
+			return
 		}
+		// An empty expression is an expression problem and, like the
+		// others, has a column: the value's when it is on the key's line
+		// (`expression: ""`), else just after the key.
+		col := pos.Col + len("expression:")
+		if node.Pos.Line == pos.Line && node.Pos.Col > pos.Col {
+			col = node.Pos.Col
+		}
+		c.probs = append(c.probs, Problem{File: c.file, Line: pos.Line, Col: col, Path: path,
+			Message: "empty expression: say which requests the rule matches (true matches all)", Severity: SeverityError})
 		return
 	}
 	if n := utf8.RuneCountInString(r.Expression); n > c.lim.ExpressionMaxLength {
@@ -166,19 +180,24 @@ func (c *vctx) params(r *Rule, path string) {
 		c.errf(r.pos("action_parameters"), path, "no settings: give at least one (for example cache: true)")
 		return
 	}
-	c.checkSchema(p, c.sch, path)
+	c.checkSchema(p, c.sch, path, r.pos("action_parameters"))
+	c.enterpriseOnly(p, path)
 
-	if e := p.Get("edge_ttl"); e != nil && e.Kind == Object {
-		c.edgeTTL(e, path+".edge_ttl")
+	if ef := p.field("edge_ttl"); ef != nil && ef.Value.Kind == Object {
+		c.edgeTTL(ef, path+".edge_ttl")
 	}
-	if b := p.Get("browser_ttl"); b != nil && b.Kind == Object {
+	if bf := p.field("browser_ttl"); bf != nil && bf.Value.Kind == Object {
+		b := bf.Value
 		mode, def := b.Get("mode"), b.field("default")
 		if def != nil && mode != nil && mode.Kind == String && mode.Str != "override_origin" {
 			c.errf(def.KeyPos, path+".browser_ttl.default", "default is only allowed with mode override_origin (mode is %s)", mode.Str)
 		}
-		if def == nil && mode != nil && mode.Str == "override_origin" {
-			c.warnf(mode.Pos, path+".browser_ttl", "override_origin without a default: say how long browsers may cache")
+		if def == nil && mode != nil && mode.Kind == String && mode.Str == "override_origin" {
+			c.errf(bf.KeyPos, path+".browser_ttl.default", "missing (required with mode override_origin): say how many seconds browsers may cache; the API refuses override_origin without it")
 		}
+	}
+	if vh := p.Lookup("vary", "headers"); vh != nil && vh.Kind == Object {
+		c.varyHeaders(vh, path+".vary.headers")
 	}
 	if ck := p.Lookup("cache_key", "custom_key"); ck != nil && ck.Kind == Object {
 		c.customKey(ck, path+".cache_key.custom_key")
@@ -192,7 +211,8 @@ func (c *vctx) params(r *Rule, path string) {
 	}
 }
 
-func (c *vctx) edgeTTL(e *Value, path string) {
+func (c *vctx) edgeTTL(ef *Field, path string) {
+	e := ef.Value
 	mode := e.Get("mode")
 	modeStr := ""
 	if mode != nil && mode.Kind == String {
@@ -200,13 +220,15 @@ func (c *vctx) edgeTTL(e *Value, path string) {
 	}
 	if df := e.field("default"); df != nil {
 		if n, ok := df.Value.Int(); ok && n >= 0 && n < int64(c.lim.MinEdgeTTLSeconds) {
-			c.errf(df.Value.Pos, path+".default", "%d s is below the %s plan's minimum edge TTL of %s", n, c.lim.Plan, humanSeconds(int64(c.lim.MinEdgeTTLSeconds)))
+			c.errf(df.KeyPos, path+".default", "%d s is below the %s plan's minimum edge TTL of %s", n, c.lim.Plan, humanSeconds(int64(c.lim.MinEdgeTTLSeconds)))
 		}
 		if modeStr != "" && modeStr != "override_origin" {
 			c.warnf(df.KeyPos, path+".default", "default is ignored unless mode is override_origin (mode is %s)", modeStr)
 		}
 	} else if modeStr == "override_origin" {
-		c.warnf(mode.Pos, path, "override_origin without a default: say how long the edge may cache")
+		// The API and the Terraform provider refuse it (cloudflare.md,
+		// "Newer request-phase parameters"); it used to be a warning.
+		c.errf(ef.KeyPos, path+".default", "missing (required with mode override_origin): say how many seconds the edge may cache; the API refuses override_origin without it")
 	}
 	sct := e.field("status_code_ttl")
 	if sct == nil || sct.Value.Kind != Array {
@@ -225,7 +247,7 @@ func (c *vctx) edgeTTL(e *Value, path string) {
 		if it.Kind != Object {
 			continue
 		}
-		code, rng := it.Get("status_code"), it.Get("status_code_range")
+		code, rng, rngf := it.Get("status_code"), it.Get("status_code_range"), it.field("status_code_range")
 		switch {
 		case code != nil && rng != nil:
 			c.errf(it.Pos, ip, "give status_code or status_code_range, not both")
@@ -244,7 +266,7 @@ func (c *vctx) edgeTTL(e *Value, path string) {
 		} else if rng.Kind == Object {
 			from, to := rng.Get("from"), rng.Get("to")
 			if from == nil && to == nil {
-				c.errf(rng.Pos, ip+".status_code_range", "give from, to or both")
+				c.errf(rngf.KeyPos, ip+".status_code_range", "give from, to or both")
 				continue
 			}
 			if from != nil {
@@ -262,7 +284,7 @@ func (c *vctx) edgeTTL(e *Value, path string) {
 				hi = n
 			}
 			if lo > hi {
-				c.errf(rng.Pos, ip+".status_code_range", "from %d is greater than to %d", lo, hi)
+				c.errf(rngf.KeyPos, ip+".status_code_range", "from %d is greater than to %d", lo, hi)
 				continue
 			}
 		}
@@ -282,6 +304,11 @@ func forbiddenHeaders() []string {
 	return []string{"connection", "content-length", "cache-control", "if-match", "if-modified-since",
 		"if-none-match", "if-unmodified-since", "range", "upgrade", "cookie", "host"}
 }
+
+// maxRestrictedValues is how many values a restricted header takes under
+// contains: 1 to 10 since the cache-keys page of 2025-09 (cloudflare.md; the
+// settings page's "one to three" is stale).
+const maxRestrictedValues = 10
 
 func restrictedHeaders() []string {
 	return []string{"accept", "accept-charset", "accept-encoding", "accept-datetime", "accept-language", "referer", "user-agent"}
@@ -322,7 +349,7 @@ func (c *vctx) customKey(ck *Value, path string) {
 		case inc != nil && exc != nil:
 			c.errf(exc.KeyPos, qp, "give include or exclude, not both")
 		case inc == nil && exc == nil:
-			c.errf(qs.Pos, qp, "give include or exclude")
+			c.errf(qf.KeyPos, qp, "give include or exclude")
 		}
 		for _, sel := range []*Field{inc, exc} {
 			if sel == nil || sel.Value.Kind != Object {
@@ -334,16 +361,16 @@ func (c *vctx) customKey(ck *Value, path string) {
 			case all != nil && list != nil:
 				c.errf(list.KeyPos, sp, "give all or list, not both")
 			case all == nil && list == nil:
-				c.errf(sel.Value.Pos, sp, "give all: true or a list of parameters")
+				c.errf(sel.KeyPos, sp, "give all: true or a list of parameters")
 			case all != nil && all.Value.Kind == Bool && !all.Value.Bool:
-				c.errf(all.Value.Pos, sp+".all", "all: false is not accepted; leave %s out instead", sel.Key)
+				c.errf(all.KeyPos, sp+".all", "all: false is not accepted; leave %s out instead", sel.Key)
 			case list != nil && list.Value.Kind == Array:
 				gate(qf, "query string parameter list")
 				if len(list.Value.Items) == 0 {
-					c.errf(list.Value.Pos, sp+".list", "empty list: give at least one parameter name")
+					c.errf(list.KeyPos, sp+".list", "empty list: give at least one parameter name")
 				}
 				if len(list.Value.Items) > 100 {
-					c.errf(list.Value.Pos, sp+".list", "%d parameters: a cache key holds at most 100", len(list.Value.Items))
+					c.errf(list.Value.Items[100].Pos, sp+".list", "%d parameters: a cache key holds at most 100", len(list.Value.Items))
 				}
 				for i, it := range list.Value.Items {
 					if it.Kind == String && strings.TrimSpace(it.Str) == "" {
@@ -369,7 +396,7 @@ func (c *vctx) customKey(ck *Value, path string) {
 				if why := headerRefusal(it.Str); why != "" {
 					c.errf(it.Pos, ip, "%s", why)
 				} else if key == "include" && contains(restrictedHeaders(), strings.ToLower(it.Str)) {
-					c.errf(it.Pos, ip, "%s is restricted: list 1–3 values under contains instead of including every value", strings.ToLower(it.Str))
+					c.errf(it.Pos, ip, "%s is restricted: list 1–10 values under contains instead of including every value", strings.ToLower(it.Str))
 				}
 			}
 		}
@@ -386,10 +413,15 @@ func (c *vctx) customKey(ck *Value, path string) {
 				n := len(f.Value.Items)
 				restricted := contains(restrictedHeaders(), strings.ToLower(f.Key))
 				switch {
-				case restricted && (n < 1 || n > 3):
-					c.errf(f.Value.Pos, ip, "%s is restricted: give 1–3 values, not %d", strings.ToLower(f.Key), n)
+				case restricted && n > maxRestrictedValues:
+					c.errf(f.Value.Items[maxRestrictedValues].Pos, ip, "%s is restricted: give 1–%d values, not %d", strings.ToLower(f.Key), maxRestrictedValues, n)
+				case restricted && n < 1:
+					c.errf(f.KeyPos, ip, "%s is restricted: give 1–%d values, not %d", strings.ToLower(f.Key), maxRestrictedValues, n)
 				case n == 0:
-					c.errf(f.Value.Pos, ip, "empty list: give at least one value")
+					c.errf(f.KeyPos, ip, "empty list: give at least one value")
+				}
+				if restricted {
+					c.substringValues(f, ip)
 				}
 				for i, it := range f.Value.Items {
 					if it.Kind == String && it.Str == "" {
@@ -423,6 +455,100 @@ func (c *vctx) customKey(ck *Value, path string) {
 	for _, part := range []string{"host", "user"} {
 		if f := ck.field(part); f != nil {
 			gate(f, part)
+		}
+	}
+}
+
+// substringValues warns where a restricted header's values do not do what
+// they look like: they match as case-sensitive substrings of the header
+// (cloudflare.md, "Cache Rules", 2026-08), so a value inside another value
+// also matches every request the longer one does, and a value in another
+// case than browsers send (content codings, media types and charsets are
+// sent in lower case) never matches.
+func (c *vctx) substringValues(f *Field, path string) {
+	h := strings.ToLower(f.Key)
+	for i, it := range f.Value.Items {
+		if it.Kind != String || it.Str == "" {
+			continue
+		}
+		ip := fmt.Sprintf("%s[%d]", path, i)
+		for j, o := range f.Value.Items {
+			if j != i && o.Kind == String && o.Str != it.Str && strings.Contains(o.Str, it.Str) {
+				c.warnf(it.Pos, ip, "%q is part of %q: %s values match as case-sensitive substrings, so every request matching [%d] also matches this one", it.Str, o.Str, h, j)
+				break
+			}
+		}
+		if (h == "accept-encoding" || h == "accept" || h == "accept-charset") && it.Str != strings.ToLower(it.Str) {
+			c.warnf(it.Pos, ip, "%q has upper-case letters: %s values match as case-sensitive substrings and browsers send %s in lower case, so this never matches", it.Str, h, h)
+		}
+	}
+}
+
+// enterpriseOnly refuses the settings that only Enterprise zones may use
+// (cloudflare.md, "Newer request-phase parameters": Proxy Read Timeout,
+// caching on additional ports, Origin Cache-Control), at their key, like
+// the other plan gates checked against --plan.
+func (c *vctx) enterpriseOnly(p *Value, path string) {
+	if c.lim.Plan.AtLeast(limits.Enterprise) {
+		return
+	}
+	for _, g := range []struct{ key, what string }{
+		{"read_timeout", "a proxy read timeout"},
+		{"additional_cacheable_ports", "caching on additional ports"},
+		{"origin_cache_control", "origin Cache-Control"},
+	} {
+		if f := p.field(g.key); f != nil {
+			c.errf(f.KeyPos, joinPath(path, g.key), "%s needs the Enterprise plan; this is checked against %s", g.what, c.lim.Plan)
+		}
+	}
+}
+
+// varyHeaders checks the header map of vary against the rules of
+// cloudflare-docs cache/how-to/cache-rules/settings.mdx ("Vary", commit
+// 09c441806a50ed4d7cd8f35f9c91234ba431f419): names lower-case, of letters,
+// digits, `_` and `-`, at most 128 characters, not `cf-`/`cf_` nor a
+// hop-by-hop or cache-control header; media_types only for accept,
+// languages only for accept-language; their values non-empty printable
+// ASCII. The counts are in the schema.
+func (c *vctx) varyHeaders(vh *Value, path string) {
+	for _, f := range vh.Fields {
+		hp := joinPath(path, f.Key)
+		name := f.Key
+		switch {
+		case name == "":
+			c.errf(f.KeyPos, hp, "empty header name")
+		case name != strings.ToLower(name):
+			c.errf(f.KeyPos, hp, "header names under vary must be lower-case: write %s", strings.ToLower(name))
+		case strings.IndexFunc(name, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+		}) >= 0:
+			c.errf(f.KeyPos, hp, "%q is not a valid header name here: letters, digits, _ and - only", name)
+		case len(name) > 128:
+			c.errf(f.KeyPos, hp, "header name is %d characters long: at most 128", len(name))
+		case strings.HasPrefix(name, "cf-") || strings.HasPrefix(name, "cf_"):
+			c.errf(f.KeyPos, hp, "%s: cf- and cf_ headers cannot be varied on", name)
+		case contains(forbiddenHeaders(), name):
+			c.errf(f.KeyPos, hp, "%s cannot be varied on", name)
+		}
+		if f.Value.Kind != Object {
+			continue
+		}
+		for _, sub := range []struct{ key, header string }{{"media_types", "accept"}, {"languages", "accept-language"}} {
+			lf := f.Value.field(sub.key)
+			if lf == nil {
+				continue
+			}
+			if name != sub.header {
+				c.errf(lf.KeyPos, joinPath(hp, sub.key), "%s only applies to the %s header", sub.key, sub.header)
+			}
+			if lf.Value.Kind != Array {
+				continue
+			}
+			for i, it := range lf.Value.Items {
+				if it.Kind == String && (it.Str == "" || strings.IndexFunc(it.Str, func(r rune) bool { return r < 0x20 || r > 0x7e }) >= 0) {
+					c.errf(it.Pos, fmt.Sprintf("%s.%s[%d]", hp, sub.key, i), "%q: values must be non-empty printable ASCII", it.Str)
+				}
+			}
 		}
 	}
 }
