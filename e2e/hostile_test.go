@@ -696,7 +696,7 @@ func hostileCases() []hcase {
 		rulesFile("expression-unbalanced", "rules:\n  - ref: a\n    expression: '(http.host eq \"x\"'\n    action_parameters: {cache: true}\n", `rules\.yaml:3:\d+: rules\[0\]\.expression: `),
 		rulesFile("expression-too-long", "rules:\n  - ref: a\n    expression: 'http.host in {"+strings.Repeat(`"aaaaaaaaaa.example.com" `, 200)+"}'\n    action_parameters: {cache: true}\n", `rules\.yaml:3.*rules\[0\]\.expression: .*4096`),
 		rulesFile("regex-on-free", "rules:\n  - ref: a\n    expression: 'http.request.uri.path matches \"^/a\"'\n    action_parameters: {cache: true}\n", `rules\.yaml:3:\d+: rules\[0\]\.expression: .*(regex|matches)`),
-		rulesFile("over-plan-rules", tooManyRules(11), `rules\.yaml:1: rules: 11 rules exceed the free plan's limit of 10`),
+		rulesFile("over-plan-rules", tooManyRules(11), `rules\.yaml:32: rules: 11 rules exceed the free plan's limit of 10 per zone: rules\[10\] is the first one over it`),
 		rulesFile("edge-ttl-below-plan", "rules:\n  - ref: a\n    expression: \"true\"\n    action_parameters:\n      cache: true\n      edge_ttl: {mode: override_origin, default: 60}\n", `rules\.yaml:6: rules\[0\]\.action_parameters\.edge_ttl\.default: `),
 		rulesFile("bad-action", "rules:\n  - ref: a\n    expression: \"true\"\n    action: block\n    action_parameters: {cache: true}\n", `rules\.yaml:4: rules\[0\]\.action: action "block" is not valid`),
 		rulesFile("invalid-yaml", "rules:\n  - ref: a\n   expression: x\n", `rules\.yaml:3: `),
@@ -742,9 +742,9 @@ func hostileCases() []hcase {
 		// 11 rules fit every plan but Free, and the zone's plan is only known
 		// from GET /zones: that one lookup is the least the refusal can cost.
 		// Nothing else (no ruleset read, no write) may follow it.
-		rulesGen("rules/deploy/over-plan", "rules.yaml", func() []byte { return []byte(tooManyRules(11)) }, deploy(), `rules\.yaml:1: rules: 11 rules exceed the free plan's limit of 10`).sends(1).regression(9),
+		rulesGen("rules/deploy/over-plan", "rules.yaml", func() []byte { return []byte(tooManyRules(11)) }, deploy(), `rules\.yaml:32: rules: 11 rules exceed the free plan's limit of 10 per zone: rules\[10\] is the first one over it`).sends(1).regression(9),
 		// 301 rules exceed the largest plan's limit: refused offline.
-		rulesGen("rules/deploy/over-every-plan", "rules.yaml", func() []byte { return []byte(tooManyRules(301)) }, deploy(), `rules\.yaml:1: rules: 301 rules exceed the enterprise plan's limit of 300`).lines(5),
+		rulesGen("rules/deploy/over-every-plan", "rules.yaml", func() []byte { return []byte(tooManyRules(301)) }, deploy(), `rules\.yaml:902: rules: 301 rules exceed the enterprise plan's limit of 300 per zone: rules\[300\] is the first one over it`).lines(5),
 		bad("rules/deploy/missing-file", deploy(), `rules\.yaml`, `(does not exist|no such file)`),
 		bad("rules/deploy/backup-dir-is-file", deploy("--backup-dir", "rules.yaml"), `--backup-dir|backup`, `rules\.yaml`).with(rf).regression(4),
 		bad("rules/deploy/no-yes-off-tty", []string{"rules", "deploy", "rules.yaml", "-z", zoneFlag}, `--yes required when not running interactively`).with(rf).regression(9),
