@@ -75,6 +75,12 @@ func ExactArgs(n int, what string) cobra.PositionalArgs {
 // GroupCommand makes a parent command that shows help when called bare and
 // refuses unknown subcommands with a usage error (cobra alone prints help and exits 0).
 func GroupCommand(cmd *cobra.Command) *cobra.Command {
+	// cobra fills this in only on its own error path, which the Args below
+	// replace: without it "purge urls" would get no "did you mean url?".
+	// Set here once, so every group suggests alike.
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
 	cmd.Args = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {
 			return FlagErrorf("unknown command %q for %q%s", args[0], c.CommandPath(), suggestionsFor(c, args[0]))

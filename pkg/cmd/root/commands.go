@@ -3,7 +3,7 @@ package root
 import (
 	"github.com/spf13/cobra"
 
-	authVerifyCmd "github.com/cfcache/cfcache/pkg/cmd/auth/verify"
+	authCmd "github.com/cfcache/cfcache/pkg/cmd/auth"
 	completionCmd "github.com/cfcache/cfcache/pkg/cmd/completion"
 	limitsCmd "github.com/cfcache/cfcache/pkg/cmd/limits"
 	purgeCmd "github.com/cfcache/cfcache/pkg/cmd/purge"
@@ -12,26 +12,18 @@ import (
 	versionCmd "github.com/cfcache/cfcache/pkg/cmd/version"
 	warmCmd "github.com/cfcache/cfcache/pkg/cmd/warm"
 	wpCmd "github.com/cfcache/cfcache/pkg/cmd/wp"
-	zonesCheckCmd "github.com/cfcache/cfcache/pkg/cmd/zones/check"
-	zonesListCmd "github.com/cfcache/cfcache/pkg/cmd/zones/list"
+	zonesCmd "github.com/cfcache/cfcache/pkg/cmd/zones"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 )
 
 func addCommands(f *cmdutil.Factory, root *cobra.Command) {
-	zones := cmdutil.GroupCommand(&cobra.Command{Use: "zones <command>", Short: "List zones and check their cache configuration"})
-	zones.AddCommand(zonesListCmd.NewCmdList(f, nil))
-	zones.AddCommand(zonesCheckCmd.NewCmdCheck(f, nil))
-
-	auth := cmdutil.GroupCommand(&cobra.Command{Use: "auth <command>", Short: "Check credentials"})
-	auth.AddCommand(authVerifyCmd.NewCmdVerify(f, nil))
-
 	root.AddCommand(
 		purgeCmd.NewCmdPurge(f),
 		rulesCmd.NewCmdRules(f),
 		warmCmd.NewCmdWarm(f, nil),
 		wpCmd.NewCmdWP(f),
-		zones,
-		auth,
+		zonesCmd.NewCmdZones(f),
+		authCmd.NewCmdAuth(f),
 		limitsCmd.NewCmdLimits(f, nil),
 		sandboxCmd.NewCmdSandbox(f, nil),
 		SkipConfig(versionCmd.NewCmdVersion(f, nil)),

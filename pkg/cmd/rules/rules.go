@@ -32,9 +32,6 @@ replaces; rollback restores an earlier ruleset version.`,
   cfcache rules diff cache-rules.yaml
   cfcache rules deploy cache-rules.yaml`,
 	})
-	// cobra only fills this in on its own error path, which GroupCommand
-	// replaces; without it "deplyo" would get no "did you mean deploy?".
-	cmd.SuggestionsMinimumDistance = 2
 	// Deploy and rollback report an interrupt during their write themselves;
 	// anywhere else (reading the zone, its rules or versions) nothing was written.
 	cmdutil.SetNotDone(cmd, "nothing was written")
