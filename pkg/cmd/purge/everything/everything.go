@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -134,6 +135,8 @@ func everythingRun(o *Options) error {
 			}
 		}
 	}
+	// In a GitHub Actions job, the job summary (interface.md "In CI").
+	o.WriteJobSummary(report, []time.Duration{res.Duration})
 	if o.JSON {
 		if err := cmdutil.WriteJSON(o.IO.Out, report); err != nil {
 			return err

@@ -670,6 +670,12 @@ func (j *Job) Report(in *Input, zones []*ZoneRun, out *Outcome) error {
 		}
 		j.Computed.Done(entries, out.confirmed)
 	}
+	// In a GitHub Actions job, the job summary (interface.md "In CI").
+	durations := make([]time.Duration, len(zones))
+	for i, z := range zones {
+		durations[i] = z.Result.Duration
+	}
+	j.WriteJobSummary(report, durations)
 	if j.JSON {
 		if err := cmdutil.WriteJSON(j.IO.Out, report); err != nil {
 			return err
