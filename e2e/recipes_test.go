@@ -448,7 +448,8 @@ func testGitHubRecipe(t *testing.T, e *recipeEnv, body string) {
 	case "deploy":
 		checkDeployFlow(t, e, mustRun)
 		summary, _ := os.ReadFile(e.r.summary)
-		if !strings.Contains(string(summary), "| example.com | 2 | 2 | 0 | 1 | ") {
+		if !strings.Contains(string(summary), "recorded 3 files in it and purged nothing") || !strings.Contains(string(summary), "### cfcache purge changed\n") ||
+			!strings.Contains(string(summary), "| example.com | 2 | 2 | 0 | 1 | ") {
 			t.Errorf("the job summary lacks the purge's row:\n%s", summary)
 		}
 	case "cache-rules":

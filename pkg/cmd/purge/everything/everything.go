@@ -83,6 +83,7 @@ func everythingRun(o *Options) error {
 	zr := shared.ZoneReport{ZoneID: z.Zone.ID, ZoneName: z.Zone.Name, AccountID: z.Zone.AccountID, Requests: 1}
 	if o.DryRun {
 		report.Zones = []shared.ZoneReport{zr}
+		o.WriteJobSummary(report, []time.Duration{z.Estimate.Ideal})
 		if o.JSON {
 			return cmdutil.WriteJSON(o.IO.Out, report)
 		}

@@ -612,6 +612,12 @@ func (j *Job) newReport(in *Input, zones []*ZoneRun) Report {
 // ReportDryRun prints the plan (and, with --list, every entry on stdout).
 func (j *Job) ReportDryRun(in *Input, zones []*ZoneRun) error {
 	r := j.newReport(in, zones)
+	// In a GitHub Actions job, what would be done (interface.md "In CI").
+	estimates := make([]time.Duration, len(zones))
+	for i, z := range zones {
+		estimates[i] = z.Estimate.Ideal
+	}
+	j.WriteJobSummary(r, estimates)
 	if j.List {
 		// The entries go to stdout in the failed-file format, so `> f`
 		// then `-f f` sends exactly them; the plan goes to stderr.

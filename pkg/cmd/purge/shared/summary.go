@@ -62,6 +62,10 @@ type Summary struct {
 	FailedFile string // written --failed-file, "" if none
 	Rerun      string // the command that re-runs the failed file
 	Stopped    string // why the run stopped early, "" if it did not
+	// DryRun: nothing was sent; Zones' Requests and DurationMS are the
+	// estimate at the plan's limits, Purged and Failed are not used.
+	DryRun bool
+	Mode   string // "purge" or "invalidate", for the dry run's "would"
 }
 
 // RenderSummary is the Markdown of a purge's job summary: a heading, one
@@ -70,6 +74,9 @@ type Summary struct {
 func RenderSummary(s Summary) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### cfcache purge %s\n\n", s.Kind)
+	if s.DryRun {
+		return renderDryRunSummary(s)
+	}
 	mark := "✅"
 	if s.Failed > 0 || s.Stopped != "" {
 		mark = "❌"
@@ -111,8 +118,32 @@ func RenderSummary(s Summary) string {
 	return b.String()
 }
 
+// renderDryRunSummary is what a dry run would do: a table of items, the
+// requests it would send and the time estimated at the plan's limits.
+func renderDryRunSummary(s Summary) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### cfcache purge %s (dry run)\n\n", s.Kind)
+	if s.Kind == "everything" {
+		fmt.Fprintf(&b, "Would %s everything; nothing was sent.\n\n", s.Mode)
+	} else {
+		fmt.Fprintf(&b, "Would %s %d %s; nothing was sent.\n\n", s.Mode, s.Items, s.Noun)
+	}
+	b.WriteString("| Zone | Items | Requests | Estimated time |\n")
+	b.WriteString("|:---|---:|---:|---:|\n")
+	for _, z := range s.Zones {
+		items := fmt.Sprint(z.Items)
+		if s.Kind == "everything" {
+			items = "—"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %d | %s |\n", mdCell(z.Zone), items, z.Requests, mdCell(fmtMS(z.DurationMS)))
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
 // WriteJobSummary appends the run's summary when in GitHub Actions;
-// durations are each zone's (r.Zones order). A summary that cannot be
+// durations are each zone's (r.Zones order; for a dry run, its estimate).
+// A summary that cannot be
 // written is a warning: the purge itself is done.
 func (c *Common) WriteJobSummary(r Report, durations []time.Duration) {
 	path := stepSummaryFile(c.Env)
@@ -120,7 +151,7 @@ func (c *Common) WriteJobSummary(r Report, durations []time.Duration) {
 		return
 	}
 	s := Summary{Kind: r.Kind, Done: c.Done(), Noun: nounFor(c.Kind, r.Items), Items: r.Items, Purged: r.Purged, Failed: r.Failed,
-		FailedFile: r.FailedFile, Rerun: c.rerunCommand(), Stopped: r.Error}
+		FailedFile: r.FailedFile, Rerun: c.rerunCommand(), Stopped: r.Error, DryRun: r.DryRun, Mode: c.Mode()}
 	if r.Interrupted {
 		s.Stopped = "interrupted"
 	}
@@ -140,6 +171,23 @@ func (c *Common) WriteJobSummary(r Report, durations []time.Duration) {
 	}
 	if err := appendStepSummary(path, RenderSummary(s)); err != nil {
 		c.IO.Warn("cannot write the job summary to GITHUB_STEP_SUMMARY: %v", err)
+	}
+}
+
+// WriteJobNote appends a summary that is one sentence (Markdown), for a
+// run that had nothing to send (purge changed: a first run, or nothing
+// changed), so the job's summary still says what happened.
+func (j *Job) WriteJobNote(md string) {
+	path := stepSummaryFile(j.Env)
+	if path == "" {
+		return
+	}
+	kind := string(j.Kind)
+	if j.Computed != nil {
+		kind = j.Computed.Kind
+	}
+	if err := appendStepSummary(path, fmt.Sprintf("### cfcache purge %s\n\n%s\n\n", kind, md)); err != nil {
+		j.IO.Warn("cannot write the job summary to GITHUB_STEP_SUMMARY: %v", err)
 	}
 }
 

@@ -115,3 +115,27 @@ func TestRenderSummaryKeepsCellsInTheirColumns(t *testing.T) {
 		t.Errorf("got:\n%s", got)
 	}
 }
+
+// A dry run's summary says what would be sent, and that nothing was.
+func TestJobSummaryDryRun(t *testing.T) {
+	sb := cmdtest.NewSandbox(t, limits.Free, nil)
+	f, st := cmdtest.NewFactory(t, sb, "example.com", false)
+	summary := filepath.Join(t.TempDir(), "summary.md")
+	withEnv(f, map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary})
+	if err := cmdtest.Run(context.Background(), newCmd(f, purge.KindURL), append(urls(40), "--dry-run")...); err != nil {
+		t.Fatalf("%v\n%s", err, st.Err.String())
+	}
+	b, err := os.ReadFile(summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(b)
+	for _, want := range []string{"### cfcache purge url (dry run)", "Would purge 40 URLs; nothing was sent.", "| Zone | Items | Requests | Estimated time |", "| example.com | 40 | 1 | "} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary lacks %q:\n%s", want, got)
+		}
+	}
+	if n := sb.Requests(sandbox.EndpointPurge); n != 0 {
+		t.Errorf("a dry run sent %d purges", n)
+	}
+}
