@@ -26,6 +26,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -185,34 +186,9 @@ type release struct {
 
 func serveRelease(t *testing.T, version string, corrupt bool) release {
 	t.Helper()
-	osName, arch := runtime.GOOS, runtime.GOARCH
-	name := fmt.Sprintf("cfcache_%s_%s_%s.tar.gz", version, osName, arch)
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(gz)
-	bin, err := os.ReadFile(filepath.Join(binDir, "cfcache"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []struct {
-		name string
-		mode int64
-		data []byte
-	}{{"README.md", 0o644, []byte("# cfcache\n")}, {"cfcache", 0o755, bin}} {
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(f.data); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := gz.Close(); err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(buf.Bytes())
+	name := fmt.Sprintf("cfcache_%s_%s_%s.tar.gz", version, runtime.GOOS, runtime.GOARCH)
+	archive := releaseArchive(t)
+	sum := sha256.Sum256(archive)
 	hexSum := hex.EncodeToString(sum[:])
 	listed := hexSum
 	if corrupt {
@@ -222,7 +198,7 @@ func serveRelease(t *testing.T, version string, corrupt bool) release {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name), archive, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	other := fmt.Sprintf("%s  cfcache_%s_windows_amd64.zip\n", strings.Repeat("a", 64), version)
@@ -237,6 +213,51 @@ func serveRelease(t *testing.T, version string, corrupt bool) release {
 	}))
 	t.Cleanup(srv.Close)
 	return release{base: srv.URL, archive: name, sum: hexSum, requests: n}
+}
+
+var (
+	archiveOnce sync.Once
+	archiveData []byte
+	archiveErr  error
+)
+
+// releaseArchive is the test's cfcache as goreleaser archives it (the
+// binary at the root, beside README.md), built once per test process.
+func releaseArchive(t *testing.T) []byte {
+	t.Helper()
+	archiveOnce.Do(func() {
+		bin, err := os.ReadFile(filepath.Join(binDir, "cfcache"))
+		if err != nil {
+			archiveErr = err
+			return
+		}
+		var buf bytes.Buffer
+		gz := gzip.NewWriter(&buf)
+		tw := tar.NewWriter(gz)
+		for _, f := range []struct {
+			name string
+			mode int64
+			data []byte
+		}{{"README.md", 0o644, []byte("# cfcache\n")}, {"cfcache", 0o755, bin}} {
+			if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), Typeflag: tar.TypeReg}); err != nil {
+				archiveErr = err
+				return
+			}
+			if _, err := tw.Write(f.data); err != nil {
+				archiveErr = err
+				return
+			}
+		}
+		if err := errors.Join(tw.Close(), gz.Close()); err != nil {
+			archiveErr = err
+			return
+		}
+		archiveData = buf.Bytes()
+	})
+	if archiveErr != nil {
+		t.Fatal(archiveErr)
+	}
+	return archiveData
 }
 
 // fakeGo puts a `go` on the job's PATH that records its arguments and
