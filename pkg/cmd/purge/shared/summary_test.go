@@ -139,3 +139,24 @@ func TestJobSummaryDryRun(t *testing.T) {
 		t.Errorf("a dry run sent %d purges", n)
 	}
 }
+
+// A list spanning zones gives a row per zone (interface.md "In CI": per
+// zone), in the order of the JSON's "zones".
+func TestJobSummaryPerZone(t *testing.T) {
+	sb := cmdtest.NewSandbox(t, limits.Enterprise, func(c *sandbox.Config) {
+		c.Zones = append(c.Zones, sandbox.Zone{Name: "shop.example.com", Plan: limits.Enterprise})
+	})
+	f, st := cmdtest.NewFactory(t, sb, "", false) // no zone: items are routed
+	summary := filepath.Join(t.TempDir(), "summary.md")
+	withEnv(f, map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary})
+	args := []string{"https://example.com/a", "https://shop.example.com/b", "https://shop.example.com/c"}
+	if err := cmdtest.Run(context.Background(), newCmd(f, purge.KindURL), args...); err != nil {
+		t.Fatalf("%v\n%s", err, st.Err.String())
+	}
+	b, _ := os.ReadFile(summary)
+	got := string(b)
+	i, j := strings.Index(got, "| example.com | 1 | 1 | 0 | 1 | "), strings.Index(got, "| shop.example.com | 2 | 2 | 0 | 1 | ")
+	if i < 0 || j < i || !strings.Contains(got, "Purged 3 of 3 URLs") {
+		t.Errorf("summary:\n%s", got)
+	}
+}
