@@ -234,6 +234,7 @@ func changedRun(o *Options) error {
 				return err
 			}
 			po.IO.Status("no manifest at %s: a first run; recorded %d files in it and purged nothing (--all purges every file)", o.Manifest, len(scan.Files))
+			po.WriteJobNote(fmt.Sprintf("No manifest at `%s`: a first run; recorded %d files in it and purged nothing.", o.Manifest, len(scan.Files)))
 		} else {
 			po.IO.Status("no manifest at %s: a first run would record %d files and purge nothing (--all purges every file); dry run: nothing written", o.Manifest, len(scan.Files))
 		}
@@ -255,6 +256,7 @@ func changedRun(o *Options) error {
 			}
 		}
 		po.IO.Status("nothing changed under %s since the manifest (%s); nothing to purge", o.Dir, what)
+		po.WriteJobNote(fmt.Sprintf("Nothing changed under `%s` since the manifest (%s); nothing to purge.", o.Dir, what))
 		return o.reportNothing(po)
 	}
 	po.IO.Status("%s: %s → %d URLs", o.Dir, what, len(plan.URLs))

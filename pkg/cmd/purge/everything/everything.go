@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -82,6 +83,7 @@ func everythingRun(o *Options) error {
 	zr := shared.ZoneReport{ZoneID: z.Zone.ID, ZoneName: z.Zone.Name, AccountID: z.Zone.AccountID, Requests: 1}
 	if o.DryRun {
 		report.Zones = []shared.ZoneReport{zr}
+		o.WriteJobSummary(report, []time.Duration{z.Estimate.Ideal})
 		if o.JSON {
 			return cmdutil.WriteJSON(o.IO.Out, report)
 		}
@@ -134,6 +136,8 @@ func everythingRun(o *Options) error {
 			}
 		}
 	}
+	// In a GitHub Actions job, the job summary (interface.md "In CI").
+	o.WriteJobSummary(report, []time.Duration{res.Duration})
 	if o.JSON {
 		if err := cmdutil.WriteJSON(o.IO.Out, report); err != nil {
 			return err

@@ -3,6 +3,8 @@ package everything
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -115,5 +117,33 @@ func TestDryRunOffline(t *testing.T) {
 	}
 	if !strings.Contains(st.Out.String(), "Dry run: would purge everything\nNothing was sent.") || sb.Server.Stats().Total != 0 {
 		t.Errorf("%q, %d requests", st.Out.String(), sb.Server.Stats().Total)
+	}
+}
+
+// In a GitHub Actions job, purge everything appends its job summary too
+// (interface.md "In CI").
+func TestJobSummary(t *testing.T) {
+	sb := cmdtest.NewSandbox(t, limits.Free, nil)
+	f, st := cmdtest.NewFactory(t, sb, "example.com", false)
+	summary := filepath.Join(t.TempDir(), "summary.md")
+	base := f.Env
+	f.Env = func(k string) (string, bool) {
+		switch k {
+		case "GITHUB_ACTIONS":
+			return "true", true
+		case "GITHUB_STEP_SUMMARY":
+			return summary, true
+		}
+		return base(k)
+	}
+	if err := cmdtest.Run(context.Background(), NewCmdEverything(f, nil), "--yes"); err != nil {
+		t.Fatalf("%v\n%s", err, st.Err.String())
+	}
+	b, err := os.ReadFile(summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(b); !strings.Contains(got, "### cfcache purge everything") || !strings.Contains(got, "✅ Purged everything.") || !strings.Contains(got, "| example.com | — | everything | 0 | 1 | ") {
+		t.Errorf("summary:\n%s", got)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/budget"
 	"github.com/cfcache/cfcache/pkg/cfapi"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/config"
 	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/limits"
 	"github.com/cfcache/cfcache/pkg/purge"
@@ -29,6 +30,9 @@ type Common struct {
 	Client      func() (*cfapi.Client, error)
 	ResolveZone func(context.Context) (cfapi.Zone, error)
 	Limits      func() limits.Table
+	// Env is the environment (Factory.Env): GITHUB_ACTIONS and
+	// GITHUB_STEP_SUMMARY for the job summary (summary.go).
+	Env config.Env
 	// Budgets are the per-account purge budgets shared with the machine's
 	// other cfcache processes (Factory.Budgets, pkg/budget).
 	Budgets func() (*budget.Registry, error)
@@ -141,6 +145,7 @@ func NewCommon(f *cmdutil.Factory, kind purge.Kind) Common {
 		ResolveZone: f.ResolveZone,
 		Limits:      f.Limits,
 		Budgets:     f.Budgets,
+		Env:         f.Env,
 		Kind:        kind,
 		Now:         time.Now,
 	}

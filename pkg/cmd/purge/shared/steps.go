@@ -612,6 +612,12 @@ func (j *Job) newReport(in *Input, zones []*ZoneRun) Report {
 // ReportDryRun prints the plan (and, with --list, every entry on stdout).
 func (j *Job) ReportDryRun(in *Input, zones []*ZoneRun) error {
 	r := j.newReport(in, zones)
+	// In a GitHub Actions job, what would be done (interface.md "In CI").
+	estimates := make([]time.Duration, len(zones))
+	for i, z := range zones {
+		estimates[i] = z.Estimate.Ideal
+	}
+	j.WriteJobSummary(r, estimates)
 	if j.List {
 		// The entries go to stdout in the failed-file format, so `> f`
 		// then `-f f` sends exactly them; the plan goes to stderr.
@@ -670,6 +676,12 @@ func (j *Job) Report(in *Input, zones []*ZoneRun, out *Outcome) error {
 		}
 		j.Computed.Done(entries, out.confirmed)
 	}
+	// In a GitHub Actions job, the job summary (interface.md "In CI").
+	durations := make([]time.Duration, len(zones))
+	for i, z := range zones {
+		durations[i] = z.Result.Duration
+	}
+	j.WriteJobSummary(report, durations)
 	if j.JSON {
 		if err := cmdutil.WriteJSON(j.IO.Out, report); err != nil {
 			return err
