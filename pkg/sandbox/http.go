@@ -35,9 +35,9 @@ const (
 	EndpointRespPutEntry   = "PUT /zones/{zone_id}/rulesets/phases/" + ResponseCachePhase + "/entrypoint"
 	EndpointRespVersions   = "GET /zones/{zone_id}/rulesets/phases/" + ResponseCachePhase + "/entrypoint/versions"
 	EndpointRespVersion    = "GET /zones/{zone_id}/rulesets/phases/" + ResponseCachePhase + "/entrypoint/versions/{version}"
-	EndpointAPOSetting   = "GET /zones/{zone_id}/settings/automatic_platform_optimization"
-	EndpointSSLSetting   = "GET /zones/{zone_id}/settings/ssl"
-	EndpointUnknownRoute = "unknown"
+	EndpointAPOSetting     = "GET /zones/{zone_id}/settings/automatic_platform_optimization"
+	EndpointSSLSetting     = "GET /zones/{zone_id}/settings/ssl"
+	EndpointUnknownRoute   = "unknown"
 )
 
 // handlerFunc is an endpoint after authentication and the whole-API window.
