@@ -160,3 +160,28 @@ func mustObj(t *testing.T, s string) *Value {
 	}
 	return v
 }
+
+func TestResponseSettingsSummary(t *testing.T) {
+	f, probs := Parse("r.yaml", []byte(`phase: response
+rules:
+  - {ref: a, expression: "true", action: set_cache_tags, action_parameters: {operation: add, values: [blog, news]}}
+  - ref: b
+    expression: "true"
+    action: set_cache_control
+    action_parameters:
+      private: {operation: remove}
+      s-maxage: {operation: set, value: 300, cloudflare_only: true}
+      no-cache: {operation: set, qualifiers: [set-cookie]}
+  - {ref: c, expression: "true", action_parameters: {strip_set_cookie: true}}
+`))
+	if probs.HasErrors() {
+		t.Fatal(probs)
+	}
+	for i, want := range []string{"tags add: blog, news",
+		`cache-control: s-maxage=300 (edge only) · -private · no-cache="set-cookie"`,
+		"strip set cookie"} {
+		if got := f.Rules[i].SettingsSummary(); got != want {
+			t.Errorf("rules[%d]: %q, want %q", i, got, want)
+		}
+	}
+}

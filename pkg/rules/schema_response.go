@@ -184,3 +184,51 @@ func actionRefusal(action, phase string) string {
 	return fmt.Sprintf("action %q is not valid in phase %s: want %s%s", action, phase,
 		quoteList(phaseActions(phase)), suggest(action, phaseActions(phase)))
 }
+
+// responseSummary is SettingsSummary for the response phase's own actions:
+// "tags add: blog, news", "cache-control: s-maxage=300 (edge only) ·
+// must-revalidate · -private". ok is false for other actions.
+func responseSummary(action string, p *Value) (string, bool) {
+	switch action {
+	case ActionSetCacheTags:
+		op := "?"
+		if v := p.Get("operation"); v != nil && v.Kind == String {
+			op = v.Str
+		}
+		if ex := p.Get("expression"); ex != nil && ex.Kind == String {
+			return "tags " + op + ": " + ex.Str, true
+		}
+		var tags []string
+		for _, it := range p.Get("values").itemsOrNil() {
+			tags = append(tags, scalarText(it))
+		}
+		return "tags " + op + ": " + strings.Join(tags, ", "), true
+	case ActionSetCacheControl:
+		var parts []string
+		for _, f := range canonical(p, responseSchema(ActionSetCacheControl)).Fields {
+			d := f.Value
+			s := f.Key
+			if op := d.Get("operation"); op != nil && op.Kind == String && op.Str == "remove" {
+				s = "-" + s
+			} else if v := d.Get("value"); v != nil {
+				s += "=" + v.display()
+			}
+			if q := d.Get("qualifiers").itemsOrNil(); len(q) > 0 {
+				var names []string
+				for _, it := range q {
+					names = append(names, scalarText(it))
+				}
+				s += `="` + strings.Join(names, ", ") + `"`
+			}
+			if d.Get("cloudflare_only").IsTrue() {
+				s += " (edge only)"
+			}
+			parts = append(parts, s)
+		}
+		if len(parts) == 0 {
+			return "(no settings)", true
+		}
+		return "cache-control: " + strings.Join(parts, " · "), true
+	}
+	return "", false
+}
