@@ -287,6 +287,9 @@ var endpointAliases = map[string]string{
 	"zone":      sandbox.EndpointZone,
 	"get-rules": sandbox.EndpointEntrypoint,
 	"put-rules": sandbox.EndpointPutEntry,
+	// the response phase's entrypoint (issue 12)
+	"get-response-rules": sandbox.EndpointRespEntrypoint,
+	"put-response-rules": sandbox.EndpointRespPutEntry,
 	// soft purge and environments (issue 11)
 	"invalidate":     sandbox.EndpointInvalidate,
 	"environments":   sandbox.EndpointEnvironments,
@@ -396,10 +399,15 @@ func cmdSandboxCovers(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// sandbox-edit-rules DESCRIPTION: a colleague edits the zone's cache rules
-// out of band (the first rule's description changes).
+// sandbox-edit-rules [--phase response] DESCRIPTION: a colleague edits the
+// zone's cache rules (or cache response rules) out of band (the first rule's
+// description changes).
 func cmdSandboxEditRules(ts *testscript.TestScript, neg bool, args []string) {
-	_, err := current(ts).srv.EditCacheRules(sandbox.DefaultZoneID, func(rs []sandbox.Rule) []sandbox.Rule {
+	phase := sandbox.CacheSettingsPhase
+	if len(args) >= 2 && args[0] == "--phase" && args[1] == "response" {
+		phase, args = sandbox.ResponseCachePhase, args[2:]
+	}
+	_, err := current(ts).srv.EditPhaseRules(sandbox.DefaultZoneID, phase, func(rs []sandbox.Rule) []sandbox.Rule {
 		if len(rs) > 0 {
 			rs[0].Description = strings.Join(args, " ")
 		}

@@ -17,18 +17,39 @@ import (
 // CachePhase is the ruleset phase of Cache Rules.
 const CachePhase = rulesets.PhaseHTTPRequestCacheSettings
 
-// ErrNoEntrypoint means the zone has no cache-rules entrypoint ruleset yet
+// ResponseCachePhase is the ruleset phase of Cache Response Rules (GA
+// 2026-03-24, shared/docs/cloudflare.md "Cache Response Rules"); SDK v7.9
+// predates it, so it is spelled out here. The same Rulesets endpoints serve
+// it.
+const ResponseCachePhase = rulesets.Phase("http_response_cache_settings")
+
+// ErrNoEntrypoint means the zone has no entrypoint ruleset of the phase yet
 // (GET answers 404 with code 10003).
-var ErrNoEntrypoint = errors.New("the zone has no Cache Rules entrypoint ruleset yet")
+var ErrNoEntrypoint = errors.New("the zone has no entrypoint ruleset for this phase yet")
+
+// phaseOf maps "" (callers that predate the response phase) to CachePhase.
+func phaseOf(phase string) rulesets.Phase {
+	if phase == "" {
+		return CachePhase
+	}
+	return rulesets.Phase(phase)
+}
 
 // GetEntrypoint returns the raw `result` of the zone's cache-rules
 // entrypoint ruleset, or ErrNoEntrypoint.
 func (c *Client) GetEntrypoint(ctx context.Context, zoneID string) (json.RawMessage, error) {
+	return c.GetPhaseEntrypoint(ctx, zoneID, "")
+}
+
+// GetPhaseEntrypoint returns the raw `result` of the zone's entrypoint
+// ruleset of phase (http_request_cache_settings or
+// http_response_cache_settings; "" is the first), or ErrNoEntrypoint.
+func (c *Client) GetPhaseEntrypoint(ctx context.Context, zoneID, phase string) (json.RawMessage, error) {
 	var p rulesets.PhaseGetParams
 	p.ZoneID.Value, p.ZoneID.Present = zoneID, true
 	var raw []byte
 	err := c.retryRead(ctx, func() error {
-		_, e := c.phases.Get(ctx, CachePhase, p, option.WithResponseBodyInto(&raw))
+		_, e := c.phases.Get(ctx, phaseOf(phase), p, option.WithResponseBodyInto(&raw))
 		return e
 	})
 	if err != nil {
@@ -45,10 +66,15 @@ func (c *Client) GetEntrypoint(ctx context.Context, zoneID string) (json.RawMess
 // missing) with body `{"rules": [...]}` and returns the raw new ruleset.
 // It is never retried automatically: a write must not be repeated blindly.
 func (c *Client) PutEntrypoint(ctx context.Context, zoneID string, body []byte) (json.RawMessage, error) {
+	return c.PutPhaseEntrypoint(ctx, zoneID, "", body)
+}
+
+// PutPhaseEntrypoint is PutEntrypoint for the entrypoint of phase.
+func (c *Client) PutPhaseEntrypoint(ctx context.Context, zoneID, phase string, body []byte) (json.RawMessage, error) {
 	var p rulesets.PhaseUpdateParams
 	p.ZoneID.Value, p.ZoneID.Present = zoneID, true
 	var raw []byte
-	_, err := c.phases.Update(ctx, CachePhase, p, option.WithRequestBody("application/json", body), option.WithResponseBodyInto(&raw))
+	_, err := c.phases.Update(ctx, phaseOf(phase), p, option.WithRequestBody("application/json", body), option.WithResponseBodyInto(&raw))
 	if err != nil {
 		return nil, err
 	}
@@ -63,12 +89,17 @@ type RulesetVersion struct {
 
 // ListVersions lists the entrypoint's versions, newest first.
 func (c *Client) ListVersions(ctx context.Context, zoneID string) ([]RulesetVersion, error) {
+	return c.ListPhaseVersions(ctx, zoneID, "")
+}
+
+// ListPhaseVersions lists the versions of phase's entrypoint, newest first.
+func (c *Client) ListPhaseVersions(ctx context.Context, zoneID, phase string) ([]RulesetVersion, error) {
 	var p rulesets.PhaseVersionListParams
 	p.ZoneID.Value, p.ZoneID.Present = zoneID, true
 	var out []RulesetVersion
 	err := c.retryRead(ctx, func() error {
 		out = out[:0]
-		page, e := c.versions.List(ctx, CachePhase, p)
+		page, e := c.versions.List(ctx, phaseOf(phase), p)
 		if e != nil {
 			return e
 		}
@@ -90,17 +121,23 @@ func (c *Client) ListVersions(ctx context.Context, zoneID string) ([]RulesetVers
 
 // GetVersion returns the raw ruleset of one version.
 func (c *Client) GetVersion(ctx context.Context, zoneID, version string) (json.RawMessage, error) {
+	return c.GetPhaseVersion(ctx, zoneID, "", version)
+}
+
+// GetPhaseVersion returns the raw ruleset of one version of phase's
+// entrypoint.
+func (c *Client) GetPhaseVersion(ctx context.Context, zoneID, phase, version string) (json.RawMessage, error) {
 	var p rulesets.PhaseVersionGetParams
 	p.ZoneID.Value, p.ZoneID.Present = zoneID, true
 	var raw []byte
 	err := c.retryRead(ctx, func() error {
-		_, e := c.versions.Get(ctx, CachePhase, url.PathEscape(version), p, option.WithResponseBodyInto(&raw))
+		_, e := c.versions.Get(ctx, phaseOf(phase), url.PathEscape(version), p, option.WithResponseBodyInto(&raw))
 		return e
 	})
 	if err != nil {
 		var apiErr *APIError
 		if errors.As(err, &apiErr) && apiErr.Status == 404 {
-			return nil, fmt.Errorf("version %s of the Cache Rules entrypoint not found: %w", version, err)
+			return nil, fmt.Errorf("version %s of the %s entrypoint not found: %w", version, phaseOf(phase), err)
 		}
 		return nil, err
 	}

@@ -36,6 +36,9 @@ type Options struct {
 	// Limits, when set, replaces the default per-plan row (regex allowed,
 	// expression length).
 	Limits *limits.Limits
+	// ResponsePhase checks a Cache Response Rules expression: the response
+	// fields (FieldInfo.ResponseOnly) are usable besides the request fields.
+	ResponsePhase bool
 }
 
 func (o Options) limits() limits.Limits {
@@ -245,7 +248,7 @@ func (c *checker) field(x *Field) typed {
 		c.errorf(x.P, "%s", msg)
 		return bad
 	}
-	if !f.InCacheRules {
+	if !f.InCacheRules && !(c.opts.ResponsePhase && f.ResponseOnly) {
 		c.errorf(x.P, "field `%s` cannot be used in cache rules: %s", x.Name, f.NotInCacheRules)
 		return bad
 	}

@@ -50,7 +50,7 @@ func TestCheckExpression(t *testing.T) {
 		{`any(ends_with(http.host, http.request.uri.args.names[*]))`, limits.Free, []string{"1:26: error: `[*]` can only be used in the first argument of a function call"}},
 		{`url_decode(http.request.uri.path, "x") eq "a"`, limits.Free, []string{"1:35: error: url_decode options may only contain `r` (recursive) and `u` (Unicode)"}},
 		{`has_value(http.request.headers.names, 1)`, limits.Free, []string{"1:39: error: argument 2 of `has_value` must be String to match `http.request.headers.names`, but it is Integer"}},
-		{`http.response.code eq 200`, limits.Enterprise, []string{"1:1: error: field `http.response.code` cannot be used in cache rules: it is a response field, and cache rules run on the request"}},
+		{`http.response.code eq 200`, limits.Enterprise, []string{"1:1: error: field `http.response.code` cannot be used in cache rules: it is a response field, and cache rules run on the request; Cache Response Rules (a file with `phase: response`) may use it"}},
 		{`any(http.request.accepted_languages[*] eq "en")`, limits.Enterprise, []string{"1:5: error: field `http.request.accepted_languages` cannot be used in cache rules: it is only available in Transform Rules"}},
 		{`ip.geoip.country eq "GB"`, limits.Free, []string{"1:1: warning: field `ip.geoip.country` is deprecated; use `ip.src.country`"}},
 		{`any(http.request.cookies["a"][*] eq "b")`, limits.Free, []string{"1:5: error: field `http.request.cookies` requires a pro plan (Pro or above); this zone is on free"}},

@@ -20,6 +20,11 @@ type FieldInfo struct {
 	// when false, NotInCacheRules says where it belongs instead.
 	InCacheRules    bool
 	NotInCacheRules string
+	// ResponseOnly marks the response fields (category Response) that Cache
+	// Response Rules may use (phase http_response_cache_settings,
+	// shared/docs/cloudflare.md "Cache Response Rules"); request-phase
+	// rules may not.
+	ResponseOnly bool
 	// DeprecatedFor names the field to use instead of a deprecated alias.
 	DeprecatedFor string
 }
@@ -54,7 +59,7 @@ func fieldAvailability(r fieldRow) (bool, string) {
 		return false, "it is only available in " + r.onlyIn
 	}
 	if strings.HasPrefix(r.categories, "Response") {
-		return false, "it is a response field, and cache rules run on the request"
+		return false, "it is a response field, and cache rules run on the request; Cache Response Rules (a file with `phase: response`) may use it"
 	}
 	return true, ""
 }
@@ -87,6 +92,7 @@ func buildFieldTable() map[string]FieldInfo {
 			MinPlan:         planFromLabel(r.planLabel),
 			InCacheRules:    ok,
 			NotInCacheRules: why,
+			ResponseOnly:    r.onlyIn == "" && strings.HasPrefix(r.categories, "Response"),
 		}
 	}
 	for alias, target := range deprecatedAliases {

@@ -106,7 +106,7 @@ func rulesDoc(rules []*Rule, withID bool) *Value {
 	list := &Value{Kind: Array}
 	sch := paramsSchema()
 	for _, r := range rules {
-		list.Items = append(list.Items, r.apiValue(withID, sch))
+		list.Items = append(list.Items, r.apiValue(withID, schemaFor(r.Action, sch)))
 	}
 	doc := NewObject()
 	doc.Set("rules", list)

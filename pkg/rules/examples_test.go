@@ -36,11 +36,14 @@ func TestExamplesValidate(t *testing.T) {
 				t.Error("no rules")
 			}
 			// The example must also survive export → parse unchanged.
-			out, err := Export(f.Rules, f.Format)
+			out, err := ExportPhase(f.Phase, f.Rules, f.Format)
 			if err != nil {
 				t.Fatal(err)
 			}
 			back, _ := Parse("again."+string(f.Format), out)
+			if back.Phase != f.Phase {
+				t.Errorf("round trip: phase %s became %s", f.Phase, back.Phase)
+			}
 			if d := Compute(f.Rules, back.Rules); d.HasChanges() {
 				t.Errorf("round trip:\n%s", d.Text(nil))
 			}

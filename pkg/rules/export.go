@@ -14,7 +14,21 @@ import (
 // action_parameters, enabled; parameters in schema order), so exports diff
 // cleanly in git.
 func Export(rules []*Rule, format Format) ([]byte, error) {
-	root := rulesDoc(rules, false)
+	return export(rulesDoc(rules, false), format)
+}
+
+// ExportPhase is Export with the file's phase written first, as `phase:
+// request` or `phase: response` (interface.md, rules: "Two phases"), so the
+// file says which entrypoint diff and deploy act on.
+func ExportPhase(phase string, rules []*Rule, format Format) ([]byte, error) {
+	doc := rulesDoc(rules, false)
+	root := NewObject()
+	root.Set("phase", NewString(PhaseShort(phase)))
+	root.Set("rules", doc.Get("rules"))
+	return export(root, format)
+}
+
+func export(root *Value, format Format) ([]byte, error) {
 	switch format {
 	case JSON:
 		var b bytes.Buffer

@@ -28,6 +28,23 @@ type ExpressionChecker interface {
 	Check(expression string, l limits.Limits) []ExprProblem
 }
 
+// PhaseExpressionChecker is an ExpressionChecker that knows the phase:
+// response fields (http.response.*) are usable in the response phase only.
+// Validate uses CheckPhase when the checker has it, Check otherwise.
+type PhaseExpressionChecker interface {
+	ExpressionChecker
+	CheckPhase(expression string, l limits.Limits, phase string) []ExprProblem
+}
+
+// responseFields are the response fields of the Rules language usable in
+// Cache Response Rules (cloudflare.md, "Cache Response Rules"; cloudflare-docs
+// src/content/fields/index.yaml, category Response).
+func responseFields() []string {
+	return []string{"http.response.code", "http.response.headers", "http.response.headers.names",
+		"http.response.headers.values", "http.response.content_type.media_type",
+		"raw.http.response.headers", "raw.http.response.headers.names", "raw.http.response.headers.values"}
+}
+
 // DefaultChecker checks what can be checked without a grammar: balanced
 // quotes, parentheses, brackets and braces; field names against the fields
 // usable in cache rules; regex operators against the plan; `in` followed by
@@ -106,8 +123,13 @@ type exprTok struct {
 	line, col int
 }
 
-// Check implements ExpressionChecker.
+// Check implements ExpressionChecker for the request phase.
 func (d *DefaultChecker) Check(expr string, l limits.Limits) []ExprProblem {
+	return d.CheckPhase(expr, l, PhaseRequest)
+}
+
+// CheckPhase implements PhaseExpressionChecker.
+func (d *DefaultChecker) CheckPhase(expr string, l limits.Limits, phase string) []ExprProblem {
 	if d.fields == nil {
 		d = NewDefaultChecker()
 	}
@@ -143,8 +165,10 @@ func (d *DefaultChecker) Check(expr string, l limits.Limits) []ExprProblem {
 			switch {
 			case fields[name] || hasAnyPrefix(name, cacheFieldPrefixes()):
 				lastField = name
+			case phase == PhaseResponse && contains(responseFields(), name):
+				lastField = name
 			case strings.HasPrefix(name, "http.response.") || strings.HasPrefix(name, "raw.http.response."):
-				at(t, false, "%s is a response field; cache rules match requests, so it is not available here", name)
+				at(t, false, "%s is a response field; Cache Rules match requests, so it is only available in Cache Response Rules (a file with phase: response)", name)
 			default:
 				at(t, false, "unknown field %s%s", name, suggest(name, known))
 			}

@@ -12,8 +12,8 @@ import (
 	"strings"
 )
 
-// Phase is the ruleset phase Cache Rules live in.
-const Phase = "http_request_cache_settings"
+// Phase is the ruleset phase Cache Rules live in (PhaseRequest).
+const Phase = PhaseRequest
 
 // ActionSetCacheSettings is the only action valid in Phase.
 const ActionSetCacheSettings = "set_cache_settings"
@@ -122,6 +122,11 @@ type File struct {
 	Name   string
 	Format Format
 	Rules  []*Rule
+	// Phase is the file's phase, PhaseRequest or PhaseResponse: its
+	// top-level `phase:` (request|response or the full name), PhaseRequest
+	// when it has none. PhasePos is where that value is, zero without one.
+	Phase    string
+	PhasePos Pos
 	// RulesPos is where the rules list starts (for file-level problems).
 	RulesPos Pos
 	src      *source
@@ -145,7 +150,7 @@ func ruleKeys() []string {
 // to pick the format by extension.
 func Parse(name string, data []byte) (*File, Problems) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	f := &File{Name: name, Format: DetectFormat(name, data), src: newSource(data)}
+	f := &File{Name: name, Format: DetectFormat(name, data), Phase: PhaseRequest, src: newSource(data)}
 	var root *Value
 	var err error
 	if f.Format == JSON {
@@ -167,6 +172,9 @@ func Parse(name string, data []byte) (*File, Problems) {
 		return f, d.probs
 	}
 	f.Rules, f.RulesPos = d.decodeFile(root)
+	if d.phase != "" {
+		f.Phase, f.PhasePos = d.phase, d.phasePos
+	}
 	return f, d.probs
 }
 
@@ -176,6 +184,9 @@ type decoder struct {
 	src     *source
 	lenient bool // API input: ignore keys we do not know instead of failing
 	probs   Problems
+	// phase is the file's `phase:` as a full phase name, "" when absent.
+	phase    string
+	phasePos Pos
 }
 
 func (d *decoder) add(p Pos, path, format string, args ...any) {
@@ -204,8 +215,15 @@ func (d *decoder) decodeFile(root *Value) ([]*Rule, Pos) {
 		case fl.Key == "rules":
 			rules, rulesPos = fl.Value, fl.KeyPos
 		case fl.Key == "phase":
-			if fl.Value.Kind == String && fl.Value.Str != Phase {
-				d.add(fl.KeyPos, "phase", "these are rules of phase %s, not %s (Cache Rules)", fl.Value.Str, Phase)
+			// The key's line, like every problem (interface.md: LINE is the
+			// line of the key at fault).
+			if fl.Value.Kind != String {
+				d.add(fl.KeyPos, "phase", "want request or response, got %s", describe(fl.Value))
+			} else if ph, err := ParsePhase(fl.Value.Str); err != nil {
+				d.add(fl.KeyPos, "phase", "%q is not a phase: want request or response (Cache Rules or Cache Response Rules)%s",
+					fl.Value.Str, suggest(fl.Value.Str, []string{"request", "response"}))
+			} else {
+				d.phase, d.phasePos = ph, fl.KeyPos
 			}
 		case contains(rulesetReadOnlyKeys(), fl.Key):
 		default:

@@ -12,6 +12,9 @@ func (r *Rule) SettingsSummary() string {
 	if p == nil || p.Kind != Object {
 		return "(no settings)"
 	}
+	if s, ok := responseSummary(r.Action, p); ok {
+		return s
+	}
 	var parts []string
 	for _, f := range canonical(p, paramsSchema()).Fields {
 		v := f.Value

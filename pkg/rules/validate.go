@@ -17,6 +17,9 @@ type Options struct {
 	Limits limits.Limits
 	// Checker checks expressions; nil means NewDefaultChecker().
 	Checker ExpressionChecker
+	// Phase is the phase of rules that did not come from a file
+	// (ValidateRules); "" means PhaseRequest. Validate uses the file's.
+	Phase string
 }
 
 func (o Options) limits() limits.Limits {
@@ -32,6 +35,7 @@ type vctx struct {
 	src   *source
 	lim   limits.Limits
 	sch   *schema
+	phase string
 	probs Problems
 }
 
@@ -52,7 +56,7 @@ func (c *vctx) warnf(p Pos, path, format string, args ...any) {
 // plan's gates, the expressions, and lint warnings. It returns every problem
 // sorted by line; errors make the file invalid, warnings do not.
 func Validate(f *File, opts Options) Problems {
-	c := &vctx{file: f.Name, src: f.src, lim: opts.limits(), sch: paramsSchema()}
+	c := &vctx{file: f.Name, src: f.src, lim: opts.limits(), sch: paramsSchema(), phase: PhaseOrDefault(f.Phase)}
 	c.validateRules(f.Rules, f.RulesPos, opts.Checker)
 	c.probs.Sort()
 	return c.probs
@@ -61,7 +65,7 @@ func Validate(f *File, opts Options) Problems {
 // ValidateRules checks rules that did not come from a file (for example the
 // rules about to be written by rollback); problems carry no line.
 func ValidateRules(name string, rules []*Rule, opts Options) Problems {
-	c := &vctx{file: name, lim: opts.limits(), sch: paramsSchema()}
+	c := &vctx{file: name, lim: opts.limits(), sch: paramsSchema(), phase: PhaseOrDefault(opts.Phase)}
 	c.validateRules(rules, Pos{}, opts.Checker)
 	return c.probs
 }
@@ -112,11 +116,15 @@ func (c *vctx) validateRules(rules []*Rule, rulesPos Pos, checker ExpressionChec
 				refs[r.Ref] = i
 			}
 		}
-		if r.Action != ActionSetCacheSettings {
-			c.errf(r.pos("action"), path+".action", "action %q is not valid in phase %s: want %s", r.Action, Phase, ActionSetCacheSettings)
+		if why := actionRefusal(r.Action, c.phase); why != "" {
+			c.errf(r.pos("action"), path+".action", "%s", why)
 		}
 		c.expression(r, path, checker)
-		c.params(r, path)
+		if c.phase == PhaseResponse {
+			c.responseParams(r, path)
+		} else if r.Action == ActionSetCacheSettings {
+			c.params(r, path)
+		}
 	}
 	c.lint(rules)
 }
@@ -154,7 +162,13 @@ func (c *vctx) expression(r *Rule, path string, checker ExpressionChecker) {
 	if n := utf8.RuneCountInString(r.Expression); n > c.lim.ExpressionMaxLength {
 		c.errf(pos, path, "expression is %d characters long: the limit is %d", n, c.lim.ExpressionMaxLength)
 	}
-	for _, ep := range checker.Check(r.Expression, c.lim) {
+	var eps []ExprProblem
+	if pc, ok := checker.(PhaseExpressionChecker); ok {
+		eps = pc.CheckPhase(r.Expression, c.lim, c.phase)
+	} else {
+		eps = checker.Check(r.Expression, c.lim)
+	}
+	for _, ep := range eps {
 		sev := SeverityError
 		if ep.Warning {
 			sev = SeverityWarning

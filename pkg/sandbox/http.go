@@ -30,9 +30,14 @@ const (
 	EndpointPutEntry     = "PUT /zones/{zone_id}/rulesets/phases/" + CacheSettingsPhase + "/entrypoint"
 	EndpointVersions     = "GET /zones/{zone_id}/rulesets/phases/" + CacheSettingsPhase + "/entrypoint/versions"
 	EndpointVersion      = "GET /zones/{zone_id}/rulesets/phases/" + CacheSettingsPhase + "/entrypoint/versions/{version}"
-	EndpointAPOSetting   = "GET /zones/{zone_id}/settings/automatic_platform_optimization"
-	EndpointSSLSetting   = "GET /zones/{zone_id}/settings/ssl"
-	EndpointUnknownRoute = "unknown"
+	// The response phase's entrypoint (Cache Response Rules).
+	EndpointRespEntrypoint = "GET /zones/{zone_id}/rulesets/phases/" + ResponseCachePhase + "/entrypoint"
+	EndpointRespPutEntry   = "PUT /zones/{zone_id}/rulesets/phases/" + ResponseCachePhase + "/entrypoint"
+	EndpointRespVersions   = "GET /zones/{zone_id}/rulesets/phases/" + ResponseCachePhase + "/entrypoint/versions"
+	EndpointRespVersion    = "GET /zones/{zone_id}/rulesets/phases/" + ResponseCachePhase + "/entrypoint/versions/{version}"
+	EndpointAPOSetting     = "GET /zones/{zone_id}/settings/automatic_platform_optimization"
+	EndpointSSLSetting     = "GET /zones/{zone_id}/settings/ssl"
+	EndpointUnknownRoute   = "unknown"
 )
 
 // handlerFunc is an endpoint after authentication and the whole-API window.
@@ -49,10 +54,16 @@ func (s *Server) routes() {
 	s.handle(EndpointEnvInvalid, s.handlePurge, false)
 	s.handle(EndpointUserVerify, s.handleUserVerify, true)
 	s.handle(EndpointAcctVerify, s.handleAccountVerify, true)
-	s.handle(EndpointEntrypoint, s.handleGetEntrypoint, false)
-	s.handle(EndpointPutEntry, s.handlePutEntrypoint, false)
-	s.handle(EndpointVersions, s.handleVersions, false)
-	s.handle(EndpointVersion, s.handleVersion, false)
+	for _, ph := range []struct{ phase, get, put, versions, version string }{
+		{CacheSettingsPhase, EndpointEntrypoint, EndpointPutEntry, EndpointVersions, EndpointVersion},
+		{ResponseCachePhase, EndpointRespEntrypoint, EndpointRespPutEntry, EndpointRespVersions, EndpointRespVersion},
+	} {
+		phase := ph.phase
+		s.handle(ph.get, func(w http.ResponseWriter, r *http.Request, c *caller) { s.handleGetEntrypoint(w, r, c, phase) }, false)
+		s.handle(ph.put, func(w http.ResponseWriter, r *http.Request, c *caller) { s.handlePutEntrypoint(w, r, c, phase) }, false)
+		s.handle(ph.versions, func(w http.ResponseWriter, r *http.Request, c *caller) { s.handleVersions(w, r, c, phase) }, false)
+		s.handle(ph.version, func(w http.ResponseWriter, r *http.Request, c *caller) { s.handleVersion(w, r, c, phase) }, false)
+	}
 	s.handle(EndpointAPOSetting, s.handleAPOSetting, false)
 	s.handle(EndpointSSLSetting, s.handleSSLSetting, false)
 	s.mux.HandleFunc("/", s.handleUnknown)

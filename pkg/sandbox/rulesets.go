@@ -79,43 +79,53 @@ type rulesetInput struct {
 	Rules       *[]json.RawMessage `json:"rules"`
 }
 
-func (s *Server) currentRuleset(z *zoneState) *Ruleset {
-	if len(z.versions) == 0 {
-		return nil
+// versionsOf is the zone's list of versions of phase's entrypoint.
+// Callers hold s.mu.
+func (z *zoneState) versionsOf(phase string) *[]*Ruleset {
+	if phase == ResponseCachePhase {
+		return &z.respVersions
 	}
-	return z.versions[len(z.versions)-1]
+	return &z.versions
 }
 
-func noRuleset() APIError {
-	return apiErr(codeNoRuleset, "could not find entrypoint ruleset in the %s phase", CacheSettingsPhase)
+func (s *Server) currentRuleset(z *zoneState, phase string) *Ruleset {
+	vs := *z.versionsOf(phase)
+	if len(vs) == 0 {
+		return nil
+	}
+	return vs[len(vs)-1]
+}
+
+func noRuleset(phase string) APIError {
+	return apiErr(codeNoRuleset, "could not find entrypoint ruleset in the %s phase", phase)
 }
 
 // versionsFor returns the zone's ruleset versions, oldest first, or answers
 // itself (404 10003 when there is no entrypoint yet) and returns nil.
 // Stored versions are never modified, so they are encoded outside the lock.
-func (s *Server) versionsFor(w http.ResponseWriter, r *http.Request, c *caller) []*Ruleset {
+func (s *Server) versionsFor(w http.ResponseWriter, r *http.Request, c *caller, phase string) []*Ruleset {
 	z := s.zoneFor(w, r, c, PermCacheRulesRead)
 	if z == nil {
 		return nil
 	}
 	s.mu.Lock()
-	versions := z.versions
+	versions := *z.versionsOf(phase)
 	s.mu.Unlock()
 	if len(versions) == 0 {
-		writeErrors(w, http.StatusNotFound, noRuleset())
+		writeErrors(w, http.StatusNotFound, noRuleset(phase))
 		return nil
 	}
 	return versions
 }
 
-func (s *Server) handleGetEntrypoint(w http.ResponseWriter, r *http.Request, c *caller) {
-	if versions := s.versionsFor(w, r, c); versions != nil {
+func (s *Server) handleGetEntrypoint(w http.ResponseWriter, r *http.Request, c *caller, phase string) {
+	if versions := s.versionsFor(w, r, c, phase); versions != nil {
 		writeOK(w, versions[len(versions)-1])
 	}
 }
 
-func (s *Server) handleVersions(w http.ResponseWriter, r *http.Request, c *caller) {
-	versions := s.versionsFor(w, r, c)
+func (s *Server) handleVersions(w http.ResponseWriter, r *http.Request, c *caller, phase string) {
+	versions := s.versionsFor(w, r, c, phase)
 	if versions == nil {
 		return
 	}
@@ -126,8 +136,8 @@ func (s *Server) handleVersions(w http.ResponseWriter, r *http.Request, c *calle
 	writeOK(w, out)
 }
 
-func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request, c *caller) {
-	versions := s.versionsFor(w, r, c)
+func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request, c *caller, phase string) {
+	versions := s.versionsFor(w, r, c, phase)
 	if versions == nil {
 		return
 	}
@@ -143,7 +153,7 @@ func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request, c *caller
 // PUT creates the entrypoint or replaces ALL its rules; rules left out are
 // deleted. With ?dry_run=true it validates only and answers result null,
 // as the API reference says of dry runs.
-func (s *Server) handlePutEntrypoint(w http.ResponseWriter, r *http.Request, c *caller) {
+func (s *Server) handlePutEntrypoint(w http.ResponseWriter, r *http.Request, c *caller, phase string) {
 	z := s.zoneFor(w, r, c, PermCacheRulesEdit)
 	if z == nil {
 		return
@@ -152,14 +162,14 @@ func (s *Server) handlePutEntrypoint(w http.ResponseWriter, r *http.Request, c *
 	if !ok {
 		return
 	}
-	in, rules, errs := parseRulesetBody(body)
+	in, rules, errs := parseRulesetBody(body, phase)
 	if len(errs) > 0 {
 		writeErrors(w, http.StatusBadRequest, errs...)
 		return
 	}
 	dryRun, _ := strconv.ParseBool(r.URL.Query().Get("dry_run"))
 	s.mu.Lock()
-	rs, errs := s.applyRules(z, in.Name, in.Description, rules, !dryRun)
+	rs, errs := s.applyRules(z, phase, in.Name, in.Description, rules, !dryRun)
 	s.mu.Unlock()
 	if len(errs) > 0 {
 		writeErrors(w, http.StatusBadRequest, errs...)
@@ -172,7 +182,7 @@ func (s *Server) handlePutEntrypoint(w http.ResponseWriter, r *http.Request, c *
 	writeOK(w, rs)
 }
 
-func parseRulesetBody(body []byte) (rulesetInput, []ruleInput, []APIError) {
+func parseRulesetBody(body []byte, phase string) (rulesetInput, []ruleInput, []APIError) {
 	var in rulesetInput
 	if err := json.Unmarshal(body, &in); err != nil {
 		return in, nil, []APIError{typeError(err, "", msgMalformedJSON)}
@@ -181,8 +191,8 @@ func parseRulesetBody(body []byte) (rulesetInput, []ruleInput, []APIError) {
 	if in.Kind != nil && *in.Kind != "zone" {
 		errs = append(errs, apiErrAt(codeRulesetInvalid, "/kind", "kind must be \"zone\" for a zone entrypoint ruleset"))
 	}
-	if in.Phase != nil && *in.Phase != CacheSettingsPhase {
-		errs = append(errs, apiErrAt(codeRulesetInvalid, "/phase", "phase must be %q at this endpoint", CacheSettingsPhase))
+	if in.Phase != nil && *in.Phase != phase {
+		errs = append(errs, apiErrAt(codeRulesetInvalid, "/phase", "phase must be %q at this endpoint", phase))
 	}
 	if in.Rules == nil {
 		// An absent list would otherwise read as "delete every rule".
@@ -217,14 +227,14 @@ func typeError(err error, base, fallback string) APIError {
 // set, stores them as the next version. Rules keep their id when the client
 // sends that id or a ref an existing rule has; a rule's own version moves
 // only when it changes. Callers hold s.mu.
-func (s *Server) applyRules(z *zoneState, name, description *string, rules []ruleInput, commit bool) (*Ruleset, []APIError) {
+func (s *Server) applyRules(z *zoneState, phase string, name, description *string, rules []ruleInput, commit bool) (*Ruleset, []APIError) {
 	lim := s.cfg.Limits.For(z.Plan)
-	cur := s.currentRuleset(z)
+	cur := s.currentRuleset(z, phase)
 	var errs []APIError
 	if len(rules) > lim.RulesPerZone {
 		errs = append(errs, apiErrAt(codeRulesetInvalid, "/rules",
 			"too many rules: %d exceeds the limit of %d rules in phase %s on the %s plan",
-			len(rules), lim.RulesPerZone, CacheSettingsPhase, z.Plan))
+			len(rules), lim.RulesPerZone, phase, z.Plan))
 	}
 	byID, byRef := map[string]*Rule{}, map[string]*Rule{}
 	if cur != nil {
@@ -243,7 +253,7 @@ func (s *Server) applyRules(z *zoneState, name, description *string, rules []rul
 	usedPrev, seenRef, seenID := map[string]bool{}, map[string]int{}, map[string]int{}
 	for i, in := range rules {
 		ptr := "/rules/" + strconv.Itoa(i)
-		errs = append(errs, validateRule(in, lim, z.Plan, ptr)...)
+		errs = append(errs, validateRule(in, phase, lim, z.Plan, ptr)...)
 		var prev *Rule
 		switch {
 		case in.ID != "":
@@ -292,7 +302,7 @@ func (s *Server) applyRules(z *zoneState, name, description *string, rules []rul
 		return nil, errs
 	}
 	rs := &Ruleset{RulesetInfo: RulesetInfo{
-		Name: "default", Kind: "zone", Phase: CacheSettingsPhase,
+		Name: "default", Kind: "zone", Phase: phase,
 		Version: strconv.Itoa(nextVersion), LastUpdated: now,
 	}, Rules: out}
 	if cur != nil {
@@ -307,7 +317,8 @@ func (s *Server) applyRules(z *zoneState, name, description *string, rules []rul
 		rs.Description = *description
 	}
 	if commit {
-		z.versions = append(z.versions, rs)
+		vs := z.versionsOf(phase)
+		*vs = append(*vs, rs)
 	}
 	return rs, nil
 }
@@ -335,14 +346,17 @@ func sameRule(a, b Rule) bool {
 		a.Enabled == b.Enabled && a.Ref == b.Ref && bytes.Equal(a.ActionParameters, b.ActionParameters)
 }
 
-func validateRule(in ruleInput, lim limits.Limits, plan limits.Plan, ptr string) []APIError {
+func validateRule(in ruleInput, phase string, lim limits.Limits, plan limits.Plan, ptr string) []APIError {
 	var errs []APIError
+	actionOK := false
 	switch {
 	case in.Action == nil || *in.Action == "":
 		errs = append(errs, apiErrAt(codeRulesetInvalid, ptr+"/action", "action is required"))
-	case *in.Action != setCacheSettings:
+	case !contains(phaseActions(phase), *in.Action):
 		errs = append(errs, apiErrAt(codeRulesetInvalid, ptr+"/action",
-			"action %q is not allowed in phase %s; use %q", *in.Action, CacheSettingsPhase, setCacheSettings))
+			"action %q is not allowed in phase %s; use one of %s", *in.Action, phase, strings.Join(phaseActions(phase), ", ")))
+	default:
+		actionOK = true
 	}
 	expr := deref(in.Expression)
 	switch {
@@ -355,7 +369,10 @@ func validateRule(in ruleInput, lim limits.Limits, plan limits.Plan, ptr string)
 		errs = append(errs, apiErrAt(codeRulesetInvalid, ptr+"/expression",
 			"the matches operator (regular expressions) is not available on the %s plan", plan))
 	}
-	if p := compactJSON(in.ActionParameters); p != nil {
+	switch p := compactJSON(in.ActionParameters); {
+	case phase == ResponseCachePhase && actionOK:
+		errs = append(errs, validateResponseParams(*in.Action, p, ptr+"/action_parameters")...)
+	case p != nil && phase != ResponseCachePhase:
 		errs = append(errs, validateCacheParams(p, lim, plan, ptr+"/action_parameters")...)
 	}
 	return errs
@@ -490,13 +507,19 @@ func isWordByte(c byte) bool { return isAlnum(c) || c == '_' || c == '.' }
 // CacheRules returns a copy of the zone's current cache-settings entrypoint
 // ruleset, and false when the zone has none yet (or does not exist).
 func (s *Server) CacheRules(zone string) (Ruleset, bool) {
+	return s.PhaseRules(zone, CacheSettingsPhase)
+}
+
+// PhaseRules is CacheRules for the entrypoint of phase (CacheSettingsPhase
+// or ResponseCachePhase).
+func (s *Server) PhaseRules(zone, phase string) (Ruleset, bool) {
 	z := s.zone(zone)
 	if z == nil {
 		return Ruleset{}, false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cur := s.currentRuleset(z)
+	cur := s.currentRuleset(z, phase)
 	if cur == nil {
 		return Ruleset{}, false
 	}
@@ -509,12 +532,17 @@ func (s *Server) CacheRules(zone string) (Ruleset, bool) {
 // by ID or Ref as with PUT, Enabled is taken as given, and the result is a
 // new version validated like a PUT.
 func (s *Server) EditCacheRules(zone string, edit func([]Rule) []Rule) (Ruleset, error) {
+	return s.EditPhaseRules(zone, CacheSettingsPhase, edit)
+}
+
+// EditPhaseRules is EditCacheRules for the entrypoint of phase.
+func (s *Server) EditPhaseRules(zone, phase string, edit func([]Rule) []Rule) (Ruleset, error) {
 	z := s.zone(zone)
 	if z == nil {
 		return Ruleset{}, fmt.Errorf("sandbox: no zone %q", zone)
 	}
 	var current []Rule
-	if rs, ok := s.CacheRules(zone); ok {
+	if rs, ok := s.PhaseRules(zone, phase); ok {
 		current = rs.Rules
 	}
 	wanted := edit(current)
@@ -525,7 +553,7 @@ func (s *Server) EditCacheRules(zone string, edit func([]Rule) []Rule) (Ruleset,
 			ActionParameters: r.ActionParameters, Description: r.Description, Enabled: &r.Enabled}
 	}
 	s.mu.Lock()
-	rs, errs := s.applyRules(z, nil, nil, inputs, true)
+	rs, errs := s.applyRules(z, phase, nil, nil, inputs, true)
 	s.mu.Unlock()
 	if len(errs) > 0 {
 		msgs := make([]string, len(errs))

@@ -40,6 +40,11 @@ const BasePath = "/client/v4"
 // CacheSettingsPhase is the ruleset phase Cache Rules live in.
 const CacheSettingsPhase = "http_request_cache_settings"
 
+// ResponseCachePhase is the ruleset phase of Cache Response Rules (GA
+// 2026-03-24; shared/docs/cloudflare.md "Cache Response Rules"): the same
+// endpoints and per-plan rule counts, other actions.
+const ResponseCachePhase = "http_response_cache_settings"
+
 // Well-known identifiers used by DefaultConfig. They are the example ids of
 // Cloudflare's API reference, so they look real and are recognisable.
 const (
@@ -361,6 +366,8 @@ type zoneState struct {
 	// or environment, purge or invalidate); created on first use.
 	records  map[Scope]*purgeRecord
 	versions []*Ruleset // every version of the cache-settings entrypoint; last is current
+	// respVersions is the same for the response phase's entrypoint.
+	respVersions []*Ruleset
 }
 
 // New builds a Server. It panics when cfg does not pass Validate, like

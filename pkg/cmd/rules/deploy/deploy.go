@@ -13,6 +13,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/rules"
 )
 
 // DeployOptions are the parsed inputs of `cfcache rules deploy`.
@@ -58,7 +59,11 @@ whole-file deploy, and the diff shows them as "-" first. A file whose rules
 key has no value is invalid (exit 2), and one with an explicit "rules: []",
 which deletes every rule, is deployed only with --allow-empty (else exit 2,
 nothing sent). A backup file is a rules file itself: "cfcache rules deploy
-BACKUP" puts it back.`,
+BACKUP" puts it back.
+
+The file's top-level "phase:" picks the ruleset written: Cache Rules
+(request, the default) or Cache Response Rules (response); backups are
+named <zone>-<phase>-<version>-<time>.json.`,
 		Example: `  cfcache rules deploy cache-rules.yaml --zone example.com
   cfcache rules deploy cache-rules.yaml --yes --expect-version 12
   cfcache rules deploy cache-rules.yaml --yes --backup-dir ./backups -o json
@@ -93,8 +98,8 @@ func deployRun(opts *DeployOptions) error {
 	if len(f.Rules) == 0 && !opts.AllowEmpty {
 		// An empty list deletes every rule of the zone: too much to do on a
 		// file that may come from a template whose variable was empty.
-		return cmdutil.ValidationErrorf("%s:%d: rules: the list is empty, and deploying it deletes every cache rule of the zone: pass --allow-empty if that is what you want (nothing was sent)",
-			f.Name, max(f.RulesPos.Line, 1))
+		return cmdutil.ValidationErrorf("%s:%d: rules: the list is empty, and deploying it deletes every %s of the zone: pass --allow-empty if that is what you want (nothing was sent)",
+			f.Name, max(f.RulesPos.Line, 1), ruleNoun(f.Phase))
 	}
 	zone, err := opts.ResolveZone(opts.Ctx)
 	if err != nil {
@@ -108,7 +113,7 @@ func deployRun(opts *DeployOptions) error {
 		return cmdutil.WrapAPIError(err)
 	}
 	w := &shared.Write{
-		IO: opts.IO, Client: c, Zone: zone, Target: f.Rules, Source: f.Name, Action: "Deploy",
+		IO: opts.IO, Client: c, Zone: zone, Phase: f.Phase, Target: f.Rules, Source: f.Name, Action: "Deploy",
 		Retry: "cfcache rules diff " + shared.ShellQuote(opts.File),
 		Guard: opts.Guard, JSON: opts.JSON(), Now: opts.Now,
 	}
@@ -122,7 +127,24 @@ func deployRun(opts *DeployOptions) error {
 		return err
 	}
 	if !opts.JSON() && res.Changed {
-		fmt.Fprintln(opts.IO.Out, res.Done("Deployed version "+res.NewVersion+" to "+res.ZoneName))
+		fmt.Fprintln(opts.IO.Out, res.Done("Deployed version "+res.NewVersion+" to "+res.ZoneName+phaseNote(f.Phase)))
 	}
 	return nil
+}
+
+// ruleNoun names one rule of phase in messages.
+func ruleNoun(phase string) string {
+	if phase == rules.PhaseResponse {
+		return "cache response rule"
+	}
+	return "cache rule"
+}
+
+// phaseNote adds the phase to the closing line of a response-phase deploy;
+// Cache Rules keep the line they always had.
+func phaseNote(phase string) string {
+	if phase == rules.PhaseResponse {
+		return " (Cache Response Rules)"
+	}
+	return ""
 }

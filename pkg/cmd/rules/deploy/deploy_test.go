@@ -168,7 +168,7 @@ func TestDeployUpdatesWithBackupAndVerify(t *testing.T) {
 	}
 	rulestest.Golden(t, "deploy-update", io.Out.String())
 
-	name := filepath.Join(backups, "example.com-1-20261001T123000Z.json")
+	name := filepath.Join(backups, "example.com-request-1-20261001T123000Z.json")
 	st, err := os.Stat(name)
 	if err != nil {
 		t.Fatalf("backup: %v\nstderr:\n%s", err, io.ErrOut)
@@ -343,7 +343,7 @@ func TestDeployJSON(t *testing.T) {
 		t.Error("stdout holds more than one JSON document")
 	}
 	if res.ZoneID != sandbox.DefaultZoneID || !res.Changed || res.PreviousVersion != "1" || res.NewVersion != "2" ||
-		res.BackupFile != filepath.Join(backups, "example.com-1-20261001T123000Z.json") || !res.Verified ||
+		res.BackupFile != filepath.Join(backups, "example.com-request-1-20261001T123000Z.json") || !res.Verified ||
 		res.Summary.Add != 1 || res.Summary.Change != 1 || !res.Diff.HasChanges {
 		t.Errorf("result: %+v\n%s", res, io.Out)
 	}

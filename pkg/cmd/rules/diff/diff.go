@@ -2,7 +2,10 @@
 package diff
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -13,6 +16,38 @@ import (
 	"github.com/cfcache/cfcache/pkg/limits"
 	"github.com/cfcache/cfcache/pkg/rules"
 )
+
+// diffHead is what `diff -o json` puts before the diff itself
+// (interface.md, rules: diff): remote_version is the version the diff was
+// made against, what `deploy --expect-version` takes ("" when the zone has
+// no ruleset of the phase).
+type diffHead struct {
+	ZoneID        string `json:"zone_id"`
+	ZoneName      string `json:"zone_name"`
+	Phase         string `json:"phase"`
+	RemoteVersion string `json:"remote_version"`
+}
+
+// diffJSON is the head's fields followed by the diff's own (changes,
+// summary, rules, unchanged), one indented object.
+func diffJSON(zone cfapi.Zone, phase string, remote *shared.Remote, d *rules.Diff) ([]byte, error) {
+	head, err := json.Marshal(diffHead{ZoneID: zone.ID, ZoneName: zone.Name, Phase: rules.PhaseShort(phase), RemoteVersion: remote.Version()})
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(d)
+	if err != nil {
+		return nil, err
+	}
+	joined := append(head[:len(head)-1:len(head)-1], ',')
+	joined = append(joined, body[1:]...)
+	var out bytes.Buffer
+	if err := json.Indent(&out, joined, "", "  "); err != nil {
+		return nil, err
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
+}
 
 // DiffOptions are the parsed inputs of `cfcache rules diff`.
 type DiffOptions struct {
@@ -47,6 +82,12 @@ The file is validated against the zone's plan first: a file with errors is
 refused (exit 2, problems on stderr) and the rules are not read. A zone with
 no cache rules yet compares as an empty list. It never writes.
 
+The file's top-level "phase:" picks the ruleset: Cache Rules (request, the
+default) or Cache Response Rules (response). -o json carries zone_id,
+zone_name, phase and remote_version, the version the diff was made
+against: pass it to "deploy --expect-version" so a reviewed diff is the one
+deployed.
+
 With --exit-code, exits 5 when there are differences and 0 when there are
 none, so a pipeline can tell "changes" from "error" (1, 2 or 4).`,
 		Example: `  cfcache rules diff cache-rules.yaml --zone example.com
@@ -75,13 +116,13 @@ func diffRun(opts *DiffOptions) error {
 	if err != nil {
 		return cmdutil.WrapAPIError(err)
 	}
-	remote, err := shared.FetchRemote(opts.Ctx, c, zone.ID)
+	remote, err := shared.FetchPhase(opts.Ctx, c, zone.ID, f.Phase)
 	if err != nil {
 		return err
 	}
 	d := rules.Compute(remote.Rules(), f.Rules)
 	if opts.JSON() {
-		b, err := d.JSON()
+		b, err := diffJSON(zone, f.Phase, remote, d)
 		if err != nil {
 			return err
 		}
@@ -89,7 +130,7 @@ func diffRun(opts *DiffOptions) error {
 			return err
 		}
 	} else {
-		opts.IO.Status("Comparing %s with the cache rules of %s: %s.", f.Name, zone.Name, remote.Describe())
+		opts.IO.Status("Comparing %s with the %s of %s: %s.", f.Name, strings.ToLower(rules.PhaseTitle(f.Phase)), zone.Name, remote.Describe())
 		if err := d.Render(opts.IO.Out, shared.Styler(opts.IO)); err != nil {
 			return err
 		}

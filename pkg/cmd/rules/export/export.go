@@ -30,6 +30,9 @@ type ExportOptions struct {
 	// YAML otherwise.
 	Format rules.Format
 	File   string // "" or "-": stdout
+	// Phase is --phase: request (Cache Rules) or response (Cache Response
+	// Rules). The file says which with its top-level `phase:`.
+	Phase string
 }
 
 // NewCmdExport builds the command; runF replaces the run in tests.
@@ -42,7 +45,9 @@ func NewCmdExport(f *cmdutil.Factory, runF func(*ExportOptions) error) *cobra.Co
 		Long: `Write the zone's live cache rules as a rules file that validate, diff and
 deploy read back unchanged: every rule has a ref (its id when it had none),
 read-only fields (id, version, last_updated) are left out, and keys come in
-a fixed order, so exports diff cleanly in git.
+a fixed order, so exports diff cleanly in git. The file starts with
+"phase: request" (Cache Rules) or, with --phase response, "phase: response"
+(Cache Response Rules), which diff and deploy follow.
 
 YAML by default; JSON with --format json, with a --file ending in .json, or
 with -o json. --file writes the file instead of printing it: a regular
@@ -55,7 +60,8 @@ It never writes to the zone. It refuses --format yaml on stdout together
 with -o json, which promises JSON and nothing else there.`,
 		Example: `  cfcache rules export --zone example.com > cache-rules.yaml
   cfcache rules export --file cache-rules.json
-  cfcache rules export --file cache-rules.yaml && cfcache rules diff cache-rules.yaml`,
+  cfcache rules export --file cache-rules.yaml && cfcache rules diff cache-rules.yaml
+  cfcache rules export --phase response --file cache-response-rules.yaml`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
@@ -74,6 +80,7 @@ with -o json, which promises JSON and nothing else there.`,
 	}
 	cmd.Flags().StringVar(&format, "format", "", "file format: yaml or json (default: by --file's extension, else yaml)")
 	cmd.Flags().StringVar(&opts.File, "file", "", "write to `OUT` instead of stdout")
+	shared.PhaseFlag(cmd, &opts.Phase)
 	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"yaml", "json"}, cobra.ShellCompDirectiveNoFileComp
 	})
@@ -83,6 +90,7 @@ with -o json, which promises JSON and nothing else there.`,
 type jsonResult struct {
 	ZoneID   string       `json:"zone_id"`
 	ZoneName string       `json:"zone_name"`
+	Phase    string       `json:"phase"`
 	Version  string       `json:"version"`
 	File     string       `json:"file"`
 	Format   rules.Format `json:"format"`
@@ -118,16 +126,17 @@ func exportRun(opts *ExportOptions) error {
 		}
 	}
 
-	zone, _, remote, err := shared.ZoneRules(opts.Ctx, opts.ResolveZone, opts.Client)
+	phase := shared.FullPhase(opts.Phase)
+	zone, _, remote, err := shared.ZonePhaseRules(opts.Ctx, opts.ResolveZone, opts.Client, phase)
 	if err != nil {
 		return err
 	}
-	data, err := rules.Export(remote.Rules(), format)
+	data, err := rules.ExportPhase(phase, remote.Rules(), format)
 	if err != nil {
 		return err
 	}
 	if !remote.Exists {
-		opts.IO.Status("%s has no Cache Rules ruleset yet: exporting an empty rule list.", zone.Name)
+		opts.IO.Status("%s has no %s ruleset yet: exporting an empty rule list.", zone.Name, rules.PhaseTitle(phase))
 	}
 	if toStdout {
 		_, err := opts.IO.Out.Write(data)
@@ -137,7 +146,7 @@ func exportRun(opts *ExportOptions) error {
 		return fmt.Errorf("writing %s: %w", opts.File, err)
 	}
 	if opts.JSON() {
-		return cmdutil.WriteJSON(opts.IO.Out, jsonResult{ZoneID: zone.ID, ZoneName: zone.Name, Version: remote.Version(),
+		return cmdutil.WriteJSON(opts.IO.Out, jsonResult{ZoneID: zone.ID, ZoneName: zone.Name, Phase: rules.PhaseShort(phase), Version: remote.Version(),
 			File: opts.File, Format: format, Rules: len(remote.Rules())})
 	}
 	opts.IO.Status("Exported %s of %s to %s: %s.", shared.Plural(len(remote.Rules()), "rule"), zone.Name, opts.File, remote.Describe())

@@ -4,6 +4,7 @@ package list
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -27,23 +28,30 @@ type ListOptions struct {
 	ResolveZone func(context.Context) (cfapi.Zone, error)
 	JSON        func() bool
 	Ctx         context.Context
+
+	// Phase is --phase: request (Cache Rules) or response (Cache Response
+	// Rules).
+	Phase string
 }
 
 // NewCmdList builds the command; runF replaces the run in tests.
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
 	opts := &ListOptions{IO: f.IOStreams, Client: f.Client, ResolveZone: f.ResolveZone, JSON: f.OutputJSON}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the zone's cache rules",
 		Long: `List the zone's cache rules (the entrypoint ruleset of phase
 http_request_cache_settings) in the order they apply: later rules win.
+--phase response lists the Cache Response Rules instead (phase
+http_response_cache_settings).
 
 On a terminal the table is aligned and long descriptions and expressions
 are shortened; piped, it is tab-separated with no header and nothing
 shortened (line breaks in expressions become spaces). -o json prints the
 full rules. A zone with no cache rules is not an error. It only reads.`,
 		Example: `  cfcache rules list --zone example.com
-  cfcache rules list -o json | jq -r '.rules[] | select(.enabled) | .ref'`,
+  cfcache rules list -o json | jq -r '.rules[] | select(.enabled) | .ref'
+  cfcache rules list --phase response`,
 		Aliases: []string{"ls"},
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -54,6 +62,8 @@ full rules. A zone with no cache rules is not an error. It only reads.`,
 			return listRun(opts)
 		},
 	}
+	shared.PhaseFlag(cmd, &opts.Phase)
+	return cmd
 }
 
 // jsonRule is a rule as `list -o json` prints it: the API's fields, its
@@ -75,6 +85,7 @@ type jsonRule struct {
 type jsonList struct {
 	ZoneID      string     `json:"zone_id"`
 	ZoneName    string     `json:"zone_name"`
+	Phase       string     `json:"phase"`
 	Exists      bool       `json:"exists"`
 	Version     string     `json:"version"`
 	LastUpdated string     `json:"last_updated"`
@@ -82,14 +93,15 @@ type jsonList struct {
 }
 
 func listRun(opts *ListOptions) error {
-	zone, _, remote, err := shared.ZoneRules(opts.Ctx, opts.ResolveZone, opts.Client)
+	phase := shared.FullPhase(opts.Phase)
+	zone, _, remote, err := shared.ZonePhaseRules(opts.Ctx, opts.ResolveZone, opts.Client, phase)
 	if err != nil {
 		return err
 	}
 	list := remote.Rules()
 
 	if opts.JSON() {
-		out := jsonList{ZoneID: zone.ID, ZoneName: zone.Name, Exists: remote.Exists, Version: remote.Version(),
+		out := jsonList{ZoneID: zone.ID, ZoneName: zone.Name, Phase: rules.PhaseShort(phase), Exists: remote.Exists, Version: remote.Version(),
 			LastUpdated: remote.LastUpdated(), Rules: make([]jsonRule, 0, len(list))}
 		for i, r := range list {
 			params := r.Params
@@ -105,9 +117,9 @@ func listRun(opts *ListOptions) error {
 
 	if len(list) == 0 {
 		if remote.Exists {
-			opts.IO.Status("No cache rules in %s (version %s).", zone.Name, remote.Version())
+			opts.IO.Status("No %s in %s (version %s).", strings.ToLower(rules.PhaseTitle(phase)), zone.Name, remote.Version())
 		} else {
-			opts.IO.Status("No cache rules in %s: it has no Cache Rules ruleset yet.", zone.Name)
+			opts.IO.Status("No %s in %s: it has no %s ruleset yet.", strings.ToLower(rules.PhaseTitle(phase)), zone.Name, rules.PhaseTitle(phase))
 		}
 		return nil
 	}

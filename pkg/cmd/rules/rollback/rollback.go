@@ -29,6 +29,9 @@ type RollbackOptions struct {
 	Ctx         context.Context
 
 	ToVersion string
+	// Phase is --phase: request (Cache Rules) or response (Cache Response
+	// Rules).
+	Phase string
 	shared.Guard
 }
 
@@ -50,9 +53,12 @@ the current rules, then writes with the same safeguards as deploy:
 confirmation or --yes, a backup of the current ruleset, a re-read of the
 version right before writing (abort with exit 1 if it changed, or differs
 from --expect-version), and a read-back that verifies the result. Rolling
-back to the current rules writes nothing. An unknown version is exit 2.`,
+back to the current rules writes nothing. An unknown version is exit 2.
+--phase response rolls back the Cache Response Rules, whose versions are
+their own.`,
 		Example: `  cfcache rules rollback --to-version 11 --zone example.com
-  cfcache rules rollback --to-version 11 --expect-version 12 --yes`,
+  cfcache rules rollback --to-version 11 --expect-version 12 --yes
+  cfcache rules rollback --phase response --to-version 2 --yes`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
@@ -75,6 +81,7 @@ back to the current rules writes nothing. An unknown version is exit 2.`,
 	}
 	cmd.Flags().StringVar(&opts.ToVersion, "to-version", "", "restore the rules of ruleset `VERSION`")
 	opts.Guard.AddFlags(cmd, "roll back")
+	shared.PhaseFlag(cmd, &opts.Phase)
 	return cmd
 }
 
@@ -88,12 +95,15 @@ func rollbackRun(opts *RollbackOptions) error {
 	if err != nil {
 		return err
 	}
-	target, err := shared.FetchVersion(opts.Ctx, c, zone.ID, opts.ToVersion)
+	phase := shared.FullPhase(opts.Phase)
+	target, err := shared.FetchVersion(opts.Ctx, c, zone.ID, phase, opts.ToVersion)
 	if err != nil {
-		return unknownVersion(opts, c, zone, err)
+		return unknownVersion(opts, c, zone, phase, err)
 	}
 	source := "version " + opts.ToVersion
-	probs := rules.ValidateRules(source, target.Rules(), shared.ValidateOptions(shared.ZoneLimits(opts.IO, opts.Limits(), zone)))
+	vopts := shared.ValidateOptions(shared.ZoneLimits(opts.IO, opts.Limits(), zone))
+	vopts.Phase = phase
+	probs := rules.ValidateRules(source, target.Rules(), vopts)
 	shared.PrintProblems(opts.IO, probs)
 	if err := shared.ProblemsError(source, probs, false); err != nil {
 		return err
@@ -103,8 +113,8 @@ func rollbackRun(opts *RollbackOptions) error {
 		opts.IO.Status("Rolling %s back to the rules of %s.", zone.Name, target.Describe())
 	}
 	w := &shared.Write{
-		IO: opts.IO, Client: c, Zone: zone, Target: target.Rules(), Source: source, Action: "Roll back",
-		Retry: "cfcache rules list", Guard: opts.Guard, JSON: opts.JSON(), Now: opts.Now,
+		IO: opts.IO, Client: c, Zone: zone, Phase: phase, Target: target.Rules(), Source: source, Action: "Roll back",
+		Retry: "cfcache rules list" + phaseArg(phase), Guard: opts.Guard, JSON: opts.JSON(), Now: opts.Now,
 	}
 	res, err := w.Run(opts.Ctx)
 	if res != nil && opts.JSON() {
@@ -123,17 +133,18 @@ func rollbackRun(opts *RollbackOptions) error {
 
 // unknownVersion turns "no such version" into a usage error that lists the
 // versions there are; other failures keep their own exit code.
-func unknownVersion(opts *RollbackOptions, c *cfapi.Client, zone cfapi.Zone, err error) error {
+func unknownVersion(opts *RollbackOptions, c *cfapi.Client, zone cfapi.Zone, phase string, err error) error {
+	noun := strings.ToLower(rules.PhaseTitle(phase))
 	var apiErr *cfapi.APIError
 	if !errors.As(err, &apiErr) || apiErr.Status != 404 {
-		return cmdutil.WrapAPIError(fmt.Errorf("reading version %s of the cache rules: %w", opts.ToVersion, err))
+		return cmdutil.WrapAPIError(fmt.Errorf("reading version %s of the %s: %w", opts.ToVersion, noun, err))
 	}
-	versions, lerr := c.ListVersions(opts.Ctx, zone.ID)
+	versions, lerr := c.ListPhaseVersions(opts.Ctx, zone.ID, phase)
 	switch {
 	case errors.Is(lerr, cfapi.ErrNoEntrypoint) || (lerr == nil && len(versions) == 0):
-		return cmdutil.FlagErrorf("%s has no Cache Rules ruleset, so there is no version %s to roll back to", zone.Name, opts.ToVersion)
+		return cmdutil.FlagErrorf("%s has no %s ruleset, so there is no version %s to roll back to", zone.Name, rules.PhaseTitle(phase), opts.ToVersion)
 	case lerr != nil:
-		return cmdutil.FlagErrorf("version %s of the cache rules of %s not found", opts.ToVersion, zone.Name)
+		return cmdutil.FlagErrorf("version %s of the %s of %s not found", opts.ToVersion, noun, zone.Name)
 	}
 	names := make([]string, 0, len(versions))
 	for i, v := range versions {
@@ -143,6 +154,14 @@ func unknownVersion(opts *RollbackOptions, c *cfapi.Client, zone cfapi.Zone, err
 		}
 		names = append(names, v.Version)
 	}
-	return cmdutil.FlagErrorf("version %s of the cache rules of %s not found; versions there are, newest first: %s",
-		opts.ToVersion, zone.Name, strings.Join(names, ", "))
+	return cmdutil.FlagErrorf("version %s of the %s of %s not found; versions there are, newest first: %s",
+		opts.ToVersion, noun, zone.Name, strings.Join(names, ", "))
+}
+
+// phaseArg is the --phase a follow-up command needs: none for Cache Rules.
+func phaseArg(phase string) string {
+	if phase == rules.PhaseResponse {
+		return " --phase response"
+	}
+	return ""
 }

@@ -121,7 +121,7 @@ func TestRollbackRestores(t *testing.T) {
 				rulestest.NoANSI(t, "stderr", io.ErrOut.String())
 			}
 			entries, _ := os.ReadDir(backups)
-			if len(entries) != 1 || !strings.HasPrefix(entries[0].Name(), "example.com-2-") {
+			if len(entries) != 1 || !strings.HasPrefix(entries[0].Name(), "example.com-request-2-") {
 				t.Errorf("backups: %v", entries)
 			}
 		})

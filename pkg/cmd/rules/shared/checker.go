@@ -17,14 +17,20 @@ type ExprChecker struct{}
 // NewChecker returns the expression checker the commands validate with.
 func NewChecker() rules.ExpressionChecker { return ExprChecker{} }
 
-// Check implements rules.ExpressionChecker.
-func (ExprChecker) Check(expression string, l limits.Limits) []rules.ExprProblem {
+// Check implements rules.ExpressionChecker (request phase).
+func (e ExprChecker) Check(expression string, l limits.Limits) []rules.ExprProblem {
+	return e.CheckPhase(expression, l, rules.PhaseRequest)
+}
+
+// CheckPhase implements rules.PhaseExpressionChecker: response-phase
+// expressions may use the response fields.
+func (ExprChecker) CheckPhase(expression string, l limits.Limits, phase string) []rules.ExprProblem {
 	// rules.Validate reports the length limit itself, at the expression's
 	// position in the file; a zero maximum turns expr's own copy of that
 	// check off so the problem is not reported twice.
 	lim := l
 	lim.ExpressionMaxLength = 0
-	probs := expr.CheckExpressionWith(expression, expr.Options{Plan: l.Plan, Limits: &lim})
+	probs := expr.CheckExpressionWith(expression, expr.Options{Plan: l.Plan, Limits: &lim, ResponsePhase: phase == rules.PhaseResponse})
 	if len(probs) == 0 {
 		return nil
 	}

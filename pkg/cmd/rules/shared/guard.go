@@ -12,6 +12,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/config"
 	"github.com/cfcache/cfcache/pkg/iostreams"
+	"github.com/cfcache/cfcache/pkg/rules"
 )
 
 // Guard holds the flags of the commands that write the zone's rules
@@ -109,4 +110,32 @@ func ZoneRules(ctx context.Context, resolve func(context.Context) (cfapi.Zone, e
 	}
 	remote, err := FetchRemote(ctx, c, zone.ID)
 	return zone, c, remote, err
+}
+
+// ZonePhaseRules resolves the zone and reads its entrypoint ruleset of
+// phase.
+func ZonePhaseRules(ctx context.Context, resolve func(context.Context) (cfapi.Zone, error),
+	client func() (*cfapi.Client, error), phase string) (cfapi.Zone, *cfapi.Client, *Remote, error) {
+	zone, c, err := Connect(ctx, resolve, client)
+	if err != nil {
+		return zone, nil, nil, err
+	}
+	remote, err := FetchPhase(ctx, c, zone.ID, phase)
+	return zone, c, remote, err
+}
+
+// PhaseFlag declares --phase, the entrypoint a command without a rules file
+// acts on (interface.md, rules: "Two phases"). *p holds request or
+// response; rules.ParsePhase gives the full name.
+func PhaseFlag(cmd *cobra.Command, p *string) {
+	cmdutil.StringEnumFlag(cmd, p, "phase", "", "request", []string{"request", "response"},
+		"the ruleset: Cache Rules (request) or Cache Response Rules (response)")
+}
+
+// FullPhase is the full phase name of a --phase value (request when empty).
+func FullPhase(short string) string {
+	if p, err := rules.ParsePhase(short); err == nil {
+		return p
+	}
+	return rules.PhaseRequest
 }

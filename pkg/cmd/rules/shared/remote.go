@@ -5,90 +5,71 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/cfcache/cfcache/pkg/cfapi"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/rules"
 )
 
-// Remote is the zone's Cache Rules entrypoint ruleset as last read.
-type Remote struct {
-	// Exists is false when the zone has no entrypoint yet (404 / 10003):
-	// that reads as an empty rule list, and a PUT creates it.
-	Exists  bool
-	Ruleset *rules.Ruleset
-	// Raw is the API's `result` exactly as received, for backups.
-	Raw json.RawMessage
+// Remote is a zone's entrypoint ruleset of one phase as last read.
+type Remote = rules.Remote
+
+// API binds the client to one zone's entrypoint of phase: the
+// rules.RulesetAPI that pkg/rules' deploy protocol talks to. Read errors
+// come back with their exit codes (auth → 4).
+func API(c *cfapi.Client, zoneID, phase string) rules.RulesetAPI {
+	return phaseAPI{c: c, zoneID: zoneID, phase: rules.PhaseOrDefault(phase)}
 }
 
-// Rules returns the remote rules, none when there is no ruleset.
-func (r *Remote) Rules() []*rules.Rule {
-	if r == nil || r.Ruleset == nil {
-		return nil
-	}
-	return r.Ruleset.Rules
+type phaseAPI struct {
+	c             *cfapi.Client
+	zoneID, phase string
 }
 
-// Version is the ruleset's version, "" when there is none.
-func (r *Remote) Version() string {
-	if r == nil || r.Ruleset == nil {
-		return ""
-	}
-	return r.Ruleset.Version
-}
-
-// LastUpdated is when the ruleset last changed, "" when there is none.
-func (r *Remote) LastUpdated() string {
-	if r == nil || r.Ruleset == nil {
-		return ""
-	}
-	return r.Ruleset.LastUpdated
-}
-
-// Describe names the version for messages: "version 7 (last updated ...)",
-// or "no ruleset" when the zone has none.
-func (r *Remote) Describe() string {
-	if !r.Exists {
-		return "no Cache Rules ruleset"
-	}
-	s := "version " + r.Version()
-	if lu := r.LastUpdated(); lu != "" {
-		// Cloudflare gives microseconds; people and logs want seconds.
-		if t, err := time.Parse(time.RFC3339Nano, lu); err == nil {
-			lu = t.UTC().Format(time.RFC3339)
-		}
-		s += " (last updated " + lu + ")"
-	}
-	return s
-}
-
-// FetchRemote reads the zone's entrypoint ruleset. API errors come back
-// with their exit codes (auth → 4).
-func FetchRemote(ctx context.Context, c *cfapi.Client, zoneID string) (*Remote, error) {
-	raw, err := c.GetEntrypoint(ctx, zoneID)
+func (a phaseAPI) Entrypoint(ctx context.Context) (json.RawMessage, error) {
+	raw, err := a.c.GetPhaseEntrypoint(ctx, a.zoneID, a.phase)
 	if errors.Is(err, cfapi.ErrNoEntrypoint) {
-		return &Remote{}, nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, cmdutil.WrapAPIError(fmt.Errorf("reading the zone's cache rules: %w", err))
+		return nil, cmdutil.WrapAPIError(fmt.Errorf("reading the zone's %s: %w", noun(a.phase), err))
 	}
-	return parseRemote(raw)
+	return raw, nil
 }
 
-// FetchVersion reads one stored version of the entrypoint ruleset.
-func FetchVersion(ctx context.Context, c *cfapi.Client, zoneID, version string) (*Remote, error) {
-	raw, err := c.GetVersion(ctx, zoneID, version)
-	if err != nil {
-		return nil, err
+func (a phaseAPI) Put(ctx context.Context, body []byte) (json.RawMessage, error) {
+	raw, err := a.c.PutPhaseEntrypoint(ctx, a.zoneID, a.phase, body)
+	var apiErr *cfapi.APIError
+	if err != nil && errors.As(err, &apiErr) && apiErr.Status < 500 {
+		// A 4xx is a refusal: the ruleset was not replaced.
+		return nil, &rules.RefusedError{Err: err}
 	}
-	return parseRemote(raw)
+	return raw, err
 }
 
-func parseRemote(raw json.RawMessage) (*Remote, error) {
-	rs, err := rules.ParseRuleset(raw)
-	if err != nil {
-		return nil, fmt.Errorf("the API's ruleset could not be read: %w", err)
+func (a phaseAPI) Version(ctx context.Context, version string) (json.RawMessage, error) {
+	return a.c.GetPhaseVersion(ctx, a.zoneID, a.phase, version)
+}
+
+// noun names a phase's rules in running text.
+func noun(phase string) string {
+	if phase == rules.PhaseResponse {
+		return "cache response rules"
 	}
-	return &Remote{Exists: true, Ruleset: rs, Raw: raw}, nil
+	return "cache rules"
+}
+
+// FetchRemote reads the zone's Cache Rules entrypoint ruleset.
+func FetchRemote(ctx context.Context, c *cfapi.Client, zoneID string) (*Remote, error) {
+	return FetchPhase(ctx, c, zoneID, rules.PhaseRequest)
+}
+
+// FetchPhase reads the zone's entrypoint ruleset of phase.
+func FetchPhase(ctx context.Context, c *cfapi.Client, zoneID, phase string) (*Remote, error) {
+	return rules.ReadRemote(ctx, API(c, zoneID, phase), phase)
+}
+
+// FetchVersion reads one stored version of phase's entrypoint ruleset.
+func FetchVersion(ctx context.Context, c *cfapi.Client, zoneID, phase, version string) (*Remote, error) {
+	return rules.ReadVersion(ctx, API(c, zoneID, phase), phase, version)
 }

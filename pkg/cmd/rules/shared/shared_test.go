@@ -18,12 +18,13 @@ import (
 
 func TestBackupName(t *testing.T) {
 	at := time.Date(2026, 10, 1, 14, 5, 9, 0, time.FixedZone("CEST", 2*3600))
-	for _, c := range []struct{ zone, version, want string }{
-		{"example.com", "12", "example.com-12-20261001T120509Z.json"},
-		{"../etc", "1", ".._etc-1-20261001T120509Z.json"},
-		{"", "a/b", "_-a_b-20261001T120509Z.json"},
+	for _, c := range []struct{ zone, phase, version, want string }{
+		{"example.com", rules.PhaseRequest, "12", "example.com-request-12-20261001T120509Z.json"},
+		{"example.com", rules.PhaseResponse, "12", "example.com-response-12-20261001T120509Z.json"},
+		{"../etc", "", "1", ".._etc-request-1-20261001T120509Z.json"},
+		{"", rules.PhaseRequest, "a/b", "_-request-a_b-20261001T120509Z.json"},
 	} {
-		if got := BackupName(c.zone, c.version, at); got != c.want {
+		if got := BackupName(c.zone, c.phase, c.version, at); got != c.want {
 			t.Errorf("BackupName(%q, %q) = %q, want %q", c.zone, c.version, got, c.want)
 		}
 	}
@@ -31,7 +32,7 @@ func TestBackupName(t *testing.T) {
 
 func TestWriteBackupModes(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "state", "backups")
-	path, err := WriteBackup(context.Background(), dir, "example.com", "3", []byte(`{"version":"3","rules":[]}`), time.Unix(0, 0))
+	path, err := WriteBackup(context.Background(), dir, "example.com", rules.PhaseRequest, "3", []byte(`{"version":"3","rules":[]}`), time.Unix(0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,10 @@ sending anything: the file's structure and every set_cache_settings
 parameter, duplicate refs, the plan's limits (rule count, minimum edge TTL,
 Enterprise-only cache key parts, regular expressions), and each expression
 with the Rules-language parser. Lint warnings point at settings that can
-never take effect and similar mistakes.
+never take effect and similar mistakes. A file with "phase: response" holds
+Cache Response Rules and is checked against their actions
+(set_cache_settings with the strip_* switches, set_cache_tags,
+set_cache_control) and may use the response fields (http.response.*).
 
 Every problem is printed on stderr as FILE:LINE: rules[i].path: REASON
 (expression problems add the column). Exits 0 when the file is valid, 2
@@ -72,7 +75,8 @@ most permissive, which validate says on stderr. FILE "-" reads stdin.`,
 		Example: `  cfcache rules validate examples/rules/images.yaml --plan free
   cfcache rules validate examples/rules/status-code-ttl.yaml --strict
   cat examples/rules/api-bypass.yaml | cfcache rules validate - --plan pro
-  cfcache rules validate examples/rules/static-assets.yaml --plan pro -o json`,
+  cfcache rules validate examples/rules/static-assets.yaml --plan pro -o json
+  cfcache rules validate examples/rules/response-cache-tags.yaml --plan pro`,
 		Args: cmdutil.ExactArgs(1, "validate needs the rules FILE to check (or - for stdin)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()

@@ -123,6 +123,32 @@ func (e *Env) Seed(rulesJSON string) string {
 	return rs.Version
 }
 
+// SeedPhase is Seed for the entrypoint of phase (sandbox.CacheSettingsPhase
+// or sandbox.ResponseCachePhase); rules without an action get
+// set_cache_settings.
+func (e *Env) SeedPhase(phase, rulesJSON string) string {
+	e.T.Helper()
+	var list []sandbox.Rule
+	if err := json.Unmarshal([]byte(rulesJSON), &list); err != nil {
+		e.T.Fatalf("seed rules: %v", err)
+	}
+	for i := range list {
+		if list[i].Action == "" {
+			list[i].Action = "set_cache_settings"
+		}
+	}
+	rs, err := e.Server.EditPhaseRules(Zone, phase, func([]sandbox.Rule) []sandbox.Rule { return list })
+	if err != nil {
+		e.T.Fatalf("seed: %v", err)
+	}
+	return rs.Version
+}
+
+// PhaseRules is the zone's current ruleset of phase, and whether it has one.
+func (e *Env) PhaseRules(phase string) (sandbox.Ruleset, bool) {
+	return e.Server.PhaseRules(Zone, phase)
+}
+
 // Edit changes the zone's rules out of band and returns the new version.
 func (e *Env) Edit(edit func([]sandbox.Rule) []sandbox.Rule) string {
 	e.T.Helper()

@@ -1,0 +1,187 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParsePhase(t *testing.T) {
+	for in, want := range map[string]string{
+		"request": PhaseRequest, "Response": PhaseResponse, PhaseRequest: PhaseRequest, PhaseResponse: PhaseResponse,
+	} {
+		if got, err := ParsePhase(in); err != nil || got != want {
+			t.Errorf("ParsePhase(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := ParsePhase("http_request_firewall_custom"); err == nil {
+		t.Error("a firewall phase was accepted")
+	}
+}
+
+func TestFilePhase(t *testing.T) {
+	for src, want := range map[string]string{
+		"rules: []\n":                                                               PhaseRequest,
+		"phase: request\nrules: []\n":                                               PhaseRequest,
+		"phase: response\nrules: []\n":                                              PhaseResponse,
+		"phase: http_response_cache_settings\nrules: []\n":                          PhaseResponse,
+		"{\"phase\": \"response\", \"rules\": []}":                                  PhaseResponse,
+		"phase: http_request_cache_settings\nrules: []\n":                           PhaseRequest,
+		"rules: []\nphase: RESPONSE\n":                                              PhaseResponse,
+		"result: {phase: http_response_cache_settings, rules: []}\nsuccess: true\n": PhaseResponse,
+	} {
+		f, probs := Parse("r.yaml", []byte(src))
+		if probs.HasErrors() || f.Phase != want {
+			t.Errorf("%q: phase %q, problems %v; want %q", src, f.Phase, probs, want)
+		}
+	}
+}
+
+// TestResponsePhaseInvalid: every problem of a response-phase file, at the
+// line of the key at fault.
+func TestResponsePhaseInvalid(t *testing.T) {
+	head := "phase: response\nrules:\n  - ref: a\n    expression: http.response.code eq 200\n"
+	cases := []struct {
+		name, plan, src string
+		want            []string
+	}{
+		{"bad phase value", "", "phase: responses\nrules: []\n",
+			[]string{`r.yaml:1: phase: "responses" is not a phase: want request or response (Cache Rules or Cache Response Rules); did you mean "response"?`}},
+		{"phase not a string", "", "phase: [response]\nrules: []\n",
+			[]string{`r.yaml:1: phase: want request or response, got a list`}},
+		{"request setting in response phase", "", head + "    action_parameters:\n      cache: true\n",
+			[]string{"r.yaml:6: rules[0].action_parameters.cache: unknown setting"}},
+		{"strip not a bool", "", head + "    action_parameters:\n      strip_etags: \"yes\"\n",
+			[]string{`r.yaml:6: rules[0].action_parameters.strip_etags: want true or false, got the string "yes"`}},
+		{"no settings", "", head,
+			[]string{"r.yaml:3: rules[0].action_parameters: no settings: set_cache_settings needs at least one of strip_etags, strip_set_cookie, strip_last_modified"}},
+		{"request-only action", "", "rules:\n  - ref: a\n    expression: \"true\"\n    action: set_cache_tags\n    action_parameters: {operation: add, values: [x]}\n",
+			[]string{"r.yaml:4: rules[0].action: action \"set_cache_tags\" belongs to Cache Response Rules (http_response_cache_settings), not Cache Rules: put the rule in a file with `phase: response`"}},
+		{"unknown action", "", head + "    action: set_cache_tag\n    action_parameters: {operation: add, values: [x]}\n",
+			[]string{"r.yaml:5: rules[0].action: action \"set_cache_tag\" is not valid in phase http_response_cache_settings: want set_cache_settings, set_cache_tags, set_cache_control; did you mean \"set_cache_tags\"?"}},
+		{"tags both values and expression", "", head + "    action: set_cache_tags\n    action_parameters:\n      operation: add\n      values: [a]\n      expression: concat(\"a\", \"b\")\n",
+			[]string{"r.yaml:9: rules[0].action_parameters.expression: give values or expression, not both"}},
+		{"tags neither", "", head + "    action: set_cache_tags\n    action_parameters:\n      operation: set\n",
+			[]string{"r.yaml:6: rules[0].action_parameters.values: missing: give values (a list of tags) or expression"}},
+		{"tags bad operation", "", head + "    action: set_cache_tags\n    action_parameters:\n      operation: append\n      values: [a]\n",
+			[]string{`r.yaml:7: rules[0].action_parameters.operation: "append" is not one of add, remove, set`}},
+		{"tags missing operation", "", head + "    action: set_cache_tags\n    action_parameters:\n      values: [a, \"\"]\n",
+			[]string{"r.yaml:6: rules[0].action_parameters.operation: missing (required): one of add, remove, set",
+				"r.yaml:7: rules[0].action_parameters.values[1]: empty cache tag"}},
+		{"cache-control set without value", "", head + "    action: set_cache_control\n    action_parameters:\n      max-age:\n        operation: set\n",
+			[]string{"r.yaml:7: rules[0].action_parameters.max-age.value: missing: operation set needs a value in seconds"}},
+		{"cache-control remove with value", "", head + "    action: set_cache_control\n    action_parameters:\n      s-maxage: {operation: remove, value: 10}\n",
+			[]string{"r.yaml:7: rules[0].action_parameters.s-maxage.value: a value is only allowed with operation set (operation is remove)"}},
+		{"cache-control unknown directive", "", head + "    action: set_cache_control\n    action_parameters:\n      max_age: {operation: set, value: 10}\n",
+			[]string{"r.yaml:7: rules[0].action_parameters.max_age: unknown setting; did you mean \"max-age\"?"}},
+		{"cache-control flag with value", "", head + "    action: set_cache_control\n    action_parameters:\n      immutable: {operation: set, value: 1}\n",
+			[]string{"r.yaml:7: rules[0].action_parameters.immutable.value: unknown setting"}},
+		{"cache-control negative", "", head + "    action: set_cache_control\n    action_parameters:\n      stale-if-error:\n        operation: set\n        value: -5\n        cloudflare_only: 1\n",
+			[]string{"r.yaml:9: rules[0].action_parameters.stale-if-error.value: -5 is out of range: want at least 0 (seconds)",
+				"r.yaml:10: rules[0].action_parameters.stale-if-error.cloudflare_only: want true or false, got the number 1"}},
+		{"cache-control qualifiers on remove", "", head + "    action: set_cache_control\n    action_parameters:\n      no-cache:\n        operation: remove\n        qualifiers: [set-cookie]\n",
+			[]string{"r.yaml:9: rules[0].action_parameters.no-cache.qualifiers: qualifiers are only allowed with operation set (operation is remove)"}},
+		{"response field in request phase", "", "rules:\n  - ref: a\n    expression: http.response.code eq 200\n    action_parameters: {cache: true}\n",
+			[]string{"r.yaml:3:17: rules[0].expression: http.response.code is a response field; Cache Rules match requests, so it is only available in Cache Response Rules (a file with phase: response)"}},
+		{"free plan count", "free", "phase: response\nrules:\n" + strings.Repeat("  - {ref: r, expression: \"true\", action_parameters: {strip_etags: true}}\n", 11),
+			nil}, // refs repeat; checked below by count only
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := tc.plan
+			if plan == "" {
+				plan = "enterprise"
+			}
+			_, probs := Check("r.yaml", []byte(tc.src), Options{Limits: limitsFor(plan)})
+			if tc.want == nil {
+				found := false
+				for _, p := range probs.Errors() {
+					found = found || strings.Contains(p.Message, "11 rules exceed the free plan's limit of 10")
+				}
+				if !found {
+					t.Errorf("no count problem in %v", probs)
+				}
+				return
+			}
+			var got []string
+			for _, p := range probs.Errors() {
+				got = append(got, p.String())
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("problems:\n got: %s\nwant: %s", strings.Join(got, "\n      "), strings.Join(tc.want, "\n      "))
+			}
+		})
+	}
+}
+
+func TestResponsePhaseValid(t *testing.T) {
+	src := "phase: response\nrules:\n" +
+		"  - ref: strip\n    expression: http.response.headers[\"set-cookie\"][0] ne \"\" and http.response.content_type.media_type eq \"image/png\"\n    action_parameters: {strip_set_cookie: true, strip_last_modified: false}\n" +
+		"  - ref: tags\n    expression: any(http.response.headers.names[*] eq \"x-tag\")\n    action: set_cache_tags\n    action_parameters: {operation: set, expression: 'concat(\"a\", \"b\")'}\n" +
+		"  - ref: cc\n    expression: http.response.code in {200 301}\n    action: set_cache_control\n    action_parameters:\n      max-age: {operation: remove}\n      private: {operation: set, qualifiers: [set-cookie]}\n      no-store: {operation: set, cloudflare_only: true}\n"
+	f, probs := Check("r.yaml", []byte(src), Options{Limits: limitsFor("free")})
+	if len(probs) > 0 {
+		t.Fatalf("problems: %v", probs)
+	}
+	out, err := ExportPhase(f.Phase, f.Rules, YAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(out), "phase: response\nrules:\n") {
+		t.Errorf("export does not start with the phase:\n%s", out)
+	}
+	// Directives keep the documented order in export.
+	if i, j := strings.Index(string(out), "max-age"), strings.Index(string(out), "no-store"); i < 0 || j < i {
+		t.Errorf("directive order:\n%s", out)
+	}
+	back, probs := Check("again.yaml", out, Options{Limits: limitsFor("free")})
+	if len(probs) > 0 || back.Phase != PhaseResponse || Compute(f.Rules, back.Rules).HasChanges() {
+		t.Errorf("round trip: %v\n%s", probs, out)
+	}
+}
+
+// TestValidateRulesPhase: rules that did not come from a file (rollback's)
+// are checked against Options.Phase.
+func TestValidateRulesPhase(t *testing.T) {
+	r := []*Rule{{Ref: "a", Expression: "true", Action: ActionSetCacheTags, Enabled: true,
+		Params: mustObj(t, `{"operation": "add", "values": ["x"]}`)}}
+	if probs := ValidateRules("v2", r, Options{Phase: PhaseResponse}); probs.HasErrors() {
+		t.Errorf("response phase: %v", probs)
+	}
+	if probs := ValidateRules("v2", r, Options{}); !probs.HasErrors() {
+		t.Error("set_cache_tags passed in the request phase")
+	}
+}
+
+func mustObj(t *testing.T, s string) *Value {
+	t.Helper()
+	v, err := parseJSONValue([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestResponseSettingsSummary(t *testing.T) {
+	f, probs := Parse("r.yaml", []byte(`phase: response
+rules:
+  - {ref: a, expression: "true", action: set_cache_tags, action_parameters: {operation: add, values: [blog, news]}}
+  - ref: b
+    expression: "true"
+    action: set_cache_control
+    action_parameters:
+      private: {operation: remove}
+      s-maxage: {operation: set, value: 300, cloudflare_only: true}
+      no-cache: {operation: set, qualifiers: [set-cookie]}
+  - {ref: c, expression: "true", action_parameters: {strip_set_cookie: true}}
+`))
+	if probs.HasErrors() {
+		t.Fatal(probs)
+	}
+	for i, want := range []string{"tags add: blog, news",
+		`cache-control: s-maxage=300 (edge only) · -private · no-cache="set-cookie"`,
+		"strip set cookie"} {
+		if got := f.Rules[i].SettingsSummary(); got != want {
+			t.Errorf("rules[%d]: %q, want %q", i, got, want)
+		}
+	}
+}

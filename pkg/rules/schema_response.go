@@ -1,0 +1,246 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+)
+
+// responseSchema returns the action_parameters schema of action in the
+// response phase (http_response_cache_settings), or nil for an action the
+// phase does not have. Facts: shared/docs/cloudflare.md, "Cache Response
+// Rules" (cloudflare-docs cache/how-to/cache-response-rules/settings.mdx).
+// Like paramsSchema it is built per call so nothing shared can be mutated.
+func responseSchema(action string) *schema {
+	boolean := &schema{kind: sBool}
+	str := &schema{kind: sString}
+	strList := &schema{kind: sList, elem: str}
+	obj := func(fields ...sfield) *schema { return &schema{kind: sObject, fields: fields} }
+	f := func(name string, s *schema) sfield { return sfield{name: name, s: s} }
+	req := func(name string, s *schema) sfield { return sfield{name: name, s: s, required: true} }
+	enum := func(vals ...string) *schema { return &schema{kind: sString, enum: vals} }
+	switch action {
+	case ActionSetCacheSettings:
+		// Only the three strip switches: the request phase's other settings
+		// (cache, edge_ttl, cache_key, ...) are refused in this phase.
+		return obj(f("strip_etags", boolean), f("strip_set_cookie", boolean), f("strip_last_modified", boolean))
+	case ActionSetCacheTags:
+		return obj(req("operation", enum("add", "remove", "set")), f("values", strList), f("expression", str))
+	case ActionSetCacheControl:
+		op := enum("set", "remove")
+		fields := make([]sfield, 0, len(cacheControlDirectives()))
+		for _, d := range cacheControlDirectives() {
+			var s *schema
+			switch d.shape {
+			case ccSeconds:
+				s = obj(req("operation", op), f("value", &schema{kind: sInt, min: i64(0), unit: "seconds"}), f("cloudflare_only", boolean))
+			case ccQualifiers:
+				s = obj(req("operation", op), f("qualifiers", strList), f("cloudflare_only", boolean))
+			default:
+				s = obj(req("operation", op), f("cloudflare_only", boolean))
+			}
+			fields = append(fields, f(d.name, s))
+		}
+		return obj(fields...)
+	}
+	return nil
+}
+
+// schemaFor is the parameter schema of a rule's action: the response
+// phase's own actions have theirs; set_cache_settings uses the request
+// phase's (a superset of the response phase's three switches) for key order.
+func schemaFor(action string, requestSchema *schema) *schema {
+	if action != ActionSetCacheSettings {
+		if s := responseSchema(action); s != nil {
+			return s
+		}
+	}
+	return requestSchema
+}
+
+// CacheControlDirectives lists the directives set_cache_control takes, in
+// the documented order (cloudflare.md, "Cache Response Rules"), for callers
+// that interpret a rule's action_parameters (explain).
+func CacheControlDirectives() []string {
+	ds := cacheControlDirectives()
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.name
+	}
+	return out
+}
+
+type ccShape int
+
+const (
+	ccFlag       ccShape = iota // set or removed
+	ccSeconds                   // {operation: set, value: seconds} or {operation: remove}
+	ccQualifiers                // set with optional header-name qualifiers, or removed
+)
+
+type ccDirective struct {
+	name  string
+	shape ccShape
+}
+
+// cacheControlDirectives are the directives set_cache_control takes, in the
+// order export writes them (cloudflare.md, "Cache Response Rules").
+func cacheControlDirectives() []ccDirective {
+	return []ccDirective{
+		{"max-age", ccSeconds}, {"s-maxage", ccSeconds}, {"stale-if-error", ccSeconds},
+		{"stale-while-revalidate", ccSeconds},
+		{"private", ccQualifiers}, {"no-cache", ccQualifiers},
+		{"no-store", ccFlag}, {"no-transform", ccFlag}, {"must-revalidate", ccFlag},
+		{"proxy-revalidate", ccFlag}, {"must-understand", ccFlag}, {"public", ccFlag}, {"immutable", ccFlag},
+	}
+}
+
+// responseParams checks a response-phase rule's action_parameters: the
+// action's schema, then what a schema cannot say (exactly one of values or
+// expression; a value only with operation set).
+func (c *vctx) responseParams(r *Rule, path string) {
+	path += ".action_parameters"
+	sch := responseSchema(r.Action)
+	if sch == nil {
+		return // the action itself was reported
+	}
+	p := r.Params
+	if p == nil && r.hasKey("action_parameters") && r.node.Get("action_parameters").Kind != Null {
+		return // Parse already reported the wrong type.
+	}
+	if p == nil || len(p.Fields) == 0 {
+		c.errf(r.pos("action_parameters"), path, "no settings: %s needs %s", r.Action, responseExample(r.Action))
+		return
+	}
+	c.checkSchema(p, sch, path, r.pos("action_parameters"))
+	switch r.Action {
+	case ActionSetCacheTags:
+		vals, ex := p.field("values"), p.field("expression")
+		switch {
+		case vals != nil && ex != nil:
+			c.errf(ex.KeyPos, path+".expression", "give values or expression, not both")
+		case vals == nil && ex == nil:
+			c.errf(r.pos("action_parameters"), path+".values", "missing: give values (a list of tags) or expression")
+		case vals != nil && vals.Value.Kind == Array:
+			if len(vals.Value.Items) == 0 {
+				c.errf(vals.KeyPos, path+".values", "empty list: give at least one cache tag")
+			}
+			for i, it := range vals.Value.Items {
+				if it.Kind == String && strings.TrimSpace(it.Str) == "" {
+					c.errf(it.Pos, fmt.Sprintf("%s.values[%d]", path, i), "empty cache tag")
+				}
+			}
+		case ex != nil && ex.Value.Kind == String && strings.TrimSpace(ex.Value.Str) == "":
+			c.errf(ex.KeyPos, path+".expression", "empty expression: say how the tags are computed")
+		}
+	case ActionSetCacheControl:
+		for _, d := range cacheControlDirectives() {
+			fl := p.field(d.name)
+			if fl == nil || fl.Value.Kind != Object {
+				continue
+			}
+			dp := path + "." + d.name
+			op := fl.Value.Get("operation")
+			set := op != nil && op.Kind == String && op.Str == "set"
+			remove := op != nil && op.Kind == String && op.Str == "remove"
+			switch d.shape {
+			case ccSeconds:
+				val := fl.Value.field("value")
+				if set && val == nil {
+					c.errf(fl.KeyPos, dp+".value", "missing: operation set needs a value in seconds")
+				}
+				if remove && val != nil {
+					c.errf(val.KeyPos, dp+".value", "a value is only allowed with operation set (operation is remove)")
+				}
+			case ccQualifiers:
+				if q := fl.Value.field("qualifiers"); q != nil && remove {
+					c.errf(q.KeyPos, dp+".qualifiers", "qualifiers are only allowed with operation set (operation is remove)")
+				} else if q != nil && q.Value.Kind == Array {
+					for i, it := range q.Value.Items {
+						if it.Kind == String && headerNameInvalid(it.Str) {
+							c.errf(it.Pos, fmt.Sprintf("%s.qualifiers[%d]", dp, i), "%q is not a header name", it.Str)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func headerNameInvalid(s string) bool {
+	return strings.TrimSpace(s) == "" || strings.ContainsAny(s, " \t:;,\"()/<>=?@[]\\{}")
+}
+
+func responseExample(action string) string {
+	switch action {
+	case ActionSetCacheTags:
+		return "an operation (add, remove or set) and values or expression"
+	case ActionSetCacheControl:
+		return "at least one directive (for example max-age: {operation: set, value: 3600})"
+	}
+	return "at least one of strip_etags, strip_set_cookie, strip_last_modified"
+}
+
+// actionRefusal says why action is not valid in phase, or "".
+func actionRefusal(action, phase string) string {
+	if contains(phaseActions(phase), action) {
+		return ""
+	}
+	other := PhaseRequest
+	if phase == PhaseRequest {
+		other = PhaseResponse
+	}
+	if contains(phaseActions(other), action) {
+		return fmt.Sprintf("action %q belongs to %s (%s), not %s: put the rule in a file with `phase: %s`",
+			action, PhaseTitle(other), other, PhaseTitle(phase), PhaseShort(other))
+	}
+	return fmt.Sprintf("action %q is not valid in phase %s: want %s%s", action, phase,
+		quoteList(phaseActions(phase)), suggest(action, phaseActions(phase)))
+}
+
+// responseSummary is SettingsSummary for the response phase's own actions:
+// "tags add: blog, news", "cache-control: s-maxage=300 (edge only) ·
+// must-revalidate · -private". ok is false for other actions.
+func responseSummary(action string, p *Value) (string, bool) {
+	switch action {
+	case ActionSetCacheTags:
+		op := "?"
+		if v := p.Get("operation"); v != nil && v.Kind == String {
+			op = v.Str
+		}
+		if ex := p.Get("expression"); ex != nil && ex.Kind == String {
+			return "tags " + op + ": " + ex.Str, true
+		}
+		var tags []string
+		for _, it := range p.Get("values").itemsOrNil() {
+			tags = append(tags, scalarText(it))
+		}
+		return "tags " + op + ": " + strings.Join(tags, ", "), true
+	case ActionSetCacheControl:
+		var parts []string
+		for _, f := range canonical(p, responseSchema(ActionSetCacheControl)).Fields {
+			d := f.Value
+			s := f.Key
+			if op := d.Get("operation"); op != nil && op.Kind == String && op.Str == "remove" {
+				s = "-" + s
+			} else if v := d.Get("value"); v != nil {
+				s += "=" + v.display()
+			}
+			if q := d.Get("qualifiers").itemsOrNil(); len(q) > 0 {
+				var names []string
+				for _, it := range q {
+					names = append(names, scalarText(it))
+				}
+				s += `="` + strings.Join(names, ", ") + `"`
+			}
+			if d.Get("cloudflare_only").IsTrue() {
+				s += " (edge only)"
+			}
+			parts = append(parts, s)
+		}
+		if len(parts) == 0 {
+			return "(no settings)", true
+		}
+		return "cache-control: " + strings.Join(parts, " · "), true
+	}
+	return "", false
+}
