@@ -178,7 +178,7 @@ type decoder struct {
 
 func (d *decoder) add(p Pos, path, format string, args ...any) {
 	d.probs = append(d.probs, Problem{File: d.file, Line: p.Line, Path: path,
-		Message: fmt.Sprintf(format, args...), Severity: SeverityError})
+		Message: fmt.Sprintf(format, args...), Severity: SeverityError, Code: codeFor(decodeCodes, format, SeverityError)})
 }
 
 func (d *decoder) decodeFile(root *Value) ([]*Rule, Pos) {
