@@ -29,6 +29,29 @@ const fastMaxDepth = 64
 type fastYAML struct {
 	src *source
 	ln  int // current line, 0-based
+	// Values and fields come from slabs: allocation was a third of the
+	// reader's time, one small object at a time.
+	vals   []Value
+	fields []Field
+}
+
+func (p *fastYAML) newValue() *Value {
+	if len(p.vals) == 0 {
+		p.vals = make([]Value, 128)
+	}
+	v := &p.vals[0]
+	p.vals = p.vals[1:]
+	return v
+}
+
+func (p *fastYAML) newField(key string, at Pos) *Field {
+	if len(p.fields) == 0 {
+		p.fields = make([]Field, 64)
+	}
+	f := &p.fields[0]
+	p.fields = p.fields[1:]
+	f.Key, f.KeyPos = key, at
+	return f
 }
 
 // parseYAMLFast reads src, or returns errSlow.
@@ -181,7 +204,8 @@ func (p *fastYAML) mapping(ind int, inItem bool, depth int) (*Value, error) {
 	if depth > fastMaxDepth {
 		return nil, errSlow
 	}
-	v := &Value{Kind: Object}
+	v := p.newValue()
+	v.Kind = Object
 	first := true
 	for {
 		l, li, ok := p.nextContent()
@@ -205,7 +229,7 @@ func (p *fastYAML) mapping(ind int, inItem bool, depth int) (*Value, error) {
 		if !ok {
 			return nil, errSlow
 		}
-		f := &Field{Key: key, KeyPos: p.pos(l, li)}
+		f := p.newField(key, p.pos(l, li))
 		if first {
 			v.Pos = f.KeyPos
 			first = false
@@ -226,7 +250,8 @@ func (p *fastYAML) sequence(ind int, depth int) (*Value, error) {
 	if depth > fastMaxDepth {
 		return nil, errSlow
 	}
-	v := &Value{Kind: Array}
+	v := p.newValue()
+	v.Kind = Array
 	for {
 		l, li, ok := p.nextContent()
 		if !ok || li < ind {
@@ -343,7 +368,8 @@ func (p *fastYAML) value(b []byte, i, ind int, ofKey bool, depth int) (*Value, e
 // rules file uses; anything that might be another type (.inf, 0x1F, 1e3,
 // 1_000, timestamps) goes to yaml.v3.
 func (p *fastYAML) plain(text []byte, l, i int) (*Value, error) {
-	v := &Value{Pos: p.pos(l, i)}
+	v := p.newValue()
+	v.Pos = p.pos(l, i)
 	switch string(text) {
 	case "~", "null", "Null", "NULL":
 		v.Kind = Null
@@ -449,7 +475,8 @@ func (p *fastYAML) quoted(b []byte, i int) (*Value, int, error) {
 	if q == '\'' {
 		style = styleSingle
 	}
-	v := &Value{Kind: String, Str: string(s), Pos: p.pos(p.ln, i), style: style, off: p.off(p.ln, i)}
+	v := p.newValue()
+	v.Kind, v.Str, v.Pos, v.style, v.off = String, string(s), p.pos(p.ln, i), style, p.off(p.ln, i)
 	return v, j + 1, nil
 }
 
@@ -471,7 +498,8 @@ func (p *fastYAML) literal(b []byte, i, ind int) (*Value, error) {
 		}
 	}
 	folded := b[i] == '>'
-	v := &Value{Kind: String, Pos: p.pos(l, i), style: styleLiteral, off: p.off(l, i)}
+	v := p.newValue()
+	v.Kind, v.Pos, v.style, v.off = String, p.pos(l, i), styleLiteral, p.off(l, i)
 	if folded {
 		v.style = styleFolded
 	}
@@ -538,7 +566,8 @@ func (p *fastYAML) flow(b []byte, i int, depth int) (*Value, int, error) {
 	l := p.ln
 	open := b[i]
 	closing := byte('}')
-	v := &Value{Kind: Object, Pos: p.pos(l, i)}
+	v := p.newValue()
+	v.Kind, v.Pos = Object, p.pos(l, i)
 	if open == '[' {
 		closing, v.Kind = ']', Array
 	}
@@ -562,7 +591,7 @@ func (p *fastYAML) flow(b []byte, i int, depth int) (*Value, int, error) {
 			if k+1 >= len(b) || b[k+1] != ' ' || k == j || isIndicator(b[j]) || b[k-1] == ' ' {
 				return nil, 0, errSlow
 			}
-			f = &Field{Key: string(b[j:k]), KeyPos: p.pos(l, j)}
+			f = p.newField(string(b[j:k]), p.pos(l, j))
 			j = skipSpaces(b, k+1)
 		}
 		item, end, err := p.flowValue(b, j, depth+1)
