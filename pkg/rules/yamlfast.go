@@ -33,6 +33,11 @@ type fastYAML struct {
 	// reader's time, one small object at a time.
 	vals   []Value
 	fields []Field
+	keys   map[string]string
+	fstack []*Field
+	fslab  []*Field
+	istack []*Value
+	islab  []*Value
 }
 
 func (p *fastYAML) newValue() *Value {
@@ -165,19 +170,66 @@ func restIsEmpty(b []byte, i int) bool {
 
 // plainKey reads a mapping key written plain at b[i:] and returns it and
 // where its value starts (after ": "), or ok false.
-func plainKey(b []byte, i int) (key string, next int, ok bool) {
+func plainKey(b []byte, i int) (key []byte, next int, ok bool) {
 	if i >= len(b) || isIndicator(b[i]) {
-		return "", 0, false
+		return nil, 0, false
 	}
 	for j := i; j < len(b); j++ {
 		if b[j] == ':' && j > i && (j+1 == len(b) || b[j+1] == ' ') {
-			return string(b[i:j]), j + 1, true
+			return b[i:j], j + 1, true
 		}
 		if !safeWordByte(b[j]) {
-			return "", 0, false
+			return nil, 0, false
 		}
 	}
-	return "", 0, false
+	return nil, 0, false
+}
+
+// key interns a mapping key: a rules file repeats the same dozen keys.
+func (p *fastYAML) key(b []byte) string {
+	if k, ok := p.keys[string(b)]; ok {
+		return k
+	}
+	if p.keys == nil {
+		p.keys = make(map[string]string, 32)
+	}
+	k := string(b)
+	p.keys[k] = k
+	return k
+}
+
+// fieldList and itemList copy a mapping's fields (a sequence's items),
+// collected on a stack shared by the whole tree, into an exact-size slice
+// cut from a slab: growing each small slice by append was a fifth of the
+// reader's allocations.
+func (p *fastYAML) fieldList(from int) []*Field {
+	n := len(p.fstack) - from
+	if n == 0 {
+		return nil
+	}
+	if len(p.fslab) < n {
+		p.fslab = make([]*Field, max(n, 256))
+	}
+	out := p.fslab[:n:n]
+	p.fslab = p.fslab[n:]
+	copy(out, p.fstack[from:])
+	p.fstack = p.fstack[:from]
+	return out
+}
+
+func (p *fastYAML) itemList(from int) []*Value {
+	n := len(p.istack) - from
+	if n == 0 {
+		return nil
+	}
+	if len(p.islab) < n {
+		p.islab = make([]*Value, max(n, 128))
+	}
+	out := p.islab[:n:n]
+	p.islab = p.islab[n:]
+	copy(out, p.istack[from:])
+	p.istack = p.istack[:from]
+	return out
 }
 
 // safeWordByte: the characters of keys and of plain scalars in flow
@@ -207,6 +259,8 @@ func (p *fastYAML) mapping(ind int, inItem bool, depth int) (*Value, error) {
 	v := p.newValue()
 	v.Kind = Object
 	first := true
+	from := len(p.fstack)
+	defer func() { v.Fields = p.fieldList(from) }()
 	for {
 		l, li, ok := p.nextContent()
 		if first && inItem {
@@ -229,7 +283,7 @@ func (p *fastYAML) mapping(ind int, inItem bool, depth int) (*Value, error) {
 		if !ok {
 			return nil, errSlow
 		}
-		f := p.newField(key, p.pos(l, li))
+		f := p.newField(p.key(key), p.pos(l, li))
 		if first {
 			v.Pos = f.KeyPos
 			first = false
@@ -240,7 +294,7 @@ func (p *fastYAML) mapping(ind int, inItem bool, depth int) (*Value, error) {
 			return nil, err
 		}
 		f.Value = val
-		v.Fields = append(v.Fields, f)
+		p.fstack = append(p.fstack, f)
 	}
 	return v, nil
 }
@@ -252,6 +306,8 @@ func (p *fastYAML) sequence(ind int, depth int) (*Value, error) {
 	}
 	v := p.newValue()
 	v.Kind = Array
+	from := len(p.istack)
+	defer func() { v.Items = p.itemList(from) }()
 	for {
 		l, li, ok := p.nextContent()
 		if !ok || li < ind {
@@ -264,7 +320,7 @@ func (p *fastYAML) sequence(ind int, depth int) (*Value, error) {
 		if !isSeqEntry(b, li) {
 			break
 		}
-		if v.Items == nil {
+		if len(p.istack) == from {
 			v.Pos = p.pos(l, li)
 		}
 		p.ln = l
@@ -289,7 +345,7 @@ func (p *fastYAML) sequence(ind int, depth int) (*Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		v.Items = append(v.Items, item)
+		p.istack = append(p.istack, item)
 	}
 	return v, nil
 }
@@ -571,6 +627,14 @@ func (p *fastYAML) flow(b []byte, i int, depth int) (*Value, int, error) {
 	if open == '[' {
 		closing, v.Kind = ']', Array
 	}
+	ffrom, ifrom := len(p.fstack), len(p.istack)
+	defer func() {
+		if v.Kind == Object {
+			v.Fields = p.fieldList(ffrom)
+		} else {
+			v.Items = p.itemList(ifrom)
+		}
+	}()
 	j := skipSpaces(b, i+1)
 	if j < len(b) && b[j] == closing {
 		return v, j + 1, nil
@@ -591,7 +655,7 @@ func (p *fastYAML) flow(b []byte, i int, depth int) (*Value, int, error) {
 			if k+1 >= len(b) || b[k+1] != ' ' || k == j || isIndicator(b[j]) || b[k-1] == ' ' {
 				return nil, 0, errSlow
 			}
-			f = p.newField(string(b[j:k]), p.pos(l, j))
+			f = p.newField(p.key(b[j:k]), p.pos(l, j))
 			j = skipSpaces(b, k+1)
 		}
 		item, end, err := p.flowValue(b, j, depth+1)
@@ -600,9 +664,9 @@ func (p *fastYAML) flow(b []byte, i int, depth int) (*Value, int, error) {
 		}
 		if f != nil {
 			f.Value = item
-			v.Fields = append(v.Fields, f)
+			p.fstack = append(p.fstack, f)
 		} else {
-			v.Items = append(v.Items, item)
+			p.istack = append(p.istack, item)
 		}
 		j = skipSpaces(b, end)
 		if j >= len(b) {
