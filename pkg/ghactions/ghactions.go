@@ -131,7 +131,7 @@ func AppendSummary(env Env, markdown string) error {
 	if !strings.HasSuffix(markdown, "\n") {
 		markdown += "\n"
 	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o666) // umask applies, as with `echo >>`
 	if err != nil {
 		return fmt.Errorf("job summary: %w", err)
 	}

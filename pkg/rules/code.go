@@ -85,6 +85,25 @@ var checkCodes = map[string]string{
 	"%s is restricted: list 1–3 values under contains instead of including every value": "cache-key/restricted-header",
 	"%s is restricted: give 1–3 values, not %d":                                         "cache-key/restricted-header",
 	"%s: cookies starting __cf belong to Cloudflare and cannot be in the cache key":     "cache-key/cookie",
+	// Request-phase 2026 checks (vary, restricted headers 1-10, Enterprise
+	// gates, override_origin needs a default; issue 12 §2-3).
+	"%d rules exceed the %s plan's limit of %d per zone: rules[%d] is the first one over it": "plan/limit",
+	"%s needs the Enterprise plan; this is checked against %s":                               "plan/feature",
+	"%d %s: at most %d are allowed":                                                          "schema/range",
+	"header name is %d characters long: at most 128":                                         "schema/range",
+	"empty header name":                                                                  "schema/empty",
+	"%q: values must be non-empty printable ASCII":                                       "schema/value",
+	"%q is not a valid header name here: letters, digits, _ and - only":                  "schema/header-name",
+	"%s is restricted: give 1–%d values, not %d":                                         "cache-key/restricted-header",
+	"%s is restricted: list 1–10 values under contains instead of including every value": "cache-key/restricted-header",
+	"%q has upper-case letters: %s values match as case-sensitive substrings and browsers send %s in lower case, so this never matches": "cache-key/restricted-header",
+	"%q is part of %q: %s values match as case-sensitive substrings, so every request matching [%d] also matches this one":              "cache-key/restricted-header",
+	"%s cannot be varied on":                               "vary/header",
+	"%s only applies to the %s header":                     "vary/header",
+	"%s: cf- and cf_ headers cannot be varied on":          "vary/header",
+	"header names under vary must be lower-case: write %s": "vary/header",
+	"missing (required with mode override_origin): say how many seconds browsers may cache; the API refuses override_origin without it": "ttl/missing-default",
+	"missing (required with mode override_origin): say how many seconds the edge may cache; the API refuses override_origin without it": "ttl/missing-default",
 	// Lint: settings that never take effect.
 	"cache is false, so matching responses are never cached and edge_ttl has no effect": "lint/no-effect",
 	"default is ignored unless mode is override_origin (mode is %s)":                    "lint/no-effect",
@@ -128,6 +147,9 @@ var codeDescriptions = map[string]string{
 	CodeExprSyntax:                "The expression is not valid in the Rules language.",
 	CodeExprWarning:               "The expression is valid but likely not what was meant.",
 	"ttl/missing-default":         "override_origin without a default TTL.",
+	"schema/value":                "A value that is not allowed.",
+	"schema/header-name":          "Not a valid header name.",
+	"vary/header":                 "A header that cannot be varied on as written.",
 	"cache-key/header":            "A header that cannot be part of a cache key.",
 	"cache-key/restricted-header": "A restricted header needs a short list of values.",
 	"cache-key/cookie":            "A cookie that cannot be part of a cache key.",
@@ -137,6 +159,22 @@ var codeDescriptions = map[string]string{
 	"lint/duplicate":              "A disabled rule identical to an enabled one.",
 	codeOtherError:                "Another problem with the rules file.",
 	codeOtherWarn:                 "Another warning about the rules file.",
+}
+
+// RuleID is the problem's code, for reports that need one on every
+// problem (SARIF's ruleId): Code, else the code of a literal message, else
+// the catch-all of its severity.
+func (p Problem) RuleID() string {
+	if p.Code != "" {
+		return p.Code
+	}
+	if c, ok := checkCodes[p.Message]; ok {
+		return c
+	}
+	if c, ok := decodeCodes[p.Message]; ok {
+		return c
+	}
+	return codeFor(nil, "", p.Severity)
 }
 
 // CodeDescription says in one sentence what problems of a code are about.

@@ -28,6 +28,22 @@ func TestEveryProblemHasACode(t *testing.T) {
 			t.Fatal(err)
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
+			if lit, ok := n.(*ast.CompositeLit); ok {
+				if id, ok := lit.Type.(*ast.Ident); ok && id.Name == "Problem" {
+					hasCode := false
+					for _, e := range lit.Elts {
+						if kv, ok := e.(*ast.KeyValueExpr); ok {
+							if k, ok := kv.Key.(*ast.Ident); ok && k.Name == "Code" {
+								hasCode = true
+							}
+						}
+					}
+					if !hasCode {
+						t.Errorf("%s: a Problem without a Code: give it one from code.go", fset.Position(lit.Pos()))
+					}
+				}
+				return true
+			}
 			call, ok := n.(*ast.CallExpr)
 			if !ok {
 				return true

@@ -107,10 +107,7 @@ func buildSARIF(probs rules.Problems, cwd string) sarifLog {
 	index := map[string]int{}
 	results := make([]sarifResult, 0, len(probs))
 	for _, p := range probs {
-		code := p.Code
-		if code == "" {
-			code = "rules/other"
-		}
+		code := p.RuleID()
 		i, ok := index[code]
 		if !ok {
 			i = len(drv.Rules)
@@ -175,7 +172,7 @@ func annotations(probs rules.Problems) []ghactions.Annotation {
 		if file == shared.StdinName {
 			file = ""
 		}
-		out = append(out, ghactions.Annotation{Level: lvl, File: file, Line: p.Line, Col: p.Col, Title: p.Code, Message: msg})
+		out = append(out, ghactions.Annotation{Level: lvl, File: file, Line: p.Line, Col: p.Col, Title: p.RuleID(), Message: msg})
 	}
 	return out
 }
@@ -207,7 +204,7 @@ func summary(res jsonResult) string {
 				where += fmt.Sprintf(":%d", p.Col)
 			}
 		}
-		rows = append(rows, []string{string(p.Severity), where, ghactions.Code(p.Path), p.Message, ghactions.Code(p.Code)})
+		rows = append(rows, []string{string(p.Severity), where, ghactions.Code(p.Path), p.Message, ghactions.Code(p.RuleID())})
 	}
 	b.WriteString(ghactions.Table([]string{"level", "line", "path", "problem", "code"}, rows))
 	return b.String()
