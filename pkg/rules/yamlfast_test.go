@@ -44,7 +44,7 @@ rules:   # trailing comment
 		"unicode": "rules:\n  - ref: é\n    description: «ünïcode» 😀 text\n    expression: http.host eq \"ü.example\" and true\n    action_parameters: {cache: true, description: \"😀 x\"}\n",
 		"numbers": "a: 0\nb: -0\nc: 10.25\nd: 1e3\ne: 0x1F\nf: .inf\ng: 1_000\nh: 2001-12-14\ni: +1\nj: 007\n",
 	}
-	for _, pat := range []string{"../../examples/rules/*.yaml", "../../e2e/testdata/script/*.txtar"} {
+	for _, pat := range []string{"../../examples/rules/*.yaml", "../../e2e/testdata/script/*.txtar", "testdata/corpus/*.yaml"} {
 		files, _ := filepath.Glob(pat)
 		for _, f := range files {
 			data, err := os.ReadFile(f)
