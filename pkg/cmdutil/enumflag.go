@@ -49,3 +49,34 @@ func FixedCompletion(values []string) cobra.CompletionFunc {
 		return values, cobra.ShellCompDirectiveNoFileComp
 	}
 }
+
+// outputFormatsAnnotation lists the -o values a command takes beyond the
+// global text and json; the root's set-up checks -o against it.
+const outputFormatsAnnotation = "cfcache/output-formats"
+
+// GlobalOutputFormats are the -o values every command takes.
+var GlobalOutputFormats = []string{"text", "json"}
+
+// OutputFlag gives a command its own -o/--output with more formats than the
+// global text|json (rules validate: sarif), declared once with
+// StringEnumFlag so parsing, completion and help agree. It shadows the
+// global flag on that command only; the value still reaches
+// config.Settings.Output (flag > $CFCACHE_OUTPUT > config), and the root's
+// set-up accepts the extra formats for this command alone.
+func OutputFlag(cmd *cobra.Command, formats ...string) {
+	all := append(slices.Clone(GlobalOutputFormats), formats...)
+	var v string
+	StringEnumFlag(cmd, &v, "output", "o", "", all, "output format [$CFCACHE_OUTPUT]")
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[outputFormatsAnnotation] = strings.Join(all, ",")
+}
+
+// OutputFormats are the -o values cmd takes.
+func OutputFormats(cmd *cobra.Command) []string {
+	if s := cmd.Annotations[outputFormatsAnnotation]; s != "" {
+		return strings.Split(s, ",")
+	}
+	return GlobalOutputFormats
+}

@@ -24,6 +24,9 @@ type Problem struct {
 	Path     string   `json:"path"`
 	Message  string   `json:"message"`
 	Severity Severity `json:"severity"`
+	// Code is the problem's class, stable across versions (code.go); SARIF
+	// reports it as the ruleId.
+	Code string `json:"code"`
 }
 
 // String formats the problem as FILE:LINE: PATH: REASON (FILE:LINE:COL: for

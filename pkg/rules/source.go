@@ -382,6 +382,15 @@ func (s *jsonScanner) number() (string, bool) {
 // A rules file is one document: a second one (after "---") is refused, not
 // silently ignored, since its rules would never be deployed.
 func parseYAML(src *source) (*Value, error) {
+	if v, err := parseYAMLFast(src); err == nil {
+		return v, nil
+	}
+	return parseYAMLv3(src)
+}
+
+// parseYAMLv3 reads any YAML with yaml.v3, and is the judge of every file
+// the fast reader (yamlfast.go) leaves to it.
+func parseYAMLv3(src *source) (*Value, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(src.data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {

@@ -41,7 +41,7 @@ type vctx struct {
 
 func (c *vctx) add(sev Severity, p Pos, path, format string, args ...any) {
 	c.probs = append(c.probs, Problem{File: c.file, Line: p.Line, Path: path,
-		Message: fmt.Sprintf(format, args...), Severity: sev})
+		Message: fmt.Sprintf(format, args...), Severity: sev, Code: codeFor(checkCodes, format, sev)})
 }
 
 func (c *vctx) errf(p Pos, path, format string, args ...any) {
@@ -155,7 +155,7 @@ func (c *vctx) expression(r *Rule, path string, checker ExpressionChecker) {
 		if node.Pos.Line == pos.Line && node.Pos.Col > pos.Col {
 			col = node.Pos.Col
 		}
-		c.probs = append(c.probs, Problem{File: c.file, Line: pos.Line, Col: col, Path: path,
+		c.probs = append(c.probs, Problem{File: c.file, Line: pos.Line, Col: col, Path: path, Code: "expr/missing",
 			Message: "empty expression: say which requests the rule matches (true matches all)", Severity: SeverityError})
 		return
 	}
@@ -173,7 +173,10 @@ func (c *vctx) expression(r *Rule, path string, checker ExpressionChecker) {
 		if ep.Warning {
 			sev = SeverityWarning
 		}
-		p := Problem{File: c.file, Path: path, Message: ep.Message, Severity: sev}
+		p := Problem{File: c.file, Path: path, Message: ep.Message, Severity: sev, Code: CodeExprSyntax}
+		if ep.Warning {
+			p.Code = CodeExprWarning
+		}
 		if node != nil {
 			fp := exprFilePos(r.src, node, ep.Line, ep.Col)
 			p.Line, p.Col = fp.Line, fp.Col

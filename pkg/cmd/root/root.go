@@ -3,6 +3,8 @@ package root
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -91,10 +93,13 @@ func setUp(f *cmdutil.Factory, cmd *cobra.Command) error {
 		}
 	}
 	f.Settings = s
-	switch s.Output {
-	case "text", "json":
-	default:
-		return badSetting(s, "output", fmt.Errorf("invalid output %q (from %s): want text or json", s.Output, s.Origin("output")))
+	if formats := cmdutil.OutputFormats(cmd); !slices.Contains(formats, s.Output) {
+		note := ""
+		if s.Output == "sarif" {
+			// interface.md: SARIF is a report of validation problems.
+			note = "; sarif is only for rules validate"
+		}
+		return badSetting(s, "output", fmt.Errorf("invalid output %q (from %s): want %s%s", s.Output, s.Origin("output"), strings.Join(formats, " or "), note))
 	}
 	value := s.Color
 	if value == "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/cfapi"
 	"github.com/cfcache/cfcache/pkg/cmd/rules/shared"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/config"
 	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/limits"
 	"github.com/cfcache/cfcache/pkg/rules"
@@ -24,7 +25,9 @@ type DeployOptions struct {
 	Limits      func() limits.Table
 	JSON        func() bool
 	Now         func() time.Time
-	Ctx         context.Context
+	// Env reads GITHUB_ACTIONS and GITHUB_STEP_SUMMARY for the job summary.
+	Env config.Env
+	Ctx context.Context
 
 	File string
 	// AllowEmpty lets a file with `rules: []` delete every rule of the zone.
@@ -35,7 +38,7 @@ type DeployOptions struct {
 // NewCmdDeploy builds the command; runF replaces the run in tests.
 func NewCmdDeploy(f *cmdutil.Factory, runF func(*DeployOptions) error) *cobra.Command {
 	opts := &DeployOptions{IO: f.IOStreams, Client: f.Client, ResolveZone: f.ResolveZone, Limits: f.Limits,
-		JSON: f.OutputJSON, Now: time.Now}
+		JSON: f.OutputJSON, Now: time.Now, Env: f.Env}
 	cmd := &cobra.Command{
 		Use:   "deploy FILE",
 		Short: "Replace the zone's cache rules with a rules file, safely",
@@ -118,6 +121,9 @@ func deployRun(opts *DeployOptions) error {
 		Guard: opts.Guard, JSON: opts.JSON(), Now: opts.Now,
 	}
 	res, err := w.Run(opts.Ctx)
+	if res != nil {
+		shared.AppendJobSummary(opts.Env, opts.IO, shared.WriteSummary("deploy", f.Name, res, err))
+	}
 	if res != nil && opts.JSON() {
 		if jerr := cmdutil.WriteJSON(opts.IO.Out, res); jerr != nil && err == nil {
 			err = jerr

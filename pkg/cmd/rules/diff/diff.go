@@ -12,6 +12,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/cfapi"
 	"github.com/cfcache/cfcache/pkg/cmd/rules/shared"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/config"
 	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/limits"
 	"github.com/cfcache/cfcache/pkg/rules"
@@ -56,7 +57,9 @@ type DiffOptions struct {
 	ResolveZone func(context.Context) (cfapi.Zone, error)
 	Limits      func() limits.Table
 	JSON        func() bool
-	Ctx         context.Context
+	// Env reads GITHUB_ACTIONS and GITHUB_STEP_SUMMARY for the job summary.
+	Env config.Env
+	Ctx context.Context
 
 	File     string
 	ExitCode bool
@@ -64,7 +67,7 @@ type DiffOptions struct {
 
 // NewCmdDiff builds the command; runF replaces the run in tests.
 func NewCmdDiff(f *cmdutil.Factory, runF func(*DiffOptions) error) *cobra.Command {
-	opts := &DiffOptions{IO: f.IOStreams, Client: f.Client, ResolveZone: f.ResolveZone, Limits: f.Limits, JSON: f.OutputJSON}
+	opts := &DiffOptions{IO: f.IOStreams, Client: f.Client, ResolveZone: f.ResolveZone, Limits: f.Limits, JSON: f.OutputJSON, Env: f.Env}
 	cmd := &cobra.Command{
 		Use:   "diff FILE",
 		Short: "Show what deploying a rules file would change",
@@ -121,6 +124,12 @@ func diffRun(opts *DiffOptions) error {
 		return err
 	}
 	d := rules.Compute(remote.Rules(), f.Rules)
+	outcome := "no changes"
+	if d.HasChanges() {
+		outcome = "the zone differs from the file"
+	}
+	shared.AppendJobSummary(opts.Env, opts.IO, shared.JobSummary{Command: "diff", Zone: zone.Name, Phase: rules.Phase,
+		Source: f.Name, FromVersion: remote.Version(), Outcome: outcome, Diff: d})
 	if opts.JSON() {
 		b, err := diffJSON(zone, f.Phase, remote, d)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/cfapi"
 	"github.com/cfcache/cfcache/pkg/cmd/rules/shared"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/config"
 	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/limits"
 	"github.com/cfcache/cfcache/pkg/rules"
@@ -26,7 +27,9 @@ type RollbackOptions struct {
 	Limits      func() limits.Table
 	JSON        func() bool
 	Now         func() time.Time
-	Ctx         context.Context
+	// Env reads GITHUB_ACTIONS and GITHUB_STEP_SUMMARY for the job summary.
+	Env config.Env
+	Ctx context.Context
 
 	ToVersion string
 	// Phase is --phase: request (Cache Rules) or response (Cache Response
@@ -38,7 +41,7 @@ type RollbackOptions struct {
 // NewCmdRollback builds the command; runF replaces the run in tests.
 func NewCmdRollback(f *cmdutil.Factory, runF func(*RollbackOptions) error) *cobra.Command {
 	opts := &RollbackOptions{IO: f.IOStreams, Client: f.Client, ResolveZone: f.ResolveZone, Limits: f.Limits,
-		JSON: f.OutputJSON, Now: time.Now}
+		JSON: f.OutputJSON, Now: time.Now, Env: f.Env}
 	cmd := &cobra.Command{
 		Use:   "rollback --to-version V",
 		Short: "Restore the cache rules of an earlier ruleset version",
@@ -117,6 +120,9 @@ func rollbackRun(opts *RollbackOptions) error {
 		Retry: "cfcache rules list" + phaseArg(phase), Guard: opts.Guard, JSON: opts.JSON(), Now: opts.Now,
 	}
 	res, err := w.Run(opts.Ctx)
+	if res != nil {
+		shared.AppendJobSummary(opts.Env, opts.IO, shared.WriteSummary("rollback", source, res, err))
+	}
 	if res != nil && opts.JSON() {
 		if jerr := cmdutil.WriteJSON(opts.IO.Out, jsonResult{res, opts.ToVersion}); jerr != nil && err == nil {
 			err = jerr

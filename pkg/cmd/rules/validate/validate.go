@@ -9,6 +9,8 @@ import (
 	"github.com/cfcache/cfcache/pkg/cfapi"
 	"github.com/cfcache/cfcache/pkg/cmd/rules/shared"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/config"
+	"github.com/cfcache/cfcache/pkg/ghactions"
 	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/limits"
 	"github.com/cfcache/cfcache/pkg/rules"
@@ -26,6 +28,10 @@ type ValidateOptions struct {
 	IO     *iostreams.IOStreams
 	Limits func() limits.Table
 	JSON   func() bool
+	// Output is -o: text, json or sarif (interface.md: sarif only here).
+	Output func() string
+	// Env reads GITHUB_ACTIONS and GITHUB_STEP_SUMMARY ("In CI").
+	Env config.Env
 	// ZoneGiven and HasCredentials decide whether the zone's plan is looked
 	// up when --plan is not given; ResolveZone does the lookup.
 	ZoneGiven      func() bool
@@ -41,9 +47,16 @@ type ValidateOptions struct {
 // NewCmdValidate builds the command; runF replaces the run in tests.
 func NewCmdValidate(f *cmdutil.Factory, runF func(*ValidateOptions) error) *cobra.Command {
 	opts := &ValidateOptions{
-		IO:          f.IOStreams,
-		Limits:      f.Limits,
-		JSON:        f.OutputJSON,
+		IO:     f.IOStreams,
+		Limits: f.Limits,
+		JSON:   f.OutputJSON,
+		Output: func() string {
+			if f.Settings == nil {
+				return "text"
+			}
+			return f.Settings.Output
+		},
+		Env:         f.Env,
 		ResolveZone: f.ResolveZone,
 		ZoneGiven:   func() bool { return f.Settings != nil && f.Settings.Zone != "" },
 		HasCredentials: func() bool {
@@ -71,12 +84,20 @@ when it has errors, or warnings with --strict.
 
 The plan checked against is --plan; without it, the zone's plan when a zone
 and credentials are configured (one API call); otherwise Enterprise, the
-most permissive, which validate says on stderr. FILE "-" reads stdin.`,
+most permissive, which validate says on stderr. FILE "-" reads stdin.
+
+-o sarif prints one SARIF 2.1.0 log on stdout (a result per problem, with
+its rule id, level, file, line and column) for GitHub code scanning. In a
+GitHub Actions job (GITHUB_ACTIONS=true) each problem is also printed as a
+workflow command (::error file=F,line=L,col=C::MESSAGE) so it shows on the
+pull request, and a Markdown summary is appended to $GITHUB_STEP_SUMMARY.`,
 		Example: `  cfcache rules validate examples/rules/images.yaml --plan free
   cfcache rules validate examples/rules/status-code-ttl.yaml --strict
   cat examples/rules/api-bypass.yaml | cfcache rules validate - --plan pro
   cfcache rules validate examples/rules/static-assets.yaml --plan pro -o json
-  cfcache rules validate examples/rules/response-cache-tags.yaml --plan pro`,
+  cfcache rules validate examples/rules/response-cache-tags.yaml --plan pro
+
+  cfcache rules validate examples/rules/images.yaml --plan pro -o sarif > cfcache.sarif`,
 		Args: cmdutil.ExactArgs(1, "validate needs the rules FILE to check (or - for stdin)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
@@ -96,6 +117,7 @@ most permissive, which validate says on stderr. FILE "-" reads stdin.`,
 	}
 	cmd.Flags().StringVar(&plan, "plan", "", "check against this plan's limits: free, pro, business or enterprise")
 	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "treat warnings as errors (exit 2)")
+	cmdutil.OutputFlag(cmd, "sarif")
 	_ = cmd.RegisterFlagCompletionFunc("plan", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"free", "pro", "business", "enterprise"}, cobra.ShellCompDirectiveNoFileComp
 	})
@@ -152,14 +174,23 @@ func validateRun(opts *ValidateOptions) error {
 		probs.Sort()
 	}
 	verr := shared.ProblemsError(name, probs, opts.Strict)
+	if probs == nil {
+		probs = rules.Problems{}
+	}
+	res := jsonResult{File: name, Plan: plan, PlanSource: source, Valid: verr == nil, Rules: len(f.Rules),
+		Errors: len(probs.Errors()), Warnings: len(probs.Warnings()), Problems: probs}
+	if err := reportToActions(opts, res); err != nil {
+		return err
+	}
 
-	if opts.JSON() {
-		if probs == nil {
-			probs = rules.Problems{}
-		}
-		res := jsonResult{File: name, Plan: plan, PlanSource: source, Valid: verr == nil, Rules: len(f.Rules),
-			Errors: len(probs.Errors()), Warnings: len(probs.Warnings()), Problems: probs}
+	switch opts.format() {
+	case "json":
 		if err := cmdutil.WriteJSON(opts.IO.Out, res); err != nil {
+			return err
+		}
+		return verr
+	case "sarif":
+		if err := writeSARIF(opts.IO.Out, probs); err != nil {
 			return err
 		}
 		return verr
@@ -174,6 +205,43 @@ func validateRun(opts *ValidateOptions) error {
 		opts.IO.Status("%s %s: %s valid on the %s plan%s", shared.Paint(t, t.Success, "✓"), name, shared.Plural(len(f.Rules), "rule"), plan, note)
 	}
 	return verr
+}
+
+func (opts *ValidateOptions) format() string {
+	if opts.Output != nil {
+		if o := opts.Output(); o == "sarif" {
+			return o
+		}
+	}
+	if opts.JSON() {
+		return "json"
+	}
+	return "text"
+}
+
+// reportToActions prints the problems as workflow commands and appends the
+// job summary, in a GitHub Actions job only (interface.md, "In CI"). The
+// commands go to stdout in text mode, as GitHub documents them; with -o
+// json or sarif stdout holds one document that a pipe parses, so they go
+// to stderr, which the runner scans for workflow commands too.
+func reportToActions(opts *ValidateOptions, res jsonResult) error {
+	env := ghactions.Env(opts.Env)
+	if !ghactions.Actions(env) {
+		return nil
+	}
+	w := opts.IO.Out
+	if opts.format() != "text" {
+		w = opts.IO.ErrOut
+	}
+	if err := ghactions.WriteAnnotations(w, annotations(res.Problems)); err != nil {
+		return err
+	}
+	if err := ghactions.AppendSummary(env, summary(res)); err != nil {
+		// The check itself ran: a summary the runner cannot take is worth a
+		// warning, not a failed step.
+		opts.IO.Warn("%v", err)
+	}
+	return nil
 }
 
 // choosePlan picks the plan to check against: --plan; else the zone's when

@@ -1,0 +1,726 @@
+package rules
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"unicode/utf8"
+)
+
+// A fast reader for the YAML that rules files are written in: block
+// mappings and sequences, plain and quoted one-line scalars, literal block
+// scalars and one-line flow collections. It builds the same Value tree as
+// the yaml.v3 path (positions, styles and offsets included) at a tenth of
+// the cost: yaml.v3's scanner and node tree were 85% of reading a
+// 300-rule file and most of `rules validate`'s time above process start-up
+// (docs/performance.md, "Cache Rules").
+//
+// Whatever it is not sure of (anchors, aliases, tags, multi-line plain or
+// quoted scalars, folded scalars, escapes, tabs, documents markers, any
+// syntax error...) it hands back to yaml.v3 by returning errSlow, so the
+// two paths never differ in what they accept or in the messages a broken
+// file gets. TestFastYAMLMatchesYAMLv3 and FuzzFastYAML hold that.
+
+// errSlow means "not in the fast subset: read it with yaml.v3".
+var errSlow = errors.New("yaml: outside the fast subset")
+
+const fastMaxDepth = 64
+
+type fastYAML struct {
+	src *source
+	ln  int // current line, 0-based
+	// Values and fields come from slabs: allocation was a third of the
+	// reader's time, one small object at a time.
+	vals   []Value
+	fields []Field
+	keys   map[string]string
+	fstack []*Field
+	fslab  []*Field
+	istack []*Value
+	islab  []*Value
+}
+
+func (p *fastYAML) newValue() *Value {
+	if len(p.vals) == 0 {
+		p.vals = make([]Value, 128)
+	}
+	v := &p.vals[0]
+	p.vals = p.vals[1:]
+	return v
+}
+
+func (p *fastYAML) newField(key string, at Pos) *Field {
+	if len(p.fields) == 0 {
+		p.fields = make([]Field, 64)
+	}
+	f := &p.fields[0]
+	p.fields = p.fields[1:]
+	f.Key, f.KeyPos = key, at
+	return f
+}
+
+// parseYAMLFast reads src, or returns errSlow.
+func parseYAMLFast(src *source) (*Value, error) {
+	if !fastSafeBytes(src.data) {
+		return nil, errSlow
+	}
+	p := &fastYAML{src: src}
+	l, ind, ok := p.nextContent()
+	if !ok || ind != 0 {
+		return nil, errSlow
+	}
+	line := p.line(l)
+	if bytes.HasPrefix(line, []byte("- ")) || bytes.Equal(line, []byte("-")) {
+		return nil, errSlow // a file that is a list: rare, and refused later anyway
+	}
+	v, err := p.mapping(0, false, 0)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, more := p.nextContent(); more {
+		return nil, errSlow
+	}
+	return v, nil
+}
+
+// fastSafeBytes rules out what the fast reader does not handle anywhere:
+// tabs, carriage returns, a byte-order mark, invalid UTF-8, characters
+// yaml.v3 refuses as unprintable, and document markers.
+func fastSafeBytes(data []byte) bool {
+	if len(data) == 0 || data[len(data)-1] != '\n' {
+		return false
+	}
+	for i := 0; i < len(data); {
+		c := data[i]
+		if c < utf8.RuneSelf {
+			if (c < 0x20 && c != '\n') || c == 0x7f {
+				return false
+			}
+			if c == '\n' && i+3 < len(data) {
+				if n := data[i+1 : i+4]; string(n) == "---" || string(n) == "..." {
+					return false
+				}
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(data[i:])
+		// yaml.v3's is_printable, less U+0085 (a line break to YAML).
+		if r == utf8.RuneError || r == 0xFEFF || !(r >= 0xA0 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF) {
+			return false
+		}
+		i += n
+	}
+	return !bytes.HasPrefix(data, []byte("---")) && !bytes.HasPrefix(data, []byte("..."))
+}
+
+// line is line l without its newline.
+func (p *fastYAML) line(l int) []byte {
+	s := p.src
+	start := s.lines[l]
+	end := len(s.data)
+	if l+1 < len(s.lines) {
+		end = s.lines[l+1] - 1
+	}
+	return s.data[start:end]
+}
+
+func (p *fastYAML) lineCount() int {
+	n := len(p.src.lines)
+	if n > 0 && p.src.lines[n-1] == len(p.src.data) {
+		n-- // the empty "line" after the final newline
+	}
+	return n
+}
+
+// nextContent finds the next line that is neither blank nor a comment,
+// from p.ln, without consuming it.
+func (p *fastYAML) nextContent() (line, indent int, ok bool) {
+	for l := p.ln; l < p.lineCount(); l++ {
+		b := p.line(l)
+		i := 0
+		for i < len(b) && b[i] == ' ' {
+			i++
+		}
+		if i == len(b) || b[i] == '#' {
+			continue
+		}
+		return l, i, true
+	}
+	return 0, 0, false
+}
+
+func (p *fastYAML) pos(l, i int) Pos {
+	return Pos{Line: l + 1, Col: utf8.RuneCount(p.line(l)[:i]) + 1}
+}
+
+func (p *fastYAML) off(l, i int) int { return p.src.lines[l] + i }
+
+func isSeqEntry(b []byte, i int) bool {
+	return i < len(b) && b[i] == '-' && (i+1 == len(b) || b[i+1] == ' ')
+}
+
+// restIsEmpty reports whether b[i:] is spaces and at most a comment.
+func restIsEmpty(b []byte, i int) bool {
+	for i < len(b) && b[i] == ' ' {
+		i++
+	}
+	return i == len(b) || b[i] == '#'
+}
+
+// plainKey reads a mapping key written plain at b[i:] and returns it and
+// where its value starts (after ": "), or ok false.
+func plainKey(b []byte, i int) (key []byte, next int, ok bool) {
+	if i >= len(b) || isIndicator(b[i]) {
+		return nil, 0, false
+	}
+	for j := i; j < len(b); j++ {
+		if b[j] == ':' && j > i && (j+1 == len(b) || b[j+1] == ' ') {
+			return b[i:j], j + 1, true
+		}
+		if !safeWordByte(b[j]) {
+			return nil, 0, false
+		}
+	}
+	return nil, 0, false
+}
+
+// key interns a mapping key: a rules file repeats the same dozen keys.
+func (p *fastYAML) key(b []byte) string {
+	if k, ok := p.keys[string(b)]; ok {
+		return k
+	}
+	if p.keys == nil {
+		p.keys = make(map[string]string, 32)
+	}
+	k := string(b)
+	p.keys[k] = k
+	return k
+}
+
+// fieldList and itemList copy a mapping's fields (a sequence's items),
+// collected on a stack shared by the whole tree, into an exact-size slice
+// cut from a slab: growing each small slice by append was a fifth of the
+// reader's allocations.
+func (p *fastYAML) fieldList(from int) []*Field {
+	n := len(p.fstack) - from
+	if n == 0 {
+		return nil
+	}
+	if len(p.fslab) < n {
+		p.fslab = make([]*Field, max(n, 256))
+	}
+	out := p.fslab[:n:n]
+	p.fslab = p.fslab[n:]
+	copy(out, p.fstack[from:])
+	p.fstack = p.fstack[:from]
+	return out
+}
+
+func (p *fastYAML) itemList(from int) []*Value {
+	n := len(p.istack) - from
+	if n == 0 {
+		return nil
+	}
+	if len(p.islab) < n {
+		p.islab = make([]*Value, max(n, 128))
+	}
+	out := p.islab[:n:n]
+	p.islab = p.islab[n:]
+	copy(out, p.istack[from:])
+	p.istack = p.istack[:from]
+	return out
+}
+
+// safeWordByte: the characters of keys and of plain scalars in flow
+// collections that the fast reader takes (YAML gives the others meanings
+// in some contexts).
+func safeWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' || c == '/'
+}
+
+// isIndicator: characters that give a scalar's first character a meaning
+// other than plain text (YAML 1.2 §5.3).
+func isIndicator(c byte) bool {
+	switch c {
+	case '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`', ' ':
+		return true
+	}
+	return false
+}
+
+// mapping reads a block mapping whose keys sit at column ind (0-based
+// bytes: indentation is ASCII). inItem says the first key follows a "- "
+// on the current line.
+func (p *fastYAML) mapping(ind int, inItem bool, depth int) (*Value, error) {
+	if depth > fastMaxDepth {
+		return nil, errSlow
+	}
+	v := p.newValue()
+	v.Kind = Object
+	first := true
+	from := len(p.fstack)
+	defer func() { v.Fields = p.fieldList(from) }()
+	for {
+		l, li, ok := p.nextContent()
+		if first && inItem {
+			l, li, ok = p.ln, ind, true
+		}
+		if !ok || li < ind {
+			break
+		}
+		if li > ind {
+			return nil, errSlow
+		}
+		b := p.line(l)
+		if isSeqEntry(b, li) {
+			if first {
+				return nil, errSlow
+			}
+			break // the parent's sequence, at the same indentation
+		}
+		key, next, ok := plainKey(b, li)
+		if !ok {
+			return nil, errSlow
+		}
+		f := p.newField(p.key(key), p.pos(l, li))
+		if first {
+			v.Pos = f.KeyPos
+			first = false
+		}
+		p.ln = l
+		val, err := p.value(b, next, ind, true, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		f.Value = val
+		p.fstack = append(p.fstack, f)
+	}
+	return v, nil
+}
+
+// sequence reads a block sequence whose "-" sit at column ind.
+func (p *fastYAML) sequence(ind int, depth int) (*Value, error) {
+	if depth > fastMaxDepth {
+		return nil, errSlow
+	}
+	v := p.newValue()
+	v.Kind = Array
+	from := len(p.istack)
+	defer func() { v.Items = p.itemList(from) }()
+	for {
+		l, li, ok := p.nextContent()
+		if !ok || li < ind {
+			break
+		}
+		if li > ind {
+			return nil, errSlow
+		}
+		b := p.line(l)
+		if !isSeqEntry(b, li) {
+			break
+		}
+		if len(p.istack) == from {
+			v.Pos = p.pos(l, li)
+		}
+		p.ln = l
+		i := li + 1
+		for i < len(b) && b[i] == ' ' {
+			i++
+		}
+		var item *Value
+		var err error
+		switch {
+		case i < len(b) && b[i] != '#' && isSeqEntry(b, i):
+			return nil, errSlow // "- - a"
+		case i < len(b) && b[i] != '#':
+			if _, _, isKey := plainKey(b, i); isKey {
+				item, err = p.mapping(i, true, depth+1)
+				break
+			}
+			item, err = p.value(b, li+1, ind, false, depth+1)
+		default:
+			item, err = p.value(b, li+1, ind, false, depth+1)
+		}
+		if err != nil {
+			return nil, err
+		}
+		p.istack = append(p.istack, item)
+	}
+	return v, nil
+}
+
+// value reads the value that starts at b[i:] on line p.ln, of a mapping
+// key or sequence entry at column ind. A value on the next lines must be
+// indented deeper, except a mapping's sequence, which may sit at ind.
+func (p *fastYAML) value(b []byte, i, ind int, ofKey bool, depth int) (*Value, error) {
+	l := p.ln
+	for i < len(b) && b[i] == ' ' {
+		i++
+	}
+	if i == len(b) || b[i] == '#' {
+		p.ln = l + 1
+		nl, ni, ok := p.nextContent()
+		if !ok {
+			return nil, errSlow // an empty value: rare, left to yaml.v3
+		}
+		nb := p.line(nl)
+		switch {
+		case ni > ind && isSeqEntry(nb, ni):
+			return p.sequence(ni, depth)
+		case ni > ind:
+			return p.mapping(ni, false, depth)
+		case ni == ind && ofKey && isSeqEntry(nb, ni):
+			return p.sequence(ni, depth)
+		}
+		return nil, errSlow
+	}
+	var v *Value
+	var end int
+	var err error
+	switch b[i] {
+	case '|', '>':
+		return p.literal(b, i, ind)
+	case '"', '\'':
+		v, end, err = p.quoted(b, i)
+	case '{', '[':
+		v, end, err = p.flow(b, i, depth)
+	default:
+		if isIndicator(b[i]) && !(b[i] == '-' && i+1 < len(b) && b[i+1] >= '0' && b[i+1] <= '9') {
+			return nil, errSlow
+		}
+		end = len(b)
+		for j := i + 1; j < len(b); j++ {
+			if b[j] == '#' && b[j-1] == ' ' {
+				end = j
+				break
+			}
+		}
+		for end > i && b[end-1] == ' ' {
+			end--
+		}
+		text := b[i:end]
+		if bytes.Contains(text, []byte(": ")) || text[len(text)-1] == ':' {
+			return nil, errSlow
+		}
+		v, err = p.plain(text, l, i)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !restIsEmpty(b, end) {
+		return nil, errSlow
+	}
+	p.ln = l + 1
+	// A deeper line now would continue a multi-line scalar (or be an
+	// error): yaml.v3's business.
+	if _, ni, ok := p.nextContent(); ok && ni > ind {
+		return nil, errSlow
+	}
+	return v, nil
+}
+
+// plain resolves a plain scalar the way yaml.v3 does for the types a
+// rules file uses; anything that might be another type (.inf, 0x1F, 1e3,
+// 1_000, timestamps) goes to yaml.v3.
+func (p *fastYAML) plain(text []byte, l, i int) (*Value, error) {
+	v := p.newValue()
+	v.Pos = p.pos(l, i)
+	switch string(text) {
+	case "~", "null", "Null", "NULL":
+		v.Kind = Null
+		return v, nil
+	case "true", "True", "TRUE":
+		v.Kind, v.Bool = Bool, true
+		return v, nil
+	case "false", "False", "FALSE":
+		v.Kind = Bool
+		return v, nil
+	case "<<":
+		return nil, errSlow
+	}
+	switch c := text[0]; {
+	case (c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9')) && mayResolve(text):
+		if !simpleNumber(text) {
+			return nil, errSlow
+		}
+		f, err := parseYAMLNumber(string(text))
+		if err != nil {
+			return nil, errSlow
+		}
+		v.Kind, v.Num, v.Str = Number, f, string(text)
+		return v, nil
+	}
+	v.Kind, v.Str, v.style, v.off = String, string(text), stylePlain, p.off(l, i)
+	return v, nil
+}
+
+// mayResolve reports whether yaml.v3 might read text as a number or a
+// timestamp: only if every character could be part of one ("2xx a day"
+// cannot: the y).
+func mayResolve(text []byte) bool {
+	for _, c := range text {
+		if !strings.ContainsRune("0123456789abcdefABCDEFxXoObB.+-_:tTzZ iInN", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// simpleNumber: -?(0|[1-9][0-9]*)(\.[0-9]+)?
+func simpleNumber(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	if i == len(b) {
+		return false
+	}
+	if b[i] == '0' {
+		i++
+	} else {
+		if b[i] < '1' || b[i] > '9' {
+			return false
+		}
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if i == len(b) {
+			return false
+		}
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	}
+	return i == len(b)
+}
+
+// quoted reads a one-line quoted scalar without escapes (” in single
+// quotes is the only one taken).
+func (p *fastYAML) quoted(b []byte, i int) (*Value, int, error) {
+	q := b[i]
+	var s []byte
+	j := i + 1
+	for ; ; j++ {
+		if j >= len(b) {
+			return nil, 0, errSlow // continues on the next line
+		}
+		c := b[j]
+		if q == '"' && c == '\\' {
+			return nil, 0, errSlow
+		}
+		if c == q {
+			if q == '\'' && j+1 < len(b) && b[j+1] == '\'' {
+				s = append(s, '\'')
+				j++
+				continue
+			}
+			break
+		}
+		s = append(s, c)
+	}
+	if bytes.HasPrefix(b[i+1:j], []byte(" ")) || bytes.HasSuffix(b[i+1:j], []byte(" ")) {
+		// Spaces at the ends of a quoted scalar stay, but keep yaml.v3 the
+		// judge of such oddities.
+		return nil, 0, errSlow
+	}
+	style := styleDouble
+	if q == '\'' {
+		style = styleSingle
+	}
+	v := p.newValue()
+	v.Kind, v.Str, v.Pos, v.style, v.off = String, string(s), p.pos(p.ln, i), style, p.off(p.ln, i)
+	return v, j + 1, nil
+}
+
+// literal reads a "|", "|-", ">" or ">-" block scalar whose parent sits
+// at ind. Folded lines join with a space, or with a newline per empty line
+// between them (YAML 1.2 §8.1.3); a more-indented folded line, whose rules
+// differ, goes to yaml.v3.
+func (p *fastYAML) literal(b []byte, i, ind int) (*Value, error) {
+	l := p.ln
+	strip := false
+	j := i + 1
+	if j < len(b) && b[j] == '-' {
+		strip = true
+		j++
+	}
+	for ; j < len(b); j++ {
+		if b[j] != ' ' {
+			return nil, errSlow // "|+", "|2", a comment: yaml.v3's
+		}
+	}
+	folded := b[i] == '>'
+	v := p.newValue()
+	v.Kind, v.Pos, v.style, v.off = String, p.pos(l, i), styleLiteral, p.off(l, i)
+	if folded {
+		v.style = styleFolded
+	}
+	var out []byte
+	content := -1
+	pending := 0 // empty lines not yet written
+	n := p.lineCount()
+	k := l + 1
+	for ; k < n; k++ {
+		lb := p.line(k)
+		if len(lb) == 0 {
+			pending++
+			continue
+		}
+		sp := 0
+		for sp < len(lb) && lb[sp] == ' ' {
+			sp++
+		}
+		if sp == len(lb) {
+			return nil, errSlow // a line of spaces: yaml.v3 decides
+		}
+		if content < 0 {
+			if sp <= ind || pending > 0 {
+				return nil, errSlow
+			}
+			content = sp
+		}
+		if sp < content {
+			break
+		}
+		switch {
+		case folded && sp > content:
+			return nil, errSlow
+		case folded && len(out) > 0 && pending == 0:
+			out = append(out, ' ')
+		case len(out) > 0 && !folded:
+			out = append(out, '\n')
+		}
+		for ; pending > 0; pending-- {
+			out = append(out, '\n')
+		}
+		out = append(out, lb[content:]...)
+	}
+	if content < 0 {
+		return nil, errSlow
+	}
+	if !strip {
+		out = append(out, '\n')
+	}
+	v.Str = string(out)
+	// Empty lines between the scalar and what follows belong to neither.
+	p.ln = k
+	if _, ni, ok := p.nextContent(); ok && ni > ind {
+		return nil, errSlow
+	}
+	return v, nil
+}
+
+// flow reads a one-line flow mapping or sequence at b[i].
+func (p *fastYAML) flow(b []byte, i int, depth int) (*Value, int, error) {
+	if depth > fastMaxDepth {
+		return nil, 0, errSlow
+	}
+	l := p.ln
+	open := b[i]
+	closing := byte('}')
+	v := p.newValue()
+	v.Kind, v.Pos = Object, p.pos(l, i)
+	if open == '[' {
+		closing, v.Kind = ']', Array
+	}
+	ffrom, ifrom := len(p.fstack), len(p.istack)
+	defer func() {
+		if v.Kind == Object {
+			v.Fields = p.fieldList(ffrom)
+		} else {
+			v.Items = p.itemList(ifrom)
+		}
+	}()
+	j := skipSpaces(b, i+1)
+	if j < len(b) && b[j] == closing {
+		return v, j + 1, nil
+	}
+	for {
+		if j >= len(b) {
+			return nil, 0, errSlow
+		}
+		var f *Field
+		if open == '{' {
+			k := j
+			for k < len(b) && b[k] != ':' {
+				if !safeWordByte(b[k]) {
+					return nil, 0, errSlow
+				}
+				k++
+			}
+			if k+1 >= len(b) || b[k+1] != ' ' || k == j || isIndicator(b[j]) || b[k-1] == ' ' {
+				return nil, 0, errSlow
+			}
+			f = p.newField(p.key(b[j:k]), p.pos(l, j))
+			j = skipSpaces(b, k+1)
+		}
+		item, end, err := p.flowValue(b, j, depth+1)
+		if err != nil {
+			return nil, 0, err
+		}
+		if f != nil {
+			f.Value = item
+			p.fstack = append(p.fstack, f)
+		} else {
+			p.istack = append(p.istack, item)
+		}
+		j = skipSpaces(b, end)
+		if j >= len(b) {
+			return nil, 0, errSlow
+		}
+		switch b[j] {
+		case closing:
+			return v, j + 1, nil
+		case ',':
+			j = skipSpaces(b, j+1)
+			if j >= len(b) || b[j] == closing || b[j] == ',' {
+				return nil, 0, errSlow
+			}
+		default:
+			return nil, 0, errSlow
+		}
+	}
+}
+
+func (p *fastYAML) flowValue(b []byte, j int, depth int) (*Value, int, error) {
+	if j >= len(b) {
+		return nil, 0, errSlow
+	}
+	switch b[j] {
+	case '{', '[':
+		return p.flow(b, j, depth)
+	case '"', '\'':
+		return p.quoted(b, j)
+	}
+	if isIndicator(b[j]) && !(b[j] == '-' && j+1 < len(b) && b[j+1] >= '0' && b[j+1] <= '9') {
+		return nil, 0, errSlow
+	}
+	k := j
+	for k < len(b) {
+		c := b[k]
+		if c == ',' || c == '}' || c == ']' {
+			break
+		}
+		if !safeWordByte(c) && c != ' ' && c != '~' {
+			return nil, 0, errSlow
+		}
+		k++
+	}
+	end := k
+	for end > j && b[end-1] == ' ' {
+		end--
+	}
+	v, err := p.plain(b[j:end], p.ln, j)
+	return v, k, err
+}
+
+func skipSpaces(b []byte, i int) int {
+	for i < len(b) && b[i] == ' ' {
+		i++
+	}
+	return i
+}

@@ -1,0 +1,182 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// yamlCorpus is the rules files of the project (examples, the e2e scripts'
+// files) and hand-written cases at the edges of the fast subset.
+func yamlCorpus(t testing.TB) map[string]string {
+	c := map[string]string{
+		"gen300": gen300(),
+		"edges": `# comment first
+rules:   # trailing comment
+- ref: "quoted ref"
+  description: 'it''s single'
+  expression: |
+    http.host eq "a.example.com"
+
+    or http.host eq "b"   # inside the literal
+  action_parameters: {cache: true, edge_ttl: {mode: override_origin, default: 60}, list: [a, "b", 'c', 1, -2, 0.5, null, ~, True, FALSE]}
+- ref: b
+  expression: |-
+      starts_with(http.request.uri.path, "/ü/")
+  enabled: false
+  action_parameters:
+    cache_key:
+      custom_key:
+        query_string:
+          include:
+            list:
+            - page
+            -   sort   # spaced
+        empty: {}
+        none: []
+    serve_stale: {disable_stale_while_updating: true}
+
+# trailing comment
+`,
+		"unicode": "rules:\n  - ref: é\n    description: «ünïcode» 😀 text\n    expression: http.host eq \"ü.example\" and true\n    action_parameters: {cache: true, description: \"😀 x\"}\n",
+		"numbers": "a: 0\nb: -0\nc: 10.25\nd: 1e3\ne: 0x1F\nf: .inf\ng: 1_000\nh: 2001-12-14\ni: +1\nj: 007\n",
+	}
+	for _, pat := range []string{"../../examples/rules/*.yaml", "../../e2e/testdata/script/*.txtar", "testdata/corpus/*.yaml"} {
+		files, _ := filepath.Glob(pat)
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasSuffix(f, ".txtar") {
+				c[f] = string(data)
+				continue
+			}
+			// The YAML files of a txtar archive.
+			parts := strings.Split(string(data), "\n-- ")
+			for _, p := range parts[1:] {
+				name, body, ok := strings.Cut(p, " --\n")
+				if ok && (strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
+					c[f+"/"+name] = body + "\n"
+				}
+			}
+		}
+	}
+	return c
+}
+
+func gen300() string {
+	var b strings.Builder
+	b.WriteString("rules:\n")
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&b, "  - ref: rule-%03d\n    description: Rule %d\n    expression: starts_with(http.request.uri.path, \"/section-%d/\") and http.request.uri.path.extension in {\"css\" \"js\" \"png\"}\n    action_parameters:\n      cache: true\n      edge_ttl:\n        mode: override_origin\n        default: %d\n      browser_ttl:\n        mode: respect_origin\n      cache_key:\n        cache_deception_armor: true\n        custom_key:\n          query_string:\n            exclude:\n              list: [\"utm_source\", \"utm_medium\"]\n", i, i, i, 3600+i)
+	}
+	return b.String()
+}
+
+// sameValue compares two trees, positions, styles and offsets included.
+func sameValue(a, b *Value, path string) error {
+	if (a == nil) != (b == nil) {
+		return fmt.Errorf("%s: nil %v vs %v", path, a == nil, b == nil)
+	}
+	if a == nil {
+		return nil
+	}
+	if a.Kind != b.Kind || a.Bool != b.Bool || a.Num != b.Num || a.Str != b.Str || a.Pos != b.Pos ||
+		a.style != b.style || a.off != b.off || len(a.Items) != len(b.Items) || len(a.Fields) != len(b.Fields) {
+		return fmt.Errorf("%s: fast %+v\n  yaml.v3 %+v", path, *a, *b)
+	}
+	for i := range a.Items {
+		if err := sameValue(a.Items[i], b.Items[i], fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			return err
+		}
+	}
+	for i, f := range a.Fields {
+		g := b.Fields[i]
+		if f.Key != g.Key || f.KeyPos != g.KeyPos {
+			return fmt.Errorf("%s: key %q at %v vs %q at %v", path, f.Key, f.KeyPos, g.Key, g.KeyPos)
+		}
+		if err := sameValue(f.Value, g.Value, path+"."+f.Key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkFast fails when the fast reader accepts src and yaml.v3 refuses it
+// or reads it differently. It reports whether the fast reader took it.
+func checkFast(t testing.TB, name, src string) bool {
+	s := newSource([]byte(src))
+	fast, err := parseYAMLFast(s)
+	if errors.Is(err, errSlow) {
+		return false
+	}
+	if err != nil {
+		t.Fatalf("%s: fast reader error %v (only errSlow is allowed)", name, err)
+	}
+	slow, err := parseYAMLv3(s)
+	if err != nil {
+		t.Fatalf("%s: the fast reader took what yaml.v3 refuses (%v):\n%s", name, err, src)
+	}
+	if err := sameValue(fast, slow, "$"); err != nil {
+		t.Fatalf("%s: the readers differ: %v\n%s", name, err, src)
+	}
+	return true
+}
+
+func TestFastYAMLMatchesYAMLv3(t *testing.T) {
+	taken := 0
+	corpus := yamlCorpus(t)
+	for name, src := range corpus {
+		if checkFast(t, name, src) {
+			taken++
+		}
+	}
+	// The fast reader must actually take the project's own files.
+	for _, name := range []string{"gen300", "edges", "unicode", "../../examples/rules/static-assets.yaml"} {
+		if _, err := parseYAMLFast(newSource([]byte(corpus[name]))); err != nil {
+			t.Errorf("%s: left to yaml.v3 (%v): the fast path no longer covers rules files", name, err)
+		}
+	}
+	// Mutants: every one the fast reader takes, yaml.v3 must read the same.
+	const alphabet = " -:#\"'|{}[],\n&*!>0.\\~?"
+	mutants, mtaken := 0, 0
+	for name, src := range corpus {
+		if len(src) > 4000 {
+			src = src[:4000]
+		}
+		step := len(src)/150 + 1
+		for i := 0; i < len(src); i += step {
+			for k, c := range alphabet {
+				var m string
+				switch k % 3 {
+				case 0:
+					m = src[:i] + string(c) + src[i:]
+				case 1:
+					m = src[:i] + string(c) + src[min(i+1, len(src)):]
+				default:
+					m = src[:i] + src[min(i+1+k%5, len(src)):]
+				}
+				mutants++
+				if checkFast(t, fmt.Sprintf("%s mutated at %d with %q", name, i, c), m) {
+					mtaken++
+				}
+			}
+		}
+	}
+	t.Logf("corpus: %d files, %d taken by the fast reader; mutants: %d, %d taken", len(corpus), taken, mutants, mtaken)
+}
+
+func FuzzFastYAML(f *testing.F) {
+	for _, src := range yamlCorpus(f) {
+		if len(src) < 3000 {
+			f.Add(src)
+		}
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		checkFast(t, "fuzz", src)
+	})
+}
