@@ -37,25 +37,11 @@ func NewCmdVersion(f *cmdutil.Factory, runF func(*VersionOptions) error) *cobra.
 }
 
 func versionRun(opts *VersionOptions) error {
-	v, commit, date := build.Info()
 	if opts.JSON() {
+		v, commit, date := build.Info()
 		return cmdutil.WriteJSON(opts.IO.Out, map[string]string{"version": v, "commit": commit, "date": date, "go": runtime.Version()})
 	}
-	line := "cfcache version " + v
-	if commit != "" {
-		line += " (commit " + short(commit)
-		if date != "" {
-			line += ", built " + date
-		}
-		line += ")"
-	}
-	_, err := fmt.Fprintln(opts.IO.Out, line)
+	// The same line as `cfcache --version` (root.go).
+	_, err := fmt.Fprintln(opts.IO.Out, build.Summary())
 	return err
-}
-
-func short(c string) string {
-	if len(c) > 12 {
-		return c[:12]
-	}
-	return c
 }
