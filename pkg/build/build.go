@@ -47,7 +47,8 @@ func info(version, commit, date string, bi *debug.BuildInfo) (string, string, st
 }
 
 // Summary is the one line `cfcache version` and `cfcache --version` print:
-// "cfcache version v1.2.3 (commit 0123456789ab, built 2026-01-02T03:04:05Z)".
+// "cfcache version v1.2.3 (commit 0123456789ab of 2026-01-02T03:04:05Z)", the
+// date being the commit's (make build, goreleaser), so rebuilding changes nothing.
 func Summary() string {
 	return summary(Info())
 }
@@ -57,7 +58,7 @@ func summary(version, commit, date string) string {
 	if commit != "" {
 		line += " (commit " + shortCommit(commit)
 		if date != "" {
-			line += ", built " + date
+			line += " of " + date
 		}
 		line += ")"
 	}

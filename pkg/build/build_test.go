@@ -37,8 +37,8 @@ func TestInfoFallsBackToBuildInfo(t *testing.T) {
 
 func TestSummary(t *testing.T) {
 	for _, tc := range []struct{ v, c, d, want string }{
-		{"v1.2.3", "0123456789abcdef0123", "2026-12-01T10:00:00Z", "cfcache version v1.2.3 (commit 0123456789ab, built 2026-12-01T10:00:00Z)"},
-		{"abc1234", "abc1234", "2026-12-01T10:00:00Z", "cfcache version abc1234 (commit abc1234, built 2026-12-01T10:00:00Z)"},
+		{"v1.2.3", "0123456789abcdef0123", "2026-12-01T10:00:00Z", "cfcache version v1.2.3 (commit 0123456789ab of 2026-12-01T10:00:00Z)"},
+		{"abc1234", "abc1234", "2026-12-01T10:00:00Z", "cfcache version abc1234 (commit abc1234 of 2026-12-01T10:00:00Z)"},
 		{"dev", "abc1234", "", "cfcache version dev (commit abc1234)"},
 		{"dev", "", "", "cfcache version dev"},
 	} {

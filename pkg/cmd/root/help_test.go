@@ -25,7 +25,7 @@ func TestVersionFlagMatchesVersionCommand(t *testing.T) {
 		}
 		return st.Out.String()
 	}
-	const want = "cfcache version v1.2.3 (commit 0123456789ab, built 2026-12-01T10:00:00Z)\n"
+	const want = "cfcache version v1.2.3 (commit 0123456789ab of 2026-12-01T10:00:00Z)\n"
 	if got := run("version"); got != want {
 		t.Errorf("version: %q, want %q", got, want)
 	}

@@ -70,7 +70,7 @@ Configuration precedence: flag > environment > config file profile > default.`,
 	pf.BoolP("quiet", "q", false, "print errors only")
 	pf.BoolP("verbose", "v", false, "log each HTTP request (method, path, status, timing; never credentials) to stderr")
 	// cobra would add --version as "version for cfcache"; said here what it prints.
-	cmd.Flags().Bool("version", false, "print the version, commit and build date, as the version command does")
+	cmd.Flags().Bool("version", false, "print the version, commit and commit date, as the version command does")
 	cmd.MarkFlagsMutuallyExclusive("quiet", "verbose")
 	_ = cmd.RegisterFlagCompletionFunc("output", fixedCompletion("text", "json"))
 	_ = cmd.RegisterFlagCompletionFunc("color", fixedCompletion("auto", "always", "never"))

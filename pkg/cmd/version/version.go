@@ -23,8 +23,8 @@ func NewCmdVersion(f *cmdutil.Factory, runF func(*VersionOptions) error) *cobra.
 	opts := &VersionOptions{IO: f.IOStreams, JSON: f.OutputJSON}
 	return &cobra.Command{
 		Use:     "version",
-		Short:   "Print the version, commit and build date",
-		Long:    "Print cfcache's version, the commit it was built from and the build date. Needs no credentials, network or config file.",
+		Short:   "Print the version, commit and commit date",
+		Long:    "Print cfcache's version, the commit it was built from and that commit's date (UTC). Needs no credentials, network or config file.",
 		Example: "  cfcache version\n  cfcache version -o json",
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
