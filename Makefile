@@ -3,9 +3,15 @@ GO        ?= go
 BIN       := bin/cfcache
 GORELEASER_VERSION := v2.16.0
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -s -w -X github.com/cfcache/cfcache/pkg/build.Version=$(VERSION)
+# Commit and its date (not the build time: two builds of one commit are identical),
+# in UTC ISO 8601 like goreleaser's .CommitDate; empty outside git, where
+# pkg/build falls back to what the Go toolchain recorded.
+COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null)
+DATE      ?= $(shell TZ=UTC0 git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
+BUILDPKG  := github.com/cfcache/cfcache/pkg/build
+LDFLAGS   := -s -w -X $(BUILDPKG).Version=$(VERSION) -X $(BUILDPKG).Commit=$(COMMIT) -X $(BUILDPKG).Date=$(DATE)
 
-.PHONY: build demo test lint docs completions bench release-check clean
+.PHONY: build demo test lint docs completions bench release-check release-snapshot clean
 
 build: ## build bin/cfcache
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/cfcache
@@ -36,6 +42,9 @@ bench: ## Go benchmarks of the hot paths
 
 release-check: ## validate goreleaser.yaml with a pinned goreleaser
 	$(GO) run github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION) check
+
+release-snapshot: ## build every archive, .deb, .rpm and the Homebrew cask into dist/ (nothing is published)
+	$(GO) run github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION) release --snapshot --clean
 
 clean:
 	rm -rf bin dist

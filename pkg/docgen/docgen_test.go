@@ -2,9 +2,11 @@ package docgen
 
 import (
 	"bytes"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/cfcache/cfcache/pkg/cmd/root"
@@ -55,4 +57,50 @@ func readTree(t *testing.T, dir string) map[string][]byte {
 		return nil
 	})
 	return out
+}
+
+// issue 13 §3: every man page is titled by its own command
+// (cfcache-purge-url(1), not CFCACHE(1) on all of them) and has an EXIT
+// STATUS section with every code of cmdutil.ExitCodes.
+func TestManPagesTitledByCommandWithExitStatus(t *testing.T) {
+	io, _, _, _ := iostreams.Test()
+	tmp := t.TempDir()
+	rootCmd := root.NewCmdRoot(&cmdutil.Factory{IOStreams: io})
+	if err := Generate(rootCmd, tmp, DefaultDirs); err != nil {
+		t.Fatal(err)
+	}
+	pages := readTree(t, filepath.Join(tmp, DefaultDirs.Man))
+	if len(pages) < 10 {
+		t.Fatalf("only %d man pages", len(pages))
+	}
+	if _, ok := pages["cfcache-purge-url.1"]; !ok {
+		t.Error("no cfcache-purge-url.1")
+	}
+	for name, b := range pages {
+		page := string(b)
+		cmdName := strings.TrimSuffix(name, ".1")
+		if want := "\n.TH \"" + cmdName + "\" \"1\" "; !strings.Contains(page, want) {
+			t.Errorf("%s: want title %q, got %q", name, want, firstLine(page, ".TH"))
+		}
+		_, exit, ok := strings.Cut(page, "\n.SH EXIT STATUS\n")
+		if !ok {
+			t.Errorf("%s: no EXIT STATUS section", name)
+			continue
+		}
+		exit, _, _ = strings.Cut(exit, "\n.SH ")
+		for _, e := range cmdutil.ExitCodes {
+			if !strings.Contains(exit, fmt.Sprintf(".TP\n\\fB%d\\fP\n", e.Code)) {
+				t.Errorf("%s: exit code %d missing from EXIT STATUS", name, e.Code)
+			}
+		}
+	}
+}
+
+func firstLine(s, prefix string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	return ""
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cfcache/cfcache/pkg/build"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/config"
 	"github.com/cfcache/cfcache/pkg/iostreams"
@@ -43,6 +44,20 @@ Configuration precedence: flag > environment > config file profile > default.`,
 		},
 	}
 	cmdutil.GroupCommand(cmd)
+	// --version prints the very line `cfcache version` prints (pkg/build),
+	// and like `version` needs no config file: cobra answers it before
+	// PersistentPreRunE.
+	cmd.Version = build.Summary()
+	cmd.SetVersionTemplate("{{.Version}}\n")
+	// `cfcache --help` ends with the exit-code table (README's "Exit codes",
+	// from cmdutil.ExitCodes); subcommands' help is cobra's default.
+	defaultHelp := cmd.HelpFunc()
+	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
+		defaultHelp(c, args)
+		if !c.HasParent() {
+			fmt.Fprint(c.OutOrStdout(), "\nExit codes:\n"+cmdutil.ExitCodesText("  "))
+		}
+	})
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
 
 	pf := cmd.PersistentFlags()
@@ -56,6 +71,8 @@ Configuration precedence: flag > environment > config file profile > default.`,
 	pf.String("color", "", "colour: auto, always or never [$NO_COLOR, $CLICOLOR_FORCE]")
 	pf.BoolP("quiet", "q", false, "print errors only")
 	pf.BoolP("verbose", "v", false, "log each HTTP request (method, path, status, timing; never credentials) to stderr")
+	// cobra would add --version as "version for cfcache"; said here what it prints.
+	cmd.Flags().Bool("version", false, "print the version, commit and commit date, as the version command does")
 	cmd.MarkFlagsMutuallyExclusive("quiet", "verbose")
 	_ = cmd.RegisterFlagCompletionFunc("output", fixedCompletion("text", "json"))
 	_ = cmd.RegisterFlagCompletionFunc("color", fixedCompletion("auto", "always", "never"))

@@ -23,8 +23,8 @@ func NewCmdVersion(f *cmdutil.Factory, runF func(*VersionOptions) error) *cobra.
 	opts := &VersionOptions{IO: f.IOStreams, JSON: f.OutputJSON}
 	return &cobra.Command{
 		Use:     "version",
-		Short:   "Print the version, commit and build date",
-		Long:    "Print cfcache's version, the commit it was built from and the build date. Needs no credentials, network or config file.",
+		Short:   "Print the version, commit and commit date",
+		Long:    "Print cfcache's version, the commit it was built from and that commit's date (UTC). Needs no credentials, network or config file.",
 		Example: "  cfcache version\n  cfcache version -o json",
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -37,25 +37,11 @@ func NewCmdVersion(f *cmdutil.Factory, runF func(*VersionOptions) error) *cobra.
 }
 
 func versionRun(opts *VersionOptions) error {
-	v, commit, date := build.Info()
 	if opts.JSON() {
+		v, commit, date := build.Info()
 		return cmdutil.WriteJSON(opts.IO.Out, map[string]string{"version": v, "commit": commit, "date": date, "go": runtime.Version()})
 	}
-	line := "cfcache version " + v
-	if commit != "" {
-		line += " (commit " + short(commit)
-		if date != "" {
-			line += ", built " + date
-		}
-		line += ")"
-	}
-	_, err := fmt.Fprintln(opts.IO.Out, line)
+	// The same line as `cfcache --version` (root.go).
+	_, err := fmt.Fprintln(opts.IO.Out, build.Summary())
 	return err
-}
-
-func short(c string) string {
-	if len(c) > 12 {
-		return c[:12]
-	}
-	return c
 }
