@@ -352,22 +352,41 @@ func (j *Common) RunConfigFor(client *cfapi.Client, z *ZoneRun, concurrency int,
 
 // budgetFor is the zone's account budget: one for every zone of the
 // account and every cfcache process of the machine using it (interface.md
-// "Pacing is per account"). Nil, a budget of this run alone, when the
-// account is not known (a zone given by id with --plan is not looked up) or
-// the credentials give no key for one.
+// "Pacing is per account"). Nil, a budget of this run alone, only when the
+// zone is not known either (an offline dry run, which sends nothing) or the
+// credentials give no key for one.
 func (c *Common) budgetFor(z *ZoneRun) purge.Budget {
-	if c.Budgets == nil || z.Zone.AccountID == "" {
+	key := BudgetKey(z.Zone)
+	if c.Budgets == nil || key == "" {
 		return nil
 	}
 	reg, err := c.Budgets()
 	if err != nil || reg == nil {
 		return nil
 	}
-	b, err := reg.For(z.Zone.AccountID, z.Plan, z.Limits)
+	b, err := reg.For(key, z.Plan, z.Limits)
 	if err != nil {
 		return nil
 	}
 	return b
+}
+
+// BudgetKey names the budget a zone's purges are paced by: its account's
+// id, or, when the account is not known (a zone given by id with --plan is
+// not looked up: the usual CI setup), "zone-" and the zone's id. Without
+// it such a run would pace alone, and its purges, which the engine counts
+// itself, would be missing from the token's shared API count (review of
+// issue 10, #4). The processes purging that zone share its budget; the
+// token's API window is shared by every budget of the token anyway. It
+// cannot clash with an account id, which is 32 hex digits.
+func BudgetKey(z cfapi.Zone) string {
+	switch {
+	case z.AccountID != "":
+		return z.AccountID
+	case z.ID != "":
+		return "zone-" + z.ID
+	}
+	return ""
 }
 
 // learnedCap is the per-request cap an earlier run learned for the zone's
