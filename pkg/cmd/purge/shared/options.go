@@ -244,10 +244,14 @@ func (o *Common) Done() string {
 }
 
 // rerunCommand is the command that re-runs a failed file's items the way
-// they were sent (mode and environment), for the hints that name it. It
+// they were sent (mode, environment and --account-id, which routing may
+// need to choose among zones of one name), for the hints that name it. It
 // names no zone: re-running a multi-zone run's file routes it again.
 func (o *Common) rerunCommand() string {
 	c := "cfcache purge " + string(o.Kind)
+	if o.AccountID != "" {
+		c += " --account-id " + o.AccountID
+	}
 	if o.Invalidate {
 		c += " --invalidate"
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -269,17 +270,17 @@ func (j *Job) route(in *Input) ([]*ZoneRun, error) {
 	if err != nil {
 		return nil, cmdutil.WrapAPIError(err)
 	}
-	names := make([]string, len(listed))
+	rz := make([]zoneroute.Zone, len(listed))
 	for i, z := range listed {
-		names[i] = z.Name
+		rz[i] = zoneroute.Zone{Name: z.Name, Status: z.Status}
 	}
-	r := zoneroute.New(names)
+	r := zoneroute.New(rz)
 	byZone := map[int]*ZoneRun{}
 	type pos struct {
 		source string
 		line   int
 	}
-	bad := map[pos]bool{}
+	bad, ambiguous := map[pos]bool{}, 0
 	itemsOf := map[int]map[pos]bool{}
 	where := "the zones these credentials list"
 	if j.AccountID != "" {
@@ -287,16 +288,23 @@ func (j *Job) route(in *Input) ([]*ZoneRun, error) {
 	}
 	for gi, e := range in.Prep.Entries {
 		host := zoneroute.Host(j.Kind, e.Value)
-		zi, ok := r.Match(host)
+		match := r.Match(host)
 		p := pos{e.Source, e.Line}
-		if !ok {
+		if len(match) != 1 {
 			if !bad[p] {
 				bad[p] = true
-				in.items.Invalid(&purge.ItemError{Source: e.Source, Line: e.Line, Item: e.Value,
-					Reason: fmt.Sprintf("host %s is in none of %s (%d; give --zone to check against one)", orDash(host), where, len(listed))})
+				reason := fmt.Sprintf("host %s is in none of %s (%d; give --zone to check against one)", orDash(host), where, len(listed))
+				if len(match) > 1 {
+					// Guessing would purge a copy nobody serves (issue 10
+					// review, #8): the user names the account.
+					ambiguous++
+					reason = ambiguousReason(host, listed, match)
+				}
+				in.items.Invalid(&purge.ItemError{Source: e.Source, Line: e.Line, Item: e.Value, Reason: reason})
 			}
 			continue
 		}
+		zi := match[0]
 		z := byZone[zi]
 		if z == nil {
 			z = &ZoneRun{Zone: listed[zi]}
@@ -309,7 +317,14 @@ func (j *Job) route(in *Input) ([]*ZoneRun, error) {
 	}
 	if len(bad) > 0 {
 		in.items.Finish()
-		return nil, &cmdutil.ValidationError{Err: fmt.Errorf("%d of %d items are in no zone (listed above); nothing was sent", len(bad), in.Prep.Items)}
+		what := "are in no zone"
+		switch {
+		case ambiguous == len(bad):
+			what = "are in a zone listed in several accounts"
+		case ambiguous > 0:
+			what = "are in no zone, or in one listed in several accounts"
+		}
+		return nil, &cmdutil.ValidationError{Err: fmt.Errorf("%d of %d items %s (listed above); nothing was sent", len(bad), in.Prep.Items, what)}
 	}
 	out := make([]*ZoneRun, 0, len(byZone))
 	for zi, z := range byZone {
@@ -319,6 +334,24 @@ func (j *Job) route(in *Input) ([]*ZoneRun, error) {
 	// By name, so output and the JSON's "zones" are stable.
 	sort.Slice(out, func(a, b int) bool { return out[a].Zone.Name < out[b].Zone.Name })
 	return out, nil
+}
+
+// ambiguousReason says why a host cannot be routed: its zone's name is
+// listed more than once, with the same status, and which accounts hold it.
+func ambiguousReason(host string, listed []cfapi.Zone, match []int) string {
+	accounts := make([]string, len(match))
+	for k, i := range match {
+		z := listed[i]
+		accounts[k] = z.AccountID
+		if z.AccountName != "" {
+			accounts[k] += " (" + z.AccountName + ")"
+		}
+		if z.Status != "" {
+			accounts[k] += ", " + z.Status
+		}
+	}
+	return fmt.Sprintf("host %s is in zone %s, which is listed in %d accounts: %s; give --account-id to choose one",
+		orDash(host), listed[match[0]].Name, len(match), strings.Join(accounts, "; "))
 }
 
 // RunConfigFor is the engine's configuration for one zone: every zone's
