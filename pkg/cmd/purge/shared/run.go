@@ -321,10 +321,16 @@ func (o *Job) printDryRun(w io.Writer, r Report, prep *purge.Prepared, zones []*
 		est := zones[0].Estimate
 		fmt.Fprintf(w, "  %d request(s) of up to %d, estimated %s at the %s plan's limits\n", est.Requests, est.BatchSize, roundDuration(est.Ideal), r.Plan)
 	} else {
+		// Each zone's requests, then the run's time as a whole: zones of one
+		// account wait for each other and every request shares the token's
+		// API window, so no zone's time alone is the run's (RunEstimate).
 		for _, z := range zones {
-			fmt.Fprintf(w, "  %s (account %s): %d %s, %d request(s) of up to %d, estimated %s at the %s plan's limits\n", z.Zone.Name, orDash(z.Zone.AccountID),
-				z.Items, nounFor(o.Kind, z.Items), z.Estimate.Requests, z.Estimate.BatchSize, roundDuration(z.Estimate.Ideal), z.Plan)
+			fmt.Fprintf(w, "  %s (account %s): %d %s, %d request(s) of up to %d at the %s plan's limits\n", z.Zone.Name, orDash(z.Zone.AccountID),
+				z.Items, nounFor(o.Kind, z.Items), z.Estimate.Requests, z.Estimate.BatchSize, z.Plan)
 		}
+		requests, ideal := RunEstimate(o.Kind, zones)
+		fmt.Fprintf(w, "  total: %d request(s), estimated %s (zones of one account one after another, accounts side by side, all in the token's API limit)\n",
+			requests, roundDuration(ideal))
 	}
 	fmt.Fprintln(w, "Nothing was sent.")
 	return nil

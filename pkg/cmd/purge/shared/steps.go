@@ -618,6 +618,60 @@ func sumProgress(zones []*ZoneRun, snaps []zoneProgress, now time.Time) purge.Pr
 	return s
 }
 
+// RunEstimate is the plan of a whole run over zones: the requests every
+// zone's estimate counts, and the shortest time the limits allow. Zones of
+// one account run one after another on its buckets (Execute), so an
+// account's time is purge.Estimate over all its values (per plan, as
+// budgets are per account and plan), not any one zone's; accounts run side
+// by side, so the run takes its slowest account's time, but every request
+// of the run counts in the token's one API window (interface.md "Pacing is
+// per account"), which bounds it from below: 3,000 requests at 1,200 per 5
+// minutes take at least two full windows whatever the accounts (review of
+// issue 10, #5).
+func RunEstimate(kind purge.Kind, zones []*ZoneRun) (requests int, ideal time.Duration) {
+	if len(zones) == 1 {
+		return zones[0].Estimate.Requests, zones[0].Estimate.Ideal
+	}
+	type group struct {
+		account string
+		plan    limits.Plan
+	}
+	type values struct {
+		units, batch int
+		lim          limits.Limits
+	}
+	var order []group
+	groups := map[group]*values{}
+	var window limits.Limits
+	for _, z := range zones {
+		requests += z.Estimate.Requests
+		g := group{BudgetKey(z.Zone), z.Plan}
+		v := groups[g]
+		if v == nil {
+			v = &values{lim: z.Limits, batch: z.Estimate.BatchSize}
+			groups[g] = v
+			order = append(order, g)
+		}
+		v.units += z.Estimate.Units
+		v.batch = min(v.batch, z.Estimate.BatchSize)
+		if window.APIRequestsPerWindow == 0 || z.Limits.APIRequestsPerWindow < window.APIRequestsPerWindow {
+			window = z.Limits
+		}
+	}
+	byAccount := map[string]time.Duration{}
+	for _, g := range order {
+		v := groups[g]
+		byAccount[g.account] += purge.Estimate(kind, v.units, v.lim, v.batch).Ideal
+	}
+	for _, t := range byAccount {
+		ideal = max(ideal, t)
+	}
+	if n := window.APIRequestsPerWindow; n > 0 && requests > 0 {
+		ideal = max(ideal, time.Duration((requests-1)/n)*window.APIWindow())
+	}
+	return requests, ideal
+}
+
 // NewZoneReport is one zone's part of the JSON.
 func NewZoneReport(z *ZoneRun, items int, res purge.Result, failedItems int, dryRun bool) ZoneReport {
 	zr := ZoneReport{ZoneID: z.Zone.ID, ZoneName: z.Zone.Name, AccountID: z.Zone.AccountID, Items: items}
@@ -643,9 +697,10 @@ func (j *Job) newReport(in *Input, zones []*ZoneRun) Report {
 		r.BatchSize, r.EstimatedMS = z.Estimate.BatchSize, z.Estimate.Ideal.Milliseconds()
 	} else {
 		plans := map[limits.Plan]bool{}
+		_, ideal := RunEstimate(j.Kind, zones)
+		r.EstimatedMS = ideal.Milliseconds()
 		for _, z := range zones {
 			plans[z.Plan] = true
-			r.EstimatedMS = max(r.EstimatedMS, z.Estimate.Ideal.Milliseconds())
 			if r.BatchSize == 0 || z.Estimate.BatchSize < r.BatchSize {
 				r.BatchSize = z.Estimate.BatchSize
 			}
