@@ -12,6 +12,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/fileout"
 	"github.com/cfcache/cfcache/pkg/input"
+	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/limits"
 	"github.com/cfcache/cfcache/pkg/purge"
 	"github.com/cfcache/cfcache/pkg/zoneroute"
@@ -465,7 +466,7 @@ func (j *Job) Execute(in *Input, zones []*ZoneRun) (*Outcome, error) {
 	for i, z := range zones {
 		snaps[i].p.Total = len(z.Entries)
 	}
-	var resumeAt time.Time
+	waits := waitAnnouncer{every: iostreams.PlainProgressInterval}
 	noun := nounFor(j.Kind, len(entries))
 	out.Start = j.Now()
 	bar := j.IO.StartProgress(func() string {
@@ -510,11 +511,9 @@ func (j *Job) Execute(in *Input, zones []*ZoneRun) (*Outcome, error) {
 			// A log (no live bar) gets one line when a wait starts, as its
 			// progress lines come only every 10 s (interface.md "Waiting and
 			// giving up": progress says so, why, and when it resumes).
-			if p.ResumeAt.After(resumeAt) && p.Paused > 0 && !j.IO.IsStderrTTY() && !j.IO.IsQuiet() {
-				j.IO.Status("%s", waitNote(p, j.Now()))
-			}
-			if p.ResumeAt.After(resumeAt) {
-				resumeAt = p.ResumeAt
+			now := j.Now()
+			if p.Paused > 0 && !j.IO.IsStderrTTY() && !j.IO.IsQuiet() && waits.announce(now, p.ResumeAt) {
+				j.IO.Status("%s", waitNote(p, now))
 			}
 		}
 		z.Result = purge.Run(j.Ctx, j.RunConfigFor(client, z, j.Concurrency, onConfirmed, onProgress), z.Entries)
@@ -543,6 +542,38 @@ func (j *Job) Execute(in *Input, zones []*ZoneRun) (*Outcome, error) {
 	bar.Stop()
 	out.Result = combine(zones, j.Now().Sub(out.Start))
 	return out, nil
+}
+
+// waitAnnouncer decides which waits get a line of their own in a log: one
+// line per distinct wait across every zone of the run, and no more than one
+// per every (the plain progress lines' interval), so a CI log is not
+// flooded (review of issue 10, #10: the same wait printed twice as each
+// batch or zone met it, then 5 lines in 23 s). A wait reported again, or
+// extended, before the announced one is over is the same wait. A distinct
+// wait within every of the last line gets none: the next progress line,
+// which shows any wait under way, says it. Not safe for concurrent use
+// (Execute calls it under its lock).
+type waitAnnouncer struct {
+	every    time.Duration
+	lastLine time.Time // when the last wait line was printed
+	until    time.Time // the latest resume time seen
+}
+
+// announce reports whether a wait until resumeAt, seen at now, gets a line.
+func (a *waitAnnouncer) announce(now, resumeAt time.Time) bool {
+	if !resumeAt.After(now) {
+		return false
+	}
+	same := now.Before(a.until)
+	throttled := !a.lastLine.IsZero() && now.Sub(a.lastLine) < a.every
+	if resumeAt.After(a.until) {
+		a.until = resumeAt
+	}
+	if same || throttled {
+		return false
+	}
+	a.lastLine = now
+	return true
 }
 
 // combine is every zone's result as one: one summary, one exit code.
