@@ -384,8 +384,11 @@ func (o *Job) printSummary(r Report, res purge.Result) {
 	}
 	fmt.Fprintf(w, "%s %s %s in %d request(s), %d retries%s, %s\n", mark, o.Done(), items, res.Requests, res.Retries, limited, roundDuration(res.Duration))
 	if res.BatchSize > 0 && res.BatchSize < r.BatchSize {
-		// r.BatchSize is the plan's size; the engine lowered it when Cloudflare said a batch was too large.
-		o.IO.Warn("Cloudflare refused batches as too large; batches were cut to %d items (set a lower limit in the config file's limits: section)", res.BatchSize)
+		// r.BatchSize is the plan's size; the engine lowered it when
+		// Cloudflare said a batch was too large, and the budget remembers
+		// the cap for the account (interface.md "Pacing is per account"):
+		// nothing for the user to set, so none is suggested.
+		o.IO.Warn("Cloudflare refused batches of %d as too large; cut to %d items, remembered for later runs on this account (see cfcache purge --help)", r.BatchSize, res.BatchSize)
 	}
 	if len(res.Failed) > 0 {
 		// With a failed file, a sample here and the rest in the file;
