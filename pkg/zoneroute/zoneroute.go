@@ -11,37 +11,68 @@ import (
 	"github.com/cfcache/cfcache/pkg/purge"
 )
 
-// Router matches hosts against a fixed list of zone names.
-type Router struct {
-	byName map[string]int
+// Zone is what routing reads of a listed zone.
+type Zone struct {
+	Name string
+	// Status is the zone's status as the API lists it (active, pending,
+	// initializing, moved, ...); "" is read as active.
+	Status string
 }
 
-// New builds a router over zone names; Match returns indexes into names.
-// Names compare case-insensitively and without a trailing dot. When a name
-// is listed twice, the first wins.
-func New(names []string) *Router {
-	r := &Router{byName: make(map[string]int, len(names))}
-	for i, n := range names {
-		n = normalize(n)
+// Router matches hosts against a fixed list of zones.
+type Router struct {
+	byName map[string][]int // best-ranked zones of each name, in list order
+	rank   map[string]int   // their rank (statusRank)
+}
+
+// New builds a router over zones; Match returns indexes into zones. Names
+// compare case-insensitively and without a trailing dot. A name listed more
+// than once (the same domain added to several accounts, one of them often
+// a pending copy) keeps only its zones of the best status: an active zone
+// wins over a pending one; two of equal status stay ambiguous.
+func New(zones []Zone) *Router {
+	r := &Router{byName: make(map[string][]int, len(zones)), rank: make(map[string]int, len(zones))}
+	for i, z := range zones {
+		n := normalize(z.Name)
 		if n == "" {
 			continue
 		}
-		if _, dup := r.byName[n]; !dup {
-			r.byName[n] = i
+		rank := statusRank(z.Status)
+		have, listed := r.byName[n]
+		switch {
+		case !listed || rank < r.rank[n]:
+			r.byName[n], r.rank[n] = []int{i}, rank
+		case rank == r.rank[n]:
+			r.byName[n] = append(have, i)
 		}
 	}
 	return r
 }
 
-// Match returns the index of the zone whose name is the longest suffix of
-// host on a label boundary (the host itself, or a parent domain), and false
-// when no zone holds the host. It walks the host's labels from the left, so
-// the first hit is the longest: one map lookup per label.
-func (r *Router) Match(host string) (int, bool) {
+// statusRank orders zone statuses for routing: lower is preferred. An
+// active zone is the one Cloudflare serves; a pending or initializing one
+// may become it; any other (moved, deactivated, ...) is served by no one.
+func statusRank(status string) int {
+	switch strings.ToLower(status) {
+	case "", "active":
+		return 0
+	case "pending", "initializing":
+		return 1
+	}
+	return 2
+}
+
+// Match returns the zones whose name is the longest suffix of host on a
+// label boundary (the host itself, or a parent domain): none when no zone
+// holds the host, one when it is routed, several when that name is listed
+// more than once with the same status, which the caller must refuse as
+// ambiguous rather than guess. It walks the host's labels from the left,
+// so the first hit is the longest: one map lookup per label.
+func (r *Router) Match(host string) []int {
 	h := normalize(host)
 	for h != "" {
-		if i, ok := r.byName[h]; ok {
-			return i, true
+		if zs, ok := r.byName[h]; ok {
+			return zs
 		}
 		dot := strings.IndexByte(h, '.')
 		if dot < 0 {
@@ -49,7 +80,7 @@ func (r *Router) Match(host string) (int, bool) {
 		}
 		h = h[dot+1:]
 	}
-	return 0, false
+	return nil
 }
 
 // Host is the host an item of kind addresses: a URL's authority without

@@ -7,8 +7,16 @@ import (
 	"github.com/cfcache/cfcache/pkg/purge"
 )
 
+func zones(names ...string) []Zone {
+	out := make([]Zone, len(names))
+	for i, n := range names {
+		out[i] = Zone{Name: n, Status: "active"}
+	}
+	return out
+}
+
 func TestMatch(t *testing.T) {
-	r := New([]string{"example.com", "shop.example.com", "Example.ORG.", "co.uk", "other.co.uk"})
+	r := New(zones("example.com", "shop.example.com", "Example.ORG.", "co.uk", "other.co.uk"))
 	tests := []struct {
 		host string
 		want int
@@ -30,17 +38,34 @@ func TestMatch(t *testing.T) {
 		{"", 0, false},
 	}
 	for _, tt := range tests {
-		got, ok := r.Match(tt.host)
-		if ok != tt.ok || (ok && got != tt.want) {
-			t.Errorf("Match(%q) = %d, %v; want %d, %v", tt.host, got, ok, tt.want, tt.ok)
+		got := r.Match(tt.host)
+		if (len(got) == 1) != tt.ok || (tt.ok && got[0] != tt.want) || (!tt.ok && len(got) != 0) {
+			t.Errorf("Match(%q) = %v; want [%d] %v", tt.host, got, tt.want, tt.ok)
 		}
 	}
 }
 
-func TestMatchDuplicateNameFirstWins(t *testing.T) {
-	r := New([]string{"example.com", "EXAMPLE.com"})
-	if i, ok := r.Match("a.example.com"); !ok || i != 0 {
-		t.Errorf("Match = %d, %v; want 0, true", i, ok)
+// A name listed twice (the domain added to a second account, often as a
+// pending copy) resolves to the active zone whatever the listing order, and
+// stays ambiguous when the status does not tell them apart (review of issue
+// 10, #8: before, the first listed won silently).
+func TestMatchDuplicateNames(t *testing.T) {
+	tests := []struct {
+		name  string
+		zones []Zone
+		want  []int
+	}{
+		{"pending first", []Zone{{"example.com", "pending"}, {"EXAMPLE.com", "active"}}, []int{1}},
+		{"active first", []Zone{{"example.com", "active"}, {"example.com", "pending"}}, []int{0}},
+		{"moved and pending", []Zone{{"example.com", "moved"}, {"example.com", "pending"}}, []int{1}},
+		{"two active", []Zone{{"example.com", "active"}, {"other.org", "active"}, {"example.com.", ""}}, []int{0, 2}},
+		{"two pending", []Zone{{"example.com", "pending"}, {"example.com", "initializing"}}, []int{0, 1}},
+	}
+	for _, tt := range tests {
+		got := New(tt.zones).Match("a.example.com")
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("%s: Match = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }
 
@@ -84,9 +109,9 @@ func BenchmarkRoute(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		r := New(names)
+		r := New(zones(names...))
 		for _, it := range items {
-			if _, ok := r.Match(Host(purge.KindURL, it)); !ok {
+			if len(r.Match(Host(purge.KindURL, it))) != 1 {
 				b.Fatal("no zone for", it)
 			}
 		}

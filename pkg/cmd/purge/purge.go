@@ -22,7 +22,20 @@ func NewCmdPurge(f *cmdutil.Factory) *cobra.Command {
 anything is sent, batched for the zone's plan, paced to its rate limits,
 retried on 429/5xx, and every item is either confirmed purged or reported.
 Every verb takes --invalidate (mark stale instead of deleting: soft purge)
-and --environment NAME|REF (one environment of the zone).`,
+and --environment NAME|REF (one environment of the zone).
+
+Pacing is per account, as Cloudflare's purge limits are: zones of one
+account, and every cfcache process on this machine purging it, share one
+budget, kept in the state directory $XDG_STATE_HOME/cfcache/ (default
+~/.local/state/cfcache/) under a file lock: purge-ACCOUNT-PLAN.json holds the
+account's buckets, its 429 pause and the per-request cap Cloudflare was seen
+to accept ("too many items"), so later runs and --dry-run estimates start
+from it; api-HASH.json counts the token's calls in its 1,200 / 5 min (HASH
+is a hash of the token, never the token). A zone given by id with --plan,
+whose account is not looked up, has its own: purge-zone-ID-PLAN.json. A
+learned cap is probed again after 7 days without a run confirming it; to
+forget it now, delete the purge-*.json files while no cfcache runs (not the
+whole directory: backups/ holds the rules backups).`,
 	})
 	// An interrupt before the batches start (zone lookup, --variants auto,
 	// the purge everything prompt) has sent no purge; the batch loop reports

@@ -59,6 +59,9 @@ everything on production touches every environment.`,
 		},
 	}
 	shared.AddCommonFlags(cmd, &opts.Common)
+	if env := cmd.Flags().Lookup("environment"); env != nil {
+		env.Usage += "; on production, purge everything touches every environment"
+	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd
 }

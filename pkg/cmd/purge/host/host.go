@@ -41,6 +41,7 @@ within the zone.
 	}
 	shared.AddCommonFlags(cmd, &opts.Common)
 	shared.AddItemFlags(cmd, &opts.Items, true)
+	shared.AddAllowOtherHostsFlag(cmd, &opts.Items)
 	return cmd
 }
 

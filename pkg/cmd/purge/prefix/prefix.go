@@ -45,6 +45,7 @@ percent-encoded form when the zone normalizes URLs: both forms are sent.
 	}
 	shared.AddCommonFlags(cmd, &opts.Common)
 	shared.AddItemFlags(cmd, &opts.Items, true)
+	shared.AddAllowOtherHostsFlag(cmd, &opts.Items)
 	shared.AddURLFormFlag(cmd, &opts.URLForm)
 	return cmd
 }

@@ -39,7 +39,7 @@ instead of every visitor refetching it; same limits, same rate buckets. The
 text then says "Invalidated" and the JSON "mode": "invalidate".
 --environment NAME|REF purges (or invalidates) one environment of the zone,
 looked up by name or ref; an unknown one is exit 2 listing those that
-exist. Purge everything on production touches every environment.`
+exist.`
 
 // FailedFileHelp describes --failed-file (contract, "Files cfcache writes").
 const FailedFileHelp = `--failed-file FILE lists every item before the first request and shrinks as

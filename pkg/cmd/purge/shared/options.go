@@ -9,6 +9,7 @@ package shared
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -40,6 +41,9 @@ type Common struct {
 	Zone    string // as given: name, id or ""
 	// AccountID narrows the zones routing lists (the global --account-id).
 	AccountID string
+	// accountIDFrom is where AccountID came from ("--account-id",
+	// "CLOUDFLARE_ACCOUNT_ID", the config file's key), for its error.
+	accountIDFrom string
 
 	Kind       purge.Kind
 	DryRun     bool
@@ -168,6 +172,7 @@ func (o *Common) Finish(f *cmdutil.Factory, cmd *cobra.Command) {
 	if f.Settings != nil {
 		o.Zone = f.Settings.Zone
 		o.AccountID = f.Settings.AccountID
+		o.accountIDFrom = f.Settings.Origin("account-id")
 	}
 	// Given but empty is what a pipeline passes when its variable is unset:
 	// refused, not read as "no environment" (which purges production).
@@ -186,17 +191,17 @@ func AddCommonFlags(cmd *cobra.Command, o *Common) {
 	fl.IntVar(&o.MaxRetries, "max-retries", purge.DefaultMaxRetries, "retries of a batch after 5xx, timeouts and resets (a 429 is waited out, not counted)")
 	fl.DurationVar(&o.MaxWait, "max-wait", purge.DefaultMaxWait, "give up when Cloudflare asks to wait longer than `D` (Retry-After); what is left is reported")
 	fl.BoolVar(&o.Invalidate, "invalidate", false, "soft purge: mark the content stale (invalidate_cache) so the next request revalidates with the origin, instead of deleting it; same items and limits")
-	fl.StringVar(&o.Environment, "environment", "", "purge or invalidate one environment of the zone, by `NAME` or ref (listed with GET /zones/{id}/environments); on production, purge everything touches every environment")
+	// What a purge of production touches is purge everything's to say
+	// (everything.go): items purge the one zone whatever the environment.
+	fl.StringVar(&o.Environment, "environment", "", "purge or invalidate one environment of the zone, by `NAME` or ref (listed with GET /zones/{id}/environments)")
 }
 
 // AddItemFlags registers the flags of the verbs that purge items. withInput
-// adds -f and --allow-other-hosts (not purge changed, which computes its
-// URLs).
+// adds -f (not purge changed, which computes its URLs).
 func AddItemFlags(cmd *cobra.Command, o *Items, withInput bool) {
 	fl := cmd.Flags()
 	if withInput {
 		fl.StringArrayVarP(&o.Files, "file", "f", nil, "read items from `FILE`, one per line (- for stdin; repeatable)")
-		fl.BoolVar(&o.AllowOtherHosts, "allow-other-hosts", false, "warn instead of refusing items whose host is outside the zone")
 	}
 	fl.IntVar(&o.MaxItems, "max-items", 0, "refuse an input with more than `N` items (0: no limit)")
 	fl.StringVar(&o.FailedFile, "failed-file", "", "write every item not confirmed purged to `FILE`, in the input format, for re-running with -f")
@@ -205,6 +210,13 @@ func AddItemFlags(cmd *cobra.Command, o *Items, withInput bool) {
 		mw.Usage += " and written to --failed-file"
 	}
 	fl.BoolVar(&o.List, "list", false, "with --dry-run: print every entry that would be sent (variants expanded) on stdout, in the failed-file format; the plan goes to stderr")
+}
+
+// AddAllowOtherHostsFlag registers --allow-other-hosts, for the verbs whose
+// items have a host checked against the zone (url, prefix, host): a flag is
+// offered only where it does something (interface.md, purge).
+func AddAllowOtherHostsFlag(cmd *cobra.Command, o *Items) {
+	cmd.Flags().BoolVar(&o.AllowOtherHosts, "allow-other-hosts", false, "warn instead of refusing items whose host is outside the zone")
 }
 
 // AddURLFormFlag registers --url-form (purge url, prefix, changed).
@@ -249,10 +261,14 @@ func (o *Common) Done() string {
 }
 
 // rerunCommand is the command that re-runs a failed file's items the way
-// they were sent (mode and environment), for the hints that name it. It
+// they were sent (mode, environment and --account-id, which routing may
+// need to choose among zones of one name), for the hints that name it. It
 // names no zone: re-running a multi-zone run's file routes it again.
 func (o *Common) rerunCommand() string {
 	c := "cfcache purge " + string(o.Kind)
+	if o.AccountID != "" {
+		c += " --account-id " + o.AccountID
+	}
 	if o.Invalidate {
 		c += " --invalidate"
 	}
@@ -283,7 +299,22 @@ func (o *Common) Check() error {
 			return &cmdutil.FlagError{Err: err}
 		}
 	}
+	// Routing sends it as a filter of GET /zones, and the failed file's
+	// re-run command repeats it: a typo is refused here, before any
+	// request, rather than read as "no zones" (review of issue 10, #12).
+	if o.AccountID != "" && !accountIDPattern.MatchString(o.AccountID) {
+		return cmdutil.FlagErrorf("invalid %s %q: an account id is 32 hex digits (Cloudflare dashboard › Account home › Account ID); nothing was sent", o.accountIDOrigin(), o.AccountID)
+	}
 	return nil
+}
+
+var accountIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
+
+func (o *Common) accountIDOrigin() string {
+	if o.accountIDFrom == "" {
+		return "--account-id"
+	}
+	return o.accountIDFrom
 }
 
 // Check validates the flag values of a job that need no input.

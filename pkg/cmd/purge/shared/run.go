@@ -321,10 +321,16 @@ func (o *Job) printDryRun(w io.Writer, r Report, prep *purge.Prepared, zones []*
 		est := zones[0].Estimate
 		fmt.Fprintf(w, "  %d request(s) of up to %d, estimated %s at the %s plan's limits\n", est.Requests, est.BatchSize, roundDuration(est.Ideal), r.Plan)
 	} else {
+		// Each zone's requests, then the run's time as a whole: zones of one
+		// account wait for each other and every request shares the token's
+		// API window, so no zone's time alone is the run's (RunEstimate).
 		for _, z := range zones {
-			fmt.Fprintf(w, "  %s (account %s): %d %s, %d request(s) of up to %d, estimated %s at the %s plan's limits\n", z.Zone.Name, orDash(z.Zone.AccountID),
-				z.Items, nounFor(o.Kind, z.Items), z.Estimate.Requests, z.Estimate.BatchSize, roundDuration(z.Estimate.Ideal), z.Plan)
+			fmt.Fprintf(w, "  %s (account %s): %d %s, %d request(s) of up to %d at the %s plan's limits\n", z.Zone.Name, orDash(z.Zone.AccountID),
+				z.Items, nounFor(o.Kind, z.Items), z.Estimate.Requests, z.Estimate.BatchSize, z.Plan)
 		}
+		requests, ideal := RunEstimate(o.Kind, zones)
+		fmt.Fprintf(w, "  total: %d request(s), estimated %s (zones of one account one after another, accounts side by side, all in the token's API limit)\n",
+			requests, roundDuration(ideal))
 	}
 	fmt.Fprintln(w, "Nothing was sent.")
 	return nil
@@ -378,8 +384,11 @@ func (o *Job) printSummary(r Report, res purge.Result) {
 	}
 	fmt.Fprintf(w, "%s %s %s in %d request(s), %d retries%s, %s\n", mark, o.Done(), items, res.Requests, res.Retries, limited, roundDuration(res.Duration))
 	if res.BatchSize > 0 && res.BatchSize < r.BatchSize {
-		// r.BatchSize is the plan's size; the engine lowered it when Cloudflare said a batch was too large.
-		o.IO.Warn("Cloudflare refused batches as too large; batches were cut to %d items (set a lower limit in the config file's limits: section)", res.BatchSize)
+		// r.BatchSize is the plan's size; the engine lowered it when
+		// Cloudflare said a batch was too large, and the budget remembers
+		// the cap for the account (interface.md "Pacing is per account"):
+		// nothing for the user to set, so none is suggested.
+		o.IO.Warn("Cloudflare refused batches of %d as too large; cut to %d items, remembered for later runs on this account (see cfcache purge --help)", r.BatchSize, res.BatchSize)
 	}
 	if len(res.Failed) > 0 {
 		// With a failed file, a sample here and the rest in the file;

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/fileout"
 	"github.com/cfcache/cfcache/pkg/input"
+	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/limits"
 	"github.com/cfcache/cfcache/pkg/purge"
 	"github.com/cfcache/cfcache/pkg/zoneroute"
@@ -269,17 +271,17 @@ func (j *Job) route(in *Input) ([]*ZoneRun, error) {
 	if err != nil {
 		return nil, cmdutil.WrapAPIError(err)
 	}
-	names := make([]string, len(listed))
+	rz := make([]zoneroute.Zone, len(listed))
 	for i, z := range listed {
-		names[i] = z.Name
+		rz[i] = zoneroute.Zone{Name: z.Name, Status: z.Status}
 	}
-	r := zoneroute.New(names)
+	r := zoneroute.New(rz)
 	byZone := map[int]*ZoneRun{}
 	type pos struct {
 		source string
 		line   int
 	}
-	bad := map[pos]bool{}
+	bad, ambiguous := map[pos]bool{}, 0
 	itemsOf := map[int]map[pos]bool{}
 	where := "the zones these credentials list"
 	if j.AccountID != "" {
@@ -287,16 +289,23 @@ func (j *Job) route(in *Input) ([]*ZoneRun, error) {
 	}
 	for gi, e := range in.Prep.Entries {
 		host := zoneroute.Host(j.Kind, e.Value)
-		zi, ok := r.Match(host)
+		match := r.Match(host)
 		p := pos{e.Source, e.Line}
-		if !ok {
+		if len(match) != 1 {
 			if !bad[p] {
 				bad[p] = true
-				in.items.Invalid(&purge.ItemError{Source: e.Source, Line: e.Line, Item: e.Value,
-					Reason: fmt.Sprintf("host %s is in none of %s (%d; give --zone to check against one)", orDash(host), where, len(listed))})
+				reason := fmt.Sprintf("host %s is in none of %s (%d; give --zone to check against one)", orDash(host), where, len(listed))
+				if len(match) > 1 {
+					// Guessing would purge a copy nobody serves (issue 10
+					// review, #8): the user names the account.
+					ambiguous++
+					reason = ambiguousReason(host, listed, match)
+				}
+				in.items.Invalid(&purge.ItemError{Source: e.Source, Line: e.Line, Item: e.Value, Reason: reason})
 			}
 			continue
 		}
+		zi := match[0]
 		z := byZone[zi]
 		if z == nil {
 			z = &ZoneRun{Zone: listed[zi]}
@@ -309,7 +318,14 @@ func (j *Job) route(in *Input) ([]*ZoneRun, error) {
 	}
 	if len(bad) > 0 {
 		in.items.Finish()
-		return nil, &cmdutil.ValidationError{Err: fmt.Errorf("%d of %d items are in no zone (listed above); nothing was sent", len(bad), in.Prep.Items)}
+		what := "are in no zone"
+		switch {
+		case ambiguous == len(bad):
+			what = "are in a zone listed in several accounts"
+		case ambiguous > 0:
+			what = "are in no zone, or in one listed in several accounts"
+		}
+		return nil, &cmdutil.ValidationError{Err: fmt.Errorf("%d of %d items %s (listed above); nothing was sent", len(bad), in.Prep.Items, what)}
 	}
 	out := make([]*ZoneRun, 0, len(byZone))
 	for zi, z := range byZone {
@@ -319,6 +335,24 @@ func (j *Job) route(in *Input) ([]*ZoneRun, error) {
 	// By name, so output and the JSON's "zones" are stable.
 	sort.Slice(out, func(a, b int) bool { return out[a].Zone.Name < out[b].Zone.Name })
 	return out, nil
+}
+
+// ambiguousReason says why a host cannot be routed: its zone's name is
+// listed more than once, with the same status, and which accounts hold it.
+func ambiguousReason(host string, listed []cfapi.Zone, match []int) string {
+	accounts := make([]string, len(match))
+	for k, i := range match {
+		z := listed[i]
+		accounts[k] = z.AccountID
+		if z.AccountName != "" {
+			accounts[k] += " (" + z.AccountName + ")"
+		}
+		if z.Status != "" {
+			accounts[k] += ", " + z.Status
+		}
+	}
+	return fmt.Sprintf("host %s is in zone %s, which is listed in %d accounts: %s; give --account-id to choose one",
+		orDash(host), listed[match[0]].Name, len(match), strings.Join(accounts, "; "))
 }
 
 // RunConfigFor is the engine's configuration for one zone: every zone's
@@ -352,22 +386,41 @@ func (j *Common) RunConfigFor(client *cfapi.Client, z *ZoneRun, concurrency int,
 
 // budgetFor is the zone's account budget: one for every zone of the
 // account and every cfcache process of the machine using it (interface.md
-// "Pacing is per account"). Nil, a budget of this run alone, when the
-// account is not known (a zone given by id with --plan is not looked up) or
-// the credentials give no key for one.
+// "Pacing is per account"). Nil, a budget of this run alone, only when the
+// zone is not known either (an offline dry run, which sends nothing) or the
+// credentials give no key for one.
 func (c *Common) budgetFor(z *ZoneRun) purge.Budget {
-	if c.Budgets == nil || z.Zone.AccountID == "" {
+	key := BudgetKey(z.Zone)
+	if c.Budgets == nil || key == "" {
 		return nil
 	}
 	reg, err := c.Budgets()
 	if err != nil || reg == nil {
 		return nil
 	}
-	b, err := reg.For(z.Zone.AccountID, z.Plan, z.Limits)
+	b, err := reg.For(key, z.Plan, z.Limits)
 	if err != nil {
 		return nil
 	}
 	return b
+}
+
+// BudgetKey names the budget a zone's purges are paced by: its account's
+// id, or, when the account is not known (a zone given by id with --plan is
+// not looked up: the usual CI setup), "zone-" and the zone's id. Without
+// it such a run would pace alone, and its purges, which the engine counts
+// itself, would be missing from the token's shared API count (review of
+// issue 10, #4). The processes purging that zone share its budget; the
+// token's API window is shared by every budget of the token anyway. It
+// cannot clash with an account id, which is 32 hex digits.
+func BudgetKey(z cfapi.Zone) string {
+	switch {
+	case z.AccountID != "":
+		return z.AccountID
+	case z.ID != "":
+		return "zone-" + z.ID
+	}
+	return ""
 }
 
 // learnedCap is the per-request cap an earlier run learned for the zone's
@@ -413,7 +466,7 @@ func (j *Job) Execute(in *Input, zones []*ZoneRun) (*Outcome, error) {
 	for i, z := range zones {
 		snaps[i].p.Total = len(z.Entries)
 	}
-	var resumeAt time.Time
+	waits := waitAnnouncer{every: iostreams.PlainProgressInterval}
 	noun := nounFor(j.Kind, len(entries))
 	out.Start = j.Now()
 	bar := j.IO.StartProgress(func() string {
@@ -458,11 +511,9 @@ func (j *Job) Execute(in *Input, zones []*ZoneRun) (*Outcome, error) {
 			// A log (no live bar) gets one line when a wait starts, as its
 			// progress lines come only every 10 s (interface.md "Waiting and
 			// giving up": progress says so, why, and when it resumes).
-			if p.ResumeAt.After(resumeAt) && p.Paused > 0 && !j.IO.IsStderrTTY() && !j.IO.IsQuiet() {
-				j.IO.Status("%s", waitNote(p, j.Now()))
-			}
-			if p.ResumeAt.After(resumeAt) {
-				resumeAt = p.ResumeAt
+			now := j.Now()
+			if p.Paused > 0 && !j.IO.IsStderrTTY() && !j.IO.IsQuiet() && waits.announce(now, p.ResumeAt) {
+				j.IO.Status("%s", waitNote(p, now))
 			}
 		}
 		z.Result = purge.Run(j.Ctx, j.RunConfigFor(client, z, j.Concurrency, onConfirmed, onProgress), z.Entries)
@@ -491,6 +542,38 @@ func (j *Job) Execute(in *Input, zones []*ZoneRun) (*Outcome, error) {
 	bar.Stop()
 	out.Result = combine(zones, j.Now().Sub(out.Start))
 	return out, nil
+}
+
+// waitAnnouncer decides which waits get a line of their own in a log: one
+// line per distinct wait across every zone of the run, and no more than one
+// per every (the plain progress lines' interval), so a CI log is not
+// flooded (review of issue 10, #10: the same wait printed twice as each
+// batch or zone met it, then 5 lines in 23 s). A wait reported again, or
+// extended, before the announced one is over is the same wait. A distinct
+// wait within every of the last line gets none: the next progress line,
+// which shows any wait under way, says it. Not safe for concurrent use
+// (Execute calls it under its lock).
+type waitAnnouncer struct {
+	every    time.Duration
+	lastLine time.Time // when the last wait line was printed
+	until    time.Time // the latest resume time seen
+}
+
+// announce reports whether a wait until resumeAt, seen at now, gets a line.
+func (a *waitAnnouncer) announce(now, resumeAt time.Time) bool {
+	if !resumeAt.After(now) {
+		return false
+	}
+	same := now.Before(a.until)
+	throttled := !a.lastLine.IsZero() && now.Sub(a.lastLine) < a.every
+	if resumeAt.After(a.until) {
+		a.until = resumeAt
+	}
+	if same || throttled {
+		return false
+	}
+	a.lastLine = now
+	return true
 }
 
 // combine is every zone's result as one: one summary, one exit code.
@@ -566,6 +649,60 @@ func sumProgress(zones []*ZoneRun, snaps []zoneProgress, now time.Time) purge.Pr
 	return s
 }
 
+// RunEstimate is the plan of a whole run over zones: the requests every
+// zone's estimate counts, and the shortest time the limits allow. Zones of
+// one account run one after another on its buckets (Execute), so an
+// account's time is purge.Estimate over all its values (per plan, as
+// budgets are per account and plan), not any one zone's; accounts run side
+// by side, so the run takes its slowest account's time, but every request
+// of the run counts in the token's one API window (interface.md "Pacing is
+// per account"), which bounds it from below: 3,000 requests at 1,200 per 5
+// minutes take at least two full windows whatever the accounts (review of
+// issue 10, #5).
+func RunEstimate(kind purge.Kind, zones []*ZoneRun) (requests int, ideal time.Duration) {
+	if len(zones) == 1 {
+		return zones[0].Estimate.Requests, zones[0].Estimate.Ideal
+	}
+	type group struct {
+		account string
+		plan    limits.Plan
+	}
+	type values struct {
+		units, batch int
+		lim          limits.Limits
+	}
+	var order []group
+	groups := map[group]*values{}
+	var window limits.Limits
+	for _, z := range zones {
+		requests += z.Estimate.Requests
+		g := group{BudgetKey(z.Zone), z.Plan}
+		v := groups[g]
+		if v == nil {
+			v = &values{lim: z.Limits, batch: z.Estimate.BatchSize}
+			groups[g] = v
+			order = append(order, g)
+		}
+		v.units += z.Estimate.Units
+		v.batch = min(v.batch, z.Estimate.BatchSize)
+		if window.APIRequestsPerWindow == 0 || z.Limits.APIRequestsPerWindow < window.APIRequestsPerWindow {
+			window = z.Limits
+		}
+	}
+	byAccount := map[string]time.Duration{}
+	for _, g := range order {
+		v := groups[g]
+		byAccount[g.account] += purge.Estimate(kind, v.units, v.lim, v.batch).Ideal
+	}
+	for _, t := range byAccount {
+		ideal = max(ideal, t)
+	}
+	if n := window.APIRequestsPerWindow; n > 0 && requests > 0 {
+		ideal = max(ideal, time.Duration((requests-1)/n)*window.APIWindow())
+	}
+	return requests, ideal
+}
+
 // NewZoneReport is one zone's part of the JSON.
 func NewZoneReport(z *ZoneRun, items int, res purge.Result, failedItems int, dryRun bool) ZoneReport {
 	zr := ZoneReport{ZoneID: z.Zone.ID, ZoneName: z.Zone.Name, AccountID: z.Zone.AccountID, Items: items}
@@ -591,9 +728,10 @@ func (j *Job) newReport(in *Input, zones []*ZoneRun) Report {
 		r.BatchSize, r.EstimatedMS = z.Estimate.BatchSize, z.Estimate.Ideal.Milliseconds()
 	} else {
 		plans := map[limits.Plan]bool{}
+		_, ideal := RunEstimate(j.Kind, zones)
+		r.EstimatedMS = ideal.Milliseconds()
 		for _, z := range zones {
 			plans[z.Plan] = true
-			r.EstimatedMS = max(r.EstimatedMS, z.Estimate.Ideal.Milliseconds())
 			if r.BatchSize == 0 || z.Estimate.BatchSize < r.BatchSize {
 				r.BatchSize = z.Estimate.BatchSize
 			}

@@ -105,6 +105,7 @@ purged):
 	}
 	shared.AddCommonFlags(cmd, &opts.Common)
 	shared.AddItemFlags(cmd, &opts.Items, true)
+	shared.AddAllowOtherHostsFlag(cmd, &opts.Items)
 	shared.AddURLFormFlag(cmd, &opts.URLForm)
 	shared.AddURLFlags(cmd, &opts.URLOptions)
 	return cmd
