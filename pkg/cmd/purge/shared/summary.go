@@ -1,47 +1,18 @@
 package shared
 
 import (
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 
-	"github.com/cfcache/cfcache/pkg/config"
+	"github.com/cfcache/cfcache/pkg/ghactions"
 )
 
 // The job summary: in a GitHub Actions job (GITHUB_ACTIONS=true) whose
 // GITHUB_STEP_SUMMARY names a file, a purge appends a Markdown table of what
 // it did to that file, and nothing of this happens outside Actions
-// (interface.md "In CI"). pkg/ghactions is being written for the rules
-// commands at the same time; appendStepSummary is the minimal helper purge
-// needs until the two are unified.
-
-// stepSummaryFile is the file a job summary goes to, or "" when the run is
-// not in GitHub Actions or no summary file is given.
-func stepSummaryFile(env config.Env) string {
-	if env == nil {
-		return ""
-	}
-	if v, _ := env("GITHUB_ACTIONS"); v != "true" {
-		return ""
-	}
-	f, _ := env("GITHUB_STEP_SUMMARY")
-	return strings.TrimSpace(f)
-}
-
-// appendStepSummary appends md to path. The runner creates the file; it is
-// appended to, never replaced, as every step of a job shares it. Created
-// (umask applied) if missing, as `echo >> "$GITHUB_STEP_SUMMARY"` would.
-func appendStepSummary(path, md string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o666)
-	if err != nil {
-		return err
-	}
-	_, werr := io.WriteString(f, md)
-	return errors.Join(werr, f.Close())
-}
+// (interface.md "In CI"). The file and its escaping are pkg/ghactions', as
+// for the rules commands.
 
 // SummaryZone is one zone's row of the summary table.
 type SummaryZone struct {
@@ -101,10 +72,10 @@ func RenderSummary(s Summary) string {
 			// One request and no items: a count would read as "1 of 0".
 			items, purged = "—", map[bool]string{true: "everything", false: "—"}[z.Purged > 0]
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %d | %d | %s |\n", mdCell(z.Zone), items, purged, z.Failed, z.Requests, mdCell(fmtMS(z.DurationMS)))
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %d | %s |\n", ghactions.Cell(z.Zone), items, purged, z.Failed, z.Requests, ghactions.Cell(fmtMS(z.DurationMS)))
 	}
 	if s.Stopped != "" {
-		fmt.Fprintf(&b, "\nStopped: %s\n", mdCell(s.Stopped))
+		fmt.Fprintf(&b, "\nStopped: %s\n", ghactions.Cell(s.Stopped))
 	}
 	if s.Failed > 0 {
 		if s.FailedFile != "" {
@@ -135,7 +106,7 @@ func renderDryRunSummary(s Summary) string {
 		if s.Kind == "everything" {
 			items = "—"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %s |\n", mdCell(z.Zone), items, z.Requests, mdCell(fmtMS(z.DurationMS)))
+		fmt.Fprintf(&b, "| %s | %s | %d | %s |\n", ghactions.Cell(z.Zone), items, z.Requests, ghactions.Cell(fmtMS(z.DurationMS)))
 	}
 	b.WriteString("\n")
 	return b.String()
@@ -146,8 +117,8 @@ func renderDryRunSummary(s Summary) string {
 // A summary that cannot be
 // written is a warning: the purge itself is done.
 func (c *Common) WriteJobSummary(r Report, durations []time.Duration) {
-	path := stepSummaryFile(c.Env)
-	if path == "" {
+	env := ghactions.Env(c.Env)
+	if ghactions.SummaryPath(env) == "" {
 		return
 	}
 	s := Summary{Kind: r.Kind, Done: c.Done(), Noun: nounFor(c.Kind, r.Items), Items: r.Items, Purged: r.Purged, Failed: r.Failed,
@@ -169,7 +140,7 @@ func (c *Common) WriteJobSummary(r Report, durations []time.Duration) {
 		}
 		s.Zones = append(s.Zones, SummaryZone{Zone: name, Items: z.Items, Purged: z.Purged, Failed: z.Failed, Requests: z.Requests, DurationMS: ms})
 	}
-	if err := appendStepSummary(path, RenderSummary(s)); err != nil {
+	if err := ghactions.AppendSummary(env, RenderSummary(s)); err != nil {
 		c.IO.Warn("cannot write the job summary to GITHUB_STEP_SUMMARY: %v", err)
 	}
 }
@@ -178,27 +149,21 @@ func (c *Common) WriteJobSummary(r Report, durations []time.Duration) {
 // run that had nothing to send (purge changed: a first run, or nothing
 // changed), so the job's summary still says what happened.
 func (j *Job) WriteJobNote(md string) {
-	path := stepSummaryFile(j.Env)
-	if path == "" {
+	env := ghactions.Env(j.Env)
+	if ghactions.SummaryPath(env) == "" {
 		return
 	}
 	kind := string(j.Kind)
 	if j.Computed != nil {
 		kind = j.Computed.Kind
 	}
-	if err := appendStepSummary(path, fmt.Sprintf("### cfcache purge %s\n\n%s\n\n", kind, md)); err != nil {
+	if err := ghactions.AppendSummary(env, fmt.Sprintf("### cfcache purge %s\n\n%s\n\n", kind, md)); err != nil {
 		j.IO.Warn("cannot write the job summary to GITHUB_STEP_SUMMARY: %v", err)
 	}
 }
 
 func fmtMS(ms int64) string {
 	return roundDuration(time.Duration(ms) * time.Millisecond)
-}
-
-// mdCell keeps a value inside its table cell: a | would start another.
-func mdCell(s string) string {
-	s = strings.ReplaceAll(s, "\n", " ")
-	return strings.ReplaceAll(s, "|", `\|`)
 }
 
 // shellQuote quotes a file name for the re-run command when it needs it.
