@@ -362,7 +362,7 @@ func (d *Deploy) verify(ctx context.Context, res *Outcome, before, written *Remo
 		case rd.Action == Change:
 			for _, f := range rd.Fields {
 				res.Normalized = append(res.Normalized, Normalized{Ref: rd.Ref, Path: f.Path, Sent: f.Old, Stored: f.New})
-				problems = append(problems, fmt.Sprintf("rule %q %s: sent %s, stored %s", rd.Ref, f.Path, jsonText(f.Old), jsonText(f.New)))
+				problems = append(problems, fmt.Sprintf("rule %q %s: sent %s, stored %s", rd.Ref, f.Path, JSONText(f.Old), JSONText(f.New)))
 			}
 			if rd.Moved {
 				problems = append(problems, fmt.Sprintf("rule %q is at position %d, not %d", rd.Ref, rd.NewPosition, rd.OldPosition))
@@ -407,8 +407,9 @@ func relation(d *Diff, source string) string {
 	return fmt.Sprintf("which differs from %s (%d added, %d changed, %d removed, %d moved)", source, s.Add, s.Change, s.Remove, s.Move)
 }
 
-// jsonText shows a value as JSON, "(none)" when absent.
-func jsonText(v *Value) string {
+// JSONText shows a value as compact JSON, "(none)" when absent (deploy's
+// read-back problems, the job summary's changed fields).
+func JSONText(v *Value) string {
 	if v == nil {
 		return "(none)"
 	}

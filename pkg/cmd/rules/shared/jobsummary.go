@@ -1,7 +1,6 @@
 package shared
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -73,7 +72,7 @@ func (s JobSummary) Markdown() string {
 			if rd.Action != rules.Change {
 				break // an added or removed rule is whole: its fields say nothing new
 			}
-			fields = append(fields, ghactions.Code(fd.Path+": "+jsonText(fd.Old)+" → "+jsonText(fd.New)))
+			fields = append(fields, ghactions.Code(fd.Path+": "+rules.JSONText(fd.Old)+" → "+rules.JSONText(fd.New)))
 		}
 		changes = append(changes, []string{kind, ghactions.Code(rd.Ref), pos, Shorten(OneLine(rd.Description), 80), strings.Join(fields, "<br>")})
 	}
@@ -108,17 +107,4 @@ func WriteSummary(command, source string, res *Result, err error) JobSummary {
 		s.ToVersion = res.NewVersion
 	}
 	return s
-}
-
-// jsonText is a value as compact JSON, for a changed field's old and new
-// values in the summary's table.
-func jsonText(v *rules.Value) string {
-	if v == nil {
-		return "(none)"
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "?"
-	}
-	return string(b)
 }
