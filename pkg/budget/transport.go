@@ -63,7 +63,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	a := purge.Answer{Header: resp.Header}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		if wait := purge.ParseRetryAfter(resp.Header, t.now()); wait > 0 {
-			a.Until, a.Reason = t.now().Add(wait), purge.WaitAPILimit
+			a.Until, a.Reason, a.Source = t.now().Add(wait), purge.WaitAPILimit, "Retry-After"
 		}
 	}
 	if a.Until.IsZero() && resp.Header.Get("Ratelimit") == "" && resp.Header.Get("Ratelimit-Policy") == "" {
