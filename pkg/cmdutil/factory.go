@@ -133,7 +133,7 @@ func (f *Factory) Budgets() (*budget.Registry, error) {
 			cred = creds.Key.Reveal() + "\x00" + creds.Email
 		}
 		dir, _ := budget.Dir(f.Env) // no directory: memory only
-		f.budgets = budget.NewRegistry(budget.Options{Dir: dir, Credential: cred, Warnings: f.IOStreams.ErrOut})
+		f.budgets = budget.NewRegistry(budget.Options{Dir: dir, Credential: cred, Warn: f.IOStreams.Warn})
 	})
 	return f.budgets, f.budgetsErr
 }
