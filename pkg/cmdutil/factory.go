@@ -16,6 +16,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/config"
 	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/purge"
 	"github.com/cfcache/cfcache/pkg/warm"
 )
 
@@ -84,6 +85,12 @@ func (f *Factory) Client() (*cfapi.Client, error) {
 		}
 		if f.Verbose {
 			o.Verbose = f.IOStreams.ErrOut
+		}
+		// A read that waits for the token's window (or a 429) says so,
+		// in the purge progress's words (interface.md "Waiting and giving
+		// up"); -q silences it.
+		o.OnWait = func(wait time.Duration, until time.Time) {
+			f.IOStreams.Status("waiting %s: %s, resumes %s", wait.Round(time.Second), purge.WaitAPILimit, until.Format("15:04:05"))
 		}
 		f.client, f.clientErr = cfapi.New(o)
 	})

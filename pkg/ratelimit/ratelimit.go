@@ -91,3 +91,10 @@ func roundWait(d time.Duration) string {
 	}
 	return d.String()
 }
+
+// LocalLimitHeader marks a 429 that cfcache's own API transport answered
+// without sending the request (pkg/budget): the token's calls counted on
+// this machine fill Cloudflare's window, so the call waits its Retry-After.
+// The API client bounds that wait by --max-wait and says it while it lasts,
+// outside any request timeout.
+const LocalLimitHeader = "Cfcache-Local-Limit"
