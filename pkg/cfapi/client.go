@@ -365,8 +365,7 @@ func (c *Client) waitTooLong(apiErr *APIError, asked, maxWait time.Duration, byF
 		e.Bound = "the longest wait allowed"
 	}
 	if apiErr.Header.Get(ratelimit.LocalLimitHeader) != "" {
-		e.Source = "Cloudflare's limit of the token's API calls, as cfcache counted them on this machine"
-		e.Err = nil
+		e.Source, e.Local, e.Err = "cfcache's count of the token's API calls", true, nil
 	}
 	return e
 }
