@@ -145,6 +145,33 @@ func (r *Registry) LearnedBatchSize(accountID string, plan limits.Plan, l limits
 	return b.BatchSize(kind).Size
 }
 
+// SmallestLearnedBatchSize is the smallest per-request cap learned for
+// kind on plan by any account (or zone) whose state this machine keeps, 0
+// when none: what a dry run that knows no account estimates with (review
+// of issue 10, finding 13), since the cap is the server's and the same
+// plan's accounts have met the same one. It creates no file or directory.
+func (r *Registry) SmallestLearnedBatchSize(plan limits.Plan, l limits.Limits, kind purge.Kind) int {
+	if r.dir == "" {
+		return 0
+	}
+	if _, err := os.Stat(r.dir); err != nil {
+		return 0
+	}
+	suffix := "-" + safeName(string(plan)) + ".json"
+	names, _ := filepath.Glob(filepath.Join(r.dir, "purge-*"+suffix))
+	smallest := 0
+	for _, path := range names {
+		account := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), "purge-"), suffix)
+		if account == "" || safeName(account) != account {
+			continue // not a name this package writes
+		}
+		if n := r.LearnedBatchSize(account, plan, l, kind); n > 0 && (smallest == 0 || n < smallest) {
+			smallest = n
+		}
+	}
+	return smallest
+}
+
 func (r *Registry) apiFile() *stateFile {
 	if r.dir == "" {
 		return nil

@@ -324,12 +324,11 @@ func (c *Client) retryRead(ctx context.Context, f func() error) error {
 			c.mu.Lock()
 			maxWait := c.opts.MaxWait
 			c.mu.Unlock()
-			byFlag := maxWait != 0
 			if maxWait == 0 {
 				maxWait = DefaultMaxWait
 			}
 			if maxWait < 0 || ra > maxWait {
-				return c.waitTooLong(apiErr, ra, max(maxWait, 0), byFlag)
+				return c.waitTooLong(apiErr, ra, max(maxWait, 0))
 			}
 			if asked {
 				wait = ra
@@ -357,13 +356,8 @@ func (c *Client) retryRead(ctx context.Context, f func() error) error {
 
 // waitTooLong is the error of a wait longer than MaxWait; for the 429 the
 // API transport answered itself it names cfcache's count as the source.
-// byFlag says the bound is the command's --max-wait (SetMaxWait), not the
-// default of a command without one.
-func (c *Client) waitTooLong(apiErr *APIError, asked, maxWait time.Duration, byFlag bool) error {
-	e := &WaitTooLongError{Asked: asked, Max: maxWait, Source: "Retry-After", Err: apiErr}
-	if !byFlag {
-		e.Bound = "the longest wait allowed"
-	}
+func (c *Client) waitTooLong(apiErr *APIError, asked, maxWait time.Duration) error {
+	e := &WaitTooLongError{Asked: asked, Max: maxWait, Source: "Retry-After", Err: apiErr, Bound: "the longest wait allowed"}
 	if apiErr.Header.Get(ratelimit.LocalLimitHeader) != "" {
 		e.Source, e.Local, e.Err = "cfcache's count of the token's API calls", true, nil
 	}

@@ -48,7 +48,7 @@ func TestReadWaitingForAFullWindowIsBoundedByMaxWait(t *testing.T) {
 	_, err = c.ListZones(ctx)
 	var wtl *WaitTooLongError
 	if !errors.As(err, &wtl) || wtl.Asked < 4*time.Minute || !strings.Contains(err.Error(), "as cfcache counts them on this machine, have reached Cloudflare's limit") ||
-		!strings.Contains(err.Error(), "--max-wait 2s") {
+		!strings.Contains(err.Error(), "longer than the longest wait allowed (2s)") {
 		t.Fatalf("err = %v, want a wait too long for --max-wait", err)
 	}
 	if n := hits.Load(); n != 2 {

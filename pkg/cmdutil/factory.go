@@ -130,8 +130,13 @@ func (f *Factory) Budgets() (*budget.Registry, error) {
 		if s == nil {
 			s = &config.Settings{APIURL: config.DefaultAPIURL}
 		}
+		dir, _ := budget.Dir(f.Env) // no directory: memory only
 		creds, err := s.Credentials(f.Env, f.TokenFile)
 		if err != nil {
+			// Still a Registry, for what needs no credential (the caps
+			// learned on the machine, which an offline dry run reads), with
+			// the error that says it counts no token's calls.
+			f.budgets = budget.NewRegistry(budget.Options{Dir: dir, Warn: f.IOStreams.Warn})
 			f.budgetsErr = err
 			return
 		}
@@ -139,7 +144,6 @@ func (f *Factory) Budgets() (*budget.Registry, error) {
 		if cred == "" {
 			cred = creds.Key.Reveal() + "\x00" + creds.Email
 		}
-		dir, _ := budget.Dir(f.Env) // no directory: memory only
 		f.budgets = budget.NewRegistry(budget.Options{Dir: dir, Credential: cred, Warn: f.IOStreams.Warn})
 	})
 	return f.budgets, f.budgetsErr
