@@ -12,8 +12,12 @@
 //
 // Every operation is lock → read → apply purge.Pace (the same pure pacing
 // the in-memory budget applies) → write → unlock, with flock(2) through
-// github.com/gofrs/flock. A state that cannot be read, parsed or written
-// never fails a purge: the Registry warns once and falls back to memory.
+// github.com/gofrs/flock. A state that cannot be read or written never
+// fails a command: the Registry warns once and falls back to memory. A file
+// that does not parse (a process killed mid-write) is renamed aside and
+// started afresh, so the processes keep sharing the state. The directory
+// must be the user's and not writable by others, and no state or lock file
+// is opened through a symbolic link (review of issue 10, findings 1 and 7).
 package budget
 
 import (
@@ -66,7 +70,10 @@ type Registry struct {
 	dir       string
 	token     string // TokenKey of the credential
 	tolerance time.Duration
-	warnOut   io.Writer
+	warn      func(format string, args ...any)
+
+	dirOnce sync.Once
+	dirErr  error
 
 	mu       sync.Mutex
 	warned   bool
@@ -86,9 +93,10 @@ type Options struct {
 	// Tolerance is the network jitter the pacing absorbs; 0 means
 	// purge.DefaultJitterTolerance.
 	Tolerance time.Duration
-	// Warnings receives the one warning about an unusable state (nil:
-	// none).
-	Warnings io.Writer
+	// Warn prints the one warning about an unusable state, and those
+	// about a state started afresh (nil: none); the Factory passes
+	// iostreams' Warn, which -q silences.
+	Warn func(format string, args ...any)
 }
 
 // NewRegistry returns a Registry. It touches no file until a budget is used.
@@ -96,7 +104,7 @@ func NewRegistry(o Options) *Registry {
 	if o.Tolerance <= 0 {
 		o.Tolerance = purge.DefaultJitterTolerance
 	}
-	return &Registry{dir: o.Dir, token: TokenKey(o.Credential), tolerance: o.Tolerance, warnOut: o.Warnings,
+	return &Registry{dir: o.Dir, token: TokenKey(o.Credential), tolerance: o.Tolerance, warn: o.Warn,
 		budgets: map[string]*Budget{}, mem: map[string]*purge.MemoryBudget{}}
 }
 
@@ -137,6 +145,33 @@ func (r *Registry) LearnedBatchSize(accountID string, plan limits.Plan, l limits
 	return b.BatchSize(kind).Size
 }
 
+// SmallestLearnedBatchSize is the smallest per-request cap learned for
+// kind on plan by any account (or zone) whose state this machine keeps, 0
+// when none: what a dry run that knows no account estimates with (review
+// of issue 10, finding 13), since the cap is the server's and the same
+// plan's accounts have met the same one. It creates no file or directory.
+func (r *Registry) SmallestLearnedBatchSize(plan limits.Plan, l limits.Limits, kind purge.Kind) int {
+	if r.dir == "" {
+		return 0
+	}
+	if _, err := os.Stat(r.dir); err != nil {
+		return 0
+	}
+	suffix := "-" + safeName(string(plan)) + ".json"
+	names, _ := filepath.Glob(filepath.Join(r.dir, "purge-*"+suffix))
+	smallest := 0
+	for _, path := range names {
+		account := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), "purge-"), suffix)
+		if account == "" || safeName(account) != account {
+			continue // not a name this package writes
+		}
+		if n := r.LearnedBatchSize(account, plan, l, kind); n > 0 && (smallest == 0 || n < smallest) {
+			smallest = n
+		}
+	}
+	return smallest
+}
+
 func (r *Registry) apiFile() *stateFile {
 	if r.dir == "" {
 		return nil
@@ -162,14 +197,42 @@ func (r *Registry) memFor(name string, l limits.Limits) *purge.MemoryBudget {
 }
 
 // fail switches to memory after a state error, warning once per Registry.
-func (r *Registry) fail(err error) {
+// The warning says what is lost, in the words of the command: a purge's
+// pacing, or for any other command the count of its API calls.
+func (r *Registry) fail(err error, purging bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.fallback = true
-	if !r.warned && r.warnOut != nil {
+	if !r.warned && r.warn != nil {
 		r.warned = true
-		fmt.Fprintf(r.warnOut, "warning: the shared purge budget is unusable (%v); pacing this process alone\n", err)
+		alone := "counting this process's API calls alone"
+		if purging {
+			alone = "pacing this process's purges alone"
+		}
+		r.warn("the rate-limit state shared with other cfcache processes is unusable (%v); %s", err, alone)
 	}
+}
+
+// checkDir makes the state directory and checks, once, that it is safe to
+// keep state in: a directory (links to one are followed), this user's,
+// not writable by group or others.
+func (r *Registry) checkDir() error {
+	r.dirOnce.Do(func() {
+		if err := os.MkdirAll(r.dir, 0o700); err != nil {
+			r.dirErr = err
+			return
+		}
+		fi, err := os.Stat(r.dir)
+		switch {
+		case err != nil:
+			r.dirErr = err
+		case !fi.IsDir():
+			r.dirErr = fmt.Errorf("%s is not a directory", r.dir)
+		default:
+			r.dirErr = checkDirOwner(r.dir, fi)
+		}
+	})
+	return r.dirErr
 }
 
 func (r *Registry) failed() bool {
@@ -192,7 +255,7 @@ func safeName(s string) string {
 	return b.String()
 }
 
-// stateFile is one JSON state under a flock(2). Its mutex serialises the
+// stateFile is one state under a flock(2). Its mutex serialises the
 // goroutines of this process, which gofrs/flock does not: a second Lock on
 // the same Flock returns at once.
 type stateFile struct {
@@ -203,28 +266,31 @@ type stateFile struct {
 }
 
 func newStateFile(path string) *stateFile {
-	return &stateFile{path: path, lock: flock.New(path+".lock", flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(0o600))}
+	return &stateFile{path: path, lock: flock.New(path+".lock", flock.SetFlag(os.O_CREATE|os.O_RDWR|noFollow), flock.SetPermissions(0o600))}
 }
 
 // acquire locks the file (this process's goroutines, then other processes)
-// and returns its content.
+// and returns its content. The file is reopened when the one at path is no
+// longer the one open (another process renamed a bad one aside).
 func (s *stateFile) acquire() ([]byte, error) {
 	s.mu.Lock()
-	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
-		s.mu.Unlock()
-		return nil, err
-	}
 	if err := s.lock.Lock(); err != nil {
 		s.mu.Unlock()
 		return nil, err
 	}
+	if s.f != nil {
+		open, err1 := s.f.Stat()
+		cur, err2 := os.Lstat(s.path)
+		if err1 != nil || err2 != nil || !os.SameFile(open, cur) {
+			s.f.Close()
+			s.f = nil
+		}
+	}
 	if s.f == nil {
-		f, err := os.OpenFile(s.path, os.O_CREATE|os.O_RDWR, 0o600)
-		if err != nil {
+		if err := s.open(); err != nil {
 			s.release()
 			return nil, err
 		}
-		s.f = f
 	}
 	fi, err := s.f.Stat()
 	if err != nil {
@@ -239,14 +305,46 @@ func (s *stateFile) acquire() ([]byte, error) {
 	return buf, nil
 }
 
+// open opens the state file, never through a symbolic link, and only if it
+// is a regular file (not a FIFO or a device planted there).
+func (s *stateFile) open() error {
+	f, err := os.OpenFile(s.path, os.O_CREATE|os.O_RDWR|noFollow, 0o600)
+	if err != nil {
+		return err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		if err == nil {
+			err = fmt.Errorf("%s is not a regular file", s.path)
+		}
+		return err
+	}
+	s.f = f
+	return nil
+}
+
+// setAside renames a state that does not parse to PATH.corrupt (for a look
+// later; never truncated, so no byte of it is lost) and starts a new file at
+// PATH, which the processes go on sharing. Called with the lock held.
+func (s *stateFile) setAside() (string, error) {
+	aside := s.path + ".corrupt"
+	if err := os.Rename(s.path, aside); err != nil {
+		return "", err
+	}
+	s.f.Close()
+	s.f = nil
+	return aside, s.open()
+}
+
 // store writes data in place (the lock, not a rename, keeps readers
-// consistent) and shortens the file to it. Not a rename of a temporary
+// consistent) and then shortens the file to it. Not a rename of a temporary
 // file: ext4 flushes the data of a file replaced by rename (auto_da_alloc),
-// which measured 0.6–1.1 ms a take against 45 µs in place. The state is
-// pacing, not the user's data: a process killed mid-write leaves a torn
-// file that the next reader finds corrupt, warns about once, and paces in
-// memory instead (the failed files, exports and manifests of "Files cfcache
-// writes" are still replaced atomically).
+// which measured 0.6–1.1 ms a take against 45 µs in place. A process killed
+// between the write and the truncation leaves the old state's tail after
+// the new one: the decoders read one JSON value and the send log's stated
+// length, and ignore what follows. One killed mid-write leaves a torn file
+// that setAside moves away (the failed files, exports and manifests of
+// "Files cfcache writes" are still replaced atomically).
 func (s *stateFile) store(data []byte) error {
 	if _, err := s.f.WriteAt(data, 0); err != nil {
 		return err
@@ -259,36 +357,59 @@ func (s *stateFile) release() {
 	s.mu.Unlock()
 }
 
+// decode reads the JSON value data starts with; bytes after it (the tail
+// of a longer state a killed process did not truncate) are ignored.
 func decode(data []byte, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil // a new file
 	}
-	if err := json.Unmarshal(data, v); err != nil {
+	if err := json.NewDecoder(bytes.NewReader(data)).Decode(v); err != nil {
 		return fmt.Errorf("corrupt state: %w", err)
 	}
 	return nil
 }
 
+// apiHead is the JSON part of the API state file, with the length of the
+// send log that follows it.
+type apiHead struct {
+	*purge.APIState
+	LogBytes *int `json:"log_bytes,omitempty"`
+}
+
 // The API state file is its JSON, a newline, and the send log in binary
 // (purge.SendLog), the one large part, kept out of JSON to stay fast.
 func encodeAPI(a *purge.APIState) ([]byte, error) {
-	out, err := json.Marshal(a)
+	log, err := a.Sends.AppendBinary(nil)
 	if err != nil {
 		return nil, err
 	}
-	return a.Sends.AppendBinary(append(out, '\n'))
+	n := len(log)
+	out, err := json.Marshal(apiHead{APIState: a, LogBytes: &n})
+	if err != nil {
+		return nil, err
+	}
+	return append(append(out, '\n'), log...), nil
 }
 
 func decodeAPI(data []byte, a *purge.APIState) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil
 	}
-	head, log, ok := bytes.Cut(data, []byte{'\n'})
-	if !ok {
+	head := apiHead{APIState: a}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&head); err != nil {
+		return fmt.Errorf("corrupt state: %w", err)
+	}
+	rest := data[dec.InputOffset():]
+	if len(rest) == 0 || rest[0] != '\n' {
 		return errors.New("corrupt state: no send log")
 	}
-	if err := decode(head, a); err != nil {
-		return err
+	log := rest[1:]
+	if n := head.LogBytes; n != nil {
+		if *n < 0 || *n > len(log) {
+			return errors.New("corrupt state: short send log")
+		}
+		log = log[:*n]
 	}
 	if err := a.Sends.UnmarshalBinary(log); err != nil {
 		return fmt.Errorf("corrupt state: %w", err)
@@ -325,40 +446,48 @@ func (b *Budget) lim() limits.Limits {
 // with runs fn on the shared states: lock the purge file, then the API file
 // (always in that order, so processes cannot deadlock), read, apply, write,
 // unlock. needAPI false skips the API file. It reports false when the
-// files are unusable; the caller then uses memory.
+// files are unusable (an I/O error, an unsafe directory); the caller then
+// uses memory. A file that does not parse is set aside and started afresh.
 func (b *Budget) with(needAPI bool, fn func(p purge.Pace)) bool {
 	needPurge := b.name != apiOnly
 	if b.api == nil || b.reg.failed() {
 		return false
 	}
+	if err := b.reg.checkDir(); err != nil {
+		b.reg.fail(err, needPurge)
+		return false
+	}
 	p := purge.Pace{Purge: &purge.PurgeState{}, API: &purge.APIState{}, Limits: b.lim(), Tolerance: b.reg.tolerance}
-	if needPurge {
-		data, err := b.purge.acquire()
+	load := func(s *stateFile, dec func([]byte) error) bool {
+		data, err := s.acquire()
 		if err != nil {
-			b.reg.fail(err)
+			b.reg.fail(err, needPurge)
+			return false
+		}
+		if err := dec(data); err != nil {
+			aside, rerr := s.setAside()
+			if rerr != nil {
+				s.release()
+				b.reg.fail(rerr, needPurge)
+				return false
+			}
+			if b.reg.warn != nil {
+				b.reg.warn("the rate-limit state %s could not be read (%v): moved to %s, starting afresh", s.path, err, aside)
+			}
+		}
+		return true
+	}
+	if needPurge {
+		if !load(b.purge, func(d []byte) error { *p.Purge = purge.PurgeState{}; return decode(d, p.Purge) }) {
 			return false
 		}
 		defer b.purge.release()
-		if err := decode(data, p.Purge); err != nil {
-			b.reg.fail(err)
-			// Start the file afresh so that later processes share it
-			// again; this one paces in memory (it warned once).
-			_ = b.purge.store(nil)
-			return false
-		}
 	}
 	if needAPI {
-		adata, err := b.api.acquire()
-		if err != nil {
-			b.reg.fail(err)
+		if !load(b.api, func(d []byte) error { *p.API = purge.APIState{}; return decodeAPI(d, p.API) }) {
 			return false
 		}
 		defer b.api.release()
-		if err := decodeAPI(adata, p.API); err != nil {
-			b.reg.fail(err)
-			_ = b.api.store(nil)
-			return false
-		}
 	}
 	fn(p)
 	var err error
@@ -374,7 +503,7 @@ func (b *Budget) with(needAPI bool, fn func(p purge.Pace)) bool {
 		}
 	}
 	if err != nil {
-		b.reg.fail(err)
+		b.reg.fail(err, needPurge)
 		return false
 	}
 	return true

@@ -44,6 +44,12 @@ type Options struct {
 	// "Waiting and giving up"): a longer one ends the read at once with a
 	// *WaitTooLongError. 0 means DefaultMaxWait; negative, none at all.
 	MaxWait time.Duration
+	// OnWait, when set, is told of every wait of a second or more a read
+	// makes because of a 429 (Cloudflare's, or the one the API transport
+	// answers when the token's window is full: ratelimit.LocalLimitHeader),
+	// before it starts, so the user sees why the command pauses and until
+	// when (interface.md "Waiting and giving up").
+	OnWait func(wait time.Duration, until time.Time)
 }
 
 // DefaultMaxWait is the longest Retry-After a read waits out by default.
@@ -286,35 +292,74 @@ func IsRetryable(err error) bool {
 	return true // transport errors: resets, timeouts, refused connections
 }
 
-// retryRead runs an idempotent read, retrying transient failures.
+// maxWaitsInARow bounds the 429 waits of one read: each is bounded by
+// MaxWait and none counts as a retry, but an API that answers nothing but
+// 429s must not hold a command forever.
+const maxWaitsInARow = 20
+
+// retryRead runs an idempotent read, retrying transient failures. A 429
+// with a Retry-After is a wait, not a retry (interface.md "Waiting and
+// giving up"): it is waited out between requests, so outside any request
+// timeout, unless it is longer than MaxWait, which ends the read with a
+// *WaitTooLongError.
 func (c *Client) retryRead(ctx context.Context, f func() error) error {
 	backoff := 500 * time.Millisecond
-	for attempt := 0; ; attempt++ {
+	faults, waits := 0, 0
+	for {
 		err := f()
-		if err == nil || attempt >= c.opts.ReadRetries || !IsRetryable(err) || ctx.Err() != nil {
+		if err == nil || !IsRetryable(err) || ctx.Err() != nil {
 			return err
 		}
-		wait := backoff << attempt
 		var apiErr *APIError
+		var ra time.Duration
 		if errors.As(err, &apiErr) {
-			ra := apiErr.RetryAfter()
+			ra = apiErr.RetryAfter()
+		}
+		asked := ra > 0 && apiErr.Status == http.StatusTooManyRequests && waits < maxWaitsInARow
+		if !asked && faults >= c.opts.ReadRetries {
+			return err
+		}
+		wait := backoff << faults
+		if ra > 0 {
 			c.mu.Lock()
 			maxWait := c.opts.MaxWait
 			c.mu.Unlock()
 			if maxWait == 0 {
 				maxWait = DefaultMaxWait
 			}
-			if ra > 0 && (maxWait < 0 || ra > maxWait) {
-				return &WaitTooLongError{Asked: ra, Max: max(maxWait, 0), Source: "Retry-After", Err: err, Bound: "the longest wait allowed"}
+			if maxWait < 0 || ra > maxWait {
+				return c.waitTooLong(apiErr, ra, max(maxWait, 0))
 			}
-			if ra > wait {
+			if asked {
 				wait = ra
+			} else {
+				wait = max(wait, ra)
 			}
 		}
+		if asked {
+			waits++
+			if wait >= time.Second && c.opts.OnWait != nil {
+				c.opts.OnWait(wait, time.Now().Add(wait))
+			}
+		} else {
+			faults++
+		}
+		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			timer.Stop()
 			return ctx.Err()
-		case <-time.After(wait):
+		case <-timer.C:
 		}
 	}
+}
+
+// waitTooLong is the error of a wait longer than MaxWait; for the 429 the
+// API transport answered itself it names cfcache's count as the source.
+func (c *Client) waitTooLong(apiErr *APIError, asked, maxWait time.Duration) error {
+	e := &WaitTooLongError{Asked: asked, Max: maxWait, Source: "Retry-After", Err: apiErr, Bound: "the longest wait allowed"}
+	if apiErr.Header.Get(ratelimit.LocalLimitHeader) != "" {
+		e.Source, e.Local, e.Err = "cfcache's count of the token's API calls", true, nil
+	}
+	return e
 }

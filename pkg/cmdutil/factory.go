@@ -16,6 +16,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/config"
 	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/purge"
 	"github.com/cfcache/cfcache/pkg/warm"
 )
 
@@ -85,6 +86,12 @@ func (f *Factory) Client() (*cfapi.Client, error) {
 		if f.Verbose {
 			o.Verbose = f.IOStreams.ErrOut
 		}
+		// A read that waits for the token's window (or a 429) says so,
+		// in the purge progress's words (interface.md "Waiting and giving
+		// up"); -q silences it.
+		o.OnWait = func(wait time.Duration, until time.Time) {
+			f.IOStreams.Status("waiting %s: %s, resumes %s", wait.Round(time.Second), purge.WaitAPILimit, until.Format("15:04:05"))
+		}
 		f.client, f.clientErr = cfapi.New(o)
 	})
 	return f.client, f.clientErr
@@ -123,8 +130,13 @@ func (f *Factory) Budgets() (*budget.Registry, error) {
 		if s == nil {
 			s = &config.Settings{APIURL: config.DefaultAPIURL}
 		}
+		dir, _ := budget.Dir(f.Env) // no directory: memory only
 		creds, err := s.Credentials(f.Env, f.TokenFile)
 		if err != nil {
+			// Still a Registry, for what needs no credential (the caps
+			// learned on the machine, which an offline dry run reads), with
+			// the error that says it counts no token's calls.
+			f.budgets = budget.NewRegistry(budget.Options{Dir: dir, Warn: f.IOStreams.Warn})
 			f.budgetsErr = err
 			return
 		}
@@ -132,8 +144,7 @@ func (f *Factory) Budgets() (*budget.Registry, error) {
 		if cred == "" {
 			cred = creds.Key.Reveal() + "\x00" + creds.Email
 		}
-		dir, _ := budget.Dir(f.Env) // no directory: memory only
-		f.budgets = budget.NewRegistry(budget.Options{Dir: dir, Credential: cred, Warnings: f.IOStreams.ErrOut})
+		f.budgets = budget.NewRegistry(budget.Options{Dir: dir, Credential: cred, Warn: f.IOStreams.Warn})
 	})
 	return f.budgets, f.budgetsErr
 }

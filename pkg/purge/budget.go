@@ -43,9 +43,12 @@ type Take struct {
 type Wait struct {
 	Until  time.Time
 	Reason WaitReason // "" for the purge bucket's steady pacing
-	// Asked is set when the wait is the reset of a Ratelimit budget the
-	// token used up: a wait Cloudflare asked for, bounded by MaxWait.
-	Asked time.Duration
+	// Asked is set when the wait is one Cloudflare asked for: a 429's
+	// pause (whoever received it) or the reset of a Ratelimit budget the
+	// token used up; it is how long is left of it, bounded by MaxWait.
+	// Source names what asked ("Retry-After", "Ratelimit reset").
+	Asked  time.Duration
+	Source string
 }
 
 // Answer is what Budget.Answered records of one response.
@@ -58,6 +61,9 @@ type Answer struct {
 	// whose limit it was.
 	Until  time.Time
 	Reason WaitReason
+	// Source names what asked for the wait ("Retry-After", "Ratelimit
+	// reset"); empty for a backoff cfcache chose (a 429 naming no wait).
+	Source string
 	// Refund is the units of a request the server did not count (a 5xx,
 	// a connection dropped before an answer): given back to the bucket.
 	Refund int
@@ -68,7 +74,7 @@ type Answer struct {
 func (p Pace) Apply(now time.Time, a Answer) {
 	p.Observe(now, a.Header, a.InFlight)
 	if !a.Until.IsZero() {
-		p.Throttle(now, a.Until, a.Kind, a.Reason)
+		p.Throttle(now, a.Until, a.Kind, a.Reason, a.Source)
 	}
 	if a.OK {
 		p.Succeeded(now)

@@ -360,8 +360,14 @@ func (r *runner) dispatch(ctx, sendCtx context.Context, wg *sync.WaitGroup) bool
 		if ok, w := r.budget.TryTake(now, Take{Caller: r.id, Kind: r.cfg.Kind, Units: len(next.units)}); !ok {
 			// An exhausted Ratelimit budget is a wait Cloudflare asked
 			// for, bounded like a Retry-After.
+			// So is a 429's pause recorded by another run or process: each
+			// run applies its own --max-wait to it.
 			if w.Asked > 0 && r.tooLong(w.Asked) {
-				r.stop(&WaitTooLongError{Asked: w.Asked, Max: max(r.cfg.MaxWait, 0), Source: "Ratelimit reset"})
+				src := w.Source
+				if src == "" {
+					src = "Ratelimit reset"
+				}
+				r.stop(&WaitTooLongError{Asked: w.Asked, Max: max(r.cfg.MaxWait, 0), Source: src})
 				r.mu.Unlock()
 				continue
 			}
@@ -629,7 +635,7 @@ func (r *runner) handle(ctx context.Context, now time.Time, b *batch, resp *Resp
 		// Pause every sender, not only this one: the bucket is shared,
 		// and so is the budget with the account's other runs.
 		why := throttleReason(ae)
-		r.budget.Answered(now, Answer{Kind: r.cfg.Kind, Header: ae.Header, InFlight: r.inflight, Until: now.Add(wait), Reason: why})
+		r.budget.Answered(now, Answer{Kind: r.cfg.Kind, Header: ae.Header, InFlight: r.inflight, Until: now.Add(wait), Reason: why, Source: source})
 		r.wait = Wait{Until: now.Add(wait), Reason: why}
 		b.notBefore = now.Add(wait + r.resumeJitter(wait))
 		r.queue = append(r.queue, b)

@@ -784,3 +784,36 @@ func TestRunProgressSaysWhenItResumes(t *testing.T) {
 		t.Fatalf("resume times %v, want %v first", resumes, at.Add(42*time.Second))
 	}
 }
+
+// A 429's pause that another process (or an earlier zone of this run)
+// recorded in the shared budget is bounded by this run's own --max-wait,
+// and said to be a Retry-After (review of issue 10, finding 3: a stored
+// 3-minute pause was sat out under --max-wait 2s).
+func TestRunBoundsAPauseRecordedByAnotherRun(t *testing.T) {
+	for _, why := range []WaitReason{WaitPurgeLimit, WaitAPILimit} {
+		clock := newFakeClock()
+		api := newFakeAPI(clock)
+		cfg := config(api, KindURL, limits.Free)
+		b := NewBudget(cfg.Limits, 0)
+		// Another run got a 429 asking for 3 minutes, a second ago.
+		b.Answered(clock.Now().Add(-time.Second), Answer{Kind: KindURL, Until: clock.Now().Add(179 * time.Second), Reason: why, Source: "Retry-After"})
+		cfg.Budget, cfg.Concurrency, cfg.MaxWait = b, 1, 2*time.Second
+		res := Run(context.Background(), cfg, urlEntries(10))
+		if want := "Cloudflare asked to wait 2m59s (Retry-After), longer than --max-wait 2s"; res.Err == nil || res.Err.Error() != want {
+			t.Fatalf("%s: err = %v, want %q", why, res.Err, want)
+		}
+		if api.calls != 0 || len(res.Failed) != 10 || res.Duration >= time.Minute {
+			t.Fatalf("%s: calls %d failed %d duration %v", why, api.calls, len(res.Failed), res.Duration)
+		}
+		// A pause shorter than --max-wait is waited out.
+		clock = newFakeClock()
+		api = newFakeAPI(clock)
+		cfg = config(api, KindURL, limits.Free)
+		b = NewBudget(cfg.Limits, 0)
+		b.Answered(clock.Now(), Answer{Kind: KindURL, Until: clock.Now().Add(time.Second), Reason: why, Source: "Retry-After"})
+		cfg.Budget, cfg.Concurrency, cfg.MaxWait = b, 1, 2*time.Second
+		if res := Run(context.Background(), cfg, urlEntries(10)); res.Err != nil || res.Purged != 10 {
+			t.Fatalf("%s: short pause: err %v purged %d", why, res.Err, res.Purged)
+		}
+	}
+}

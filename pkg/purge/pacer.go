@@ -95,6 +95,12 @@ type PurgeState struct {
 	// PauseUntil is the end of a 429's wait: nothing is sent before it.
 	PauseUntil time.Time  `json:"pause_until,omitzero"`
 	PauseWhy   WaitReason `json:"pause_why,omitempty"`
+	// PauseSource names what asked for the pause ("Retry-After",
+	// "Ratelimit reset"), empty for a backoff cfcache chose itself: a
+	// pause Cloudflare asked for is bounded by each run's own --max-wait
+	// when that run meets it (TryTake's Wait.Asked), whichever process or
+	// zone received the 429 (review of issue 10, finding 3).
+	PauseSource string `json:"pause_source,omitempty"`
 	// RateFactor scales the buckets' refill rates: halved-ish on a 429
 	// (multiplicative decrease), raised a little on every success (additive
 	// increase), so clients that share no state (other machines) converge
@@ -144,6 +150,8 @@ type APIState struct {
 	Policies   []PolicyWindow `json:"policies,omitempty"`
 	Header     *HeaderBudget  `json:"header,omitempty"`
 	PauseUntil time.Time      `json:"pause_until,omitzero"`
+	// PauseSource is PurgeState.PauseSource for the API pause.
+	PauseSource string `json:"pause_source,omitempty"`
 }
 
 // SendLog is the times of past sends, in unix nanoseconds, ascending. Its
@@ -403,16 +411,18 @@ func (p Pace) HeaderWait(now time.Time) time.Duration {
 // Throttle records a 429: every send waits until until, and the bucket of
 // kind is emptied (Cloudflare has just said it is) and refills slower
 // (multiplicative decrease). An API-limit 429 pauses the token's calls
-// instead.
-func (p Pace) Throttle(now, until time.Time, kind Kind, why WaitReason) {
+// instead. source names what asked for the wait ("Retry-After", ...; ""
+// for a backoff of cfcache's own), kept with the pause so that every run
+// that meets it bounds it by its own --max-wait.
+func (p Pace) Throttle(now, until time.Time, kind Kind, why WaitReason, source string) {
 	if why == WaitAPILimit {
 		if until.After(p.API.PauseUntil) {
-			p.API.PauseUntil = until
+			p.API.PauseUntil, p.API.PauseSource = until, source
 		}
 		return
 	}
 	if until.After(p.Purge.PauseUntil) {
-		p.Purge.PauseUntil, p.Purge.PauseWhy = until, why
+		p.Purge.PauseUntil, p.Purge.PauseWhy, p.Purge.PauseSource = until, why, source
 	}
 	b := p.bucket(kind, now)
 	b.drain(now)
@@ -512,10 +522,33 @@ func (p Pace) TryTake(now time.Time, t Take) (bool, Wait) {
 	}
 	p.Purge.Waiters[pos].Expires = at.Add(waiterGrace)
 	w := Wait{Until: at, Reason: why}
-	if hw := p.HeaderWait(now); hw > 0 && !ready.Before(now.Add(hw)) {
-		w.Asked = hw
-	}
+	w.Asked, w.Source = p.askedWait(now, ready)
 	return false, w
+}
+
+// askedWait is the part of a wait until ready that Cloudflare asked for,
+// and what asked: a 429's pause (this run's, another zone's or another
+// process's, read from the shared state), or the reset of a Ratelimit
+// budget used up. It is how long this caller would still wait for it, so
+// each run bounds it by its own --max-wait (interface.md "Waiting and
+// giving up"); 0 when the wait is cfcache's own pacing.
+func (p Pace) askedWait(now, ready time.Time) (time.Duration, string) {
+	var asked time.Duration
+	source := ""
+	consider := func(until time.Time, src string) {
+		if src == "" || !until.After(now) || ready.Before(until) {
+			return // not asked for, over, or not what the wait is for
+		}
+		if d := until.Sub(now); d > asked {
+			asked, source = d, src
+		}
+	}
+	consider(p.Purge.PauseUntil, p.Purge.PauseSource)
+	consider(p.API.PauseUntil, p.API.PauseSource)
+	if hw := p.HeaderWait(now); hw > 0 {
+		consider(now.Add(hw), "Ratelimit reset")
+	}
+	return asked, source
 }
 
 // Leave drops caller from the queue (its run ended).

@@ -146,13 +146,13 @@ func TestPacerRatelimitHeaders(t *testing.T) {
 func TestPacerPause(t *testing.T) {
 	l := limits.Default().For(limits.Pro)
 	p := newPacer(KindURL, l, 0, t0)
-	p.Throttle(t0, t0.Add(7*time.Second), KindURL, WaitPurgeLimit)
+	p.Throttle(t0, t0.Add(7*time.Second), KindURL, WaitPurgeLimit, "Retry-After")
 	if got, why := p.ReadyAt(t0, KindURL, 100); got.Sub(t0) != 7*time.Second || why != WaitPurgeLimit {
 		t.Errorf("ready after pause at %v", got.Sub(t0))
 	}
 	// The 429 also empties the bucket: after a short pause it must refill.
 	p = newPacer(KindURL, l, 0, t0)
-	p.Throttle(t0, t0.Add(10*time.Millisecond), KindURL, WaitPurgeLimit)
+	p.Throttle(t0, t0.Add(10*time.Millisecond), KindURL, WaitPurgeLimit, "Retry-After")
 	p.Purge.RateFactor = 0 // the multiplicative decrease is tested on its own
 	if got, _ := p.ReadyAt(t0, KindURL, 100); got.Sub(t0).Round(time.Microsecond) != 66667*time.Microsecond {
 		t.Errorf("ready after short pause at %v", got.Sub(t0))

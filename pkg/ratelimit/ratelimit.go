@@ -67,10 +67,17 @@ type WaitTooLongError struct {
 	// Bound names the limit for a command that has no --max-wait (its API
 	// reads wait at most DefaultMaxWait); empty means --max-wait.
 	Bound string
+	// Local says the wait is for the token's API window as cfcache counts
+	// it on this machine (LocalLimitHeader), not one Cloudflare asked for.
+	Local bool
 }
 
 func (e *WaitTooLongError) Error() string {
 	msg := "Cloudflare asked to wait " + roundWait(e.Asked) + " (" + e.Source + "), longer than "
+	if e.Local {
+		msg = "this token's API calls, as cfcache counts them on this machine, have reached Cloudflare's limit: " +
+			"the next one would wait " + roundWait(e.Asked) + ", longer than "
+	}
 	if e.Bound == "" {
 		msg += "--max-wait " + roundWait(e.Max)
 	} else {
@@ -91,3 +98,10 @@ func roundWait(d time.Duration) string {
 	}
 	return d.String()
 }
+
+// LocalLimitHeader marks a 429 that cfcache's own API transport answered
+// without sending the request (pkg/budget): the token's calls counted on
+// this machine fill Cloudflare's window, so the call waits its Retry-After.
+// The API client bounds that wait by --max-wait and says it while it lasts,
+// outside any request timeout.
+const LocalLimitHeader = "Cfcache-Local-Limit"

@@ -426,16 +426,25 @@ func BudgetKey(z cfapi.Zone) string {
 // learnedCap is the per-request cap an earlier run learned for the zone's
 // account ("too many items"), so a dry run estimates with what Cloudflare
 // accepts rather than the documented size (interface.md "Pacing is per
-// account"); 0 when none was learned or the account is not known.
+// account"); with no account known (an offline dry run, a zone given by id
+// with --plan), the smallest cap learned on this machine for the plan, said
+// on stderr; 0 when none was learned.
 func (c *Common) learnedCap(z *ZoneRun) int {
-	if c.Budgets == nil || z.Zone.AccountID == "" {
+	if c.Budgets == nil || c.Kind == purge.KindEverything {
 		return 0
 	}
 	reg, err := c.Budgets()
-	if err != nil || reg == nil {
+	if reg == nil {
 		return 0
 	}
-	return reg.LearnedBatchSize(z.Zone.AccountID, z.Plan, z.Limits, c.Kind)
+	if z.Zone.AccountID != "" && err == nil {
+		return reg.LearnedBatchSize(z.Zone.AccountID, z.Plan, z.Limits, c.Kind)
+	}
+	n := reg.SmallestLearnedBatchSize(z.Plan, z.Limits, c.Kind)
+	if n > 0 && n < purge.Estimate(c.Kind, 1, z.Limits, 0).BatchSize {
+		c.IO.Status("no account known: estimating with %d per request, the smallest cap Cloudflare applied to a %s-plan account on this machine", n, z.Plan)
+	}
+	return n
 }
 
 // Execute sends every zone's entries: zones of different accounts side by
