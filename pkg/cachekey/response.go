@@ -88,7 +88,9 @@ type ResponseResult struct {
 	Stripped []string
 	// SetBy maps "cache_control.DIRECTIVE", "cache_tags.TAG" (and
 	// "cache_tags" for the last rule that changed the list) and
-	// "stripped.HEADER" to the ref that set or removed it.
+	// "stripped.HEADER" to the ref that set or removed it (a directive or
+	// tag no longer in the result was removed; a header not in Stripped
+	// was turned off). The origin's own directives and tags have no entry.
 	SetBy map[string]string
 	// Paths lists the keys of SetBy in the order they were first set.
 	Paths     []string
@@ -201,7 +203,10 @@ func (s *ResponseStack) Evaluate(req expr.Request, resp expr.Response, request E
 				}
 			case op != nil && op.Str == "remove":
 				for _, t := range vals {
-					tags = removeStr(tags, t)
+					if containsStr(tags, t) {
+						tags = removeStr(tags, t)
+						setBy("cache_tags."+t, c.ref)
+					}
 				}
 			}
 			setBy("cache_tags", c.ref)
