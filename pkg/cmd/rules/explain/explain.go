@@ -337,8 +337,7 @@ type inputs struct {
 
 // loadRules reads the FILEs (validated, offline), one per phase, and the
 // zone's live rules of a phase with no FILE when a zone is given (with no
-// FILE at all, always). For a live request phase it reads the APO setting
-// too, kept when APO caches by device type.
+// FILE at all, always).
 func loadRules(opts *ExplainOptions) (*inputs, error) {
 	in := &inputs{}
 	byPhase := map[string]string{} // phase → file name
@@ -366,15 +365,42 @@ func loadRules(opts *ExplainOptions) (*inputs, error) {
 		}
 		return in, nil
 	}
+	err := readLive(opts, in, !haveReq, !haveResp)
+	if err != nil && len(opts.Files) > 0 && (opts.Ctx == nil || opts.Ctx.Err() == nil) {
+		// FILEs alone work offline: a zone in the environment or config
+		// whose rules cannot be read (no token, no access) leaves the
+		// missing phase out rather than failing the explanation.
+		missing := rules.PhaseResponse
+		if !haveReq {
+			missing = rules.PhaseRequest
+		}
+		opts.IO.Warn("cannot read the zone's live %s (%v): explaining without them; give a %s FILE instead",
+			rules.PhaseTitle(missing), err, rules.PhaseShort(missing)+"-phase")
+		in.zoneName = ""
+		if !haveReq {
+			in.request, in.requestSource, in.apo = nil, "no Cache Rules (the zone's could not be read)", nil
+		}
+		if !haveResp {
+			in.response, in.responseSource = nil, ""
+		}
+		return in, nil
+	}
+	return in, err
+}
+
+// readLive reads the zone's entrypoint of each phase asked for. For the
+// request phase it reads the APO setting too, kept when APO caches by
+// device type.
+func readLive(opts *ExplainOptions, in *inputs, request, response bool) error {
 	zone, client, err := shared.Connect(opts.Ctx, opts.ResolveZone, opts.Client)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	in.zoneName = zone.Name
-	if !haveReq {
+	if request {
 		remote, err := shared.FetchPhase(opts.Ctx, client, zone.ID, rules.PhaseRequest)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		in.request, in.requestSource = remote.Rules(), "zone "+zone.Name+", "+remote.Describe()
 		s, err := client.GetAPO(opts.Ctx, zone.ID)
@@ -382,22 +408,22 @@ func loadRules(opts *ExplainOptions) (*inputs, error) {
 		case cfapi.IsAuthError(err):
 			opts.IO.Warn("cannot read the zone's APO setting (%v): the key below leaves APO out; give the token Zone › Zone Settings › Read", err)
 		case err != nil:
-			return nil, cmdutil.WrapAPIError(err)
+			return cmdutil.WrapAPIError(err)
 		case s.Enabled && s.CacheByDeviceType:
 			k := s.Key()
 			in.apo = &k
 		}
 	}
-	if !haveResp {
+	if response {
 		// A zone without a response-phase entrypoint (404 "no ruleset")
 		// has no response rules: Remote.Rules is empty, Describe says so.
 		remote, err := shared.FetchPhase(opts.Ctx, client, zone.ID, rules.PhaseResponse)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		in.response, in.responseSource = remote.Rules(), "zone "+zone.Name+", "+remote.Describe()
 	}
-	return in, nil
+	return nil
 }
 
 // checkFile reads and validates one rules file against --plan; its

@@ -106,13 +106,13 @@ func TestExplainFlags(t *testing.T) {
 func offline(t *testing.T, tty, jsonOut bool, edit ...func(*cmdutil.Factory)) (*rulestest.IO, func(...string) error) {
 	e := rulestest.New(t, limits.Enterprise)
 	f, io := e.Factory(tty, jsonOut)
-	for _, ed := range edit {
-		ed(f)
-	}
 	f.Env = config.MapEnv(map[string]string{})
 	f.Settings.Zone = ""
 	f.Settings.APIURL = "http://127.0.0.1:1/client/v4"
 	f.HTTPClient = nil
+	for _, ed := range edit {
+		ed(f)
+	}
 	return io, func(args ...string) error { return rulestest.Run(NewCmdExplain(f, nil), args...) }
 }
 
@@ -440,5 +440,21 @@ func TestExplainLiveBothPhases(t *testing.T) {
 	}
 	if n := e.Requests(sandbox.EndpointPutEntry) + e.Requests(sandbox.EndpointRespPutEntry); n != 0 {
 		t.Errorf("explain wrote rules (%d PUTs)", n)
+	}
+}
+
+// A zone from the environment or config whose rules cannot be read does not
+// break explaining FILEs: the missing phase is left out with a warning.
+func TestExplainFileZoneUnreadable(t *testing.T) {
+	io, run := offline(t, false, false, func(f *cmdutil.Factory) { f.Settings.Zone = "example.com" })
+	if err := run(example("response-cache-tags.yaml"), "--url", "https://www.example.com/blog/a"); err != nil {
+		t.Fatalf("%v\n%s", err, io.ErrOut)
+	}
+	if !strings.Contains(io.ErrOut.String(), "cannot read the zone's live Cache Rules") {
+		t.Errorf("stderr: %s", io.ErrOut)
+	}
+	out := io.Out.String()
+	if !strings.Contains(out, "against no Cache Rules (the zone's could not be read)") || !strings.Contains(out, "  ✓ tag-blog") {
+		t.Errorf("stdout:\n%s", out)
 	}
 }
