@@ -91,7 +91,8 @@ FILEs (YAML or JSON, "-" for stdin; at most one per phase, each file's
 phase: says which) are validated first against --plan (default Enterprise,
 the most permissive); with files only it works offline and needs no
 credentials. A phase with no FILE is read from the zone when a zone is
-given (--zone, CFCACHE_ZONE or the config file); with no FILE at all it
+given (--zone, CFCACHE_ZONE or the config file; should that read fail, the
+phase is left out with a warning); with no FILE at all it
 reads the zone's live rules of both phases and its APO for WordPress
 setting (three API calls): with APO caching by device type, an HTML page (a
 path ending in /, .html or .htm, or with no extension) on an APO hostname
