@@ -266,17 +266,25 @@ func overrides(request Effective, res *ResponseResult, resp expr.Response, first
 		}
 		return "", ""
 	}
+	// ttl describes a Cache Rules TTL setting: "override_origin 7200 s".
+	ttl := func(path string) string {
+		s := get(path + ".mode").Str
+		if n, ok := get(path + ".default").Int(); ok {
+			s += fmt.Sprintf(" %d s", n)
+		}
+		return s
+	}
 	if mode := get("edge_ttl.mode"); mode != nil && mode.Str != "respect_origin" {
 		if d, ref := decider(func(n string) string { return res.SetBy["cache_control."+n] }, "s-maxage", "no-store", "private", "no-cache", "max-age"); ref != "" {
 			out = append(out, Override{Setting: "edge_ttl", RequestRef: request.SetBy["edge_ttl"], ResponseRef: ref,
-				Reason: fmt.Sprintf("the edge TTL follows Cache-Control %q (%s set by %s), not edge_ttl %s", res.CacheControl, d, ref, mode.Str)})
+				Reason: fmt.Sprintf("the edge TTL follows Cache-Control %q (%s set by %s), not edge_ttl %s", res.CacheControl, d, ref, ttl("edge_ttl"))})
 		}
 	}
 	if mode := get("browser_ttl.mode"); mode != nil && mode.Str != "respect_origin" {
 		// Only directives sent downstream reach browsers.
 		if d, ref := decider(func(n string) string { return downBy[n] }, "max-age", "no-store", "no-cache", "private"); ref != "" {
 			out = append(out, Override{Setting: "browser_ttl", RequestRef: request.SetBy["browser_ttl"], ResponseRef: ref,
-				Reason: fmt.Sprintf("browsers get Cache-Control %q (%s set by %s), not browser_ttl %s", res.Downstream, d, ref, mode.Str)})
+				Reason: fmt.Sprintf("browsers get Cache-Control %q (%s set by %s), not browser_ttl %s", res.Downstream, d, ref, ttl("browser_ttl"))})
 		}
 	}
 	if cdn, d := responseHeader(resp, "cdn-cache-control"), firstCC(res); cdn != "" && d != "" {

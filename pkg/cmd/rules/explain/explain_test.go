@@ -179,8 +179,19 @@ func TestExplainGolden(t *testing.T) {
 							t.Errorf("JSON lacks %q", k)
 						}
 					}
-					if _, ok := doc["response"]; ok != strings.HasPrefix(c.name, "response-") {
+					if r, ok := doc["response"]; ok != strings.HasPrefix(c.name, "response-") {
 						t.Errorf("JSON has response: %v", ok)
+					} else if ok {
+						// The contract's keys (interface.md, rules explain).
+						var resp map[string]json.RawMessage
+						if err := json.Unmarshal(r, &resp); err != nil {
+							t.Fatal(err)
+						}
+						for _, k := range []string{"rules", "cache_control", "cache_tags", "stripped", "set_by"} {
+							if _, ok := resp[k]; !ok {
+								t.Errorf("JSON response lacks %q", k)
+							}
+						}
 					}
 					rulestest.Golden(t, c.name+".json", out)
 				}
