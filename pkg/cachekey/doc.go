@@ -6,6 +6,9 @@
 // question `purge url --variants auto` asks: which variant dimensions (device
 // type, country, language, headers, cookies) the cache key of a URL may hold
 // (Stack.Variants), and which header sets purge all its copies (Expander).
+// ResponseStack does the same for the zone's Cache Response Rules against
+// the origin's response: Cache-Control, cache tags and stripped headers, and
+// the Cache Rules settings a response rule overrides (response.go).
 //
 // Facts it relies on, from Cloudflare's documentation (cache/how-to/
 // cache-keys, cache/how-to/cache-rules/settings, cache/how-to/purge-cache/

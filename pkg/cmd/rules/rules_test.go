@@ -79,7 +79,7 @@ func TestExamplesParse(t *testing.T) {
 			if err := sub.ValidateArgs(sub.Flags().Args()); err != nil {
 				t.Errorf("%q: arguments: %v", line, err)
 			}
-			if args[1] == "validate" || args[1] == "explain" && len(sub.Flags().Args()) == 1 {
+			if args[1] == "validate" || args[1] == "explain" && len(sub.Flags().Args()) >= 1 {
 				// Offline and runnable from the repository root.
 				root := withGlobals(NewCmdRules(f))
 				if err := rulestest.Run(root, args...); err != nil {

@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -40,8 +41,52 @@ func BenchmarkExplain300(b *testing.B) {
 	args := append([]string{path}, explain300...)
 	for b.Loop() {
 		f, io := e.Factory(false, false)
+		f.Settings.Zone = "" // offline: no zone, so no live response phase
 		if err := rulestest.Run(NewCmdExplain(f, nil), args...); err != nil {
 			b.Fatalf("%v\n%s", err, io.ErrOut)
+		}
+	}
+}
+
+// response300 is a 300-rule Cache Response Rules file cycling through the
+// three actions, with request and response fields in the expressions.
+func response300() string {
+	var b strings.Builder
+	b.WriteString("phase: response\nrules:\n")
+	for i := range 300 {
+		fmt.Fprintf(&b, "  - ref: r%d\n", i)
+		switch i % 3 {
+		case 0:
+			fmt.Fprintf(&b, "    expression: http.response.code eq %d or starts_with(http.request.uri.path, \"/c/%d\")\n", 200+i%5, i)
+			b.WriteString("    action: set_cache_control\n    action_parameters:\n      s-maxage: {operation: set, value: 300, cloudflare_only: true}\n      private: {operation: remove}\n")
+		case 1:
+			fmt.Fprintf(&b, "    expression: http.response.content_type.media_type eq \"text/html\" and http.host eq \"shop%d.example.com\"\n", i%7)
+			fmt.Fprintf(&b, "    action: set_cache_tags\n    action_parameters: {operation: add, values: [t%d]}\n", i)
+		default:
+			fmt.Fprintf(&b, "    expression: any(http.response.headers.names[*] eq \"X-R%d\")\n", i)
+			b.WriteString("    action: set_cache_settings\n    action_parameters: {strip_etags: true}\n")
+		}
+	}
+	return b.String()
+}
+
+// BenchmarkExplain300BothPhases is BenchmarkExplain300 with a 300-rule
+// response-phase file beside the request-phase one (issue 12's
+// "explain (both phases) on a 300-rule file").
+func BenchmarkExplain300BothPhases(b *testing.B) {
+	e := rulestest.New(b, limits.Enterprise)
+	req := rulestest.WriteFile(b, "300.yaml", rulestest.Rules300(0))
+	resp := rulestest.WriteFile(b, "300-response.yaml", response300())
+	args := append([]string{req, resp}, explain300...)
+	args = append(args, "--response-header", "Content-Type: text/html", "--response-header", "Cache-Control: private, max-age=60")
+	for b.Loop() {
+		f, io := e.Factory(false, false)
+		f.Settings.Zone = ""
+		if err := rulestest.Run(NewCmdExplain(f, nil), args...); err != nil {
+			b.Fatalf("%v\n%s", err, io.ErrOut)
+		}
+		if !strings.Contains(io.Out.String(), "Response rules") {
+			b.Fatal("no response rules in the output")
 		}
 	}
 }

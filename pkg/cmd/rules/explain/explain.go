@@ -29,10 +29,18 @@ type ExplainOptions struct {
 	JSON        func() bool
 	Ctx         context.Context
 
-	// File is the rules file; "" means the zone's live rules.
-	File string
+	// ZoneGiven reports whether a zone was given (--zone, CFCACHE_ZONE or
+	// the config file): then a phase with no FILE is read live.
+	ZoneGiven func() bool
+
+	// Files are the rules files, at most one per phase (each file's
+	// `phase:`); none means the zone's live rules of both phases.
+	Files []string
 	// Request is the request described by the flags, validated.
 	Request expr.Request
+	// Response is the origin's response (--status, --response-header)
+	// the response-phase rules are evaluated against.
+	Response expr.Response
 	// Plan checks File against this plan's limits; "" means Enterprise.
 	Plan limits.Plan
 }
@@ -40,15 +48,17 @@ type ExplainOptions struct {
 // rawFlags are the request flags as typed, validated in one place.
 type rawFlags struct {
 	url, method, ip, country, device, plan string
-	headers, cookies                       []string
+	headers, cookies, responseHeaders      []string
+	status                                 int
 }
 
 // NewCmdExplain builds the command; runF replaces the run in tests.
 func NewCmdExplain(f *cmdutil.Factory, runF func(*ExplainOptions) error) *cobra.Command {
-	opts := &ExplainOptions{IO: f.IOStreams, Client: f.Client, ResolveZone: f.ResolveZone, Limits: f.Limits, JSON: f.OutputJSON}
+	opts := &ExplainOptions{IO: f.IOStreams, Client: f.Client, ResolveZone: f.ResolveZone, Limits: f.Limits, JSON: f.OutputJSON,
+		ZoneGiven: func() bool { return f.Settings != nil && f.Settings.Zone != "" }}
 	var raw rawFlags
 	cmd := &cobra.Command{
-		Use:   "explain [FILE] --url URL",
+		Use:   "explain [FILE...] --url URL",
 		Short: "Show which cache rules apply to a request, its cache key and how to purge it",
 		Long: `Evaluate the cache rules against one request described by flags, and show
 what Cloudflare would do with it:
@@ -66,13 +76,28 @@ what Cloudflare would do with it:
     -H, that evicts exactly that cached copy (a key with the language holds
     the first language of Accept-Language, which --lang sends).
 
-With FILE (YAML or JSON, "-" for stdin) it works offline and needs no
-credentials; the file is validated first against --plan (default
-Enterprise, the most permissive). Without FILE it reads the zone's live
-rules and its APO for WordPress setting (two API calls): with APO caching by
-device type, an HTML page (a path ending in /, .html or .htm, or with no
-extension) on an APO hostname has the device type in its key, set by APO,
-and the purge command carries --device.
+Cache Response Rules (a file with phase: response, or the zone's live
+ones) run on the origin's response, described by --status (default 200)
+and --response-header: each response rule matched or not, then the
+resulting Cache-Control (at the edge, and downstream when cloudflare_only
+directives make them differ), the cache tags (the origin's Cache-Tag, then
+every matching set_cache_tags; a tag expression this command cannot compute
+is said to be computed at the edge) and the stripped headers, each with the
+rule that set it, and where a response rule overrides a Cache Rule (it wins:
+an edge_ttl or browser_ttl overridden by Cache-Control, origin_cache_control
+turned on, a strip switch, the origin's CDN-Cache-Control).
+
+FILEs (YAML or JSON, "-" for stdin; at most one per phase, each file's
+phase: says which) are validated first against --plan (default Enterprise,
+the most permissive); with files only it works offline and needs no
+credentials. A phase with no FILE is read from the zone when a zone is
+given (--zone, CFCACHE_ZONE or the config file; should that read fail, the
+phase is left out with a warning); with no FILE at all it
+reads the zone's live rules of both phases and its APO for WordPress
+setting (three API calls): with APO caching by device type, an HTML page (a
+path ending in /, .html or .htm, or with no extension) on an APO hostname
+has the device type in its key, set by APO, and the purge command carries
+--device.
 
 The request is offline: fields it cannot know (TLS details, bot signals)
 count as missing, the country is --country, the device type is --device or
@@ -81,28 +106,28 @@ else derived from the User-Agent, and cf.edge.server_port is the port of
 request is taken as HTTP/2, as browsers and curl send it, so its header
 names are lower-case in http.request.headers.names; an http one as HTTP/1.1,
 where they keep the case -H gives them. It refuses (exit 2) a missing or
-non-absolute --url, a malformed -H or --cookie, an unknown --country or
---device, and an invalid rules file.`,
+non-absolute --url, a malformed -H, --cookie or --response-header, a
+--status outside 100-599, an unknown --country or --device, an invalid
+rules file and two files of the same phase.`,
 		Example: `  cfcache rules explain examples/rules/free-plan.yaml --url https://www.example.com/app.css
   cfcache rules explain examples/rules/html-device-type.yaml --url https://www.example.com/shop --device mobile
   cfcache rules explain examples/rules/enterprise-custom-key.json --url 'https://www.example.com/catalog/shoes?page=2&utm=x' -H 'Accept-Language: de-DE,de' --cookie currency=EUR -o json
+  cfcache rules explain examples/rules/free-plan.yaml examples/rules/response-html-cache-control.yaml --url https://www.example.com/about --response-header 'Content-Type: text/html; charset=utf-8' --response-header 'Cache-Control: private, max-age=600'
   cfcache rules explain --url https://example.com/api/v1/users --zone example.com`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 1 {
-				return cmdutil.FlagErrorf("explain takes at most one rules FILE, got %d arguments", len(args))
+			if len(args) > 2 {
+				return cmdutil.FlagErrorf("explain takes at most two rules FILEs (one per phase), got %d arguments", len(args))
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
-			if len(args) == 1 {
-				opts.File = args[0]
-			}
-			req, plan, err := parseFlags(raw, cmd.Flags().Changed("plan"))
+			opts.Files = args
+			req, resp, plan, err := parseFlags(raw, cmd.Flags().Changed("plan"))
 			if err != nil {
 				return err
 			}
-			opts.Request, opts.Plan = req, plan
+			opts.Request, opts.Response, opts.Plan = req, resp, plan
 			if runF != nil {
 				return runF(opts)
 			}
@@ -117,6 +142,8 @@ non-absolute --url, a malformed -H or --cookie, an unknown --country or
 	fl.StringVar(&raw.ip, "ip", "", "the client's IP `ADDRESS` (ip.src)")
 	fl.StringVar(&raw.country, "country", "", "the client's country, ISO 3166-1 alpha-2 (T1 Tor, XX unknown)")
 	fl.StringVar(&raw.device, "device", "", "the client's device type: mobile, desktop or tablet (default: from the User-Agent)")
+	fl.IntVar(&raw.status, "status", 200, "the origin's response status `CODE` (100-599), for Cache Response Rules")
+	fl.StringArrayVar(&raw.responseHeaders, "response-header", nil, "an origin response header, `'Name: value'` (repeatable), for Cache Response Rules")
 	fl.StringVar(&raw.plan, "plan", "", "validate FILE against this plan's limits: free, pro, business or enterprise (default enterprise)")
 	_ = cmd.RegisterFlagCompletionFunc("device", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return cachekey.DeviceTypes(), cobra.ShellCompDirectiveNoFileComp
@@ -129,7 +156,7 @@ non-absolute --url, a malformed -H or --cookie, an unknown --country or
 
 // parseFlags validates every request flag before anything is read, and
 // reports all the bad ones at once (exit 2).
-func parseFlags(raw rawFlags, planGiven bool) (expr.Request, limits.Plan, error) {
+func parseFlags(raw rawFlags, planGiven bool) (expr.Request, expr.Response, limits.Plan, error) {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	req := expr.Request{Method: strings.ToUpper(strings.TrimSpace(raw.method)), URL: strings.TrimSpace(raw.url)}
@@ -149,18 +176,34 @@ func parseFlags(raw rawFlags, planGiven bool) (expr.Request, limits.Plan, error)
 	if !isToken(req.Method) {
 		bad("--method %q: not an HTTP method", raw.method)
 	}
-	for _, h := range raw.headers {
+	// -H and --response-header are validated alike.
+	header := func(flag, h string) (expr.Header, bool) {
 		name, value, ok := strings.Cut(h, ":")
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
 		switch {
 		case !ok:
-			bad("-H %q: want 'Name: value'", h)
+			bad("%s %q: want 'Name: value'", flag, h)
 		case !isToken(name):
-			bad("-H %q: %q is not a valid header name", h, name)
+			bad("%s %q: %q is not a valid header name", flag, h, name)
 		case purge.HeaderValueReason(value) != "":
-			bad("-H %q: %s", h, purge.HeaderValueReason(value))
+			bad("%s %q: %s", flag, h, purge.HeaderValueReason(value))
 		default:
-			req.Headers = append(req.Headers, expr.Header{Name: name, Value: value})
+			return expr.Header{Name: name, Value: value}, true
+		}
+		return expr.Header{}, false
+	}
+	for _, h := range raw.headers {
+		if hd, ok := header("-H", h); ok {
+			req.Headers = append(req.Headers, hd)
+		}
+	}
+	resp := expr.Response{Code: raw.status}
+	if raw.status < 100 || raw.status > 599 {
+		bad("--status %d: want an HTTP status code from 100 to 599", raw.status)
+	}
+	for _, h := range raw.responseHeaders {
+		if hd, ok := header("--response-header", h); ok {
+			resp.Headers = append(resp.Headers, hd)
 		}
 	}
 	for _, c := range raw.cookies {
@@ -207,9 +250,9 @@ func parseFlags(raw rawFlags, planGiven bool) (expr.Request, limits.Plan, error)
 		plan = p
 	}
 	if len(problems) > 0 {
-		return req, plan, cmdutil.FlagErrorf("%s", strings.Join(problems, "\n"))
+		return req, resp, plan, cmdutil.FlagErrorf("%s", strings.Join(problems, "\n"))
 	}
-	return req, plan, nil
+	return req, resp, plan, nil
 }
 
 // isToken reports whether s is an RFC 9110 token (header names, methods).
@@ -227,14 +270,15 @@ func isToken(s string) bool {
 }
 
 func explainRun(opts *ExplainOptions) error {
-	list, source, zoneName, apo, err := loadRules(opts)
+	in, err := loadRules(opts)
 	if err != nil {
 		return err
 	}
-	stack := cachekey.Compile(list)
-	if apo != nil {
-		stack = stack.WithAPO(*apo)
-		hosts := strings.Join(apo.Hostnames, ", ")
+	source := in.requestSource
+	stack := cachekey.Compile(in.request)
+	if in.apo != nil {
+		stack = stack.WithAPO(*in.apo)
+		hosts := strings.Join(in.apo.Hostnames, ", ")
 		if hosts == "" {
 			hosts = "every host"
 		}
@@ -255,64 +299,162 @@ func explainRun(opts *ExplainOptions) error {
 	if err != nil {
 		return cmdutil.FlagErrorf("--url: %s", err)
 	}
+	var resp *cachekey.ResponseResult
+	if len(in.response) > 0 {
+		resp, err = cachekey.CompileResponse(in.response).Evaluate(opts.Request, opts.Response, res.Effective)
+		if err != nil {
+			return cmdutil.FlagErrorf("--url: %s", err)
+		}
+	}
 	args := append([]string{}, res.Purge.Args...)
-	if zoneName != "" {
-		args = append(args, "--zone", zoneName)
+	if in.zoneName != "" {
+		args = append(args, "--zone", in.zoneName)
 	}
 	command := "cfcache " + shellJoin(args)
+	out := explained{res: res, source: source, command: command, resp: resp, respSource: in.responseSource}
 	if opts.JSON() {
-		return cmdutil.WriteJSON(opts.IO.Out, jsonResult(opts, res, source, command))
+		return cmdutil.WriteJSON(opts.IO.Out, jsonResult(opts, out))
 	}
-	return render(opts.IO, opts.Request, res, source, command)
+	return render(opts.IO, opts.Request, opts.Response, out)
 }
 
-// loadRules reads FILE (validated, offline) or the zone's live rules, and
-// says where they came from. For a live zone it reads the APO setting too,
-// returned when APO caches by device type.
-func loadRules(opts *ExplainOptions) ([]*rules.Rule, string, string, *cachekey.APO, error) {
-	if opts.File != "" {
-		data, name, err := shared.ReadInput(opts.IO, opts.File)
+// explained is everything the renderers show.
+type explained struct {
+	res             *cachekey.Result
+	source, command string
+	// resp is nil when there are no response rules; respSource says where
+	// they came from, or that there were none.
+	resp       *cachekey.ResponseResult
+	respSource string
+}
+
+// inputs are the rules of both phases and where each came from.
+type inputs struct {
+	request, response             []*rules.Rule
+	requestSource, responseSource string
+	zoneName                      string
+	apo                           *cachekey.APO
+}
+
+// loadRules reads the FILEs (validated, offline), one per phase, and the
+// zone's live rules of a phase with no FILE when a zone is given (with no
+// FILE at all, always).
+func loadRules(opts *ExplainOptions) (*inputs, error) {
+	in := &inputs{}
+	byPhase := map[string]string{} // phase → file name
+	for _, path := range opts.Files {
+		f, err := checkFile(opts, path)
 		if err != nil {
-			return nil, "", "", nil, err
+			return nil, err
 		}
-		plan := opts.Plan
-		if plan == "" {
-			plan = limits.Enterprise
+		if prev, dup := byPhase[f.Phase]; dup {
+			return nil, cmdutil.FlagErrorf("%s and %s are both %s files: give at most one file per phase", prev, f.Name, rules.PhaseTitle(f.Phase))
 		}
-		type checked struct {
-			f     *rules.File
-			probs rules.Problems
+		byPhase[f.Phase] = f.Name
+		if f.Phase == rules.PhaseResponse {
+			in.response, in.responseSource = f.Rules, f.Name
+		} else {
+			in.request, in.requestSource = f.Rules, f.Name
 		}
-		c, err := shared.Interruptible(opts.Ctx, "stopped while checking "+name+": nothing was evaluated", func() checked {
-			f, probs := rules.Check(name, data, shared.ValidateOptions(opts.Limits().For(plan)))
-			return checked{f, probs}
-		})
-		if err != nil {
-			return nil, "", "", nil, err
-		}
-		f, probs := c.f, c.probs
-		shared.PrintProblems(opts.IO, probs)
-		if err := shared.ProblemsError(name, probs, false); err != nil {
-			return nil, "", "", nil, err
-		}
-		return f.Rules, name, "", nil, nil
 	}
-	zone, client, remote, err := shared.ZoneRules(opts.Ctx, opts.ResolveZone, opts.Client)
+	_, haveReq := byPhase[rules.PhaseRequest]
+	_, haveResp := byPhase[rules.PhaseResponse]
+	live := len(opts.Files) == 0 || opts.ZoneGiven()
+	if !live || (haveReq && haveResp) {
+		if !haveReq {
+			in.requestSource = "no Cache Rules (no request-phase FILE and no zone given)"
+		}
+		return in, nil
+	}
+	err := readLive(opts, in, !haveReq, !haveResp)
+	if err != nil && len(opts.Files) > 0 && (opts.Ctx == nil || opts.Ctx.Err() == nil) {
+		// FILEs alone work offline: a zone in the environment or config
+		// whose rules cannot be read (no token, no access) leaves the
+		// missing phase out rather than failing the explanation.
+		missing := rules.PhaseResponse
+		if !haveReq {
+			missing = rules.PhaseRequest
+		}
+		opts.IO.Warn("cannot read the zone's live %s (%v): explaining without them; give a %s FILE instead",
+			rules.PhaseTitle(missing), err, rules.PhaseShort(missing)+"-phase")
+		in.zoneName = ""
+		if !haveReq {
+			in.request, in.requestSource, in.apo = nil, "no Cache Rules (the zone's could not be read)", nil
+		}
+		if !haveResp {
+			in.response, in.responseSource = nil, ""
+		}
+		return in, nil
+	}
+	return in, err
+}
+
+// readLive reads the zone's entrypoint of each phase asked for. For the
+// request phase it reads the APO setting too, kept when APO caches by
+// device type.
+func readLive(opts *ExplainOptions, in *inputs, request, response bool) error {
+	zone, client, err := shared.Connect(opts.Ctx, opts.ResolveZone, opts.Client)
 	if err != nil {
-		return nil, "", "", nil, err
+		return err
 	}
-	var apo *cachekey.APO
-	s, err := client.GetAPO(opts.Ctx, zone.ID)
-	switch {
-	case cfapi.IsAuthError(err):
-		opts.IO.Warn("cannot read the zone's APO setting (%v): the key below leaves APO out; give the token Zone › Zone Settings › Read", err)
-	case err != nil:
-		return nil, "", "", nil, cmdutil.WrapAPIError(err)
-	case s.Enabled && s.CacheByDeviceType:
-		k := s.Key()
-		apo = &k
+	in.zoneName = zone.Name
+	if request {
+		remote, err := shared.FetchPhase(opts.Ctx, client, zone.ID, rules.PhaseRequest)
+		if err != nil {
+			return err
+		}
+		in.request, in.requestSource = remote.Rules(), "zone "+zone.Name+", "+remote.Describe()
+		s, err := client.GetAPO(opts.Ctx, zone.ID)
+		switch {
+		case cfapi.IsAuthError(err):
+			opts.IO.Warn("cannot read the zone's APO setting (%v): the key below leaves APO out; give the token Zone › Zone Settings › Read", err)
+		case err != nil:
+			return cmdutil.WrapAPIError(err)
+		case s.Enabled && s.CacheByDeviceType:
+			k := s.Key()
+			in.apo = &k
+		}
 	}
-	return remote.Rules(), "zone " + zone.Name + ", " + remote.Describe(), zone.Name, apo, nil
+	if response {
+		// A zone without a response-phase entrypoint (404 "no ruleset")
+		// has no response rules: Remote.Rules is empty, Describe says so.
+		remote, err := shared.FetchPhase(opts.Ctx, client, zone.ID, rules.PhaseResponse)
+		if err != nil {
+			return err
+		}
+		in.response, in.responseSource = remote.Rules(), "zone "+zone.Name+", "+remote.Describe()
+	}
+	return nil
+}
+
+// checkFile reads and validates one rules file against --plan; its
+// problems are printed, and errors stop explain before anything is
+// evaluated (exit 2).
+func checkFile(opts *ExplainOptions, path string) (*rules.File, error) {
+	data, name, err := shared.ReadInput(opts.IO, path)
+	if err != nil {
+		return nil, err
+	}
+	plan := opts.Plan
+	if plan == "" {
+		plan = limits.Enterprise
+	}
+	type checked struct {
+		f     *rules.File
+		probs rules.Problems
+	}
+	c, err := shared.Interruptible(opts.Ctx, "stopped while checking "+name+": nothing was evaluated", func() checked {
+		f, probs := rules.Check(name, data, shared.ValidateOptions(opts.Limits().For(plan)))
+		return checked{f, probs}
+	})
+	if err != nil {
+		return nil, err
+	}
+	shared.PrintProblems(opts.IO, c.probs)
+	if err := shared.ProblemsError(name, c.probs, false); err != nil {
+		return nil, err
+	}
+	return c.f, nil
 }
 
 func shellJoin(args []string) string {

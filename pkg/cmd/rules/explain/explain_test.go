@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/cfcache/cfcache/pkg/cmd/rules/internal/rulestest"
+	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/config"
 	"github.com/cfcache/cfcache/pkg/expr"
 	"github.com/cfcache/cfcache/pkg/limits"
@@ -26,18 +27,28 @@ func TestExplainFlags(t *testing.T) {
 		args []string
 		file string
 		req  expr.Request
+		resp expr.Response
 		plan limits.Plan
 		code int
 		msg  string // in the error, for refusals
 	}{
 		{args: []string{"r.yaml", "--url", "https://example.com/a"}, file: "r.yaml",
-			req: expr.Request{Method: "GET", URL: "https://example.com/a"}},
+			req: expr.Request{Method: "GET", URL: "https://example.com/a"}, resp: expr.Response{Code: 200}},
+		{args: []string{"req.yaml", "resp.yaml", "--url", "https://example.com/a", "--status", "404",
+			"--response-header", "Content-Type: text/html", "--response-header", "Cache-Tag:a,b"}, file: "req.yaml,resp.yaml",
+			req:  expr.Request{Method: "GET", URL: "https://example.com/a"},
+			resp: expr.Response{Code: 404, Headers: []expr.Header{{Name: "Content-Type", Value: "text/html"}, {Name: "Cache-Tag", Value: "a,b"}}}},
+		{args: []string{"--url", "https://example.com/a", "--status", "99"}, code: 2, msg: "--status 99: want an HTTP status code from 100 to 599"},
+		{args: []string{"--url", "https://example.com/a", "--status", "600"}, code: 2, msg: "--status 600"},
+		{args: []string{"--url", "https://example.com/a", "--response-header", "ETag"}, code: 2, msg: `--response-header "ETag": want 'Name: value'`},
+		{args: []string{"--url", "https://example.com/a", "--response-header", "Bad Name: x"}, code: 2, msg: "not a valid header name"},
+		{args: []string{"--url", "https://example.com/a", "--response-header", "X: 1\x1b[2J"}, code: 2, msg: `control character in header value`},
 		{args: []string{"--url", "https://example.com/a", "-X", "post", "-H", "Accept-Language: de", "-H", "X-A:1",
 			"--cookie", "currency=EUR", "--ip", "2001:db8::1", "--country", "es", "--device", "Mobile", "--plan", "Pro"},
 			req: expr.Request{Method: "POST", URL: "https://example.com/a",
 				Headers: []expr.Header{{Name: "Accept-Language", Value: "de"}, {Name: "X-A", Value: "1"}},
 				Cookies: []expr.Cookie{{Name: "currency", Value: "EUR"}}, Country: "ES", DeviceType: "mobile"},
-			plan: limits.Pro},
+			resp: expr.Response{Code: 200}, plan: limits.Pro},
 		{args: []string{"r.yaml"}, code: 2, msg: "--url is required"},
 		{args: []string{"--url", "example.com/a"}, code: 2, msg: "not an absolute URL: want http:// or https://"},
 		{args: []string{"--url", "https:///a"}, code: 2, msg: "--url https:///a: no host"},
@@ -48,7 +59,7 @@ func TestExplainFlags(t *testing.T) {
 		{args: []string{"--url", "https://example.com/a", "--cookie", "novalue"}, code: 2, msg: "want 'name=value'"},
 		{args: []string{"--url", "https://example.com/a", "--ip", "300.1.1.1"}, code: 2, msg: "not an IPv4 or IPv6"},
 		{args: []string{"--url", "https://example.com/a", "--plan", "gold"}, code: 2, msg: "--plan"},
-		{args: []string{"a", "b", "--url", "https://example.com/a"}, code: 2, msg: "at most one rules FILE"},
+		{args: []string{"a", "b", "c", "--url", "https://example.com/a"}, code: 2, msg: "at most two rules FILEs"},
 		// Every bad flag is reported, not only the first.
 		{args: []string{"--url", "ftp://x", "--device", "tv", "--country", "Spain"}, code: 2, msg: "--url ftp://x: scheme ftp not allowed"},
 		// issue 9: purge's URL rules, a control character shown escaped, never raw.
@@ -73,8 +84,11 @@ func TestExplainFlags(t *testing.T) {
 			}
 			continue
 		}
-		if got.File != c.file || got.Plan != c.plan {
-			t.Errorf("%v: file %q plan %q", c.args, got.File, got.Plan)
+		if strings.Join(got.Files, ",") != c.file || got.Plan != c.plan {
+			t.Errorf("%v: files %q plan %q", c.args, got.Files, got.Plan)
+		}
+		if !reflect.DeepEqual(got.Response, c.resp) {
+			t.Errorf("%v: response %+v, want %+v", c.args, got.Response, c.resp)
 		}
 		r := got.Request
 		c.req.IP = r.IP // compared below
@@ -89,13 +103,16 @@ func TestExplainFlags(t *testing.T) {
 
 // offline is a Factory with no credentials and an API that does not exist:
 // explain with FILE must need neither.
-func offline(t *testing.T, tty, jsonOut bool) (*rulestest.IO, func(...string) error) {
+func offline(t *testing.T, tty, jsonOut bool, edit ...func(*cmdutil.Factory)) (*rulestest.IO, func(...string) error) {
 	e := rulestest.New(t, limits.Enterprise)
 	f, io := e.Factory(tty, jsonOut)
 	f.Env = config.MapEnv(map[string]string{})
 	f.Settings.Zone = ""
 	f.Settings.APIURL = "http://127.0.0.1:1/client/v4"
 	f.HTTPClient = nil
+	for _, ed := range edit {
+		ed(f)
+	}
 	return io, func(args ...string) error { return rulestest.Run(NewCmdExplain(f, nil), args...) }
 }
 
@@ -114,19 +131,39 @@ var goldenCases = []struct {
 	{"custom-key", []string{example("enterprise-custom-key.json"), "--url", "https://www.example.com/catalog/shoes?utm_source=x&sort=price&page=2",
 		"-H", "Accept-Language: de-DE,de;q=0.9", "-H", "Origin: https://app.example.com", "--cookie", "currency=EUR", "--device", "desktop", "--country", "DE"}},
 	{"api-bypass-cookie", []string{example("api-bypass.yaml"), "--url", "https://blog.example.com/2024/hello/", "--cookie", "wordpress_logged_in_abc=1"}},
+	// Both phases: a response rule's Cache-Control overrides html-short's
+	// edge_ttl; s-maxage is edge-only, so downstream differs.
+	{"response-html", []string{example("free-plan.yaml"), example("response-html-cache-control.yaml"), "--url", "https://www.example.com/about",
+		"--response-header", "Content-Type: text/html; charset=utf-8", "--response-header", "Cache-Control: private, max-age=600",
+		"--response-header", "CDN-Cache-Control: max-age=60"}},
+	// Tags: the origin's, a matching add, an expression evaluated here, and
+	// a 404 that removes one; the response file alone has no Cache Rules.
+	{"response-tags-404", []string{example("response-cache-tags.yaml"), "--url", "https://www.example.com/blog/products/x",
+		"--status", "404", "--response-header", "Cache-Tag: origin, blog"}},
+	{"response-tags-products", []string{example("response-cache-tags.yaml"), "--url", "https://www.example.com/products/shoe-42"}},
+	// Stripped headers, and a response rule that does not match (a 304).
+	{"response-strip", []string{example("response-strip-set-cookie.yaml"), example("static-assets.yaml"), "--url", "https://www.example.com/app.css",
+		"--response-header", "Set-Cookie: session=abc", "--response-header", "ETag: \"x\""}},
+	{"response-strip-304", []string{example("response-strip-set-cookie.yaml"), "--url", "https://www.example.com/app.css", "--status", "304"}},
 }
 
 func TestExplainGolden(t *testing.T) {
 	for _, c := range goldenCases {
-		for _, mode := range []string{"text", "color", "json"} {
+		for _, mode := range []string{"text", "color", "nocolor", "json"} {
 			t.Run(c.name+"/"+mode, func(t *testing.T) {
-				io, run := offline(t, mode == "color", mode == "json")
+				// NO_COLOR on a terminal: the plain text, symbols only.
+				noColor := func(f *cmdutil.Factory) {
+					if mode == "nocolor" {
+						f.IOStreams.SetColorEnv(true, false)
+					}
+				}
+				io, run := offline(t, mode == "color" || mode == "nocolor", mode == "json", noColor)
 				if err := run(c.args...); err != nil {
 					t.Fatalf("%v\n%s", err, io.ErrOut)
 				}
 				out := io.Out.String()
 				switch mode {
-				case "text":
+				case "text", "nocolor":
 					rulestest.NoANSI(t, "stdout", out)
 					rulestest.Golden(t, c.name, out)
 				case "color":
@@ -140,6 +177,20 @@ func TestExplainGolden(t *testing.T) {
 					for _, k := range []string{"rules", "settings", "set_by", "cache_key", "purge_command"} {
 						if _, ok := doc[k]; !ok {
 							t.Errorf("JSON lacks %q", k)
+						}
+					}
+					if r, ok := doc["response"]; ok != strings.HasPrefix(c.name, "response-") {
+						t.Errorf("JSON has response: %v", ok)
+					} else if ok {
+						// The contract's keys (interface.md, rules explain).
+						var resp map[string]json.RawMessage
+						if err := json.Unmarshal(r, &resp); err != nil {
+							t.Fatal(err)
+						}
+						for _, k := range []string{"rules", "cache_control", "cache_tags", "stripped", "set_by"} {
+							if _, ok := resp[k]; !ok {
+								t.Errorf("JSON response lacks %q", k)
+							}
 						}
 					}
 					rulestest.Golden(t, c.name+".json", out)
@@ -326,5 +377,95 @@ func TestExplainLiveAPO(t *testing.T) {
 	}
 	if !strings.Contains(io.ErrOut.String(), "cannot read the zone's APO setting") || strings.Contains(io.Out.String(), "--device") {
 		t.Errorf("stderr:\n%s\nstdout:\n%s", io.ErrOut, io.Out)
+	}
+}
+
+// Live rules of both phases: without FILE explain reads both entrypoints;
+// with a request-phase FILE and a zone given it reads the response phase
+// live; with FILEs of both phases it reads neither. Nothing is written.
+func TestExplainLiveBothPhases(t *testing.T) {
+	e := rulestest.New(t, limits.Enterprise)
+	data, err := readExample("free-plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.SeedFile(data)
+	e.SeedPhase(sandbox.ResponseCachePhase, `[
+	 {"ref": "html-cc", "expression": "http.response.content_type.media_type eq \"text/html\"", "action": "set_cache_control", "enabled": true,
+	  "action_parameters": {"s-maxage": {"operation": "set", "value": 300, "cloudflare_only": true}}},
+	 {"ref": "tag-all", "expression": "true", "enabled": true, "action": "set_cache_tags", "action_parameters": {"operation": "add", "values": ["site"]}}]`)
+	respArgs := []string{"--url", "https://www.example.com/about", "--response-header", "Content-Type: text/html"}
+
+	f, io := e.Factory(false, true)
+	if err := rulestest.Run(NewCmdExplain(f, nil), respArgs...); err != nil {
+		t.Fatalf("%v\n%s", err, io.ErrOut)
+	}
+	var doc struct {
+		Source   string `json:"source"`
+		Response *struct {
+			Source       string              `json:"source"`
+			CacheControl string              `json:"cache_control"`
+			CacheTags    []string            `json:"cache_tags"`
+			SetBy        map[string]string   `json:"set_by"`
+			Overrides    []map[string]string `json:"overrides"`
+		} `json:"response"`
+	}
+	if err := json.Unmarshal(io.Out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	r := doc.Response
+	if r == nil || !strings.HasPrefix(r.Source, "zone example.com, version ") || r.CacheControl != "s-maxage=300" ||
+		strings.Join(r.CacheTags, ",") != "site" || r.SetBy["cache_tags.site"] != "tag-all" {
+		t.Fatalf("response %+v", r)
+	}
+	if len(r.Overrides) != 1 || r.Overrides[0]["setting"] != "edge_ttl" || r.Overrides[0]["request_ref"] != "html-short" {
+		t.Errorf("overrides %v", r.Overrides)
+	}
+	if n := e.Requests(sandbox.EndpointRespEntrypoint); n != 1 {
+		t.Errorf("response entrypoint read %d times", n)
+	}
+
+	// A request FILE and a zone: the response rules are the zone's.
+	f, io = e.Factory(false, false)
+	if err := rulestest.Run(NewCmdExplain(f, nil), append([]string{example("static-assets.yaml")}, respArgs...)...); err != nil {
+		t.Fatalf("%v\n%s", err, io.ErrOut)
+	}
+	if out := io.Out.String(); !strings.Contains(out, "against ../../../../examples/rules/static-assets.yaml\n") ||
+		!strings.Contains(out, "for a 200 response, against zone example.com, version ") || !strings.Contains(out, "site\n") {
+		t.Errorf("stdout:\n%s", out)
+	}
+	// Files of both phases: no API call at all.
+	before := e.Requests(sandbox.EndpointRespEntrypoint) + e.Requests(sandbox.EndpointEntrypoint)
+	f, io = e.Factory(false, false)
+	if err := rulestest.Run(NewCmdExplain(f, nil), append([]string{example("static-assets.yaml"), example("response-cache-tags.yaml")}, respArgs...)...); err != nil {
+		t.Fatalf("%v\n%s", err, io.ErrOut)
+	}
+	if after := e.Requests(sandbox.EndpointRespEntrypoint) + e.Requests(sandbox.EndpointEntrypoint); after != before {
+		t.Errorf("files of both phases read the zone (%d reads)", after-before)
+	}
+	// Two files of one phase are refused before anything is read.
+	f, io = e.Factory(false, false)
+	err = rulestest.Run(NewCmdExplain(f, nil), append([]string{example("static-assets.yaml"), example("free-plan.yaml")}, respArgs...)...)
+	if rulestest.ExitCode(err) != 2 || !strings.Contains(err.Error(), "are both Cache Rules files") || io.Out.Len() != 0 {
+		t.Errorf("two request files: %v\n%s", err, io.Out)
+	}
+	if n := e.Requests(sandbox.EndpointPutEntry) + e.Requests(sandbox.EndpointRespPutEntry); n != 0 {
+		t.Errorf("explain wrote rules (%d PUTs)", n)
+	}
+}
+
+// A zone from the environment or config whose rules cannot be read does not
+// break explaining FILEs: the missing phase is left out with a warning.
+func TestExplainFileZoneUnreadable(t *testing.T) {
+	io, run := offline(t, false, false, func(f *cmdutil.Factory) { f.Settings.Zone = "example.com" })
+	if err := run(example("response-cache-tags.yaml"), "--url", "https://www.example.com/blog/a"); err != nil {
+		t.Fatalf("%v\n%s", err, io.ErrOut)
+	}
+	if !strings.Contains(io.ErrOut.String(), "cannot read the zone's live Cache Rules") {
+		t.Errorf("stderr: %s", io.ErrOut)
+	}
+	out := io.Out.String()
+	if !strings.Contains(out, "against no Cache Rules (the zone's could not be read)") || !strings.Contains(out, "  ✓ tag-blog") {
+		t.Errorf("stdout:\n%s", out)
 	}
 }

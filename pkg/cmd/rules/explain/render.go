@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/cfcache/cfcache/pkg/cachekey"
@@ -43,9 +44,45 @@ type jsonOutput struct {
 	CacheKey     cachekey.Key      `json:"cache_key"`
 	PurgeCommand string            `json:"purge_command"`
 	Purge        cachekey.Purge    `json:"purge"`
+	// Response is there only when there are response rules (file or live).
+	Response *jsonResponse `json:"response,omitempty"`
 }
 
-func jsonResult(opts *ExplainOptions, res *cachekey.Result, source, command string) jsonOutput {
+// jsonResponse is the contract's "response" (interface.md, rules explain):
+// rules, cache_control, cache_tags, stripped and set_by, plus where they
+// came from, the response they were evaluated against and the overrides of
+// Cache Rules.
+type jsonResponse struct {
+	Source                 string              `json:"source"`
+	Status                 int                 `json:"status"`
+	Headers                []cachekey.Header   `json:"headers"`
+	Rules                  []jsonRule          `json:"rules"`
+	CacheControl           string              `json:"cache_control"`
+	CacheControlDownstream string              `json:"cache_control_downstream"`
+	CacheTags              []string            `json:"cache_tags"`
+	CacheTagsAtEdge        []string            `json:"cache_tags_computed_at_edge"`
+	Stripped               []string            `json:"stripped"`
+	SetBy                  map[string]string   `json:"set_by"`
+	Overrides              []cachekey.Override `json:"overrides"`
+}
+
+func jsonRules(rs []cachekey.RuleResult) []jsonRule {
+	out := make([]jsonRule, len(rs))
+	for i, rr := range rs {
+		out[i] = jsonRule{Position: i + 1, Ref: rr.Ref, Matched: rr.Matched(), Status: string(rr.Status), Reason: rr.Reason, Description: rr.Description}
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func jsonResult(opts *ExplainOptions, x explained) jsonOutput {
+	res, source, command := x.res, x.source, x.command
 	r := opts.Request
 	jr := jsonRequest{URL: r.URL, Method: r.Method, Headers: []cachekey.Header{}, Cookies: []cachekey.Header{},
 		Country: r.Country, DeviceType: r.DeviceType}
@@ -58,17 +95,27 @@ func jsonResult(opts *ExplainOptions, res *cachekey.Result, source, command stri
 	if r.IP.IsValid() {
 		jr.IP = r.IP.String()
 	}
-	out := jsonOutput{Source: source, Request: jr, Rules: make([]jsonRule, len(res.Rules)), Settings: res.Effective.Settings,
+	out := jsonOutput{Source: source, Request: jr, Rules: jsonRules(res.Rules), Settings: res.Effective.Settings,
 		SetBy: res.Effective.SetBy, CacheKey: res.Key, PurgeCommand: command, Purge: res.Purge}
-	for i, rr := range res.Rules {
-		out.Rules[i] = jsonRule{Position: i + 1, Ref: rr.Ref, Matched: rr.Matched(), Status: string(rr.Status), Reason: rr.Reason, Description: rr.Description}
+	if r := x.resp; r != nil {
+		jresp := &jsonResponse{Source: x.respSource, Status: opts.Response.Code, Headers: []cachekey.Header{}, Rules: jsonRules(r.Rules),
+			CacheControl: r.CacheControl, CacheControlDownstream: r.Downstream, CacheTags: nonNil(r.CacheTags),
+			CacheTagsAtEdge: nonNil(r.TagsAtEdge), Stripped: nonNil(r.Stripped), SetBy: r.SetBy, Overrides: r.Overrides}
+		for _, h := range opts.Response.Headers {
+			jresp.Headers = append(jresp.Headers, cachekey.Header{Name: h.Name, Value: h.Value})
+		}
+		if jresp.Overrides == nil {
+			jresp.Overrides = []cachekey.Override{}
+		}
+		out.Response = jresp
 	}
 	return out
 }
 
 // render prints the explanation for people. Every line carries its meaning
 // in words or symbols (✓ ✗ – !), so colour is only decoration.
-func render(ios *iostreams.IOStreams, req expr.Request, res *cachekey.Result, source, command string) error {
+func render(ios *iostreams.IOStreams, req expr.Request, response expr.Response, x explained) error {
+	res, source, command := x.res, x.source, x.command
 	t := ios.Theme()
 	var b strings.Builder
 	head := func(s string) { b.WriteString(shared.Paint(t, t.Bold, s) + "\n") }
@@ -76,33 +123,14 @@ func render(ios *iostreams.IOStreams, req expr.Request, res *cachekey.Result, so
 	head(fmt.Sprintf("%s %s, against %s", req.Method, req.URL, source))
 	b.WriteString("\n")
 	head("Rules, in order (every matching rule applies; later rules win):")
-	if len(res.Rules) == 0 {
-		b.WriteString("  (no rules)\n")
-	}
-	w := 0
-	for _, rr := range res.Rules {
-		w = max(w, len(rr.Ref))
-	}
-	for _, rr := range res.Rules {
-		ref := fmt.Sprintf("%-*s", w, rr.Ref)
-		switch rr.Status {
-		case cachekey.Matched:
-			b.WriteString("  " + shared.Paint(t, t.Success, "✓ "+ref+"  matched") + "\n")
-		case cachekey.NotMatched:
-			b.WriteString("  " + shared.Paint(t, t.Muted, "✗ "+ref+"  not matched") + ": " + rr.Reason + "\n")
-		case cachekey.Disabled:
-			b.WriteString("  " + shared.Paint(t, t.Muted, "– "+ref+"  disabled") + "\n")
-		default:
-			b.WriteString("  " + shared.Paint(t, t.Warning, "! "+ref+"  not evaluated") + ": " + rr.Reason + "\n")
-		}
-	}
+	renderRules(&b, t, res.Rules)
 
 	b.WriteString("\n")
 	head("Effective settings (setting = value  ← rule that set it):")
 	if len(res.Effective.Paths) == 0 {
 		b.WriteString("  (none: no rule matched, Cloudflare's defaults apply)\n")
 	}
-	w = 0
+	w := 0
 	for _, p := range res.Effective.Paths {
 		w = max(w, len(p))
 	}
@@ -113,6 +141,15 @@ func render(ios *iostreams.IOStreams, req expr.Request, res *cachekey.Result, so
 			return err
 		}
 		fmt.Fprintf(&b, "  %-*s = %s  %s\n", w, p, data, shared.Paint(t, t.Muted, "← "+res.Effective.SetBy[p]))
+	}
+
+	switch {
+	case x.resp != nil:
+		b.WriteString("\n")
+		renderResponse(&b, t, response, x.resp, x.respSource)
+	case x.respSource != "":
+		b.WriteString("\n")
+		head("Response rules: none (" + x.respSource + ")")
 	}
 
 	b.WriteString("\n")
@@ -159,6 +196,117 @@ func render(ios *iostreams.IOStreams, req expr.Request, res *cachekey.Result, so
 	}
 	_, err := io.WriteString(ios.Out, b.String())
 	return err
+}
+
+// renderRules lists rules in order: ✓ matched, ✗ not matched with the
+// reason, – disabled, ! not evaluated.
+func renderRules(b *strings.Builder, t *iostreams.Theme, rs []cachekey.RuleResult) {
+	if len(rs) == 0 {
+		b.WriteString("  (no rules)\n")
+	}
+	w := 0
+	for _, rr := range rs {
+		w = max(w, len(rr.Ref))
+	}
+	for _, rr := range rs {
+		ref := fmt.Sprintf("%-*s", w, rr.Ref)
+		switch rr.Status {
+		case cachekey.Matched:
+			b.WriteString("  " + shared.Paint(t, t.Success, "✓ "+ref+"  matched") + "\n")
+		case cachekey.NotMatched:
+			b.WriteString("  " + shared.Paint(t, t.Muted, "✗ "+ref+"  not matched") + ": " + rr.Reason + "\n")
+		case cachekey.Disabled:
+			b.WriteString("  " + shared.Paint(t, t.Muted, "– "+ref+"  disabled") + "\n")
+		default:
+			b.WriteString("  " + shared.Paint(t, t.Warning, "! "+ref+"  not evaluated") + ": " + rr.Reason + "\n")
+		}
+	}
+}
+
+// renderResponse shows the response phase: its rules, then what they made
+// of the origin's response, each result with the rule that set it, then
+// the Cache Rules settings they override.
+func renderResponse(b *strings.Builder, t *iostreams.Theme, response expr.Response, r *cachekey.ResponseResult, source string) {
+	head := func(s string) { b.WriteString(shared.Paint(t, t.Bold, s) + "\n") }
+	head(fmt.Sprintf("Response rules, in order, for a %d response, against %s (later rules win):", response.Code, source))
+	renderRules(b, t, r.Rules)
+
+	b.WriteString("\n")
+	head("Response (result  ← rule that set it; the rest is the origin's):")
+	row := func(label, value string) { fmt.Fprintf(b, "  %-15s %s\n", label, value) }
+	// attribution groups the results under prefix by rule: "set by A: x,
+	// y; removed by B: z" (kept reports whether x is still in the result).
+	attribution := func(prefix, setVerb, offVerb string, kept func(string) bool) string {
+		type group struct{ verb, ref string }
+		var order []group
+		items := map[group][]string{}
+		for _, p := range r.Paths {
+			name, ok := strings.CutPrefix(p, prefix)
+			if !ok {
+				continue
+			}
+			g := group{setVerb, r.SetBy[p]}
+			if !kept(name) {
+				g.verb = offVerb
+			}
+			if _, seen := items[g]; !seen {
+				order = append(order, g)
+			}
+			items[g] = append(items[g], name)
+		}
+		var parts []string
+		for _, g := range order {
+			parts = append(parts, g.verb+" by "+g.ref+": "+strings.Join(items[g], ", "))
+		}
+		if len(parts) == 0 {
+			return ""
+		}
+		return "\n" + fmt.Sprintf("  %-15s %s", "", shared.Paint(t, t.Muted, "← "+strings.Join(parts, "; ")))
+	}
+	inCC := func(name string) bool {
+		for _, s := range []string{r.CacheControl, r.Downstream} {
+			for _, d := range strings.Split(s, ",") {
+				if n, _, _ := strings.Cut(strings.TrimSpace(d), "="); n == name {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	cc := r.CacheControl
+	if cc == "" {
+		cc = "(none)"
+	}
+	if r.Downstream == r.CacheControl {
+		row("cache-control", cc+attribution("cache_control.", "set", "removed", inCC))
+	} else {
+		down := r.Downstream
+		if down == "" {
+			down = "(none)"
+		}
+		row("cache-control", cc+" at the edge")
+		row("", down+" downstream (cloudflare_only directives are not sent on)"+attribution("cache_control.", "set", "removed", inCC))
+	}
+	tags := strings.Join(r.CacheTags, ", ")
+	if tags == "" {
+		tags = "(none)"
+	}
+	row("cache tags", tags+attribution("cache_tags.", "added", "removed", func(tag string) bool { return slices.Contains(r.CacheTags, tag) }))
+	for _, ref := range r.TagsAtEdge {
+		row("", shared.Paint(t, t.Warning, "note:")+" the tags of "+ref+" are computed at the edge from an expression this command cannot evaluate")
+	}
+	stripped := strings.Join(r.Stripped, ", ")
+	if stripped == "" {
+		stripped = "(none)"
+	}
+	row("stripped", stripped+attribution("stripped.", "set", "turned off", func(h string) bool { return slices.Contains(r.Stripped, h) }))
+	for _, o := range r.Overrides {
+		who := o.ResponseRef
+		if o.RequestRef != "" {
+			who += " over " + o.RequestRef
+		}
+		row("overrides", shared.Paint(t, t.Warning, "! "+o.Setting)+" ("+who+"): "+o.Reason)
+	}
 }
 
 func by(setBy map[string]string, path string) string {
