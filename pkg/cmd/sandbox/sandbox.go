@@ -210,7 +210,15 @@ func sandboxRun(opts *SandboxOptions) error {
 	token := cfg.Tokens[0].Value
 	zones := srv.Zones()
 	z := zones[0]
-	fmt.Fprintf(opts.IO.Out, "export CLOUDFLARE_BASE_URL=%s\nexport CLOUDFLARE_API_TOKEN=%s\nexport CFCACHE_ZONE=%s\n", base, token, z.Name)
+	fmt.Fprintf(opts.IO.Out, "export CLOUDFLARE_BASE_URL=%s\nexport CLOUDFLARE_API_TOKEN=%s\n", base, token)
+	if len(zones) == 1 {
+		fmt.Fprintf(opts.IO.Out, "export CFCACHE_ZONE=%s\n", z.Name)
+	} else {
+		// Several zones: no default zone, so purge routes each item to its
+		// zone as it would across a real account (interface.md, purge
+		// "Zones"); unset one a previous sandbox exported.
+		fmt.Fprintf(opts.IO.Out, "unset CFCACHE_ZONE\n")
+	}
 	if f, ok := opts.IO.Out.(interface{ Sync() error }); ok {
 		_ = f.Sync()
 	}

@@ -281,6 +281,11 @@ func TestAddZoneListedByZonesEndpoint(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("GET /zones over 3 pages:\n got %v\nwant %v", got, want)
 	}
+	// Several zones: no default zone is exported, so purge routes items to
+	// their zones; one a previous sandbox exported is unset.
+	if out := st.Out.String(); strings.Contains(out, "export CFCACHE_ZONE") || !strings.Contains(out, "unset CFCACHE_ZONE\n") {
+		t.Errorf("export lines with several zones:\n%s", out)
+	}
 	line := st.Err.String()
 	if !strings.Contains(line, "sandbox: serving 7 zones in 4 accounts at ") {
 		t.Errorf("start-up line: %s", line)
