@@ -1,5 +1,5 @@
 // Package limits holds Cloudflare's per-plan limits that validation, batching
-// and pacing use. The numbers come from ../shared/docs/cloudflare.md (Cloudflare's
+// and pacing use. The numbers come from docs/cloudflare.md (Cloudflare's
 // "Purge cache — Availability and limits" page, updated 2026-07-29, and the API
 // rate-limit page). Cloudflare has changed them before and sources disagree, so
 // they live in one overridable table and never as constants in logic.
