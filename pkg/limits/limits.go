@@ -257,3 +257,28 @@ func (l Limits) check() error {
 	}
 	return nil
 }
+
+// Overridden lists, per plan, the JSON keys (as accepted under `limits:`)
+// whose value in t differs from base: what a config file changed when t is
+// the loaded table and base is Default(). A key set to its documented value
+// is not listed, since the value shown is then Cloudflare's own. Every plan
+// of Plans has an entry, empty when nothing changed.
+func (t Table) Overridden(base Table) map[Plan][]string {
+	out := make(map[Plan][]string, len(Plans))
+	typ := reflect.TypeOf(Limits{})
+	for _, p := range Plans {
+		got, want := reflect.ValueOf(t.For(p)), reflect.ValueOf(base.For(p))
+		keys := []string{}
+		for i := 0; i < typ.NumField(); i++ {
+			key, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			if key == "" || key == "-" || key == "plan" {
+				continue
+			}
+			if !reflect.DeepEqual(got.Field(i).Interface(), want.Field(i).Interface()) {
+				keys = append(keys, key)
+			}
+		}
+		out[p] = keys
+	}
+	return out
+}
