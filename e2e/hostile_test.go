@@ -3,7 +3,7 @@ package e2e
 // The hostile-input suite (issue 9, "A hostile-input suite in the project"):
 // every command of the built binary fed bad arguments, flags, environment,
 // config files, token files, item lists and rules files, each case asserting
-// what the contract (../shared/docs/interface.md) promises for it:
+// what the contract (docs/interface.md) promises for it:
 //
 //   - the exit code (2: usage or validation error, nothing was sent);
 //   - a one-line message naming the item (SOURCE:LINE or FILE:LINE), the

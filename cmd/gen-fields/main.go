@@ -1,6 +1,6 @@
 // Command gen-fields writes pkg/expr/fields_table.go from a local copy of
 // Cloudflare's field list, src/content/fields/index.yaml in the public
-// repository cloudflare/cloudflare-docs (../shared/docs/cloudflare.md, "Rules
+// repository cloudflare/cloudflare-docs (docs/cloudflare.md, "Rules
 // language"). It never fetches: save the file at the commit to cite, then run
 // from the repository root
 //

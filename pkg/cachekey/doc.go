@@ -13,7 +13,7 @@
 // Facts it relies on, from Cloudflare's documentation (cache/how-to/
 // cache-keys, cache/how-to/cache-rules/settings, cache/how-to/purge-cache/
 // purge-cache-key and purge-by-single-file, cache/concepts/
-// default-cache-behavior) and ../shared/docs/cloudflare.md:
+// default-cache-behavior) and docs/cloudflare.md:
 //
 //   - The default key is scheme, host and the URI with its query string, plus
 //     the Origin header a client sends (for CORS) and a handful of

@@ -18,7 +18,7 @@ import (
 const CachePhase = rulesets.PhaseHTTPRequestCacheSettings
 
 // ResponseCachePhase is the ruleset phase of Cache Response Rules (GA
-// 2026-03-24, shared/docs/cloudflare.md "Cache Response Rules"); SDK v7.9
+// 2026-03-24, docs/cloudflare.md "Cache Response Rules"); SDK v7.9
 // predates it, so it is spelled out here. The same Rulesets endpoints serve
 // it.
 const ResponseCachePhase = rulesets.Phase("http_response_cache_settings")

@@ -6,7 +6,7 @@ import (
 	"fmt"
 )
 
-// Exit codes of the interface contract (../shared/docs/interface.md).
+// Exit codes of the interface contract (docs/interface.md).
 const (
 	ExitOK          = 0
 	ExitError       = 1   // runtime failure: API, network

@@ -14,7 +14,7 @@ type ExitCodeDoc struct {
 // ExitCodes is the one table of exit codes: README's "Exit codes" table, the
 // exit codes in `cfcache --help` and every man page's EXIT STATUS section are
 // generated from it (or tested against it), so they cannot drift apart. The
-// codes are those of ../shared/docs/interface.md, returned by ExitCode.
+// codes are those of docs/interface.md, returned by ExitCode.
 var ExitCodes = []ExitCodeDoc{
 	{ExitOK, "success"},
 	{ExitError, "runtime failure: API, network"},

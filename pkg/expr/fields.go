@@ -22,7 +22,7 @@ type FieldInfo struct {
 	NotInCacheRules string
 	// ResponseOnly marks the response fields (category Response) that Cache
 	// Response Rules may use (phase http_response_cache_settings,
-	// shared/docs/cloudflare.md "Cache Response Rules"); request-phase
+	// docs/cloudflare.md "Cache Response Rules"); request-phase
 	// rules may not.
 	ResponseOnly bool
 	// DeprecatedFor names the field to use instead of a deprecated alias.
@@ -30,7 +30,7 @@ type FieldInfo struct {
 }
 
 // CacheRuleFields are the fields Cloudflare's Cache Rules pages list for cache
-// rule expressions (Expression Builder list and ../shared/docs/cloudflare.md).
+// rule expressions (Expression Builder list and docs/cloudflare.md).
 // Every other request field is also accepted in the Expression Editor.
 var CacheRuleFields = []string{
 	"http.cookie", "http.host", "http.referer", "ssl", "http.request.full_uri",

@@ -115,7 +115,7 @@ func (p *parser) advance(n int) {
 
 // skipSpace skips blanks: spaces and line breaks. Cloudflare's parser does
 // not treat a tab as whitespace and refuses the expression (issue 12 §3;
-// shared/docs/cloudflare.md, "Rules language": operators are separated by
+// docs/cloudflare.md, "Rules language": operators are separated by
 // spaces), so a tab or any other control character here is recorded as an
 // error at its column; skipping it lets the rest be checked as well.
 func (p *parser) skipSpace() {

@@ -1,6 +1,6 @@
 // Package fileout writes every file cfcache writes (failed files, rules
 // exports, backups): the one place that keeps the contract's "Files cfcache
-// writes" (../../docs/interface.md, shared/docs/interface.md):
+// writes" (docs/interface.md):
 //
 //   - a regular file, or a missing path, is replaced atomically: a temporary
 //     file in the same directory, then a rename, so a reader or a crash never

@@ -133,3 +133,39 @@ func TestPromptEndOfInput(t *testing.T) {
 		t.Fatalf("last line without newline: %q %v", got, err)
 	}
 }
+
+func TestTableMatrixAndFit(t *testing.T) {
+	rows := [][]string{{"a", "short", "a rather long cell that does not fit"}, {"b", "x", "ok"}}
+	print := func(tty bool, width int, matrix bool) string {
+		s, _, out, _ := Test()
+		s.SetTTY(tty)
+		tp := s.NewTablePrinter("K", "V", "NOTE").Fit(width, 2)
+		if matrix {
+			tp.Matrix()
+		}
+		for _, r := range rows {
+			tp.AddRow(append([]string(nil), r...)...)
+		}
+		if err := tp.Render(); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	// Piped: no header unless a matrix, never cut.
+	if got := print(false, 20, false); got != "a\tshort\ta rather long cell that does not fit\nb\tx\tok\n" {
+		t.Errorf("piped list: %q", got)
+	}
+	if got := print(false, 20, true); !strings.HasPrefix(got, "K\tV\tNOTE\n") || strings.Contains(got, "…") {
+		t.Errorf("piped matrix: %q", got)
+	}
+	// Terminal: every line within the width, the long cell cut with "…".
+	got := print(true, 24, false)
+	want := "K  V      NOTE\na  short  a rather long…\nb  x      ok\n"
+	if got != want {
+		t.Errorf("fit to 24:\n got %q\nwant %q", got, want)
+	}
+	// Never below the header or 6 characters, even when that overflows.
+	if got := print(true, 5, false); !strings.Contains(got, "a  short  a rat…\n") {
+		t.Errorf("floor: %q", got)
+	}
+}

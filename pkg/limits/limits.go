@@ -1,5 +1,5 @@
 // Package limits holds Cloudflare's per-plan limits that validation, batching
-// and pacing use. The numbers come from ../shared/docs/cloudflare.md (Cloudflare's
+// and pacing use. The numbers come from docs/cloudflare.md (Cloudflare's
 // "Purge cache — Availability and limits" page, updated 2026-07-29, and the API
 // rate-limit page). Cloudflare has changed them before and sources disagree, so
 // they live in one overridable table and never as constants in logic.
@@ -256,4 +256,29 @@ func (l Limits) check() error {
 		return fmt.Errorf("min_edge_ttl_seconds must not be negative")
 	}
 	return nil
+}
+
+// Overridden lists, per plan, the JSON keys (as accepted under `limits:`)
+// whose value in t differs from base: what a config file changed when t is
+// the loaded table and base is Default(). A key set to its documented value
+// is not listed, since the value shown is then Cloudflare's own. Every plan
+// of Plans has an entry, empty when nothing changed.
+func (t Table) Overridden(base Table) map[Plan][]string {
+	out := make(map[Plan][]string, len(Plans))
+	typ := reflect.TypeOf(Limits{})
+	for _, p := range Plans {
+		got, want := reflect.ValueOf(t.For(p)), reflect.ValueOf(base.For(p))
+		keys := []string{}
+		for i := 0; i < typ.NumField(); i++ {
+			key, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			if key == "" || key == "-" || key == "plan" {
+				continue
+			}
+			if !reflect.DeepEqual(got.Field(i).Interface(), want.Field(i).Interface()) {
+				keys = append(keys, key)
+			}
+		}
+		out[p] = keys
+	}
+	return out
 }

@@ -102,3 +102,22 @@ func TestLoosest(t *testing.T) {
 		t.Errorf("not the loosest TTL/regex: %+v", l)
 	}
 }
+
+func TestOverridden(t *testing.T) {
+	tbl, err := Default().WithOverrides(map[string]map[string]any{
+		"free":       {"urls_per_request": 30, "flex_purge_rate": 0.5},
+		"enterprise": {"urls_per_request": 500}, // the documented value: not an override
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := tbl.Overridden(Default())
+	if strings.Join(got[Free], ",") != "urls_per_request,flex_purge_rate" { // the table's order
+		t.Errorf("free: %v", got[Free])
+	}
+	for _, p := range []Plan{Pro, Business, Enterprise} {
+		if got[p] == nil || len(got[p]) != 0 {
+			t.Errorf("%s: want an empty list, got %#v", p, got[p])
+		}
+	}
+}

@@ -230,6 +230,11 @@ func ValidatePrefix(s string, z Zone, maxSeparators int) Verdict {
 	if n != "" {
 		v.Note = joinNotes(v.Note, n)
 	}
+	// A prefix with no path is a whole host: valid, but `purge host` says
+	// the same thing plainly (issue 13, "small things tried and missed").
+	if v.Reason == "" && (p == host || p == host+"/") {
+		v.Note = joinNotes(v.Note, "a whole host: `cfcache purge host "+host+"` does the same and reads plainer")
+	}
 	return v
 }
 

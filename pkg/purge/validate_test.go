@@ -124,8 +124,10 @@ func TestValidatePrefix(t *testing.T) {
 		nonASCII                bool
 	}{
 		{in: "www.example.com/foo/bar/", value: "www.example.com/foo/bar/"},
-		{in: "example.com/", value: "example.com/"},
-		{in: "example.com", value: "example.com"},
+		{in: "example.com/", value: "example.com/", note: "a whole host: `cfcache purge host example.com` does the same"},
+		{in: "example.com", value: "example.com", note: "a whole host: `cfcache purge host example.com`"},
+		{in: "https://example.com/", value: "example.com/", note: "removed https://: a prefix is host/path; a whole host: `cfcache purge host example.com`"},
+		{in: "www.example.com//", value: "www.example.com//"},
 		{in: "https://www.example.com/foo", value: "www.example.com/foo", note: "removed https://"},
 		{in: "HTTP://www.example.com/foo", value: "www.example.com/foo", note: "removed HTTP://"},
 		{in: "example.com/caf\u00e9/", value: "example.com/caf\u00e9/", nonASCII: true},

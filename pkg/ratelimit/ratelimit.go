@@ -1,5 +1,5 @@
 // Package ratelimit reads the signals Cloudflare's API sends about waiting:
-// Retry-After on a 429 (../shared/docs/cloudflare.md, "Rate limiting"). It
+// Retry-After on a 429 (docs/cloudflare.md, "Rate limiting"). It
 // is shared by the purge engine and the API client, which both wait on it,
 // so a hostile or broken value is handled once.
 package ratelimit

@@ -11,7 +11,7 @@ import (
 )
 
 // RulesetAPI is what the deploy protocol needs of the Rulesets API, bound to
-// one zone and one phase's entrypoint (shared/docs/cloudflare.md, "Cache
+// one zone and one phase's entrypoint (docs/cloudflare.md, "Cache
 // Rules": GET / PUT .../phases/{phase}/entrypoint and .../versions/{v}).
 // Implementations return the API's `result` exactly as received.
 type RulesetAPI interface {

@@ -68,7 +68,7 @@ func NewDefaultChecker() *DefaultChecker {
 }
 
 // cacheFields are the fields cfcache knows to be usable in the cache phase:
-// the list in shared/docs/cloudflare.md (from Cloudflare's "Cache Rules
+// the list in docs/cloudflare.md (from Cloudflare's "Cache Rules
 // settings" page) plus the request fields of the Rules language reference
 // (cloudflare-docs src/content/fields/index.yaml) that the editor accepts.
 // Response fields are not available when matching requests.

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// The two phases a zone's caching is configured in (shared/docs/cloudflare.md,
+// The two phases a zone's caching is configured in (docs/cloudflare.md,
 // "Cache Rules" and "Cache Response Rules"). A file names its phase with a
 // top-level `phase:`; without one it holds Cache Rules.
 const (

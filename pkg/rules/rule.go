@@ -86,7 +86,7 @@ func (r *Rule) Line() int {
 // pos returns the position of a top-level field's key (or the rule's own
 // position when the field is absent): problems are reported at the line of
 // the key at fault, which is not the value's when the value is a block
-// (shared/docs/interface.md, rules validate: LINE).
+// (docs/interface.md, rules validate: LINE).
 func (r *Rule) pos(key string) Pos {
 	if r.node == nil {
 		return Pos{}

@@ -61,7 +61,7 @@ func i64(n int64) *int64 { return &n }
 
 // paramsSchema returns the set_cache_settings parameter schema: the SDK v7.9
 // SetCacheSettingsRuleActionParameters plus vary and origin_range_requests
-// (shared/docs/cloudflare.md, "Cache Rules": newer request-phase parameters,
+// (docs/cloudflare.md, "Cache Rules": newer request-phase parameters,
 // 2026-07-02 and 2026-09-02). It
 // is built per call rather than kept in a package variable so that nothing
 // shared can be mutated; building it costs a few microseconds.
@@ -193,7 +193,7 @@ func canonical(v *Value, s *schema) *Value {
 // required-key problems for v against s. at is where the key holding v is
 // written (a list item's own position): LINE is the line of the key at
 // fault, and a block value starts on the line after its key
-// (shared/docs/interface.md, rules validate). A missing key is reported at
+// (docs/interface.md, rules validate). A missing key is reported at
 // the key of the object that lacks it.
 func (c *vctx) checkSchema(v *Value, s *schema, path string, at Pos) {
 	if at.Line == 0 {

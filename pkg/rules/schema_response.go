@@ -7,7 +7,7 @@ import (
 
 // responseSchema returns the action_parameters schema of action in the
 // response phase (http_response_cache_settings), or nil for an action the
-// phase does not have. Facts: shared/docs/cloudflare.md, "Cache Response
+// phase does not have. Facts: docs/cloudflare.md, "Cache Response
 // Rules" (cloudflare-docs cache/how-to/cache-response-rules/settings.mdx).
 // Like paramsSchema it is built per call so nothing shared can be mutated.
 func responseSchema(action string) *schema {

@@ -316,7 +316,7 @@ func (c *vctx) edgeTTL(ef *Field, path string) {
 }
 
 // Cache key headers Cloudflare refuses, and those it accepts only with
-// explicit values (shared/docs/cloudflare.md, "Cache Rules").
+// explicit values (docs/cloudflare.md, "Cache Rules").
 func forbiddenHeaders() []string {
 	return []string{"connection", "content-length", "cache-control", "if-match", "if-modified-since",
 		"if-none-match", "if-unmodified-since", "range", "upgrade", "cookie", "host"}

@@ -15,7 +15,7 @@ import (
 //   - "old table": Cloudflare's former API error table for zones and purge
 //     (api.cloudflare.com), as copied into public clients; its wording is
 //     kept, with the numbers taken from the server's limits table;
-//   - "docs": shared/docs/cloudflare.md;
+//   - "docs": docs/cloudflare.md;
 //   - "chosen": no public source found; the value is the sandbox's own.
 const (
 	codeInvalidToken     = 1000  // seen: "Invalid API Token" from /user/tokens/verify for account tokens

@@ -6,7 +6,7 @@ import (
 	"sort"
 )
 
-// Actions of each phase (shared/docs/cloudflare.md, "Cache Rules" and
+// Actions of each phase (docs/cloudflare.md, "Cache Rules" and
 // "Cache Response Rules").
 const (
 	setCacheTags    = "set_cache_tags"

@@ -11,7 +11,7 @@
 //	srv := httptest.NewServer(sandbox.New(cfg))
 //	base := srv.URL + sandbox.BasePath
 //
-// Facts and their sources are in ../../shared/docs/cloudflare.md; where
+// Facts and their sources are in docs/cloudflare.md; where
 // Cloudflare's real error code or message could not be found, the comment
 // at the code says it was chosen.
 package sandbox
@@ -41,7 +41,7 @@ const BasePath = "/client/v4"
 const CacheSettingsPhase = "http_request_cache_settings"
 
 // ResponseCachePhase is the ruleset phase of Cache Response Rules (GA
-// 2026-03-24; shared/docs/cloudflare.md "Cache Response Rules"): the same
+// 2026-03-24; docs/cloudflare.md "Cache Response Rules"): the same
 // endpoints and per-plan rule counts, other actions.
 const ResponseCachePhase = "http_response_cache_settings"
 

@@ -2,6 +2,7 @@ package warm
 
 import (
 	"container/heap"
+	"net/url"
 	"sort"
 )
 
@@ -30,6 +31,24 @@ type Summary struct {
 	// FailedSample is the first MaxFailureSample failed requests, for the
 	// text report.
 	FailedSample []Result `json:"-"`
+	// Answered counts the requests that got an answer (any status).
+	Answered int `json:"-"`
+	// NoCloudflare counts the answers with neither CF-Cache-Status nor
+	// CF-Ray: they did not come through Cloudflare's proxy (the site is not
+	// on Cloudflare, or the record is DNS only). NoCloudflareHosts names
+	// their hosts, the first MaxNoCloudflareHosts.
+	NoCloudflare      int      `json:"-"`
+	NoCloudflareHosts []string `json:"-"`
+}
+
+// MaxNoCloudflareHosts bounds Summary.NoCloudflareHosts.
+const MaxNoCloudflareHosts = 3
+
+// MostlyNotCloudflare reports whether most answers (more than half, at
+// least one) show no sign of Cloudflare: a warm of such a site reports NONE
+// for every URL, which says nothing about the cache unless told why.
+func (s Summary) MostlyNotCloudflare() bool {
+	return s.NoCloudflare > 0 && 2*s.NoCloudflare > s.Answered
 }
 
 // Summarizer builds a Summary from results as they arrive, keeping counts
@@ -63,6 +82,13 @@ func (z *Summarizer) Add(url int, r Result) {
 	}
 	if r.Status == 0 {
 		return
+	}
+	s.Answered++
+	if r.CacheStatus == "NONE" && r.Colo == "" {
+		s.NoCloudflare++
+		if h := hostOf(r.URL); len(s.NoCloudflareHosts) < MaxNoCloudflareHosts && !contains(s.NoCloudflareHosts, h) {
+			s.NoCloudflareHosts = append(s.NoCloudflareHosts, h)
+		}
 	}
 	s.ByCacheStatus[r.CacheStatus]++
 	if r.Status < 200 || r.Status >= 300 || !NotCacheable(r.CacheStatus) {
@@ -141,6 +167,14 @@ func StatusOrder(by map[string]int) []string {
 	}
 	sort.Strings(other)
 	return append(out, other...)
+}
+
+// hostOf is the host of a URL, or the URL itself when it has none.
+func hostOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return raw
 }
 
 func contains(list []string, s string) bool {

@@ -2,7 +2,9 @@ package limits
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -41,8 +43,12 @@ func TestTableTTYAndPiped(t *testing.T) {
 		if tty && (!strings.HasPrefix(out, "LIMIT") || strings.Contains(out, "\t")) {
 			t.Errorf("tty table should be aligned with a header:\n%s", out)
 		}
-		if !tty && (strings.Contains(out, "LIMIT") || !strings.Contains(out, "URLs per request\t100\n")) {
-			t.Errorf("piped table should be TSV without header:\n%s", out)
+		// A matrix keeps its header row when piped: its columns are plans.
+		if !tty && (!strings.HasPrefix(out, "LIMIT\tfree\n") || !strings.Contains(out, "URLs per request\t100\n")) {
+			t.Errorf("piped table should be TSV with its header row:\n%s", out)
+		}
+		if strings.Contains(out+st.Err.String(), "*") {
+			t.Errorf("tty=%v: nothing is overridden, yet a value is marked:\n%s%s", tty, out, st.Err.String())
 		}
 	}
 }
@@ -60,5 +66,101 @@ func TestConfigOverridesShow(t *testing.T) {
 	}
 	if !strings.Contains(st.Out.String(), `"urls_per_request": 30`) {
 		t.Fatalf("override not shown:\n%s", st.Out.String())
+	}
+}
+
+func TestOverriddenValuesMarked(t *testing.T) {
+	tbl, err := limits.Default().WithOverrides(map[string]map[string]any{"free": {"urls_per_request": 30, "api_window_seconds": 60}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tty := range []bool{true, false} {
+		f, st := cmdtest.NewFactory(t, nil, "", tty)
+		f.Settings.Limits = tbl
+		f.Settings.ConfigFile = "/home/u/.config/cfcache/config.yaml"
+		if err := cmdtest.Run(context.Background(), NewCmdLimits(f, nil)); err != nil {
+			t.Fatal(err)
+		}
+		out, errOut := st.Out.String(), st.Err.String()
+		sep := "\t"
+		if tty {
+			sep = " "
+		}
+		for _, want := range []string{"URLs per request" + sep, "30*", "1200 per 60s*"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("tty=%v: want %q in\n%s", tty, want, out)
+			}
+		}
+		table, _, _ := strings.Cut(out, "* set in")
+		if n := strings.Count(table, "*"); n != 2 {
+			t.Errorf("tty=%v: %d values marked, want 2 (free's only):\n%s", tty, n, out)
+		}
+		note, other := out, errOut
+		if !tty {
+			note, other = errOut, out // stdout stays the matrix
+		}
+		if !strings.Contains(note, "* set in /home/u/.config/cfcache/config.yaml (limits:)") || strings.Contains(other, "set in") {
+			t.Errorf("tty=%v: footnote naming the file missing or misplaced:\nstdout:\n%s\nstderr:\n%s", tty, out, errOut)
+		}
+	}
+}
+
+func TestOverriddenInJSON(t *testing.T) {
+	tbl, err := limits.Default().WithOverrides(map[string]map[string]any{"pro": {"rules_per_zone": 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, st := cmdtest.NewFactory(t, nil, "", false)
+	f.Settings.Limits = tbl
+	f.Settings.Output = "json"
+	if err := cmdtest.Run(context.Background(), NewCmdLimits(f, nil)); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Plans []struct {
+			Plan         string   `json:"plan"`
+			RulesPerZone int      `json:"rules_per_zone"`
+			Overridden   []string `json:"overridden"`
+		} `json:"plans"`
+	}
+	if err := json.Unmarshal(st.Out.Bytes(), &doc); err != nil {
+		t.Fatalf("%v:\n%s", err, st.Out.String())
+	}
+	if len(doc.Plans) != 4 {
+		t.Fatalf("plans: %+v", doc.Plans)
+	}
+	for _, p := range doc.Plans {
+		want := "[]"
+		if p.Plan == "pro" {
+			want = "[rules_per_zone]"
+		}
+		if got := fmt.Sprint(p.Overridden); got != want || p.Overridden == nil {
+			t.Errorf("%s: overridden = %s, want %s", p.Plan, got, want)
+		}
+	}
+	if !strings.Contains(st.Out.String(), `"overridden": []`) {
+		t.Errorf("an unchanged plan should say overridden: [] (not null or absent):\n%s", st.Out.String())
+	}
+}
+
+// TestEveryLimitHasARow: a limit added to pkg/limits is shown, and can be
+// marked as overridden, only if a row names its key.
+func TestEveryLimitHasARow(t *testing.T) {
+	var all map[string]any
+	raw, _ := json.Marshal(limits.Default().For(limits.Free))
+	if err := json.Unmarshal(raw, &all); err != nil {
+		t.Fatal(err)
+	}
+	delete(all, "plan")
+	for _, r := range rows {
+		for _, k := range r.keys {
+			if _, ok := all[k]; !ok {
+				t.Errorf("row %q names unknown key %s", r.label, k)
+			}
+			delete(all, k)
+		}
+	}
+	for k := range all {
+		t.Errorf("limit %s has no row", k)
 	}
 }

@@ -526,3 +526,47 @@ func TestVerboseLogsSiteRequests(t *testing.T) {
 		t.Errorf("no %q in stderr:\n%s", want, st.Err.String())
 	}
 }
+
+// TestSiteNotBehindCloudflareIsSaid: a site whose answers carry neither
+// CF-Cache-Status nor CF-Ray reads NONE for every URL; the summary says
+// once that it may not be behind Cloudflare. A site on Cloudflare does not
+// get the line.
+func TestSiteNotBehindCloudflareIsSaid(t *testing.T) {
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<p>hi</p>")
+	}))
+	defer plain.Close()
+	_, cf := warmtest.Start(t)
+	const hint = "may not be behind Cloudflare, or its proxy is off for that host"
+	for _, tty := range []bool{false, true} {
+		code, st := run(t, tty, "", plain.URL+"/a", plain.URL+"/b", plain.URL+"/c", "--device", "desktop,mobile")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, st.Err.String())
+		}
+		errOut := st.Err.String()
+		host := strings.TrimPrefix(plain.URL, "http://")
+		if strings.Count(errOut, hint) != 1 || !strings.Contains(errOut, "6 of 6 answers had no CF-Cache-Status (nor CF-Ray): "+host+" may not") {
+			t.Errorf("tty=%v: want the hint once, naming the host:\n%s", tty, errOut)
+		}
+		if strings.Contains(st.Out.String(), hint) {
+			t.Errorf("tty=%v: the hint is status, not data: it belongs on stderr", tty)
+		}
+		if !tty && strings.Contains(errOut, "\x1b[") {
+			t.Errorf("colour off a terminal:\n%s", errOut)
+		}
+		_, st = run(t, tty, "", cf.URL+"/", cf.URL+"/dynamic/cart/")
+		if strings.Contains(st.Err.String(), hint) {
+			t.Errorf("tty=%v: a site on Cloudflare got the hint:\n%s", tty, st.Err.String())
+		}
+	}
+	// -q drops it, like the other notes of the summary.
+	f, st := cmdtest.NewFactory(t, nil, "", false)
+	f.IOStreams.SetQuiet(true)
+	if err := cmdtest.Run(context.Background(), NewCmdWarm(f, nil), plain.URL+"/a"); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(st.Err.String(), hint) {
+		t.Errorf("-q: %s", st.Err.String())
+	}
+}

@@ -132,6 +132,12 @@ func PrintSummary(io *iostreams.IOStreams, sum warm.Summary) {
 		fmt.Fprintf(w, "%s %d URL(s) answered DYNAMIC or BYPASS: Cloudflare does not cache them (usually no cache rule makes them eligible):\n", t.Warning.Render("!"), sum.NotCacheableCount)
 		ListSome(w, sum.NotCacheable, sum.NotCacheableCount, func(s string) string { return "  " + s })
 	}
+	if sum.MostlyNotCloudflare() && !io.IsQuiet() {
+		// Every answer then reads NONE, which alone looks like a cache
+		// problem; said once, not per URL (issue 13).
+		fmt.Fprintf(w, "%s %d of %d answers had no CF-Cache-Status (nor CF-Ray): %s may not be behind Cloudflare, or its proxy is off for that host (DNS only)\n",
+			t.Warning.Render("!"), sum.NoCloudflare, sum.Answered, strings.Join(sum.NoCloudflareHosts, ", "))
+	}
 	if sum.Failed > 0 {
 		var failed []string
 		for _, r := range sum.FailedSample {

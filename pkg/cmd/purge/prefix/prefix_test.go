@@ -79,3 +79,24 @@ func TestRun(t *testing.T) {
 		}
 	}
 }
+
+// TestWholeHostHint: a prefix with no path is a whole host. It is valid and
+// purged as given, with a note (not an error) suggesting `purge host`.
+func TestWholeHostHint(t *testing.T) {
+	for _, arg := range []string{"example.com", "https://example.com/"} {
+		for _, tty := range []bool{false, true} {
+			sb := cmdtest.NewSandbox(t, limits.Enterprise, nil)
+			f, st := cmdtest.NewFactory(t, sb, "", tty)
+			if err := cmdtest.Run(context.Background(), NewCmdPrefix(f, nil), arg, "www.example.com/x/"); err != nil {
+				t.Fatalf("%s tty=%v: %v\n%s", arg, tty, err, st.Err.String())
+			}
+			errOut := st.Err.String()
+			if strings.Count(errOut, "cfcache purge host example.com") != 1 || strings.Contains(errOut, "purge host www.example.com") {
+				t.Errorf("%s tty=%v: want one hint, for the whole host only:\n%s", arg, tty, errOut)
+			}
+			if rec, _ := sb.Server.Purges("example.com"); len(rec.Prefixes) != 2 {
+				t.Errorf("%s tty=%v: purged %v", arg, tty, rec.Prefixes)
+			}
+		}
+	}
+}

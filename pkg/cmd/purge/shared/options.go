@@ -98,6 +98,10 @@ type URLOptions struct {
 	VerifyRecheck time.Duration
 	// SiteClient makes the warm and verify requests (Factory.SiteClient).
 	SiteClient func() (*http.Client, error)
+	// APIURL is the resolved API base (--api-url), read after flags are
+	// parsed: warm and verify requests going to the real site while it is
+	// not Cloudflare's are said (postpurge.go).
+	APIURL func() string
 }
 
 // Job is one purge of items as the steps see it: a verb builds it from its
@@ -160,7 +164,12 @@ func NewItems() Items { return Items{Concurrency: purge.DefaultConcurrency} }
 
 // NewURLOptions returns the URL options with their defaults.
 func NewURLOptions(f *cmdutil.Factory) URLOptions {
-	return URLOptions{VerifyRecheck: DefaultVerifyRecheck, SiteClient: f.SiteClient}
+	return URLOptions{VerifyRecheck: DefaultVerifyRecheck, SiteClient: f.SiteClient, APIURL: func() string {
+		if f.Settings == nil {
+			return config.DefaultAPIURL
+		}
+		return f.Settings.APIURL
+	}}
 }
 
 // Finish copies what the root command resolved into the options; call it

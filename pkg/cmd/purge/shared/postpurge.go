@@ -3,6 +3,8 @@ package shared
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -45,6 +47,43 @@ func (o *Job) checkPostPurge() error {
 	return nil
 }
 
+// warnRealSite says once that --verify/--warm request the real site while
+// the API is not Cloudflare's (the sandbox, a proxy): the purge went to one
+// place and the checks to another, which a test run would not expect
+// (issue 13). Nothing is said with --origin-url, which points them
+// elsewhere already.
+func (o *Job) warnRealSite(targets []warm.Target) {
+	if o.OriginURL != "" || o.APIURL == nil || len(targets) == 0 {
+		return
+	}
+	api := o.APIURL()
+	u, err := url.Parse(api)
+	if err != nil || api == "" || strings.EqualFold(u.Hostname(), "api.cloudflare.com") {
+		return
+	}
+	what := "not Cloudflare's"
+	if ip := net.ParseIP(u.Hostname()); strings.EqualFold(u.Hostname(), "localhost") || (ip != nil && ip.IsLoopback()) {
+		what = "a sandbox"
+	}
+	site := targets[0].URL
+	if t, err := url.Parse(site); err == nil && t.Host != "" {
+		site = t.Scheme + "://" + t.Host + "/..."
+	}
+	var flags []string
+	if o.Verify {
+		flags = append(flags, "--verify")
+	}
+	if o.Warm {
+		flags = append(flags, "--warm")
+	}
+	verb := "requests"
+	if len(flags) > 1 {
+		verb = "request"
+	}
+	o.IO.Warn("%s %s the real %s while the API is %s (%s); use --origin-url to point them elsewhere",
+		strings.Join(flags, " and "), verb, site, u.Scheme+"://"+u.Host, what)
+}
+
 // postPurge verifies and then warms the entries the purge confirmed: verify
 // first, so what it sees is the purge's doing and not the warm's. It fills
 // the report and returns the error the run should end with (nil when the
@@ -58,6 +97,7 @@ func (o *Job) postPurge(ctx context.Context, entries []purge.Entry, res purge.Re
 	if err != nil {
 		return err
 	}
+	o.warnRealSite(targets)
 	cfg := warm.Config{Client: client, Concurrency: warm.DefaultConcurrency, Now: o.Now}
 	if o.Verify {
 		if err := o.verify(ctx, cfg, targets, labels, purgeStart, report); err != nil {

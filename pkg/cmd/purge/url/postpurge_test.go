@@ -277,3 +277,31 @@ func TestVerifyAndWarmUseTheFactorysSiteClient(t *testing.T) {
 		t.Fatalf("%d site requests logged, want 2:\n%s", n, errOut)
 	}
 }
+
+// With the sandbox as the API and no --origin-url, the warm and verify
+// requests still go to the real site: said once on stderr, not on stdout.
+func TestRealSiteWhileSandboxIsSaid(t *testing.T) {
+	for _, origin := range []bool{false, true} {
+		sb := cmdtest.NewSandbox(t, limits.Enterprise, nil)
+		f, st := cmdtest.NewFactory(t, sb, "example.com", false)
+		f.Settings.Output = "json"
+		f.SiteTransport = &siteAnswers{seen: map[string]int{}}
+		args := []string{"https://example.com/a", "https://example.com/b", "--verify", "--warm"}
+		if origin {
+			_, srv := warmtest.Start(t)
+			args = append(args, "--origin-url", srv.URL)
+		}
+		cmd := NewCmdURL(f, func(o *Options) error { o.VerifyRecheck = 20 * time.Millisecond; return urlRun(o) })
+		if err := cmdtest.Run(context.Background(), cmd, args...); err != nil {
+			t.Fatalf("origin=%v: %v\n%s", origin, err, st.Err.String())
+		}
+		const note = "--verify and --warm request the real https://example.com/... while the API is " // sb's address follows
+		n := strings.Count(st.Err.String(), note)
+		if (origin && n != 0) || (!origin && n != 1) || strings.Contains(st.Out.String(), "real https") {
+			t.Errorf("origin=%v: %d notes:\n%s", origin, n, st.Err.String())
+		}
+		if !origin && !strings.Contains(st.Err.String(), "(a sandbox); use --origin-url to point them elsewhere") {
+			t.Errorf("note:\n%s", st.Err.String())
+		}
+	}
+}

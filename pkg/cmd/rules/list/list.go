@@ -124,7 +124,9 @@ func listRun(opts *ListOptions) error {
 		return nil
 	}
 	tty := opts.IO.IsStdoutTTY()
-	tp := opts.IO.NewTablePrinter("#", "REF", "ENABLED", "DESCRIPTION", "EXPRESSION", "SETTINGS")
+	// On a terminal the table fits its width: DESCRIPTION, EXPRESSION and
+	// SETTINGS give way, widest first (iostreams.TablePrinter.Fit).
+	tp := opts.IO.NewTablePrinter("#", "REF", "ENABLED", "DESCRIPTION", "EXPRESSION", "SETTINGS").Fit(opts.IO.TerminalWidth(), 3, 4, 5)
 	for i, r := range list {
 		desc, expr := shared.OneLine(r.Description), shared.OneLine(r.Expression)
 		if tty {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/cfcache/cfcache/pkg/cmd/rules/internal/rulestest"
 	"github.com/cfcache/cfcache/pkg/limits"
@@ -36,12 +37,55 @@ func TestListTTY(t *testing.T) {
 	e := rulestest.New(t, limits.Enterprise)
 	e.Seed(seeded)
 	f, io := e.Factory(true, false)
+	f.IOStreams.SetTerminalWidth(200) // wide enough for every column: TestListFitsTheTerminal narrows it
 	if err := rulestest.Run(NewCmdList(f, nil)); err != nil {
 		t.Fatal(err)
 	}
 	rulestest.Golden(t, "list-tty", io.Out.String())
 	if !strings.Contains(io.ErrOut.String(), "2 rules in example.com, version 1") {
 		t.Errorf("stderr:\n%s", io.ErrOut)
+	}
+}
+
+// TestListFitsTheTerminal: on a terminal every line fits its width, the
+// long columns cut with "…" (SETTINGS wrapped on 120 columns, issue 13);
+// piped, nothing is cut whatever the width.
+func TestListFitsTheTerminal(t *testing.T) {
+	const settings = "cache · edge 1d (override) · browser respect · key: device"
+	for _, width := range []int{80, 120} {
+		e := rulestest.New(t, limits.Enterprise)
+		e.Seed(seeded)
+		f, io := e.Factory(true, false)
+		f.IOStreams.SetTerminalWidth(width)
+		if err := rulestest.Run(NewCmdList(f, nil)); err != nil {
+			t.Fatal(err)
+		}
+		lines := rulestest.Lines(io.Out.String())
+		if len(lines) != 3 || !strings.HasPrefix(lines[0], "#  REF") || !strings.HasSuffix(lines[0], "SETTINGS") {
+			t.Fatalf("width %d:\n%s", width, io.Out.String())
+		}
+		for _, l := range lines {
+			if n := utf8.RuneCountInString(l); n > width {
+				t.Errorf("width %d: a line of %d columns: %q", width, n, l)
+			}
+		}
+		if strings.Contains(lines[1], settings) || !strings.HasSuffix(lines[1], "…") || !strings.Contains(lines[1], "cache · edge") {
+			t.Errorf("width %d: SETTINGS should be cut with …: %q", width, lines[1])
+		}
+		if !strings.HasSuffix(lines[2], "bypass cache") {
+			t.Errorf("width %d: a short SETTINGS is left whole: %q", width, lines[2])
+		}
+
+		e = rulestest.New(t, limits.Enterprise)
+		e.Seed(seeded)
+		f, io = e.Factory(false, false)
+		f.IOStreams.SetTerminalWidth(width)
+		if err := rulestest.Run(NewCmdList(f, nil)); err != nil {
+			t.Fatal(err)
+		}
+		if out := io.Out.String(); !strings.Contains(out, "\t"+settings+"\n") || strings.Contains(out, "…") {
+			t.Errorf("width %d piped: cut:\n%s", width, out)
+		}
 	}
 }
 
