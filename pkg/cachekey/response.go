@@ -9,7 +9,7 @@ import (
 )
 
 // Cache Response Rules (phase http_response_cache_settings) run on the
-// origin's response. What this file relies on, from shared/docs/
+// origin's response. What this file relies on, from docs/
 // cloudflare.md "Cache Response Rules" (cloudflare-docs cache/how-to/
 // cache-response-rules/{index,settings}.mdx):
 //

@@ -6,7 +6,7 @@ import (
 )
 
 // Response is the origin's response as Cache Response Rules see it
-// (phase http_response_cache_settings; shared/docs/cloudflare.md, "Cache
+// (phase http_response_cache_settings; docs/cloudflare.md, "Cache
 // Response Rules"): its status code and headers in the order sent.
 type Response struct {
 	Code    int
