@@ -117,13 +117,9 @@ non-absolute --url, a malformed -H or --cookie, an unknown --country or
 	fl.StringVar(&raw.ip, "ip", "", "the client's IP `ADDRESS` (ip.src)")
 	fl.StringVar(&raw.country, "country", "", "the client's country, ISO 3166-1 alpha-2 (T1 Tor, XX unknown)")
 	fl.StringVar(&raw.device, "device", "", "the client's device type: mobile, desktop or tablet (default: from the User-Agent)")
-	fl.StringVar(&raw.plan, "plan", "", "validate FILE against this plan's limits: free, pro, business or enterprise (default enterprise)")
-	_ = cmd.RegisterFlagCompletionFunc("device", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return cachekey.DeviceTypes(), cobra.ShellCompDirectiveNoFileComp
-	})
-	_ = cmd.RegisterFlagCompletionFunc("plan", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return []string{"free", "pro", "business", "enterprise"}, cobra.ShellCompDirectiveNoFileComp
-	})
+	cmdutil.PlanFlag(cmd, &raw.plan, "", "validate FILE against this plan's limits (default enterprise)")
+	// One device type, checked in parseFlags with purge's words.
+	_ = cmd.RegisterFlagCompletionFunc("device", cmdutil.FixedCompletion(purge.DeviceValues(false)))
 	return cmd
 }
 
@@ -154,7 +150,7 @@ func parseFlags(raw rawFlags, planGiven bool) (expr.Request, limits.Plan, error)
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
 		switch {
 		case !ok:
-			bad("-H %q: want 'Name: value'", h)
+			bad("%s", (&purge.FlagError{Flag: "-H", Value: h, Reason: purge.HeaderFormReason}).Error())
 		case !isToken(name):
 			bad("-H %q: %q is not a valid header name", h, name)
 		case purge.HeaderValueReason(value) != "":
@@ -187,24 +183,20 @@ func parseFlags(raw rawFlags, planGiven bool) (expr.Request, limits.Plan, error)
 	if raw.country != "" {
 		cc := strings.ToUpper(strings.TrimSpace(raw.country))
 		if !purge.ValidCountry(cc) {
-			bad("--country %q: not an ISO 3166-1 alpha-2 country code (or T1 for Tor, XX for unknown)", raw.country)
+			bad("%s", (&purge.FlagError{Flag: "--country", Value: raw.country, Reason: purge.CountryReason}).Error())
 		}
 		req.Country = cc
 	}
 	if raw.device != "" {
-		d := strings.ToLower(strings.TrimSpace(raw.device))
-		if d != "mobile" && d != "desktop" && d != "tablet" {
-			bad("--device %q: want mobile, desktop or tablet", raw.device)
+		d, ok := purge.ParseDevice(raw.device)
+		if !ok {
+			bad("%s", (&purge.FlagError{Flag: "--device", Value: raw.device, Reason: purge.DeviceReason(false)}).Error())
 		}
 		req.DeviceType = d
 	}
 	var plan limits.Plan
 	if planGiven {
-		p, err := limits.ParsePlan(raw.plan)
-		if err != nil {
-			bad("--plan: %s", err)
-		}
-		plan = p
+		plan = limits.Plan(raw.plan) // checked as parsed (cmdutil.PlanFlag)
 	}
 	if len(problems) > 0 {
 		return req, plan, cmdutil.FlagErrorf("%s", strings.Join(problems, "\n"))
