@@ -81,6 +81,7 @@ Configuration precedence: flag > environment > config file profile > default.`,
 	// cobra would add --version as "version for cfcache"; said here what it prints.
 	cmd.Flags().Bool("version", false, "print the version, commit and commit date, as the version command does")
 	cmd.MarkFlagsMutuallyExclusive("quiet", "verbose")
+	_ = cmd.RegisterFlagCompletionFunc("zone", cmdutil.ZoneCompletion(f))
 
 	addCommands(f, cmd)
 	return cmd
@@ -150,6 +151,12 @@ func badSetting(s *config.Settings, flag string, err error) error {
 }
 
 func skipsConfig(cmd *cobra.Command) bool {
+	// Shell completion (cobra's hidden __complete) must never fail at a
+	// Tab: what needs the config file (--zone's names) reads it itself,
+	// silent on any problem.
+	if cmd.Name() == cobra.ShellCompRequestCmd || cmd.Name() == cobra.ShellCompNoDescRequestCmd {
+		return true
+	}
 	for c := cmd; c != nil; c = c.Parent() {
 		if c.Annotations[skipConfig] == "true" {
 			return true

@@ -2,6 +2,9 @@ package root
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -109,5 +112,134 @@ func TestSameMistakeSameWords(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// issue 13 §3: a flag with a fixed set of values completes them in every
+// command that has it (`cfcache __complete CMD --flag ""`), from the list
+// that also checks it.
+func TestFixedValueFlagsComplete(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"purge", "url", "--plan"}, "free pro business enterprise"},
+		{[]string{"purge", "everything", "--plan"}, "free pro business enterprise"},
+		{[]string{"rules", "validate", "--plan"}, "free pro business enterprise"},
+		{[]string{"rules", "explain", "--plan"}, "free pro business enterprise"},
+		{[]string{"limits", "--plan"}, "free pro business enterprise"},
+		{[]string{"sandbox", "--plan"}, "free pro business enterprise"},
+		{[]string{"rules", "list", "--phase"}, "request response"},
+		{[]string{"rules", "export", "--phase"}, "request response"},
+		{[]string{"rules", "rollback", "--phase"}, "request response"},
+		{[]string{"purge", "url", "--url-form"}, "raw encoded both"},
+		{[]string{"purge", "prefix", "--url-form"}, "raw encoded both"},
+		{[]string{"purge", "changed", "--url-form"}, "raw encoded both"},
+		{[]string{"purge", "url", "--device"}, "mobile desktop tablet all"},
+		{[]string{"purge", "url", "--device", "mobile,"}, "mobile,desktop mobile,tablet mobile,all"},
+		{[]string{"purge", "changed", "--device"}, "mobile desktop tablet all"},
+		{[]string{"warm", "--device"}, "mobile desktop tablet all"},
+		{[]string{"warm", "--device", "desktop,m"}, "desktop,mobile desktop,tablet desktop,all"},
+		{[]string{"rules", "explain", "--device"}, "mobile desktop tablet"},
+		{[]string{"purge", "url", "--variants"}, "auto"},
+		{[]string{"version", "--output"}, "text json"},
+		{[]string{"purge", "tag", "-o"}, "text json"},
+		{[]string{"rules", "validate", "--output"}, "text json sarif"},
+		{[]string{"zones", "list", "--color"}, "auto always never"},
+		{[]string{"rules", "export", "--format"}, "yaml json yml"},
+		{[]string{"sandbox", "--apo"}, "off on device"},
+		{[]string{"sandbox", "--ssl"}, "off flexible full strict"},
+	} {
+		args := append([]string{"__complete"}, c.args...)
+		if !strings.HasSuffix(c.args[len(c.args)-1], ",") && !strings.Contains(c.args[len(c.args)-1], ",") {
+			args = append(args, "")
+		}
+		got, directive := complete(t, nil, args)
+		if got != c.want || directive != ":4" {
+			t.Errorf("cfcache %s: got %q %s, want %q :4", strings.Join(args, " "), got, directive, c.want)
+		}
+	}
+}
+
+// complete runs `cfcache __complete ...` and returns the candidates
+// (space-separated) and the directive line.
+func complete(t *testing.T, f *cmdutil.Factory, args []string) (string, string) {
+	t.Helper()
+	var st cmdtest.Streams
+	if f == nil {
+		f, st = cmdtest.NewFactory(t, nil, "", false)
+		f.Env = config.MapEnv(map[string]string{"XDG_CONFIG_HOME": t.TempDir()})
+	}
+	_ = st
+	out := &strings.Builder{}
+	f.IOStreams.Out = out
+	Run(context.Background(), f, args)
+	lines := strings.Fields(out.String())
+	if len(lines) == 0 {
+		t.Fatalf("cfcache %s: no directive", strings.Join(args, " "))
+	}
+	return strings.Join(lines[:len(lines)-1], " "), lines[len(lines)-1]
+}
+
+// --zone completes the zone names the credentials list, through the
+// Factory's client, and nothing at all (not even file names) when the API
+// cannot answer.
+func TestZoneCompletion(t *testing.T) {
+	sb := cmdtest.NewSandbox(t, limits.Free, nil)
+	newF := func(apiURL string) *cmdutil.Factory {
+		f, _ := cmdtest.NewFactory(t, nil, "", false)
+		f.Env = config.MapEnv(map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "CLOUDFLARE_API_TOKEN": cmdtest.Token, "CLOUDFLARE_BASE_URL": apiURL})
+		return f
+	}
+	got, dir := complete(t, newF(sb.BaseURL()), []string{"__complete", "purge", "url", "--zone", ""})
+	if got != "example.com" || dir != ":4" {
+		t.Errorf("sandbox: got %q %s, want \"example.com\" :4", got, dir)
+	}
+	if sb.Server.Stats().Total == 0 {
+		t.Errorf("no request reached the sandbox")
+	}
+	got, dir = complete(t, newF(sb.BaseURL()), []string{"__complete", "rules", "list", "-z", "nomatch"})
+	if got != "" || dir != ":4" {
+		t.Errorf("no zone with the prefix: got %q %s", got, dir)
+	}
+
+	// Unreachable: a port nothing listens on.
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL + "/client/v4"
+	dead.Close()
+	// Hanging: answers nothing until the caller gives up.
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer hang.Close()
+	for name, u := range map[string]string{"unreachable": deadURL, "hanging": hang.URL + "/client/v4"} {
+		f := newF(u)
+		errOut := &strings.Builder{}
+		f.IOStreams.ErrOut = errOut
+		got, dir := complete(t, f, []string{"__complete", "purge", "url", "--zone", ""})
+		if got != "" || dir != ":4" || strings.Contains(errOut.String(), "error") {
+			t.Errorf("%s API: got %q %s, stderr %q; want nothing and :4", name, got, dir, errOut.String())
+		}
+	}
+}
+
+// A broken config file must not break completion: the fixed values still
+// complete, --zone completes nothing, and nothing is printed as an error.
+func TestCompletionSurvivesBadConfig(t *testing.T) {
+	bad := t.TempDir() + "/config.yaml"
+	if err := os.WriteFile(bad, []byte("zone: [1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"__complete", "purge", "url", "--plan", ""}, "free pro business enterprise"},
+		{[]string{"__complete", "purge", "url", "--zone", ""}, ""},
+	} {
+		f, st := cmdtest.NewFactory(t, nil, "", false)
+		f.Env = config.MapEnv(map[string]string{"CFCACHE_CONFIG": bad, "CLOUDFLARE_API_TOKEN": cmdtest.Token})
+		got, dir := complete(t, f, c.args)
+		if got != c.want || dir != ":4" || strings.Contains(st.Err.String(), "error") {
+			t.Errorf("%v: got %q %s, stderr %q", c.args, got, dir, st.Err.String())
+		}
 	}
 }
