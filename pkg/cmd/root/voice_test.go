@@ -2,6 +2,7 @@ package root
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/config"
 	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/sandbox"
 )
 
 // issue 13 §3 "one voice": the same mistake reads the same on every command
@@ -240,6 +242,58 @@ func TestCompletionSurvivesBadConfig(t *testing.T) {
 		got, dir := complete(t, f, c.args)
 		if got != c.want || dir != ":4" || strings.Contains(st.Err.String(), "error") {
 			t.Errorf("%v: got %q %s, stderr %q", c.args, got, dir, st.Err.String())
+		}
+	}
+}
+
+// issue 13 §3: every JSON document that concerns a zone names it, with
+// zone_id and zone_name (interface.md, "In CI"), so a pipeline that keeps
+// the JSON knows which zone it was about. rules explain lacked them.
+func TestZoneJSONNamesTheZone(t *testing.T) {
+	sb := cmdtest.NewSandbox(t, limits.Enterprise, nil)
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := dir + "/" + name
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	v1 := write("v1.yaml", "rules:\n  - ref: a\n    expression: http.request.uri.path eq \"/a\"\n    action_parameters: {cache: true}\n")
+	v2 := write("v2.yaml", "rules:\n  - ref: b\n    expression: http.request.uri.path eq \"/b\"\n    action_parameters: {cache: false}\n")
+	url := "https://example.com/a"
+	state := t.TempDir()
+	for _, args := range [][]string{
+		{"purge", "url", url},
+		{"purge", "prefix", "example.com/a"},
+		{"purge", "tag", "t1"},
+		{"purge", "host", "example.com"},
+		{"purge", "everything", "--yes"},
+		{"purge", "url", url, "--dry-run"},
+		{"purge", "changed", dir, "--base-url", "https://example.com/", "--manifest", dir + "/m.json", "--all"},
+		{"rules", "deploy", v1, "--yes", "--backup-dir", dir},
+		{"rules", "deploy", v2, "--yes", "--backup-dir", dir},
+		{"rules", "diff", v1},
+		{"rules", "list"},
+		{"rules", "export", "--file", dir + "/out.yaml"},
+		{"rules", "rollback", "--to-version", "1", "--yes", "--backup-dir", dir},
+		{"rules", "explain", "--url", url},
+		{"zones", "check"},
+	} {
+		f, st := cmdtest.NewFactory(t, sb, "", false)
+		f.Env = config.MapEnv(map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "XDG_STATE_HOME": state, "CLOUDFLARE_API_TOKEN": cmdtest.Token})
+		full := append(append([]string{}, args...), "-z", "example.com", "-o", "json", "--api-url", sb.BaseURL())
+		if code := Run(context.Background(), f, full); code != 0 {
+			t.Errorf("cfcache %s: exit %d\n%s", strings.Join(args, " "), code, st.Err.String())
+			continue
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(st.Out.Bytes(), &doc); err != nil {
+			t.Errorf("cfcache %s: %v\n%s", strings.Join(args, " "), err, st.Out.String())
+			continue
+		}
+		if doc["zone_name"] != "example.com" || doc["zone_id"] != sandbox.DefaultZoneID {
+			t.Errorf("cfcache %s -o json: zone_id %v, zone_name %v; want %s, example.com", strings.Join(args, " "), doc["zone_id"], doc["zone_name"], sandbox.DefaultZoneID)
 		}
 	}
 }

@@ -35,6 +35,10 @@ type ExplainOptions struct {
 	Request expr.Request
 	// Plan checks File against this plan's limits; "" means Enterprise.
 	Plan limits.Plan
+
+	// zone is the zone whose live rules were read (none for FILE), for
+	// the JSON's zone_id and zone_name (interface.md, "In CI").
+	zone cfapi.Zone
 }
 
 // rawFlags are the request flags as typed, validated in one place.
@@ -293,6 +297,7 @@ func loadRules(opts *ExplainOptions) ([]*rules.Rule, string, string, *cachekey.A
 	if err != nil {
 		return nil, "", "", nil, err
 	}
+	opts.zone = zone
 	var apo *cachekey.APO
 	s, err := client.GetAPO(opts.Ctx, zone.ID)
 	switch {

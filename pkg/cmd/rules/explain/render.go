@@ -35,6 +35,10 @@ type jsonRequest struct {
 }
 
 type jsonOutput struct {
+	// Every JSON document that concerns a zone names it (issue 13 §3);
+	// both are empty when the rules came from a FILE.
+	ZoneID       string            `json:"zone_id"`
+	ZoneName     string            `json:"zone_name"`
 	Source       string            `json:"source"`
 	Request      jsonRequest       `json:"request"`
 	Rules        []jsonRule        `json:"rules"`
@@ -58,7 +62,7 @@ func jsonResult(opts *ExplainOptions, res *cachekey.Result, source, command stri
 	if r.IP.IsValid() {
 		jr.IP = r.IP.String()
 	}
-	out := jsonOutput{Source: source, Request: jr, Rules: make([]jsonRule, len(res.Rules)), Settings: res.Effective.Settings,
+	out := jsonOutput{ZoneID: opts.zone.ID, ZoneName: opts.zone.Name, Source: source, Request: jr, Rules: make([]jsonRule, len(res.Rules)), Settings: res.Effective.Settings,
 		SetBy: res.Effective.SetBy, CacheKey: res.Key, PurgeCommand: command, Purge: res.Purge}
 	for i, rr := range res.Rules {
 		out.Rules[i] = jsonRule{Position: i + 1, Ref: rr.Ref, Matched: rr.Matched(), Status: string(rr.Status), Reason: rr.Reason, Description: rr.Description}
