@@ -100,7 +100,7 @@ func Run(ctx context.Context, cmd *cobra.Command, args ...string) error {
 	cmd.SetOut(&bytes.Buffer{})
 	cmd.SetErr(&bytes.Buffer{})
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
+	cmd.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
 	_, err := cmd.ExecuteContextC(ctx)
 	return err
 }

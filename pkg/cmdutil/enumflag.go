@@ -6,18 +6,25 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/cfcache/cfcache/pkg/limits"
 )
 
 // enumValue is a string flag that only takes one of a fixed list of values.
 type enumValue struct {
 	p      *string
 	values []string
+	hints  map[string]string // value refused → why, where it is taken
 }
 
 func (e *enumValue) Set(s string) error {
 	v := strings.ToLower(strings.TrimSpace(s))
 	if !slices.Contains(e.values, v) {
-		return fmt.Errorf("want one of %s", strings.Join(e.values, ", "))
+		if h := e.hints[v]; h != "" {
+			return fmt.Errorf("%s; %s", WantOneOf(e.values), h)
+		}
+		return fmt.Errorf("%s", WantOneOf(e.values))
 	}
 	*e.p = v
 	return nil
@@ -79,4 +86,59 @@ func OutputFormats(cmd *cobra.Command) []string {
 		return strings.Split(s, ",")
 	}
 	return GlobalOutputFormats
+}
+
+// PlanFlag declares --plan, the same on every command that has one: its
+// values are limits.Plans, checked as the flag is parsed and completed in
+// the shell.
+func PlanFlag(cmd *cobra.Command, p *string, def, usage string) {
+	names := make([]string, len(limits.Plans))
+	for i, pl := range limits.Plans {
+		names[i] = string(pl)
+	}
+	StringEnumFlag(cmd, p, "plan", "", def, names, usage)
+}
+
+// ListCompletion completes a flag that takes a comma-separated list of
+// fixed values (--device mobile,desktop): the values not yet given, after
+// what is already typed up to the last comma.
+func ListCompletion(values []string) cobra.CompletionFunc {
+	return func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		i := strings.LastIndex(toComplete, ",")
+		prefix := toComplete[:i+1]
+		given := strings.Split(strings.ToLower(prefix), ",")
+		var out []string
+		for _, v := range values {
+			if !slices.Contains(given, v) {
+				out = append(out, prefix+v)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// WantOneOf is the reason a fixed-value flag gives for a value not in its
+// list, the same for every such flag.
+func WantOneOf(values []string) string {
+	return "want one of " + strings.Join(values, ", ")
+}
+
+// PersistentEnumFlag is StringEnumFlag for a flag every subcommand
+// inherits (the root's -o and --color).
+func PersistentEnumFlag(cmd *cobra.Command, p *string, name, short, def string, values []string, usage string) {
+	*p = def
+	usage = fmt.Sprintf("%s: {%s}", usage, strings.Join(values, "|"))
+	cmd.PersistentFlags().VarP(&enumValue{p: p, values: values}, name, short, usage)
+	_ = cmd.RegisterFlagCompletionFunc(name, FixedCompletion(values))
+}
+
+// EnumHint adds to the error of a fixed-value flag refusing value a hint
+// saying where that value is taken (-o sarif: only rules validate).
+func EnumHint(fl *pflag.Flag, value, hint string) {
+	if e, ok := fl.Value.(*enumValue); ok {
+		if e.hints == nil {
+			e.hints = map[string]string{}
+		}
+		e.hints[value] = hint
+	}
 }

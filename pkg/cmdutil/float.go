@@ -1,6 +1,10 @@
 package cmdutil
 
-import "math"
+import (
+	"fmt"
+	"math"
+	"strconv"
+)
 
 // CheckFloat refuses a float flag's value unless it is a finite number in
 // [lo, hi] (hi may be math.Inf(1) for "no upper bound"), as a usage error
@@ -10,15 +14,18 @@ import "math"
 // it through to code that panics or spins (issue 9). Every float flag is
 // checked here, so the rule holds in one place.
 func CheckFloat(flag string, v, lo, hi float64) error {
+	bad := func(reason string) error {
+		return FlagValueError("--"+flag, strconv.FormatFloat(v, 'g', -1, 64), reason)
+	}
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
-		return FlagErrorf("--%s must be a finite number, got %g", flag, v)
+		return bad("not a finite number")
 	case v >= lo && v <= hi:
 		return nil
 	case math.IsInf(hi, 1) && lo == 0:
-		return FlagErrorf("--%s must not be negative, got %g", flag, v)
+		return bad(ReasonNegative)
 	case math.IsInf(hi, 1):
-		return FlagErrorf("--%s must be at least %g, got %g", flag, lo, v)
+		return bad(fmt.Sprintf("must be at least %g", lo))
 	}
-	return FlagErrorf("--%s must be between %g and %g, got %g", flag, lo, hi, v)
+	return bad(fmt.Sprintf("must be between %g and %g", lo, hi))
 }

@@ -19,14 +19,14 @@ func TestCheckFloat(t *testing.T) {
 		{1, 0, 1, ""},
 		{0.5, 0, inf, ""},
 		{1e300, 0, inf, ""},
-		{math.NaN(), 0, 1, "--x must be a finite number, got NaN"},
-		{math.NaN(), 0, inf, "--x must be a finite number, got NaN"},
-		{inf, 0, inf, "--x must be a finite number, got +Inf"},
-		{-inf, 0, 1, "--x must be a finite number, got -Inf"},
-		{-0.1, 0, 1, "--x must be between 0 and 1, got -0.1"},
-		{2, 0, 1, "--x must be between 0 and 1, got 2"},
-		{-1, 0, inf, "--x must not be negative, got -1"},
-		{0.5, 1, inf, "--x must be at least 1, got 0.5"},
+		{math.NaN(), 0, 1, `--x "NaN": not a finite number`},
+		{math.NaN(), 0, inf, `--x "NaN": not a finite number`},
+		{inf, 0, inf, `--x "+Inf": not a finite number`},
+		{-inf, 0, 1, `--x "-Inf": not a finite number`},
+		{-0.1, 0, 1, `--x "-0.1": must be between 0 and 1`},
+		{2, 0, 1, `--x "2": must be between 0 and 1`},
+		{-1, 0, inf, `--x "-1": must not be negative`},
+		{0.5, 1, inf, `--x "0.5": must be at least 1`},
 	} {
 		err := CheckFloat("x", c.v, c.lo, c.hi)
 		switch {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -153,6 +154,14 @@ func Load(flags *pflag.FlagSet, env Env) (*Settings, error) {
 		s.origins[st.flag] = origin
 		if f != nil && !f.Changed && v.IsSet(st.key) {
 			if err := flags.Set(st.flag, v.GetString(st.key)); err != nil {
+				// A value the flag refuses (-o and --color take fixed
+				// values) reads as any bad flag value does, `WHERE
+				// "value": reason` (cmdutil.FlagValueMessage), naming the
+				// variable or config key instead of pflag's flag wording.
+				var inv *pflag.InvalidValueError
+				if errors.As(err, &inv) {
+					return nil, fmt.Errorf("%s %s: %w", origin, strconv.Quote(v.GetString(st.key)), errors.Unwrap(inv))
+				}
 				return nil, fmt.Errorf("%s (from %s): %w", st.key, origin, err)
 			}
 		}

@@ -1,6 +1,21 @@
 // Package iostreams owns the process's standard streams: TTY detection, the
-// colour decision, prompting and the theme. Data goes to Out, everything else
-// (status, progress, warnings, errors) to ErrOut.
+// colour decision, prompting and the theme.
+//
+// The stream policy, the same for every command (README "Output"):
+//
+//   - stdout (Out) carries the command's data and nothing else: JSON
+//     documents, lists, tables, exports, diffs (rules diff, and the diff
+//     deploy and rollback show), `purge --dry-run --list` entries. It can
+//     be piped or redirected to a file and read back.
+//   - stderr (ErrOut) carries everything about how the run went: progress,
+//     warnings, errors, and the summaries of what was done or would be done
+//     (purge's result and its dry-run plan, rules deploy/rollback's result
+//     line, "No changes.").
+//   - A prompt needs an interactive stdin, not a terminal on stderr: its
+//     question is written to stderr when that is a terminal, else to the
+//     terminal itself (/dev/tty), so `cfcache rules deploy f.yaml 2>log`
+//     still asks. Without a terminal on stdin nothing is asked: a write
+//     then needs --yes (exit 2 otherwise).
 package iostreams
 
 import (
@@ -51,6 +66,11 @@ type IOStreams struct {
 
 	theme *Theme
 	ctx   context.Context // bound by the root command; prompts return when it is done
+
+	// promptOut is where a prompt's question goes; nil: stderr when it is
+	// a terminal, else the terminal itself (openTTY), else stderr.
+	promptOut io.Writer
+	openTTY   func() (io.Writer, error)
 }
 
 // System wires the process's real streams.
@@ -63,6 +83,9 @@ func System() *IOStreams {
 		stdoutTTY: isTerminal(os.Stdout),
 		stderrTTY: isTerminal(os.Stderr),
 		colorMode: ColorAuto,
+		openTTY: func() (io.Writer, error) {
+			return os.OpenFile("/dev/tty", os.O_WRONLY, 0)
+		},
 	}
 	// no-color.org: set and not empty.
 	s.noColor = os.Getenv("NO_COLOR") != ""
@@ -89,6 +112,16 @@ func (s *IOStreams) SetTTY(tty bool) {
 	s.theme = nil
 }
 
+// SetTTYs marks each stream as a terminal or not (tests).
+func (s *IOStreams) SetTTYs(stdin, stdout, stderr bool) {
+	s.stdinTTY, s.stdoutTTY, s.stderrTTY = stdin, stdout, stderr
+	s.theme = nil
+}
+
+// SetPromptOut sends prompts' questions to w (tests: the terminal that
+// /dev/tty would be).
+func (s *IOStreams) SetPromptOut(w io.Writer) { s.promptOut = w }
+
 // SetColorEnv sets what NO_COLOR and CLICOLOR_FORCE said (tests).
 func (s *IOStreams) SetColorEnv(noColor, force bool) {
 	s.noColor, s.forceColor = noColor, force
@@ -105,7 +138,30 @@ func (s *IOStreams) IsQuiet() bool     { return s.quiet }
 func (s *IOStreams) IsStdinTTY() bool  { return s.stdinTTY }
 func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
 func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
-func (s *IOStreams) CanPrompt() bool   { return s.stdinTTY && s.stderrTTY }
+
+// CanPrompt reports whether a question can be answered: stdin is a
+// terminal. Stderr need not be one: `cfcache rules deploy f.yaml 2>log` in
+// a terminal still asks, the question written to the terminal itself
+// (promptWriter). A script or CI job (stdin not a terminal) is never asked.
+func (s *IOStreams) CanPrompt() bool { return s.stdinTTY }
+
+// promptWriter is where a prompt's question is shown: stderr when it is a
+// terminal; otherwise the terminal stdin reads from (/dev/tty), so the
+// question is seen and not buried in a redirected log; stderr again when
+// there is no /dev/tty to open (Windows, some containers).
+func (s *IOStreams) promptWriter() io.Writer {
+	if s.promptOut != nil {
+		return s.promptOut
+	}
+	if !s.stderrTTY && s.openTTY != nil {
+		if w, err := s.openTTY(); err == nil {
+			s.promptOut = w
+			return w
+		}
+	}
+	s.promptOut = s.ErrOut
+	return s.promptOut
+}
 func (s *IOStreams) TerminalWidth() int {
 	if s.termWidth > 0 {
 		return s.termWidth
@@ -165,7 +221,7 @@ func (s *IOStreams) Warn(format string, args ...any) {
 	fmt.Fprintf(s.ErrOut, "%s %s\n", t.Warning.Render("warning:"), fmt.Sprintf(format, args...))
 }
 
-// ErrNotInteractive is returned by prompts when stdin or stderr is not a terminal.
+// ErrNotInteractive is returned by prompts when stdin is not a terminal.
 var ErrNotInteractive = errors.New("cannot prompt: not running interactively")
 
 // ErrNoAnswer is returned by prompts when input ends (Ctrl-D, a closed pipe)
@@ -211,7 +267,8 @@ func (s *IOStreams) PromptContext(ctx context.Context, question string) (string,
 	if err := ctx.Err(); err != nil {
 		return "", &PromptInterruptedError{Err: err}
 	}
-	fmt.Fprint(s.ErrOut, question)
+	pw := s.promptWriter()
+	fmt.Fprint(pw, question)
 	type answer struct {
 		line string
 		err  error
@@ -223,14 +280,14 @@ func (s *IOStreams) PromptContext(ctx context.Context, question string) (string,
 	}()
 	select {
 	case <-ctx.Done():
-		fmt.Fprintln(s.ErrOut) // end the prompt's line so the next message starts clean
+		fmt.Fprintln(pw) // end the prompt's line so the next message starts clean
 		return "", &PromptInterruptedError{Err: ctx.Err()}
 	case a := <-ch:
 		switch {
 		case a.err == nil, errors.Is(a.err, io.EOF) && a.line != "":
 			return strings.TrimSpace(a.line), nil
 		case errors.Is(a.err, io.EOF):
-			fmt.Fprintln(s.ErrOut)
+			fmt.Fprintln(pw)
 			return "", ErrNoAnswer
 		}
 		return "", a.err

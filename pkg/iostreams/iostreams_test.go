@@ -1,6 +1,7 @@
 package iostreams
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -167,5 +168,53 @@ func TestTableMatrixAndFit(t *testing.T) {
 	// Never below the header or 6 characters, even when that overflows.
 	if got := print(true, 5, false); !strings.Contains(got, "a  short  a rat…\n") {
 		t.Errorf("floor: %q", got)
+	}
+}
+
+// issue 13 §3: a prompt needs an interactive stdin, not a terminal on
+// stderr. With stderr redirected (`rules deploy f.yaml 2>log`) it still
+// asks, the question on the terminal (/dev/tty), not in the log; with
+// stdin not a terminal it never asks, whatever stderr is.
+func TestPromptNeedsStdinNotStderr(t *testing.T) {
+	for _, c := range []struct {
+		name                 string
+		stdin, stderr, ttyOK bool
+		wantAsk              bool
+		wantOn               string // "tty" or "stderr"
+	}{
+		{"all terminals", true, true, true, true, "stderr"},
+		{"stderr redirected", true, false, true, true, "tty"},
+		{"stderr redirected, no /dev/tty", true, false, false, true, "stderr"},
+		{"stdin piped", false, true, true, false, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, in, _, errOut := Test()
+			s.SetTTYs(c.stdin, false, c.stderr)
+			tty := &bytes.Buffer{}
+			s.openTTY = func() (io.Writer, error) {
+				if !c.ttyOK {
+					return nil, errors.New("no tty")
+				}
+				return tty, nil
+			}
+			in.WriteString("y\n")
+			ok, err := s.Confirm("deploy?")
+			if !c.wantAsk {
+				if !errors.Is(err, ErrNotInteractive) || tty.Len()+errOut.Len() != 0 {
+					t.Fatalf("got %v, tty %q, stderr %q; want ErrNotInteractive and nothing shown", err, tty, errOut)
+				}
+				return
+			}
+			if err != nil || !ok {
+				t.Fatalf("got %v, %v; want a yes", ok, err)
+			}
+			shown, other := errOut.String(), tty.String()
+			if c.wantOn == "tty" {
+				shown, other = other, shown
+			}
+			if !strings.Contains(shown, "deploy? [y/N]") || other != "" {
+				t.Errorf("question on %s: %q, elsewhere %q", c.wantOn, shown, other)
+			}
+		})
 	}
 }

@@ -1,6 +1,8 @@
 package purge
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/text/language"
@@ -16,6 +18,9 @@ const (
 
 // Devices are the values of CF-Device-Type, in the order "all" expands to.
 var Devices = []string{"mobile", "desktop", "tablet"}
+
+// deviceTypeReason is why a CF-Device-Type value (-H or --device) was refused.
+var deviceTypeReason = DeviceReason(false)
 
 // VariantFlags are the raw values of the variant flags as the command got them.
 // Devices, Countries and Langs elements may each be a comma-separated list;
@@ -34,7 +39,40 @@ type FlagError struct {
 	Reason string
 }
 
-func (e *FlagError) Error() string { return e.Flag + ": " + DisplayItem(e.Value) + ": " + e.Reason }
+// Error is the one wording of a bad flag value, `--flag "value": reason`,
+// the same as cmdutil.FlagValueMessage (which this package cannot import:
+// it holds no cobra); a table test in pkg/cmd/root checks both.
+func (e *FlagError) Error() string { return e.Flag + " " + strconv.Quote(e.Value) + ": " + e.Reason }
+
+// DeviceValues are the values of a --device flag: the device types, and
+// "all" where the flag takes a list (purge, warm). The one list behind
+// checks, messages and shell completion.
+func DeviceValues(list bool) []string {
+	if list {
+		return append(slices.Clone(Devices), "all")
+	}
+	return slices.Clone(Devices)
+}
+
+// DeviceReason is why a --device value was refused, naming the values
+// the flag takes.
+func DeviceReason(list bool) string {
+	v := DeviceValues(list)
+	return "not a device type: want " + strings.Join(v[:len(v)-1], ", ") + " or " + v[len(v)-1]
+}
+
+// ParseDevice reads one device type (any case); ok is false for anything
+// else ("all" included: a list flag expands it itself).
+func ParseDevice(s string) (d string, ok bool) {
+	d = strings.ToLower(strings.TrimSpace(s))
+	return d, slices.Contains(Devices, d)
+}
+
+// CountryReason is why a --country value was refused.
+const CountryReason = "not an ISO 3166-1 alpha-2 country code (or T1 for Tor, XX for unknown)"
+
+// HeaderFormReason is why a -H value without a colon was refused.
+const HeaderFormReason = "want 'Name: value'"
 
 // Variants are the header combinations every URL is expanded into: the
 // product of the device, country, language and extra-header dimensions. The
@@ -79,7 +117,10 @@ func ParseVariants(f VariantFlags) (Variants, []error) {
 		}
 		d, reason := checkHeaderValue(HeaderDevice, s)
 		if reason != "" {
-			errs = append(errs, &FlagError{"--device", s, reason + " (or all)"})
+			if reason == deviceTypeReason {
+				reason = DeviceReason(true)
+			}
+			errs = append(errs, &FlagError{"--device", s, reason})
 			continue
 		}
 		add(HeaderDevice, d)
@@ -103,7 +144,7 @@ func ParseVariants(f VariantFlags) (Variants, []error) {
 		name, value, ok := strings.Cut(h, ":")
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
 		if !ok {
-			errs = append(errs, &FlagError{"-H", h, "want 'Name: value'"})
+			errs = append(errs, &FlagError{"-H", h, HeaderFormReason})
 			continue
 		}
 		if !validHeaderName(name) {
@@ -225,17 +266,14 @@ func checkHeaderValue(name, value string) (string, string) {
 	}
 	switch {
 	case strings.EqualFold(name, HeaderDevice):
-		d := strings.ToLower(value)
-		for _, known := range Devices {
-			if d == known {
-				return d, ""
-			}
+		if d, ok := ParseDevice(value); ok {
+			return d, ""
 		}
-		return "", "not a device type: want mobile, desktop or tablet"
+		return "", deviceTypeReason
 	case strings.EqualFold(name, HeaderCountry):
 		c := strings.ToUpper(value)
 		if !ValidCountry(c) {
-			return "", "not an ISO 3166-1 alpha-2 country code (or T1 for Tor, XX for unknown)"
+			return "", CountryReason
 		}
 		return c, ""
 	case strings.EqualFold(name, HeaderLanguage):

@@ -1,8 +1,9 @@
 package warm
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/cfcache/cfcache/pkg/purge"
 )
 
 // Device is a Cloudflare device type, the value of CF-Device-Type.
@@ -55,8 +56,8 @@ func ParseDevices(values []string) ([]Device, error) {
 	var out []Device
 	seen := map[Device]bool{}
 	for _, v := range values {
-		for _, s := range strings.Split(v, ",") {
-			s = strings.ToLower(strings.TrimSpace(s))
+		for _, raw := range strings.Split(v, ",") {
+			s := strings.ToLower(strings.TrimSpace(raw))
 			var ds []Device
 			switch s {
 			case "":
@@ -66,7 +67,8 @@ func ParseDevices(values []string) ([]Device, error) {
 			case string(Desktop), string(Mobile), string(Tablet):
 				ds = []Device{Device(s)}
 			default:
-				return nil, fmt.Errorf("unknown device %q: want desktop, mobile, tablet or all", s)
+				// purge's words for the same mistake (issue 13, "one voice").
+				return nil, &purge.FlagError{Flag: "--device", Value: raw, Reason: purge.DeviceReason(true)}
 			}
 			for _, d := range ds {
 				if !seen[d] {

@@ -50,18 +50,13 @@ changes are marked with an asterisk (and listed under "overridden" in JSON).`,
 		Example: "  cfcache limits\n  cfcache limits --plan free -o json",
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Plan != "" {
-				if _, err := limits.ParsePlan(opts.Plan); err != nil {
-					return &cmdutil.FlagError{Err: err}
-				}
-			}
 			if runF != nil {
 				return runF(opts)
 			}
 			return limitsRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Plan, "plan", "", "show one plan: free, pro, business or enterprise")
+	cmdutil.PlanFlag(cmd, &opts.Plan, "", "show one plan")
 	return cmd
 }
 

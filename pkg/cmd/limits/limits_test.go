@@ -20,7 +20,7 @@ func TestArgvToOptions(t *testing.T) {
 	if err := cmdtest.Run(context.Background(), cmd, "--plan", "Pro"); err != nil {
 		t.Fatal(err)
 	}
-	if got.Plan != "Pro" {
+	if got.Plan != "pro" {
 		t.Fatalf("plan = %q", got.Plan)
 	}
 	err := cmdtest.Run(context.Background(), NewCmdLimits(f, nil), "--plan", "gold")

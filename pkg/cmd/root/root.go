@@ -2,9 +2,9 @@
 package root
 
 import (
+	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -58,7 +58,7 @@ Configuration precedence: flag > environment > config file profile > default.`,
 			fmt.Fprint(c.OutOrStdout(), "\nExit codes:\n"+cmdutil.ExitCodesText("  "))
 		}
 	})
-	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
+	cmd.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
 
 	pf := cmd.PersistentFlags()
 	pf.StringP("zone", "z", "", "zone by name (example.com) or 32-hex id [$CFCACHE_ZONE]")
@@ -67,25 +67,29 @@ Configuration precedence: flag > environment > config file profile > default.`,
 	pf.String("api-url", "", "API base URL (default "+config.DefaultAPIURL+") [$CLOUDFLARE_BASE_URL]")
 	pf.String("api-token-file", "", "read the API token from `FILE` (must be chmod 600)")
 	pf.String("account-id", "", "account id, for account-owned (cfat_) tokens [$CLOUDFLARE_ACCOUNT_ID]")
-	pf.StringP("output", "o", "", "output format: text or json [$CFCACHE_OUTPUT]")
-	pf.String("color", "", "colour: auto, always or never [$NO_COLOR, $CLICOLOR_FORCE]")
+	// -o and --color are declared with their values, which give the check
+	// as the flag is parsed and shell completion (cmdutil.StringEnumFlag);
+	// setUp checks the same lists for values from the environment or the
+	// config file, with the same words.
+	var output, color string
+	cmdutil.PersistentEnumFlag(cmd, &output, "output", "o", "", cmdutil.GlobalOutputFormats, "output format [$CFCACHE_OUTPUT]")
+	// interface.md: SARIF is a report of validation problems.
+	cmdutil.EnumHint(pf.Lookup("output"), "sarif", sarifNote)
+	cmdutil.PersistentEnumFlag(cmd, &color, "color", "", "", colorModes, "colour [$NO_COLOR, $CLICOLOR_FORCE]")
 	pf.BoolP("quiet", "q", false, "print errors only")
 	pf.BoolP("verbose", "v", false, "log each HTTP request (method, path, status, timing; never credentials) to stderr")
 	// cobra would add --version as "version for cfcache"; said here what it prints.
 	cmd.Flags().Bool("version", false, "print the version, commit and commit date, as the version command does")
 	cmd.MarkFlagsMutuallyExclusive("quiet", "verbose")
-	_ = cmd.RegisterFlagCompletionFunc("output", fixedCompletion("text", "json"))
-	_ = cmd.RegisterFlagCompletionFunc("color", fixedCompletion("auto", "always", "never"))
+	_ = cmd.RegisterFlagCompletionFunc("zone", cmdutil.ZoneCompletion(f))
 
 	addCommands(f, cmd)
 	return cmd
 }
 
-func fixedCompletion(vals ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return vals, cobra.ShellCompDirectiveNoFileComp
-	}
-}
+const sarifNote = "sarif is only for rules validate"
+
+var colorModes = []string{string(iostreams.ColorAuto), string(iostreams.ColorAlways), string(iostreams.ColorNever)}
 
 // setUp resolves configuration once per run and applies the output settings.
 func setUp(f *cmdutil.Factory, cmd *cobra.Command) error {
@@ -113,10 +117,9 @@ func setUp(f *cmdutil.Factory, cmd *cobra.Command) error {
 	if formats := cmdutil.OutputFormats(cmd); !slices.Contains(formats, s.Output) {
 		note := ""
 		if s.Output == "sarif" {
-			// interface.md: SARIF is a report of validation problems.
-			note = "; sarif is only for rules validate"
+			note = "; " + sarifNote
 		}
-		return badSetting(s, "output", fmt.Errorf("invalid output %q (from %s): want %s%s", s.Output, s.Origin("output"), strings.Join(formats, " or "), note))
+		return badSetting(s, "output", settingValueError(s, "output", s.Output, cmdutil.WantOneOf(formats)+note))
 	}
 	value := s.Color
 	if value == "" {
@@ -124,10 +127,17 @@ func setUp(f *cmdutil.Factory, cmd *cobra.Command) error {
 	}
 	m, err := iostreams.ParseColorMode(value)
 	if err != nil {
-		return badSetting(s, "color", fmt.Errorf("invalid color %q (from %s): want auto, always or never", value, s.Origin("color")))
+		return badSetting(s, "color", settingValueError(s, "color", value, cmdutil.WantOneOf(colorModes)))
 	}
 	f.IOStreams.SetColorMode(m)
 	return nil
+}
+
+// settingValueError words a bad global setting as any bad flag value
+// (cmdutil.FlagValueMessage), naming where it came from: the flag itself,
+// or the environment variable or config key before the value.
+func settingValueError(s *config.Settings, key, value, reason string) error {
+	return errors.New(cmdutil.FlagValueMessage(s.Origin(key), value, reason))
 }
 
 // badSetting types the error of a bad global setting by where it came from:
@@ -141,6 +151,12 @@ func badSetting(s *config.Settings, flag string, err error) error {
 }
 
 func skipsConfig(cmd *cobra.Command) bool {
+	// Shell completion (cobra's hidden __complete) must never fail at a
+	// Tab: what needs the config file (--zone's names) reads it itself,
+	// silent on any problem.
+	if cmd.Name() == cobra.ShellCompRequestCmd || cmd.Name() == cobra.ShellCompNoDescRequestCmd {
+		return true
+	}
 	for c := cmd; c != nil; c = c.Parent() {
 		if c.Annotations[skipConfig] == "true" {
 			return true

@@ -38,11 +38,11 @@ func TestBadSettingsNameTheirOrigin(t *testing.T) {
 		{"config zone list", nil, []string{"purge", "url", "https://example.com/a", "-z", "example.com", "--config", zoneList}, "error: config file " + zoneList + ": zone: want a string, got a list", false},
 		{"config output list", nil, []string{"zones", "list", "--config", outList}, "error: config file " + outList + ": output: want a string, got a list", false},
 		{"config token list", nil, []string{"auth", "verify", "--config", tokList}, "error: config file " + tokList + ": profiles.default.api_token: want a string, got a list", false},
-		{"config output value", nil, []string{"zones", "list", "--config", outBad}, `error: invalid output "x" (from ` + outBad + `: profiles.default.output): want text or json`, false},
-		{"env output", map[string]string{"CFCACHE_OUTPUT": "x"}, []string{"zones", "list"}, `error: invalid output "x" (from CFCACHE_OUTPUT): want text or json`, false},
-		{"env output, no config command", map[string]string{"CFCACHE_OUTPUT": "x"}, []string{"version"}, `error: invalid output "x" (from CFCACHE_OUTPUT): want text or json`, false},
-		{"flag output", nil, []string{"zones", "list", "-o", "x"}, `error: invalid output "x" (from --output): want text or json`, true},
-		{"flag color", nil, []string{"zones", "list", "--color", "pink"}, `error: invalid color "pink" (from --color): want auto, always or never`, true},
+		{"config output value", nil, []string{"zones", "list", "--config", outBad}, `error: ` + outBad + `: profiles.default.output "x": want one of text, json`, false},
+		{"env output", map[string]string{"CFCACHE_OUTPUT": "x"}, []string{"zones", "list"}, `error: CFCACHE_OUTPUT "x": want one of text, json`, false},
+		{"env output, no config command", map[string]string{"CFCACHE_OUTPUT": "x"}, []string{"version"}, `error: CFCACHE_OUTPUT "x": want one of text, json`, false},
+		{"flag output", nil, []string{"zones", "list", "-o", "x"}, `error: --output "x": want one of text, json`, true},
+		{"flag color", nil, []string{"zones", "list", "--color", "pink"}, `error: --color "pink": want one of auto, always, never`, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sb := cmdtest.NewSandbox(t, limits.Free, nil)

@@ -104,9 +104,6 @@ applies to every plan served.`,
 			if opts.Zone == "" {
 				opts.Zone = sandbox.DefaultZoneName
 			}
-			if _, err := limits.ParsePlan(opts.Plan); err != nil {
-				return &cmdutil.FlagError{Err: err}
-			}
 			for _, r := range []struct {
 				name string
 				v    float64
@@ -115,14 +112,10 @@ applies to every plan served.`,
 					return err
 				}
 			}
-			if !slices.Contains(apoModes, opts.APO) {
-				return cmdutil.FlagErrorf("--apo %q: want off, on or device", opts.APO)
-			}
-			if !slices.Contains(sslModes, opts.SSL) {
-				return cmdutil.FlagErrorf("--ssl %q: want off, flexible, full or strict", opts.SSL)
-			}
-			if opts.Latency < 0 {
-				return cmdutil.FlagErrorf("--latency must not be negative, got %s", opts.Latency)
+			// --plan, --apo and --ssl are checked as they are parsed
+			// (cmdutil.StringEnumFlag).
+			if err := cmdutil.DurationNotNegative("latency", opts.Latency, ""); err != nil {
+				return err
 			}
 			if opts.FailRate+opts.ResetRate+opts.ThrottleRate > 1 {
 				return cmdutil.FlagErrorf("--fail-rate, --reset-rate and --throttle-rate add up to more than 1")
@@ -140,7 +133,7 @@ applies to every plan served.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:8787", "loopback address to listen on (port 0 picks a free one)")
-	fl.StringVar(&opts.Plan, "plan", "free", "plan of the emulated zone: free, pro, business or enterprise")
+	cmdutil.PlanFlag(cmd, &opts.Plan, "free", "plan of the emulated zone")
 	fl.Float64Var(&opts.FailRate, "fail-rate", 0, "fraction of requests answered 500/502/503")
 	fl.Float64Var(&opts.ResetRate, "reset-rate", 0, "fraction of connections reset without an answer")
 	fl.Float64Var(&opts.ThrottleRate, "throttle-rate", 0, "fraction of requests answered 429 with Retry-After")
@@ -148,10 +141,8 @@ applies to every plan served.`,
 	fl.StringArrayVar(&opts.LimitFlags, "limit", nil, "override an enforced limit of the plan, `key=value` (keys as in `cfcache limits -o json`)")
 	fl.StringArrayVar(&opts.Environments, "environment", nil, "give the zone an environment `NAME` or NAME=REF (repeatable; the ref is derived from the name when not given)")
 	fl.StringArrayVar(&opts.AddZoneFlags, "add-zone", nil, "serve another zone `NAME[:PLAN][@ACCOUNT]` (repeatable; ACCOUNT is a label for a derived account id, or a 32-hex id)")
-	fl.StringVar(&opts.APO, "apo", "off", "the zone's APO for WordPress: off, on, or device (on, caching by device type)")
-	fl.StringVar(&opts.SSL, "ssl", "full", "the zone's SSL/TLS mode: off, flexible, full or strict")
-	_ = cmd.RegisterFlagCompletionFunc("apo", fixedValues(apoModes))
-	_ = cmd.RegisterFlagCompletionFunc("ssl", fixedValues(sslModes))
+	cmdutil.StringEnumFlag(cmd, &opts.APO, "apo", "", "off", apoModes, "the zone's APO for WordPress (device: on, caching by device type)")
+	cmdutil.StringEnumFlag(cmd, &opts.SSL, "ssl", "", "full", sslModes, "the zone's SSL/TLS mode")
 	fl.Uint64Var(&opts.Seed, "seed", 0, "seed for fault injection, for repeatable runs")
 	return cmd
 }
@@ -279,12 +270,6 @@ var (
 	apoModes = []string{"off", "on", "device"}
 	sslModes = []string{"off", "flexible", "full", "strict"}
 )
-
-func fixedValues(vals []string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return vals, cobra.ShellCompDirectiveNoFileComp
-	}
-}
 
 // parseAddZones parses the --add-zone values, NAME[:PLAN][@ACCOUNT], and
 // refuses (exit 2, naming the value) a bad name, plan or account, and a

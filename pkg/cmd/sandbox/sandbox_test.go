@@ -60,16 +60,16 @@ func TestNumericFlagsAreChecked(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--latency", "-5s"}, "--latency must not be negative, got -5s"},
-		{[]string{"--fail-rate", "-0.1"}, "--fail-rate must be between 0 and 1, got -0.1"},
-		{[]string{"--reset-rate", "1.5"}, "--reset-rate must be between 0 and 1, got 1.5"},
-		{[]string{"--throttle-rate", "2"}, "--throttle-rate must be between 0 and 1, got 2"},
+		{[]string{"--latency", "-5s"}, `--latency "-5s": must not be negative`},
+		{[]string{"--fail-rate", "-0.1"}, `--fail-rate "-0.1": must be between 0 and 1`},
+		{[]string{"--reset-rate", "1.5"}, `--reset-rate "1.5": must be between 0 and 1`},
+		{[]string{"--throttle-rate", "2"}, `--throttle-rate "2": must be between 0 and 1`},
 		{[]string{"--fail-rate", "0.6", "--reset-rate", "0.6"}, "add up to more than 1"},
 		// NaN passes `v < 0 || v > 1`, and reached sandbox.New, which panicked.
-		{[]string{"--fail-rate", "NaN"}, "--fail-rate must be a finite number, got NaN"},
-		{[]string{"--reset-rate", "NaN"}, "--reset-rate must be a finite number, got NaN"},
-		{[]string{"--throttle-rate", "nan"}, "--throttle-rate must be a finite number, got NaN"},
-		{[]string{"--fail-rate", "-Inf"}, "--fail-rate must be a finite number, got -Inf"},
+		{[]string{"--fail-rate", "NaN"}, `--fail-rate "NaN": not a finite number`},
+		{[]string{"--reset-rate", "NaN"}, `--reset-rate "NaN": not a finite number`},
+		{[]string{"--throttle-rate", "nan"}, `--throttle-rate "NaN": not a finite number`},
+		{[]string{"--fail-rate", "-Inf"}, `--fail-rate "-Inf": not a finite number`},
 		{[]string{"--limit", "url_purge_rate=NaN"}, "limits.free.url_purge_rate: want a finite number, got NaN"},
 		{[]string{"--limit", "url_purge_rate=+Inf"}, "limits.free.url_purge_rate: want a finite number, got +Inf"},
 	} {

@@ -133,9 +133,9 @@ after reporting what was done.`,
 	fl.DurationVar(&opts.Timeout, "timeout", warm.DefaultTimeout, "time allowed for one request, body included")
 	fl.IntVar(&opts.MaxURLs, "max-urls", warm.DefaultMaxURLs, "stop reading sitemaps after `N` URLs")
 	fl.StringVar(&opts.OriginURL, "origin-url", "", "send every request to `URL` (scheme://host:port), keeping each URL's Host header")
-	_ = cmd.RegisterFlagCompletionFunc("device", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return []string{"desktop", "mobile", "tablet", "all"}, cobra.ShellCompDirectiveNoFileComp
-	})
+	// Checked by warm.ParseDevices (purge.ParseDevice's words), completed
+	// from the same list.
+	_ = cmd.RegisterFlagCompletionFunc("device", cmdutil.ListCompletion(purge.DeviceValues(true)))
 	_ = cmd.RegisterFlagCompletionFunc("keep", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"query", "pagination", "trashed", "all"}, cobra.ShellCompDirectiveNoFileComp
 	})
@@ -160,12 +160,12 @@ func (o *WarmOptions) check() (settings, error) {
 		return s, err
 	}
 	switch {
-	case o.Concurrency < 1:
-		return s, cmdutil.FlagErrorf("--concurrency must be at least 1")
-	case o.Timeout <= 0:
-		return s, cmdutil.FlagErrorf("--timeout must be positive")
-	case o.MaxURLs < 1:
-		return s, cmdutil.FlagErrorf("--max-urls must be at least 1")
+	case cmdutil.AtLeast("concurrency", o.Concurrency, 1) != nil:
+		return s, cmdutil.AtLeast("concurrency", o.Concurrency, 1)
+	case cmdutil.DurationPositive("timeout", o.Timeout) != nil:
+		return s, cmdutil.DurationPositive("timeout", o.Timeout)
+	case cmdutil.AtLeast("max-urls", o.MaxURLs, 1) != nil:
+		return s, cmdutil.AtLeast("max-urls", o.MaxURLs, 1)
 	}
 	if s.excluder, err = warm.NewExcluder(o.Keep, o.Excludes); err != nil {
 		return s, &cmdutil.FlagError{Err: err}

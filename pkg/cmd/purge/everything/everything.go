@@ -96,7 +96,8 @@ func everythingRun(o *Options) error {
 		if z.Env.Ref != "" {
 			where += fmt.Sprintf(" (environment %s, ref %s)", z.Env.Name, z.Env.Ref)
 		}
-		fmt.Fprintf(o.IO.Out, "Dry run: would %s everything%s\nNothing was sent.\n", o.Mode(), where)
+		// What would be done, so stderr like the plan of the other verbs.
+		fmt.Fprintf(o.IO.ErrOut, "Dry run: would %s everything%s\nNothing was sent.\n", o.Mode(), where)
 		return nil
 	}
 	if err := o.confirm(z.Zone, z.Env); err != nil {

@@ -113,8 +113,8 @@ func TestInvalidateWording(t *testing.T) {
 	sb := cmdtest.NewSandbox(t, limits.Free, withEnvs)
 	f, st := cmdtest.NewFactory(t, sb, "example.com", false)
 	_ = cmdtest.Run(context.Background(), newCmd(f, purge.KindTag), "t1", "--invalidate", "--environment", "staging", "--dry-run")
-	if !strings.Contains(st.Out.String(), "Dry run: would invalidate 1 tag in example.com (environment staging, ref stg1)") {
-		t.Errorf("dry run: %s", st.Out.String())
+	if !strings.Contains(st.Err.String(), "Dry run: would invalidate 1 tag in example.com (environment staging, ref stg1)") {
+		t.Errorf("dry run: %s", st.Err.String())
 	}
 
 	// Every invalidation answered 500: not invalidated, listed in the

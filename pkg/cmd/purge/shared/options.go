@@ -196,7 +196,7 @@ func (o *Common) Finish(f *cmdutil.Factory, cmd *cobra.Command) {
 func AddCommonFlags(cmd *cobra.Command, o *Common) {
 	fl := cmd.Flags()
 	fl.BoolVar(&o.DryRun, "dry-run", false, "validate and print the plan (items, requests, estimated time); send nothing")
-	cmdutil.StringEnumFlag(cmd, &o.Plan, "plan", "", "", planNames(), "plan whose limits apply (default: the zone's)")
+	cmdutil.PlanFlag(cmd, &o.Plan, "", "plan whose limits apply (default: the zone's)")
 	fl.IntVar(&o.MaxRetries, "max-retries", purge.DefaultMaxRetries, "retries of a batch after 5xx, timeouts and resets (a 429 is waited out, not counted)")
 	fl.DurationVar(&o.MaxWait, "max-wait", purge.DefaultMaxWait, "give up when Cloudflare asks to wait longer than `D` (Retry-After); what is left is reported")
 	fl.BoolVar(&o.Invalidate, "invalidate", false, "soft purge: mark the content stale (invalidate_cache) so the next request revalidates with the origin, instead of deleting it; same items and limits")
@@ -232,14 +232,6 @@ func AddAllowOtherHostsFlag(cmd *cobra.Command, o *Items) {
 func AddURLFormFlag(cmd *cobra.Command, p *string) {
 	cmdutil.StringEnumFlag(cmd, p, "url-form", "", string(purge.FormBoth), []string{string(purge.FormRaw), string(purge.FormEncoded), string(purge.FormBoth)},
 		"how non-ASCII paths are sent (both: each form, counted once)")
-}
-
-func planNames() []string {
-	out := make([]string, len(limits.Plans))
-	for i, p := range limits.Plans {
-		out[i] = string(p)
-	}
-	return out
 }
 
 // Mode is the JSON "mode": purge or invalidate.
@@ -289,16 +281,12 @@ func (o *Common) rerunCommand() string {
 
 // Check validates the common flag values that need no input.
 func (o *Common) Check() error {
-	if o.Plan != "" {
-		if _, err := limits.ParsePlan(o.Plan); err != nil {
-			return &cmdutil.FlagError{Err: err}
-		}
+	// --plan is checked as it is parsed (cmdutil.StringEnumFlag).
+	if err := cmdutil.NotNegative("max-retries", o.MaxRetries); err != nil {
+		return err
 	}
-	if o.MaxRetries < 0 {
-		return cmdutil.FlagErrorf("--max-retries must not be negative")
-	}
-	if o.MaxWait < 0 {
-		return cmdutil.FlagErrorf("invalid --max-wait %s: must not be negative (0: never wait when Cloudflare asks to)", o.MaxWait)
+	if err := cmdutil.DurationNotNegative("max-wait", o.MaxWait, "0: never wait when Cloudflare asks to"); err != nil {
+		return err
 	}
 	if o.environmentEmpty {
 		return cmdutil.FlagErrorf("--environment is empty: give an environment name or ref, or leave the flag out to purge production")
@@ -331,11 +319,11 @@ func (j *Job) Check() error {
 	if err := j.Common.Check(); err != nil {
 		return err
 	}
-	if j.Concurrency < 1 {
-		return cmdutil.FlagErrorf("--concurrency must be at least 1")
+	if err := cmdutil.AtLeast("concurrency", j.Concurrency, 1); err != nil {
+		return err
 	}
-	if j.MaxItems < 0 {
-		return cmdutil.FlagErrorf("--max-items must not be negative")
+	if err := cmdutil.NotNegative("max-items", j.MaxItems); err != nil {
+		return err
 	}
 	if j.List && !j.DryRun {
 		return cmdutil.FlagErrorf("--list lists what a dry run would send: add --dry-run")
@@ -343,8 +331,11 @@ func (j *Job) Check() error {
 	if j.List && j.JSON {
 		return cmdutil.FlagErrorf("--list prints entries, -o json one object: choose one")
 	}
-	if j.Variants != "" && j.Variants != "auto" {
-		return cmdutil.FlagErrorf("invalid --variants %q: the only value is auto", j.Variants)
+	// --variants is checked as parsed (cmdutil.StringEnumFlag). The
+	// variant flags are checked here, before anything is read or written:
+	// purge changed would otherwise record a first manifest first.
+	if _, err := j.variants(); err != nil {
+		return err
 	}
 	return j.checkPostPurge()
 }

@@ -30,8 +30,8 @@ func (o *Job) postPurgeWanted() bool { return o.Warm || o.Verify }
 
 // checkPostPurge validates the --warm/--verify flags before anything is sent.
 func (o *Job) checkPostPurge() error {
-	if o.VerifySample < 0 {
-		return cmdutil.FlagErrorf("--verify-sample must not be negative")
+	if err := cmdutil.NotNegative("verify-sample", o.VerifySample); err != nil {
+		return err
 	}
 	if o.VerifySample > 0 {
 		o.Verify = true // a sample size only makes sense with --verify

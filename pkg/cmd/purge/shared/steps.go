@@ -776,7 +776,10 @@ func (j *Job) ReportDryRun(in *Input, zones []*ZoneRun) error {
 	if j.JSON {
 		return cmdutil.WriteJSON(j.IO.Out, r)
 	}
-	return j.printDryRun(j.IO.Out, r, in.Prep, zones)
+	// The plan says what would be done: about the run, so stderr, as the
+	// result of a real run (pkg/iostreams' stream policy); stdout carries
+	// data only (-o json, --list's entries).
+	return j.printDryRun(j.IO.ErrOut, r, in.Prep, zones)
 }
 
 // Report ends a run: --failed-file, the summary, --verify and --warm, the

@@ -1,8 +1,6 @@
 package shared
 
 import (
-	"slices"
-
 	"github.com/spf13/cobra"
 
 	"github.com/cfcache/cfcache/pkg/cmdutil"
@@ -15,12 +13,12 @@ func AddURLFlags(cmd *cobra.Command, o *URLOptions) {
 	fl := cmd.Flags()
 	fl.StringSliceVar(&o.Devices, "device", nil, "device types to purge for: mobile, desktop, tablet or all (CF-Device-Type)")
 	// Checked by purge.ParseVariants against the same list, which reports
-	// every bad variant value at once.
-	_ = cmd.RegisterFlagCompletionFunc("device", cmdutil.FixedCompletion(append(slices.Clone(purge.Devices), "all")))
+	// every bad variant value at once; completed as a comma list.
+	_ = cmd.RegisterFlagCompletionFunc("device", cmdutil.ListCompletion(purge.DeviceValues(true)))
 	fl.StringSliceVar(&o.Countries, "country", nil, "ISO 3166-1 alpha-2 countries (T1 Tor, XX unknown) to purge for (CF-IPCountry)")
 	fl.StringSliceVar(&o.Langs, "lang", nil, "languages to purge for, e.g. en-US (Accept-Language)")
 	fl.StringArrayVarP(&o.Headers, "header", "H", nil, "cache-key header to purge for, `'Name: value'` (repeatable)")
-	fl.StringVar(&o.Variants, "variants", "", "auto: purge the variants each URL's cache key requires under the zone's live Cache Rules and APO setting")
+	cmdutil.StringEnumFlag(cmd, &o.Variants, "variants", "", "", []string{"auto"}, "auto: purge the variants each URL's cache key requires under the zone's live Cache Rules and APO setting")
 	fl.BoolVar(&o.Warm, "warm", false, "after the purge, request every purged URL and variant to fill the cache again")
 	fl.BoolVar(&o.Verify, "verify", false, "after the purge, check no purged URL is still served from before it (exit 3 if one is, or if a check got no answer)")
 	fl.IntVar(&o.VerifySample, "verify-sample", 0, "verify a random sample of `N` purged entries instead of all (implies --verify)")

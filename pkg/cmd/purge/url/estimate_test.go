@@ -71,10 +71,10 @@ func TestDryRunEstimatesTheWholeRun(t *testing.T) {
 		if err := runURL(t, f, "-f", path, "--dry-run"); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("%s:\n%s", tc.name, st.Out.String())
+		t.Logf("%s:\n%s", tc.name, st.Err.String())
 		want := fmt.Sprintf("  total: 3000 request(s), estimated %s (", shared.RoundDuration(est))
-		if !strings.Contains(st.Out.String(), want) || strings.Count(st.Out.String(), "1000 request(s) of up to 30") != 3 {
-			t.Errorf("%s: text does not agree with the JSON (%q):\n%s", tc.name, want, st.Out.String())
+		if !strings.Contains(st.Err.String(), want) || strings.Count(st.Err.String(), "1000 request(s) of up to 30") != 3 {
+			t.Errorf("%s: text does not agree with the JSON (%q):\n%s", tc.name, want, st.Err.String())
 		}
 	}
 }

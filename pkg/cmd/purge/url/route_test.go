@@ -142,10 +142,14 @@ func TestDryRunRoutedAndOffline(t *testing.T) {
 	if err := runURL(t, f, append(spread, "--dry-run")...); err != nil {
 		t.Fatal(err)
 	}
-	out := st.Out.String()
+	// The plan is about the run: stderr; stdout holds data only (issue 13).
+	out := st.Err.String()
+	if st.Out.Len() != 0 {
+		t.Errorf("stdout: %q", st.Out.String())
+	}
 	for _, want := range []string{"Dry run: would purge 5 URLs in 3 zones", "  shop.example.com (account " + sandbox.DefaultAccountID + "): 2 URLs, 1 request(s)", "at the pro plan's limits"} {
 		if !strings.Contains(out, want) {
-			t.Errorf("stdout lacks %q:\n%s", want, out)
+			t.Errorf("stderr lacks %q:\n%s", want, out)
 		}
 	}
 	if sb.Requests(sandbox.EndpointPurge) != 0 || sb.Requests(sandbox.EndpointZones) != 1 {

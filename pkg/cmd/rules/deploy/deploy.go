@@ -132,8 +132,10 @@ func deployRun(opts *DeployOptions) error {
 	if err != nil {
 		return err
 	}
-	if !opts.JSON() && res.Changed {
-		fmt.Fprintln(opts.IO.Out, res.Done("Deployed version "+res.NewVersion+" to "+res.ZoneName+phaseNote(f.Phase)))
+	// What was done is about the run, not data: stderr (pkg/iostreams'
+	// stream policy), dropped by -q like purge's summary.
+	if !opts.JSON() && res.Changed && !opts.IO.IsQuiet() {
+		fmt.Fprintln(opts.IO.ErrOut, res.Done("Deployed version "+res.NewVersion+" to "+res.ZoneName+phaseNote(f.Phase)))
 	}
 	return nil
 }

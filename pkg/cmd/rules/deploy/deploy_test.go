@@ -125,11 +125,14 @@ func TestDeployCreatesEntrypoint(t *testing.T) {
 				t.Errorf("zone rules %s", refs)
 			}
 			out, errOut := io.Out.String(), io.ErrOut.String()
-			for _, want := range []string{`+ rule "images" (new, position 1)`, "Plan: 2 to add, 0 to change, 0 to remove, 0 to move.",
-				"Deployed version 1 to example.com (the ruleset was created; verified)."} {
+			for _, want := range []string{`+ rule "images" (new, position 1)`, "Plan: 2 to add, 0 to change, 0 to remove, 0 to move."} {
 				if !strings.Contains(out, want) {
 					t.Errorf("stdout lacks %q:\n%s", want, out)
 				}
+			}
+			// What was done is about the run: stderr (issue 13 §3).
+			if done := "Deployed version 1 to example.com (the ruleset was created; verified)."; !strings.Contains(errOut, done) || strings.Contains(out, done) {
+				t.Errorf("the result line is not on stderr only:\nstdout:\n%s\nstderr:\n%s", out, errOut)
 			}
 			if !strings.Contains(errOut, "nothing to back up") {
 				t.Errorf("stderr does not say there was nothing to back up:\n%s", errOut)
@@ -212,8 +215,8 @@ func TestDeployNoChangesWritesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if io.Out.String() != "No changes.\n" {
-		t.Errorf("stdout %q, want \"No changes.\\n\"", io.Out)
+	if io.Out.String() != "" || !strings.HasPrefix(io.ErrOut.String(), "No changes.\n") {
+		t.Errorf("stdout %q, stderr %q; want nothing and \"No changes.\"", io.Out, io.ErrOut)
 	}
 	if e.Requests(sandbox.EndpointPutEntry) != puts || e.Version() != "1" {
 		t.Error("a deploy without changes wrote")
@@ -812,5 +815,29 @@ func TestDeployOfflineErrorsSendNothing(t *testing.T) {
 				t.Errorf("%d requests sent, want 0", n)
 			}
 		})
+	}
+}
+
+// issue 13 §3: `cfcache rules deploy f.yaml 2>log` in a terminal asks, as
+// stdin is the terminal: the question goes to the terminal, not the log,
+// and the answer deploys. Before, stderr not being a terminal refused with
+// "--yes required".
+func TestDeployAsksWithStderrRedirected(t *testing.T) {
+	e := rulestest.New(t, limits.Enterprise)
+	file := rulestest.WriteFile(t, "rules.yaml", v1)
+	term := &bytes.Buffer{} // the terminal, /dev/tty
+	f, io := e.Factory(false, false)
+	f.IOStreams.SetTTYs(true, true, false)
+	f.IOStreams.SetPromptOut(term)
+	io.In.WriteString("y\n")
+	cmd := NewCmdDeploy(f, func(o *DeployOptions) error { o.Now = fixedNow; return deployRun(o) })
+	if err := rulestest.Run(cmd, file); err != nil {
+		t.Fatalf("deploy: %v\nstderr:\n%s", err, io.ErrOut)
+	}
+	if e.Version() != "1" {
+		t.Fatalf("version %q: not deployed", e.Version())
+	}
+	if !strings.Contains(term.String(), "Deploy these changes to example.com?") || strings.Contains(io.ErrOut.String(), "these changes to") {
+		t.Errorf("question on the terminal %q; stderr (the log):\n%s", term, io.ErrOut)
 	}
 }

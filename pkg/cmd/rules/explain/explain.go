@@ -43,6 +43,10 @@ type ExplainOptions struct {
 	Response expr.Response
 	// Plan checks File against this plan's limits; "" means Enterprise.
 	Plan limits.Plan
+
+	// zone is the zone whose live rules were read (none for FILE), for
+	// the JSON's zone_id and zone_name (interface.md, "In CI").
+	zone cfapi.Zone
 }
 
 // rawFlags are the request flags as typed, validated in one place.
@@ -144,13 +148,9 @@ rules file and two files of the same phase.`,
 	fl.StringVar(&raw.device, "device", "", "the client's device type: mobile, desktop or tablet (default: from the User-Agent)")
 	fl.IntVar(&raw.status, "status", 200, "the origin's response status `CODE` (100-599), for Cache Response Rules")
 	fl.StringArrayVar(&raw.responseHeaders, "response-header", nil, "an origin response header, `'Name: value'` (repeatable), for Cache Response Rules")
-	fl.StringVar(&raw.plan, "plan", "", "validate FILE against this plan's limits: free, pro, business or enterprise (default enterprise)")
-	_ = cmd.RegisterFlagCompletionFunc("device", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return cachekey.DeviceTypes(), cobra.ShellCompDirectiveNoFileComp
-	})
-	_ = cmd.RegisterFlagCompletionFunc("plan", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return []string{"free", "pro", "business", "enterprise"}, cobra.ShellCompDirectiveNoFileComp
-	})
+	cmdutil.PlanFlag(cmd, &raw.plan, "", "validate FILE against this plan's limits (default enterprise)")
+	// One device type, checked in parseFlags with purge's words.
+	_ = cmd.RegisterFlagCompletionFunc("device", cmdutil.FixedCompletion(purge.DeviceValues(false)))
 	return cmd
 }
 
@@ -182,7 +182,7 @@ func parseFlags(raw rawFlags, planGiven bool) (expr.Request, expr.Response, limi
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
 		switch {
 		case !ok:
-			bad("%s %q: want 'Name: value'", flag, h)
+			bad("%s", (&purge.FlagError{Flag: flag, Value: h, Reason: purge.HeaderFormReason}).Error())
 		case !isToken(name):
 			bad("%s %q: %q is not a valid header name", flag, h, name)
 		case purge.HeaderValueReason(value) != "":
@@ -230,24 +230,20 @@ func parseFlags(raw rawFlags, planGiven bool) (expr.Request, expr.Response, limi
 	if raw.country != "" {
 		cc := strings.ToUpper(strings.TrimSpace(raw.country))
 		if !purge.ValidCountry(cc) {
-			bad("--country %q: not an ISO 3166-1 alpha-2 country code (or T1 for Tor, XX for unknown)", raw.country)
+			bad("%s", (&purge.FlagError{Flag: "--country", Value: raw.country, Reason: purge.CountryReason}).Error())
 		}
 		req.Country = cc
 	}
 	if raw.device != "" {
-		d := strings.ToLower(strings.TrimSpace(raw.device))
-		if d != "mobile" && d != "desktop" && d != "tablet" {
-			bad("--device %q: want mobile, desktop or tablet", raw.device)
+		d, ok := purge.ParseDevice(raw.device)
+		if !ok {
+			bad("%s", (&purge.FlagError{Flag: "--device", Value: raw.device, Reason: purge.DeviceReason(false)}).Error())
 		}
 		req.DeviceType = d
 	}
 	var plan limits.Plan
 	if planGiven {
-		p, err := limits.ParsePlan(raw.plan)
-		if err != nil {
-			bad("--plan: %s", err)
-		}
-		plan = p
+		plan = limits.Plan(raw.plan) // checked as parsed (cmdutil.PlanFlag)
 	}
 	if len(problems) > 0 {
 		return req, resp, plan, cmdutil.FlagErrorf("%s", strings.Join(problems, "\n"))
@@ -397,6 +393,7 @@ func readLive(opts *ExplainOptions, in *inputs, request, response bool) error {
 	if err != nil {
 		return err
 	}
+	opts.zone = zone
 	in.zoneName = zone.Name
 	if request {
 		remote, err := shared.FetchPhase(opts.Ctx, client, zone.ID, rules.PhaseRequest)

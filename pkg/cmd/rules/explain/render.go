@@ -36,6 +36,10 @@ type jsonRequest struct {
 }
 
 type jsonOutput struct {
+	// Every JSON document that concerns a zone names it (issue 13 §3);
+	// both are empty when the rules came from a FILE.
+	ZoneID       string            `json:"zone_id"`
+	ZoneName     string            `json:"zone_name"`
 	Source       string            `json:"source"`
 	Request      jsonRequest       `json:"request"`
 	Rules        []jsonRule        `json:"rules"`
@@ -95,7 +99,7 @@ func jsonResult(opts *ExplainOptions, x explained) jsonOutput {
 	if r.IP.IsValid() {
 		jr.IP = r.IP.String()
 	}
-	out := jsonOutput{Source: source, Request: jr, Rules: jsonRules(res.Rules), Settings: res.Effective.Settings,
+	out := jsonOutput{ZoneID: opts.zone.ID, ZoneName: opts.zone.Name, Source: source, Request: jr, Rules: jsonRules(res.Rules), Settings: res.Effective.Settings,
 		SetBy: res.Effective.SetBy, CacheKey: res.Key, PurgeCommand: command, Purge: res.Purge}
 	if r := x.resp; r != nil {
 		jresp := &jsonResponse{Source: x.respSource, Status: opts.Response.Code, Headers: []cachekey.Header{}, Rules: jsonRules(r.Rules),

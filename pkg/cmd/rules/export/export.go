@@ -66,10 +66,9 @@ with -o json, which promises JSON and nothing else there.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
 			if cmd.Flags().Changed("format") {
-				ft, err := rules.ParseFormat(format)
-				if err != nil {
-					return &cmdutil.FlagError{Err: err}
-				}
+				// Checked as parsed (cmdutil.StringEnumFlag); yml is
+				// yaml's other name.
+				ft, _ := rules.ParseFormat(format)
 				opts.Format = ft
 			}
 			if runF != nil {
@@ -78,12 +77,9 @@ with -o json, which promises JSON and nothing else there.`,
 			return exportRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "", "file format: yaml or json (default: by --file's extension, else yaml)")
+	cmdutil.StringEnumFlag(cmd, &format, "format", "", "", []string{"yaml", "json", "yml"}, "file format (default: by --file's extension, else yaml)")
 	cmd.Flags().StringVar(&opts.File, "file", "", "write to `OUT` instead of stdout")
 	shared.PhaseFlag(cmd, &opts.Phase)
-	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return []string{"yaml", "json"}, cobra.ShellCompDirectiveNoFileComp
-	})
 	return cmd
 }
 

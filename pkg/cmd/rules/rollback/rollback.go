@@ -131,8 +131,10 @@ func rollbackRun(opts *RollbackOptions) error {
 	if err != nil {
 		return err
 	}
-	if !opts.JSON() && res.Changed {
-		fmt.Fprintln(opts.IO.Out, res.Done(fmt.Sprintf("Rolled %s back to the rules of version %s: now version %s", zone.Name, opts.ToVersion, res.NewVersion)))
+	// What was done is about the run, not data: stderr (pkg/iostreams'
+	// stream policy), dropped by -q like purge's summary.
+	if !opts.JSON() && res.Changed && !opts.IO.IsQuiet() {
+		fmt.Fprintln(opts.IO.ErrOut, res.Done(fmt.Sprintf("Rolled %s back to the rules of version %s: now version %s", zone.Name, opts.ToVersion, res.NewVersion)))
 	}
 	return nil
 }

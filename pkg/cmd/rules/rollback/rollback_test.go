@@ -108,11 +108,14 @@ func TestRollbackRestores(t *testing.T) {
 				t.Fatalf("after rollback: version %s, %v", e.Version(), e.Refs())
 			}
 			out := io.Out.String()
-			for _, want := range []string{`+ rule "images" (new, position 1)`, `- rule "html" (was position 2)`,
-				"Rolled example.com back to the rules of version 1: now version 3 (was version 2; verified)."} {
+			for _, want := range []string{`+ rule "images" (new, position 1)`, `- rule "html" (was position 2)`} {
 				if !strings.Contains(out, want) {
 					t.Errorf("stdout lacks %q:\n%s", want, out)
 				}
+			}
+			// What was done is about the run: stderr (issue 13 §3).
+			if done := "Rolled example.com back to the rules of version 1: now version 3 (was version 2; verified)."; !strings.Contains(io.ErrOut.String(), done) || strings.Contains(out, done) {
+				t.Errorf("the result line is not on stderr only:\nstdout:\n%s\nstderr:\n%s", out, io.ErrOut)
 			}
 			if tty {
 				rulestest.HasANSI(t, "stdout", out)
@@ -156,8 +159,8 @@ func TestRollbackToCurrentWritesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if io.Out.String() != "No changes.\n" || e.Version() != "2" {
-		t.Errorf("stdout %q, version %s", io.Out, e.Version())
+	if io.Out.String() != "" || !strings.Contains(io.ErrOut.String(), "\nNo changes.\n") || e.Version() != "2" {
+		t.Errorf("stdout %q, stderr %q, version %s", io.Out, io.ErrOut, e.Version())
 	}
 }
 

@@ -82,7 +82,8 @@ func (w *Write) Run(ctx context.Context) (*Result, error) {
 	if out != nil {
 		res = &Result{ZoneID: w.Zone.ID, ZoneName: w.Zone.Name, Phase: rules.PhaseShort(phase), Outcome: out}
 		if err == nil && !out.Diff.HasChanges() && !w.JSON {
-			fmt.Fprintln(w.IO.Out, "No changes.")
+			// About the run, so stderr (pkg/iostreams' stream policy).
+			w.IO.Status("No changes.")
 			w.IO.Status("The %s of %s already match %s (%s); nothing was written.", noun(phase), w.Zone.Name, w.Source, out.Before.Describe())
 		}
 	}

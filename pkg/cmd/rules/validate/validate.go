@@ -103,11 +103,7 @@ pull request, and a Markdown summary is appended to $GITHUB_STEP_SUMMARY.`,
 			opts.Ctx = cmd.Context()
 			opts.File = args[0]
 			if cmd.Flags().Changed("plan") {
-				p, err := limits.ParsePlan(plan)
-				if err != nil {
-					return &cmdutil.FlagError{Err: err}
-				}
-				opts.Plan = p
+				opts.Plan = limits.Plan(plan) // checked as parsed (cmdutil.PlanFlag)
 			}
 			if runF != nil {
 				return runF(opts)
@@ -115,12 +111,9 @@ pull request, and a Markdown summary is appended to $GITHUB_STEP_SUMMARY.`,
 			return validateRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&plan, "plan", "", "check against this plan's limits: free, pro, business or enterprise")
+	cmdutil.PlanFlag(cmd, &plan, "", "check against this plan's limits")
 	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "treat warnings as errors (exit 2)")
 	cmdutil.OutputFlag(cmd, "sarif")
-	_ = cmd.RegisterFlagCompletionFunc("plan", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return []string{"free", "pro", "business", "enterprise"}, cobra.ShellCompDirectiveNoFileComp
-	})
 	return cmd
 }
 

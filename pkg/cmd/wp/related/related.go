@@ -111,12 +111,12 @@ func (o *RelatedOptions) check() (wordpress.Config, error) {
 	cfg := wordpress.Config{Concurrency: o.Concurrency, Timeout: o.Timeout, Pages: o.Pages, Hostnames: o.Hostnames}
 	var err error
 	switch {
-	case o.Concurrency < 1:
-		return cfg, cmdutil.FlagErrorf("--concurrency must be at least 1")
-	case o.Timeout <= 0:
-		return cfg, cmdutil.FlagErrorf("--timeout must be positive")
-	case o.Pages < 1:
-		return cfg, cmdutil.FlagErrorf("--pages must be at least 1")
+	case cmdutil.AtLeast("concurrency", o.Concurrency, 1) != nil:
+		return cfg, cmdutil.AtLeast("concurrency", o.Concurrency, 1)
+	case cmdutil.DurationPositive("timeout", o.Timeout) != nil:
+		return cfg, cmdutil.DurationPositive("timeout", o.Timeout)
+	case cmdutil.AtLeast("pages", o.Pages, 1) != nil:
+		return cfg, cmdutil.AtLeast("pages", o.Pages, 1)
 	}
 	if cfg.Exclude, err = wordpress.ParseExclude(o.Exclude); err != nil {
 		return cfg, &cmdutil.FlagError{Err: err}
