@@ -540,22 +540,22 @@ func hostileCases() []hcase {
 	)
 	// -- purge: flags and flag combinations --
 	add(
-		bad("purge/flags/device", purgeURL("--device", "phone"), `--device: phone: not a device type`),
-		bad("purge/flags/country", purgeURL("--country", "ZZ,US"), `--country: ZZ: not an ISO 3166-1 alpha-2`),
-		bad("purge/flags/country-alpha3", purgeURL("--country", "USA"), `--country: USA: `),
-		bad("purge/flags/lang", purgeURL("--lang", "!!"), `--lang: !!: not a BCP 47 language tag`),
-		bad("purge/flags/header-no-colon", purgeURL("-H", "X-Foo"), `-H: X-Foo: want 'Name: value'`),
-		bad("purge/flags/header-bad-name", purgeURL("-H", "X Foo: v"), `-H: .*X Foo`),
-		bad("purge/flags/header-control", purgeURL("-H", "X-Foo: a\x01b"), `-H: `),
-		bad("purge/flags/concurrency-0", purgeURL("--concurrency", "0"), `--concurrency must be at least 1`),
-		bad("purge/flags/concurrency-neg", purgeURL("--concurrency", "-1"), `--concurrency must be at least 1`),
+		bad("purge/flags/device", purgeURL("--device", "phone"), `--device "phone": not a device type: want mobile, desktop, tablet or all`),
+		bad("purge/flags/country", purgeURL("--country", "ZZ,US"), `--country "ZZ": not an ISO 3166-1 alpha-2`),
+		bad("purge/flags/country-alpha3", purgeURL("--country", "USA"), `--country "USA": not an ISO 3166-1 alpha-2`),
+		bad("purge/flags/lang", purgeURL("--lang", "!!"), `--lang "!!": not a BCP 47 language tag`),
+		bad("purge/flags/header-no-colon", purgeURL("-H", "X-Foo"), `-H "X-Foo": want 'Name: value'`),
+		bad("purge/flags/header-bad-name", purgeURL("-H", "X Foo: v"), `-H "X Foo: v": invalid header name`),
+		bad("purge/flags/header-control", purgeURL("-H", "X-Foo: a\x01b"), `-H "X-Foo: a.x01b": control character in header value`),
+		bad("purge/flags/concurrency-0", purgeURL("--concurrency", "0"), `--concurrency "0": must be at least 1`),
+		bad("purge/flags/concurrency-neg", purgeURL("--concurrency", "-1"), `--concurrency "-1": must be at least 1`),
 		bad("purge/flags/concurrency-word", purgeURL("--concurrency", "many"), `--concurrency`, `many`),
 		bad("purge/flags/max-items-neg", purgeURL("--max-items", "-1"), `--max-items`),
 		bad("purge/flags/max-retries-neg", purgeURL("--max-retries", "-1"), `--max-retries`),
-		bad("purge/flags/url-form", purgeURL("--url-form", "x"), `invalid argument "x" for "--url-form" flag: want one of raw, encoded, both`),
-		bad("purge/flags/plan", purgeURL("--plan", "x"), `invalid argument "x" for "--plan" flag: want one of free, pro, business, enterprise`),
-		bad("purge/flags/output", purgeURL("--output", "x"), `invalid output "x" \(from --output\): want text or json`),
-		bad("purge/flags/color", purgeURL("--color", "x"), `invalid color "x" \(from --color\): want auto, always or never`),
+		bad("purge/flags/url-form", purgeURL("--url-form", "x"), `--url-form "x": want one of raw, encoded, both`),
+		bad("purge/flags/plan", purgeURL("--plan", "x"), `--plan "x": want one of free, pro, business, enterprise`),
+		bad("purge/flags/output", purgeURL("--output", "x"), `--output "x": want one of text, json`),
+		bad("purge/flags/color", purgeURL("--color", "x"), `--color "x": want one of auto, always, never`),
 		bad("purge/flags/verbose-quiet", purgeURL("-v", "-q"), `-q.*-v|-v.*-q|--quiet.*--verbose|--verbose.*--quiet`).
 			never_(`if any flags in the group`).regression(14),
 		bad("purge/flags/variants", purgeURL("--variants", "x"), `--variants`, `auto`),
@@ -622,7 +622,7 @@ func hostileCases() []hcase {
 		hcase{name: "auth/api-key-without-email", args: zl, env: map[string]string{"CLOUDFLARE_API_TOKEN": "", "CLOUDFLARE_API_KEY": "k3y-s3cr3t-value"}, code: 2,
 			stderr: []string{`CLOUDFLARE_EMAIL`}, never: []string{`k3y-s3cr3t-value`}, requests: 0},
 		hcase{name: "auth/verify-extra-arg", args: []string{"auth", "verify", "extra"}, code: 2, stderr: []string{`extra|accepts 0 arg|unknown command`}, requests: 0},
-		bad("auth/verify-output", []string{"auth", "verify", "-o", "yaml"}, `invalid output "yaml" \(from --output\)`),
+		bad("auth/verify-output", []string{"auth", "verify", "-o", "yaml"}, `--output "yaml": want one of text, json`),
 	)
 
 	// -- config files --
@@ -761,12 +761,12 @@ func hostileCases() []hcase {
 		rulesGen("rules/diff/unknown-key", "rules.yaml", func() []byte { return []byte("rules:\n  - ref: a\n    expresion: \"true\"\n") }, []string{"rules", "diff", "rules.yaml", "-z", zoneFlag}, `rules\.yaml:3: rules\[0\]\.expresion: unknown field`),
 		rulesGen("rules/diff/deep-json", "deep.json", deepJSON(200000), []string{"rules", "diff", "deep.json", "-z", zoneFlag}, `deep\.json`),
 		bad("rules/diff/missing-file", []string{"rules", "diff", "nosuch.yaml", "-z", zoneFlag}, `nosuch\.yaml`),
-		bad("rules/diff/bad-output", []string{"rules", "diff", "rules.yaml", "-z", zoneFlag, "-o", "yaml"}, `invalid output "yaml" \(from --output\)`).with(rf),
+		bad("rules/diff/bad-output", []string{"rules", "diff", "rules.yaml", "-z", zoneFlag, "-o", "yaml"}, `--output "yaml": want one of text, json`).with(rf),
 		bad("rules/export/file-is-directory", []string{"rules", "export", "-z", zoneFlag, "--file", "outdir"}, `outdir`, `directory`).
 			with(map[string]hfile{"outdir": {dir: true}}).never_(`rename `, `\.tmp`).regression(4),
 		bad("rules/export/file-no-parent", []string{"rules", "export", "-z", zoneFlag, "--file", "nodir/out.yaml"}, `nodir/out\.yaml`).regression(4),
 		bad("rules/export/format", []string{"rules", "export", "-z", zoneFlag, "--format", "toml"}, `"toml"`),
-		bad("rules/list/output", []string{"rules", "list", "-z", zoneFlag, "-o", "csv"}, `invalid output "csv" \(from --output\)`),
+		bad("rules/list/output", []string{"rules", "list", "-z", zoneFlag, "-o", "csv"}, `--output "csv": want one of text, json`),
 		bad("rules/list/extra-arg", []string{"rules", "list", "-z", zoneFlag, "extra"}, `extra|accepts 0 arg|unknown command`),
 		bad("rules/unknown-verb", []string{"rules", "apply", "rules.yaml"}, `unknown command "apply"`),
 	)
@@ -795,10 +795,10 @@ func hostileCases() []hcase {
 	// A loopback URL no one listens on: a flag wrongly accepted costs a refused connection, not a DNS lookup.
 	warm := func(extra ...string) []string { return append([]string{"warm", "http://127.0.0.1:9/a"}, extra...) }
 	add(
-		bad("warm/rate-negative", warm("--rate", "-1"), `--rate must not be negative`),
+		bad("warm/rate-negative", warm("--rate", "-1"), `--rate "-1": must not be negative`),
 		bad("warm/rate-nan", warm("--rate", "NaN"), `--rate`),
-		bad("warm/concurrency-0", warm("--concurrency", "0"), `--concurrency must be at least 1`),
-		bad("warm/concurrency-negative", warm("--concurrency", "-1"), `--concurrency must be at least 1`),
+		bad("warm/concurrency-0", warm("--concurrency", "0"), `--concurrency "0": must be at least 1`),
+		bad("warm/concurrency-negative", warm("--concurrency", "-1"), `--concurrency "-1": must be at least 1`),
 		bad("warm/exclude-regex", warm("--exclude", "("), `--exclude "\(": .*missing closing \)`),
 		bad("warm/device", warm("--device", "phone"), `device "phone"`),
 		bad("warm/keep", warm("--keep", "everything"), `--keep`, `everything`),
@@ -820,7 +820,7 @@ func hostileCases() []hcase {
 	sb := func(extra ...string) []string { return append([]string{"sandbox", "--addr", "127.0.0.1:0"}, extra...) }
 	add(
 		bad("sandbox/latency-negative", sb("--latency", "-5s"), `--latency`, `-5s`).regression(14),
-		bad("sandbox/fail-rate-2", sb("--fail-rate", "2"), `--fail-rate must be between 0 and 1, got 2`),
+		bad("sandbox/fail-rate-2", sb("--fail-rate", "2"), `--fail-rate "2": must be between 0 and 1`),
 		bad("sandbox/fail-rate-negative", sb("--fail-rate", "-0.1"), `--fail-rate`),
 		bad("sandbox/reset-rate", sb("--reset-rate", "1.5"), `--reset-rate`),
 		bad("sandbox/throttle-rate-nan", sb("--throttle-rate", "NaN"), `--throttle-rate`).never_(`panic`, `goroutine`),
@@ -837,12 +837,12 @@ func hostileCases() []hcase {
 	// -- the other commands --
 	add(
 		bad("zones/list/extra-arg", []string{"zones", "list", "extra"}, `extra|accepts 0 arg|unknown command`),
-		bad("zones/list/output", []string{"zones", "list", "-o", "yaml"}, `invalid output "yaml" \(from --output\): want text or json`),
-		bad("zones/list/color", []string{"zones", "list", "--color", "sometimes"}, `invalid color "sometimes" \(from --color\)`),
+		bad("zones/list/output", []string{"zones", "list", "-o", "yaml"}, `--output "yaml": want one of text, json`),
+		bad("zones/list/color", []string{"zones", "list", "--color", "sometimes"}, `--color "sometimes": want one of auto, always, never`),
 		bad("zones/list/verbose-quiet", []string{"zones", "list", "-v", "-q"}, `(quiet|verbose)`).never_(`if any flags in the group`).regression(14),
 		bad("zones/unknown-verb", []string{"zones", "frob"}, `unknown command "frob" for "cfcache zones"`),
 		bad("limits/plan", []string{"limits", "--plan", "gold"}, `"gold"`),
-		bad("limits/output", []string{"limits", "-o", "xml"}, `invalid output "xml" \(from --output\)`),
+		bad("limits/output", []string{"limits", "-o", "xml"}, `--output "xml": want one of text, json`),
 		bad("version/extra-arg", []string{"version", "extra"}, `extra|accepts 0 arg|unknown command`),
 		bad("completion/shell", []string{"completion", "tcsh"}, `tcsh`),
 		bad("completion/none", []string{"completion"}, `(bash|requires|accepts)`),
