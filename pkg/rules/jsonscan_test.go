@@ -74,6 +74,8 @@ var jsonSeeds = []string{
 	// control character, is still read (or refused) as the first time.
 	`{"a":1,"a":2}`, `[{"k":1},{"k":2,"k\u0001":3}]`, "{\"k\\u0001\":1,\"k\x01\":2}", `{"a\"b":1,"a\"b":2}`,
 	`{"k":{"k":{"k":[]}}}`,
+	// One-character escapes are decoded directly; others go to encoding/json.
+	`"a\"b\\c\/d\b\f\n\r\t"`, `"\q"`, "\"\\\x01\"", "\"x\\\"\xff\"", `"end\\"`, `"\u0041\n"`, `"\`,
 	`"unterminated`, "\"ctl\x01\"", `{"a":1}x`, `[`, `{`, `"\x"`, `"\u12"`, "\"bad utf8 \xff\"", ``, `   `,
 }
 
