@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cfcache/cfcache/pkg/cmd/rules/internal/rulestest"
+	"github.com/cfcache/cfcache/pkg/expr"
 	"github.com/cfcache/cfcache/pkg/limits"
 )
 
@@ -39,6 +40,7 @@ func BenchmarkExplain300(b *testing.B) {
 	path := rulestest.WriteFile(b, "300.yaml", rulestest.Rules300(0))
 	args := append([]string{path}, explain300...)
 	for b.Loop() {
+		expr.ForgetParsed() // a fresh process parses every expression
 		f, io := e.Factory(false, false)
 		if err := rulestest.Run(NewCmdExplain(f, nil), args...); err != nil {
 			b.Fatalf("%v\n%s", err, io.ErrOut)
