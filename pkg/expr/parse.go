@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -28,7 +29,64 @@ const maxDepth = 200
 const maxRawHashes = 255
 
 // Parse parses one Rules-language expression.
+//
+// A process parses the same expression more than once: `rules diff` and
+// `deploy` validate a file before the zone lookup and again against the
+// zone's plan (issue 9: nothing is sent for an invalid file), and
+// `rules explain` validates a file and then compiles it for evaluation
+// (cachekey.Compile). The tree is never changed once built (regular
+// expressions and wildcard patterns are compiled here, at parse time), so
+// Parse keeps what it returned for a source text and hands out the same
+// tree, or the same error, again (docs/performance.md, "Against start-up").
 func Parse(src string) (Expr, error) {
+	return parsed.get(src)
+}
+
+// parseMemo remembers Parse's results. It is bounded: a zone holds at most
+// a few hundred rules per phase, and a hostile file of tens of thousands of
+// rules only empties it more often.
+type parseMemo struct {
+	mu sync.Mutex
+	m  map[string]parseResult
+}
+
+type parseResult struct {
+	e   Expr
+	err error
+}
+
+// maxMemo is how many distinct expressions parseMemo keeps: twice the
+// largest plan's rules per zone, for both phases.
+const maxMemo = 2048
+
+var parsed parseMemo
+
+// ForgetParsed empties Parse's memory. A benchmark of a whole command calls
+// it before each run to measure what a fresh process does.
+func ForgetParsed() {
+	parsed.mu.Lock()
+	parsed.m = nil
+	parsed.mu.Unlock()
+}
+
+func (m *parseMemo) get(src string) (Expr, error) {
+	m.mu.Lock()
+	r, ok := m.m[src]
+	m.mu.Unlock()
+	if ok {
+		return r.e, r.err
+	}
+	e, err := parseSource(src)
+	m.mu.Lock()
+	if m.m == nil || len(m.m) >= maxMemo {
+		m.m = make(map[string]parseResult, 64)
+	}
+	m.m[src] = parseResult{e, err}
+	m.mu.Unlock()
+	return e, err
+}
+
+func parseSource(src string) (Expr, error) {
 	p := &parser{src: src, line: 1, col: 1}
 	e, err := p.parse()
 	// A tab or control character between tokens is reported even when

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -69,6 +70,12 @@ var jsonSeeds = []string{
 	`{"s":"tab\tescaped \"quote\" \\ \/ \u00e9 \ud83d\ude00"}`, `"caf\u00e9"`, `0`, `-0`, `1e5`, `1E+5`, `0.5`,
 	`{"rules":[{"ref":"r","expression":"true","action_parameters":{"edge_ttl":{"mode":"respect_origin"}}}]}`,
 	`01`, `1.`, `.5`, `-`, `+1`, `1e`, `{"a":}`, `{"a" 1}`, `{a:1}`, `[1,]`, `{"a":1,}`, `[1 2]`, `tru`, `nul`,
+	// Keys are interned: a known key met again, escaped or with a raw
+	// control character, is still read (or refused) as the first time.
+	`{"a":1,"a":2}`, `[{"k":1},{"k":2,"k\u0001":3}]`, "{\"k\\u0001\":1,\"k\x01\":2}", `{"a\"b":1,"a\"b":2}`,
+	`{"k":{"k":{"k":[]}}}`,
+	// One-character escapes are decoded directly; others go to encoding/json.
+	`"a\"b\\c\/d\b\f\n\r\t"`, `"\q"`, "\"\\\x01\"", "\"x\\\"\xff\"", `"end\\"`, `"\u0041\n"`, `"\`,
 	`"unterminated`, "\"ctl\x01\"", `{"a":1}x`, `[`, `{`, `"\x"`, `"\u12"`, "\"bad utf8 \xff\"", ``, `   `,
 }
 
@@ -86,6 +93,24 @@ func TestJSONScannerKeepsPositions(t *testing.T) {
 	item := v.Fields[0].Value.Items[1]
 	if item.Pos != (Pos{Line: 3, Col: 5}) || v.Fields[0].KeyPos != (Pos{Line: 2, Col: 3}) {
 		t.Fatalf("positions: item %+v key %+v", item.Pos, v.Fields[0].KeyPos)
+	}
+}
+
+// TestJSONScannerKeepsOrder: objects keep their keys in order, repeated
+// ones included, and nested lists their items, as the API wrote them.
+func TestJSONScannerKeepsOrder(t *testing.T) {
+	v, err := parseJSONValue([]byte(`{"z":[3,[1,2],{"b":1,"a":2}],"a":0,"z":1,"m":[]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, f := range v.Fields {
+		keys = append(keys, f.Key)
+	}
+	inner := v.Fields[0].Value
+	if got := fmt.Sprint(keys); got != "[z a z m]" || len(inner.Items) != 3 || len(inner.Items[1].Items) != 2 ||
+		inner.Items[2].Fields[0].Key != "b" || v.Fields[3].Value.Kind != Array || len(v.Fields[3].Value.Items) != 0 {
+		t.Fatalf("keys %s, list %s", got, mustJSON(t, v))
 	}
 }
 

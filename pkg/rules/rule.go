@@ -130,6 +130,8 @@ type File struct {
 	// RulesPos is where the rules list starts (for file-level problems).
 	RulesPos Pos
 	src      *source
+	// validated is the last Validate's inputs and answer (see Validate).
+	validated *validation
 }
 
 // Ruleset-level keys accepted (and ignored) at the top of a file, so the

@@ -173,6 +173,82 @@ type jsonScanner struct {
 	err  error // set only for errors encoding/json would not describe
 	// positions: record line and column of each value (files only).
 	positions bool
+
+	// Values, fields and their lists come from slabs, and repeated keys
+	// share one string, as in the YAML reader (yamlfast.go): one small
+	// allocation at a time was most of reading a 300-rule API answer, and
+	// enough to start a garbage collection in `rules diff`
+	// (docs/performance.md, "Against start-up").
+	vals   []Value
+	fields []Field
+	keys   map[string]string
+	fstack []*Field
+	fslab  []*Field
+	istack []*Value
+	islab  []*Value
+}
+
+func (s *jsonScanner) newValue() *Value {
+	if len(s.vals) == 0 {
+		s.vals = make([]Value, 128)
+	}
+	v := &s.vals[0]
+	s.vals = s.vals[1:]
+	return v
+}
+
+func (s *jsonScanner) newField() *Field {
+	if len(s.fields) == 0 {
+		s.fields = make([]Field, 64)
+	}
+	f := &s.fields[0]
+	s.fields = s.fields[1:]
+	return f
+}
+
+// key interns an object key: an API answer repeats the same dozen keys
+// for every rule.
+func (s *jsonScanner) key(k string) string {
+	if v, ok := s.keys[k]; ok {
+		return v
+	}
+	if s.keys == nil {
+		s.keys = make(map[string]string, 32)
+	}
+	s.keys[k] = k
+	return k
+}
+
+// fieldList and itemList cut an object's fields (a list's items) from a
+// slab once the object (list) is complete.
+func (s *jsonScanner) fieldList(from int) []*Field {
+	n := len(s.fstack) - from
+	if n == 0 {
+		return nil
+	}
+	if len(s.fslab) < n {
+		s.fslab = make([]*Field, max(n, 256))
+	}
+	out := s.fslab[:n:n]
+	s.fslab = s.fslab[n:]
+	copy(out, s.fstack[from:])
+	s.fstack = s.fstack[:from]
+	return out
+}
+
+func (s *jsonScanner) itemList(from int) []*Value {
+	n := len(s.istack) - from
+	if n == 0 {
+		return nil
+	}
+	if len(s.islab) < n {
+		s.islab = make([]*Value, max(n, 128))
+	}
+	out := s.islab[:n:n]
+	s.islab = s.islab[n:]
+	copy(out, s.istack[from:])
+	s.istack = s.istack[:from]
+	return out
 }
 
 func (s *jsonScanner) pos(off int) Pos {
@@ -202,7 +278,8 @@ func (s *jsonScanner) value(depth int) (*Value, bool) {
 		return nil, false
 	}
 	start := s.i
-	v := &Value{Pos: s.pos(start), off: start}
+	v := s.newValue()
+	v.Pos, v.off = s.pos(start), start
 	switch c := s.data[s.i]; {
 	case c == '{':
 		v.Kind = Object
@@ -212,10 +289,11 @@ func (s *jsonScanner) value(depth int) (*Value, bool) {
 			s.i++
 			return v, true
 		}
+		from := len(s.fstack)
 		for {
 			s.ws()
 			kstart := s.i
-			key, ok := s.str()
+			key, ok := s.keyStr()
 			if !ok {
 				return nil, false
 			}
@@ -229,7 +307,9 @@ func (s *jsonScanner) value(depth int) (*Value, bool) {
 			if !ok {
 				return nil, false
 			}
-			v.Fields = append(v.Fields, &Field{Key: key, KeyPos: s.pos(kstart), Value: val})
+			f := s.newField()
+			f.Key, f.KeyPos, f.Value = key, s.pos(kstart), val
+			s.fstack = append(s.fstack, f)
 			s.ws()
 			if s.i >= len(s.data) {
 				return nil, false
@@ -240,6 +320,7 @@ func (s *jsonScanner) value(depth int) (*Value, bool) {
 			}
 			if s.data[s.i] == '}' {
 				s.i++
+				v.Fields = s.fieldList(from)
 				return v, true
 			}
 			return nil, false
@@ -252,13 +333,14 @@ func (s *jsonScanner) value(depth int) (*Value, bool) {
 			s.i++
 			return v, true
 		}
+		from := len(s.istack)
 		for {
 			s.ws()
 			it, ok := s.value(depth + 1)
 			if !ok {
 				return nil, false
 			}
-			v.Items = append(v.Items, it)
+			s.istack = append(s.istack, it)
 			s.ws()
 			if s.i >= len(s.data) {
 				return nil, false
@@ -269,6 +351,7 @@ func (s *jsonScanner) value(depth int) (*Value, bool) {
 			}
 			if s.data[s.i] == ']' {
 				s.i++
+				v.Items = s.itemList(from)
 				return v, true
 			}
 			return nil, false
@@ -311,6 +394,36 @@ func (s *jsonScanner) lit(word string) bool {
 	return false
 }
 
+// keyStr reads an object key, interned (see key).
+func (s *jsonScanner) keyStr() (string, bool) {
+	if s.i >= len(s.data) || s.data[s.i] != '"' {
+		return "", false
+	}
+	if j := bytes.IndexByte(s.data[s.i+1:], '"'); j >= 0 {
+		raw := s.data[s.i+1 : s.i+1+j]
+		if k, ok := s.keys[string(raw)]; ok && unescapedKey(raw) {
+			s.i += j + 2
+			return k, true
+		}
+	}
+	k, ok := s.str()
+	if !ok {
+		return "", false
+	}
+	return s.key(k), true
+}
+
+// unescapedKey: raw is a key's text as it stands, no escape and no control
+// character (which str refuses), so a known key's interned copy is it.
+func unescapedKey(raw []byte) bool {
+	for _, c := range raw {
+		if c == '\\' || c < 0x20 {
+			return false
+		}
+	}
+	return true
+}
+
 // str reads a string. Strings without escapes (nearly all) are sliced out
 // directly; the rare escaped one is decoded by encoding/json.
 func (s *jsonScanner) str() (string, bool) {
@@ -330,6 +443,9 @@ func (s *jsonScanner) str() (string, bool) {
 			if !escaped && utf8.Valid(raw) {
 				return string(raw), true
 			}
+			if out, ok := unescapeJSON(raw); ok {
+				return out, true
+			}
 			var out string
 			if err := json.Unmarshal(s.data[start:j+1], &out); err != nil {
 				return "", false
@@ -340,6 +456,46 @@ func (s *jsonScanner) str() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// unescapeJSON decodes a string's text whose escapes are all one
+// character (\" \\ \/ \b \f \n \r \t) and which is valid UTF-8:
+// every expression of an API answer quotes its strings as \" (a quarter
+// of reading it went to encoding/json for them). It says false for
+// anything else (\u escapes, invalid bytes), left to encoding/json.
+func unescapeJSON(raw []byte) (string, bool) {
+	if !utf8.Valid(raw) {
+		return "", false
+	}
+	var b strings.Builder
+	b.Grow(len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			b.WriteByte(c)
+			continue
+		}
+		if i++; i == len(raw) {
+			return "", false
+		}
+		switch raw[i] {
+		case '"', '\\', '/':
+			b.WriteByte(raw[i])
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
 }
 
 // number reads a number as JSON's grammar has it: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -55,11 +56,43 @@ func (c *vctx) warnf(p Pos, path, format string, args ...any) {
 // Validate checks a parsed file: every rule's fields and parameters, the
 // plan's gates, the expressions, and lint warnings. It returns every problem
 // sorted by line; errors make the file invalid, warnings do not.
+//
+// A File remembers its last validation: `rules diff` and `deploy` check a
+// file against the loosest plan before the zone lookup (issue 9: nothing
+// is sent for an invalid file) and again against the zone's plan, and on
+// an Enterprise zone the second pass asked the same question as the first
+// (docs/performance.md, "Against start-up"). A parsed file's rules are not
+// changed afterwards (AttachIDs sets ids, which are not validated).
 func Validate(f *File, opts Options) Problems {
-	c := &vctx{file: f.Name, src: f.src, lim: opts.limits(), sch: paramsSchema(), phase: PhaseOrDefault(f.Phase)}
+	lim, phase := opts.limits(), PhaseOrDefault(f.Phase)
+	if v := f.validated; v != nil && v.lim == lim && v.phase == phase && v.rules == len(f.Rules) && sameChecker(v.checker, opts.Checker) {
+		return append(Problems(nil), v.probs...)
+	}
+	c := &vctx{file: f.Name, src: f.src, lim: lim, sch: paramsSchema(), phase: phase}
 	c.validateRules(f.Rules, f.RulesPos, opts.Checker)
 	c.probs.Sort()
+	f.validated = &validation{lim: lim, phase: phase, rules: len(f.Rules), checker: opts.Checker, probs: append(Problems(nil), c.probs...)}
 	return c.probs
+}
+
+// validation is a File's last Validate: its inputs and its answer.
+type validation struct {
+	lim     limits.Limits
+	phase   string
+	rules   int
+	checker ExpressionChecker
+	probs   Problems
+}
+
+// sameChecker reports whether two checkers are known to give the same
+// answers: equal comparable values (the commands' checker is an empty
+// struct; nil is the default checker).
+func sameChecker(a, b ExpressionChecker) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta.Comparable() && a == b
 }
 
 // ValidateRules checks rules that did not come from a file (for example the

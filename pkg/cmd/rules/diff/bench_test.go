@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/cfcache/cfcache/pkg/cmd/rules/internal/rulestest"
+	"github.com/cfcache/cfcache/pkg/expr"
 	"github.com/cfcache/cfcache/pkg/limits"
 )
 
@@ -16,6 +17,7 @@ func BenchmarkDiff300(b *testing.B) {
 	e.SeedFile(rulestest.Rules300(0))
 	path := rulestest.WriteFile(b, "300.yaml", rulestest.Rules300(7))
 	for b.Loop() {
+		expr.ForgetParsed() // a fresh process parses every expression
 		f, io := e.Factory(false, false)
 		err := rulestest.Run(NewCmdDiff(f, nil), path, "--exit-code")
 		if rulestest.ExitCode(err) != 5 {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/cfcache/cfcache/pkg/cmd/rules/internal/rulestest"
+	"github.com/cfcache/cfcache/pkg/expr"
 	"github.com/cfcache/cfcache/pkg/limits"
 )
 
@@ -40,6 +41,7 @@ func BenchmarkExplain300(b *testing.B) {
 	path := rulestest.WriteFile(b, "300.yaml", rulestest.Rules300(0))
 	args := append([]string{path}, explain300...)
 	for b.Loop() {
+		expr.ForgetParsed() // a fresh process parses every expression
 		f, io := e.Factory(false, false)
 		f.Settings.Zone = "" // offline: no zone, so no live response phase
 		if err := rulestest.Run(NewCmdExplain(f, nil), args...); err != nil {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/cfcache/cfcache/pkg/cmd/rules/internal/rulestest"
+	"github.com/cfcache/cfcache/pkg/expr"
 	"github.com/cfcache/cfcache/pkg/limits"
 )
 
@@ -23,6 +24,7 @@ func BenchmarkValidate300(b *testing.B) {
 	e := rulestest.New(b, limits.Enterprise)
 	path := rulestest.WriteFile(b, "300.yaml", rulestest.Rules300(0))
 	for b.Loop() {
+		expr.ForgetParsed() // a fresh process parses every expression
 		f, io := e.Factory(false, false)
 		if err := rulestest.Run(NewCmdValidate(f, nil), path, "--plan", "enterprise"); err != nil {
 			b.Fatalf("%v\n%s", err, io.ErrOut)

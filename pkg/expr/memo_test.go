@@ -1,0 +1,60 @@
+package expr
+
+import (
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+)
+
+// TestParseMemo: a second Parse of the same text hands out the tree (or
+// the error) of the first, equal to what a fresh parse builds, so the
+// validator and cachekey.Compile share one parse.
+func TestParseMemo(t *testing.T) {
+	for _, src := range []string{
+		`starts_with(http.request.uri.path, "/memo-a/") and http.host matches "^a+$"`,
+		`http.request.uri.path wildcard "/memo/*"`,
+		"http.host eq \t\"memo\"", // a tab: the error is remembered too
+		`http.host eq (`,
+	} {
+		e1, err1 := Parse(src)
+		e2, err2 := Parse(src)
+		fresh, errFresh := parseSource(src)
+		if fmt.Sprint(err1) != fmt.Sprint(errFresh) || err1 != err2 {
+			t.Errorf("%q: errors %v, %v, fresh %v", src, err1, err2, errFresh)
+		}
+		if err1 != nil {
+			continue
+		}
+		if e1 != e2 {
+			t.Errorf("%q: the second Parse built a new tree", src)
+		}
+		if !reflect.DeepEqual(e1, fresh) {
+			t.Errorf("%q: remembered tree differs from a fresh parse", src)
+		}
+	}
+}
+
+// TestParseMemoBounded: the memo never holds more than maxMemo texts.
+func TestParseMemoBounded(t *testing.T) {
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < maxMemo+100; i++ {
+				if _, err := Parse(fmt.Sprintf(`http.host eq "h%d-%d"`, g, i)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	parsed.mu.Lock()
+	n := len(parsed.m)
+	parsed.mu.Unlock()
+	if n > maxMemo {
+		t.Errorf("memo holds %d texts, bound %d", n, maxMemo)
+	}
+}
