@@ -39,6 +39,19 @@ type Options struct {
 	// ResponsePhase checks a Cache Response Rules expression: the response
 	// fields (FieldInfo.ResponseOnly) are usable besides the request fields.
 	ResponsePhase bool
+	// Value checks a value expression instead of a condition: set_cache_tags'
+	// `expression` must produce a String or an Array of Strings (cloudflare-docs
+	// cache/how-to/cache-response-rules/settings.mdx: "An expression that
+	// evaluates to an array of cache tags").
+	Value bool
+}
+
+// responsePhaseFunctions are the functions Cache Response Rules allow
+// beyond those of Cache Rules (cloudflare-docs
+// cache/how-to/cache-response-rules/settings.mdx, "Functions").
+var responsePhaseFunctions = map[string]bool{
+	"decode_base64": true, "regex_replace": true, "remove_query_args": true, "split": true,
+	"to_string": true, "wildcard_replace": true,
 }
 
 func (o Options) limits() limits.Limits {
@@ -84,7 +97,11 @@ func CheckExpressionWith(src string, opts Options) []Problem {
 func Check(e Expr, opts Options) []Problem {
 	c := &checker{opts: opts, lim: opts.limits()}
 	t := c.expr(e)
-	if t.ok() {
+	if t.ok() && opts.Value {
+		if t.each || !(t.t.isStringy() || t.t.Kind == KindArray && t.t.elem().isStringy()) {
+			c.errorf(e.Position(), "a tag expression must produce a String or an Array of Strings, but `%s` is %s", Format(stripParen(e)), describeTyped(t))
+		}
+	} else if t.ok() {
 		switch {
 		case t.each || (t.t.Kind == KindArray && t.t.elem().Kind == KindBool):
 			c.errorf(e.Position(), "`%s` produces one boolean per array element; wrap it in any(...) or all(...)", Format(stripParen(e)))
@@ -351,9 +368,18 @@ func (c *checker) call(x *Call) typed {
 	for i, a := range x.Args {
 		args[i] = c.expr(a)
 	}
-	if !f.InCacheRules {
+	if !f.InCacheRules && !(c.opts.ResponsePhase && responsePhaseFunctions[x.Name]) {
 		c.errorf(x.P, "function `%s()` cannot be used in cache rules: it is only available in %s", x.Name, f.OnlyIn)
 		return bad
+	}
+	if x.Name == "regex_replace" && !c.lim.RegexAllowed {
+		// A regular expression like `matches`: the same plan gate
+		// (cloudflare.md, "Rules language"; limits.RegexAllowed).
+		plan := c.opts.Plan
+		if plan == "" {
+			plan = c.lim.Plan
+		}
+		c.errorf(x.P, "function `regex_replace()` uses a regular expression, which requires a Business or Enterprise plan; this zone is on %s", plan)
 	}
 	if c.planBelow(f.MinPlan) {
 		c.errorf(x.P, "function `%s()` requires a %s plan; this zone is on %s", x.Name, f.MinPlan, c.opts.Plan)
@@ -517,6 +543,11 @@ func (c *checker) callType(x *Call, a []typed) typed {
 			return typed{t: TInt}
 		}
 		return typed{t: TString}
+	case "split":
+		if !str(0) || !str(1) || !integer(2) {
+			return bad
+		}
+		return typed{t: ArrayOf(TString)}
 	case "remove_bytes":
 		if !str(0) || !str(1) {
 			return bad

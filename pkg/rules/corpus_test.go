@@ -19,11 +19,24 @@ import (
 // the full parser and type checker of pkg/expr, adapted to rules.
 type exprChecker struct{}
 
-func (exprChecker) Check(src string, l limits.Limits) []rules.ExprProblem {
+func (e exprChecker) Check(src string, l limits.Limits) []rules.ExprProblem {
+	return e.CheckPhase(src, l, rules.PhaseRequest)
+}
+
+func (exprChecker) CheckPhase(src string, l limits.Limits, phase string) []rules.ExprProblem {
+	return exprCheck(src, l, expr.Options{ResponsePhase: phase == rules.PhaseResponse})
+}
+
+func (exprChecker) CheckValue(src string, l limits.Limits, phase string) []rules.ExprProblem {
+	return exprCheck(src, l, expr.Options{ResponsePhase: phase == rules.PhaseResponse, Value: true})
+}
+
+func exprCheck(src string, l limits.Limits, opts expr.Options) []rules.ExprProblem {
 	lim := l
 	lim.ExpressionMaxLength = 0
+	opts.Plan, opts.Limits = l.Plan, &lim
 	var out []rules.ExprProblem
-	for _, p := range expr.CheckExpressionWith(src, expr.Options{Plan: l.Plan, Limits: &lim}) {
+	for _, p := range expr.CheckExpressionWith(src, opts) {
 		out = append(out, rules.ExprProblem{Line: p.Line, Col: p.Col, Message: p.Message, Warning: p.Warning})
 	}
 	return out

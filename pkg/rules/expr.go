@@ -36,6 +36,17 @@ type PhaseExpressionChecker interface {
 	CheckPhase(expression string, l limits.Limits, phase string) []ExprProblem
 }
 
+// ValueExpressionChecker is an ExpressionChecker that also checks value
+// expressions: set_cache_tags' `expression` computes the tags (a String or
+// an Array of Strings, cloudflare-docs
+// cache/how-to/cache-response-rules/settings.mdx) instead of matching. The
+// full parser (pkg/expr) implements it with its type checker. Validate
+// falls back to CheckPhase for a checker without it, which at least
+// catches syntax, unknown fields and the plan's regex gate.
+type ValueExpressionChecker interface {
+	CheckValue(expression string, l limits.Limits, phase string) []ExprProblem
+}
+
 // responseFields are the response fields of the Rules language usable in
 // Cache Response Rules (cloudflare.md, "Cache Response Rules"; cloudflare-docs
 // src/content/fields/index.yaml, category Response).
@@ -159,6 +170,9 @@ func (d *DefaultChecker) CheckPhase(expr string, l limits.Limits, phase string) 
 			lastField = ""
 		case t.kind == 'i' && !keywords[t.text]:
 			if next.kind == 'p' && next.text == "(" {
+				if t.text == "regex_replace" && !l.RegexAllowed {
+					at(t, false, "regular expressions (%s) need the Business or Enterprise plan; this is checked against %s", t.text, l.Plan)
+				}
 				continue // a function name
 			}
 			name := t.text
@@ -182,6 +196,12 @@ func (d *DefaultChecker) CheckPhase(expr string, l limits.Limits, phase string) 
 		}
 	}
 	return probs
+}
+
+// CheckValue implements ValueExpressionChecker with the token scan: syntax,
+// fields and the regex gate; the result's type needs the full checker.
+func (d *DefaultChecker) CheckValue(expr string, l limits.Limits, phase string) []ExprProblem {
+	return d.CheckPhase(expr, l, phase)
 }
 
 func hasAnyPrefix(s string, prefixes []string) bool {

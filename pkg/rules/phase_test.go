@@ -185,3 +185,54 @@ rules:
 		}
 	}
 }
+
+// TestTagValues: set_cache_tags' values are tags as cloudflare.md ("Purge")
+// defines them (review of issue 12, finding 2: all of these validated).
+func TestTagValues(t *testing.T) {
+	long := strings.Repeat("a", 1100)
+	src := "phase: response\nrules:\n  - ref: t\n    expression: \"true\"\n    action: set_cache_tags\n    action_parameters:\n      operation: add\n      values:\n" +
+		"        - " + long + "\n" + // line 9
+		"        - \"a,b\"\n" + // 10
+		"        - blög\n" + // 11
+		"        - has space\n" + // 12
+		"        - dup\n" + // 13
+		"        - DUP\n" + // 14
+		"        - dup\n" + // 15
+		"        - \"tab\\there\"\n" + // 16
+		"        - " + strings.Repeat("b", 1024) + "\n" // 17: the longest allowed
+	_, probs := Check("r.yaml", []byte(src), Options{Limits: limitsFor("free")})
+	var got []string
+	for _, p := range probs {
+		got = append(got, string(p.Severity)+" "+p.String())
+	}
+	p := "rules[0].action_parameters.values"
+	want := []string{
+		"error r.yaml:9: " + p + "[0]: cache tag is 1100 characters long: at most 1024",
+		`error r.yaml:10: ` + p + `[1]: cache tag "a,b" holds a comma, which separates tags in the Cache-Tag header: give each tag as its own value`,
+		`error r.yaml:11: ` + p + `[2]: cache tag "blög" holds the non-ASCII character 'ö': tags are printable ASCII without spaces`,
+		`error r.yaml:12: ` + p + `[3]: cache tag "has space" holds a space: tags are printable ASCII without spaces`,
+		`warning r.yaml:14: ` + p + `[5]: warning: cache tag "DUP" differs from values[4] "dup" only in case: tags are case-insensitive, so it is the same tag`,
+		`warning r.yaml:15: ` + p + `[6]: warning: duplicate cache tag "dup": values[4] already gives it`,
+		`error r.yaml:16: ` + p + `[7]: cache tag "tab\there" holds a tab: tags are printable ASCII without spaces`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n got: %s\nwant: %s", strings.Join(got, "\n      "), strings.Join(want, "\n      "))
+	}
+}
+
+// TestEmptyExpressionColumn: an empty expression is reported at its value,
+// wherever it is written (review of issue 12, finding 11: the JSON value on
+// the next line gave ee.json:1:33, the key's column plus len("expression:")).
+func TestEmptyExpressionColumn(t *testing.T) {
+	for _, tc := range []struct{ name, src, want string }{
+		{"ee.json", "{\"rules\":[{\"ref\":\"a\",\"expression\":\n   \"\", \"action_parameters\": {\"cache\": true}}]}\n", "ee.json:2:4"},
+		{"ee2.json", "{\"rules\":[{\"ref\":\"a\", \"expression\" :  \"\", \"action_parameters\": {\"cache\": true}}]}\n", "ee2.json:1:39"},
+		{"quoted.yaml", "rules:\n  - ref: a\n    \"expression\":\n    action_parameters: {cache: true}\n", "quoted.yaml:3:18"},
+		{"plain.yaml", "rules:\n  - ref: a\n    expression: ''\n    action_parameters: {cache: true}\n", "plain.yaml:3:17"},
+	} {
+		_, probs := Check(tc.name, []byte(tc.src), Options{})
+		if len(probs) != 1 || !strings.HasPrefix(probs[0].String(), tc.want+": rules[0].expression: empty expression") {
+			t.Errorf("%s: want one problem at %s, got %v", tc.name, tc.want, probs)
+		}
+	}
+}

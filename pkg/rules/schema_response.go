@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // responseSchema returns the action_parameters schema of action in the
@@ -97,7 +98,7 @@ func cacheControlDirectives() []ccDirective {
 // responseParams checks a response-phase rule's action_parameters: the
 // action's schema, then what a schema cannot say (exactly one of values or
 // expression; a value only with operation set).
-func (c *vctx) responseParams(r *Rule, path string) {
+func (c *vctx) responseParams(r *Rule, path string, checker ExpressionChecker) {
 	path += ".action_parameters"
 	sch := responseSchema(r.Action)
 	if sch == nil {
@@ -124,13 +125,11 @@ func (c *vctx) responseParams(r *Rule, path string) {
 			if len(vals.Value.Items) == 0 {
 				c.errf(vals.KeyPos, path+".values", "empty list: give at least one cache tag")
 			}
-			for i, it := range vals.Value.Items {
-				if it.Kind == String && strings.TrimSpace(it.Str) == "" {
-					c.errf(it.Pos, fmt.Sprintf("%s.values[%d]", path, i), "empty cache tag")
-				}
-			}
+			c.tagValues(vals.Value.Items, path+".values")
 		case ex != nil && ex.Value.Kind == String && strings.TrimSpace(ex.Value.Str) == "":
 			c.errf(ex.KeyPos, path+".expression", "empty expression: say how the tags are computed")
+		case ex != nil && ex.Value.Kind == String:
+			c.tagExpression(r, ex.Value, path+".expression", checker)
 		}
 	case ActionSetCacheControl:
 		for _, d := range cacheControlDirectives() {
@@ -164,6 +163,78 @@ func (c *vctx) responseParams(r *Rule, path string) {
 			}
 		}
 	}
+}
+
+// maxTagLength is the longest cache tag Cloudflare accepts (cloudflare.md,
+// "Purge": 1 to 1,024 characters).
+const maxTagLength = 1024
+
+// tagValues checks set_cache_tags' values as cloudflare.md ("Purge") says
+// tags are: 1 to 1,024 characters of printable ASCII without spaces, and
+// case-insensitive. A comma separates tags in the Cache-Tag header, so a
+// value holding one becomes two tags that purge by the whole value never
+// reaches; tags equal but for case are one tag, so the second is a mistake.
+func (c *vctx) tagValues(items []*Value, path string) {
+	seen := make(map[string]int, len(items))
+	for i, it := range items {
+		if it.Kind != String {
+			continue
+		}
+		ip := fmt.Sprintf("%s[%d]", path, i)
+		tag := it.Str
+		bad := strings.IndexFunc(tag, func(r rune) bool { return r <= ' ' || r > '~' })
+		switch {
+		case strings.TrimSpace(tag) == "":
+			c.errf(it.Pos, ip, "empty cache tag")
+			continue
+		case bad >= 0:
+			ch, _ := utf8.DecodeRuneInString(tag[bad:])
+			c.errf(it.Pos, ip, "cache tag %q holds %s: tags are printable ASCII without spaces", tag, describeRune(ch))
+		case strings.Contains(tag, ","):
+			c.errf(it.Pos, ip, "cache tag %q holds a comma, which separates tags in the Cache-Tag header: give each tag as its own value", tag)
+		case len(tag) > maxTagLength:
+			c.errf(it.Pos, ip, "cache tag is %d characters long: at most %d", len(tag), maxTagLength)
+		}
+		key := strings.ToLower(tag)
+		if j, ok := seen[key]; ok {
+			if items[j].Str == tag {
+				c.warnf(it.Pos, ip, "duplicate cache tag %q: values[%d] already gives it", tag, j)
+			} else {
+				c.warnf(it.Pos, ip, "cache tag %q differs from values[%d] %q only in case: tags are case-insensitive, so it is the same tag", tag, j, items[j].Str)
+			}
+			continue
+		}
+		seen[key] = i
+	}
+}
+
+func describeRune(r rune) string {
+	switch {
+	case r == ' ':
+		return "a space"
+	case r == '\t':
+		return "a tab"
+	case r > '~' && r != utf8.RuneError:
+		return fmt.Sprintf("the non-ASCII character %q", r)
+	}
+	return fmt.Sprintf("the character U+%04X", r)
+}
+
+// tagExpression checks set_cache_tags' expression like a rule's: the
+// length limit, then the checker in the rule's phase as a value expression
+// (syntax, fields, tabs, plan gates such as regex_replace's, and a String or
+// Array of Strings as result), each problem at its place in the file.
+func (c *vctx) tagExpression(r *Rule, node *Value, path string, checker ExpressionChecker) {
+	if n := utf8.RuneCountInString(node.Str); n > c.lim.ExpressionMaxLength && c.lim.ExpressionMaxLength > 0 {
+		c.errf(node.Pos, path, "expression is %d characters long: the limit is %d", n, c.lim.ExpressionMaxLength)
+	}
+	vc, ok := checker.(ValueExpressionChecker)
+	if !ok {
+		// A checker that only knows conditions would refuse every valid
+		// tag expression for not being one.
+		return
+	}
+	c.exprProblems(r, node, path, vc.CheckValue(node.Str, c.lim, c.phase))
 }
 
 func headerNameInvalid(s string) bool {

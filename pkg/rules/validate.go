@@ -154,7 +154,7 @@ func (c *vctx) validateRules(rules []*Rule, rulesPos Pos, checker ExpressionChec
 		}
 		c.expression(r, path, checker)
 		if c.phase == PhaseResponse {
-			c.responseParams(r, path)
+			c.responseParams(r, path, checker)
 		} else if r.Action == ActionSetCacheSettings {
 			c.params(r, path)
 		}
@@ -182,13 +182,15 @@ func (c *vctx) expression(r *Rule, path string, checker ExpressionChecker) {
 			return
 		}
 		// An empty expression is an expression problem and, like the
-		// others, has a column: the value's when it is on the key's line
-		// (`expression: ""`), else just after the key.
-		col := pos.Col + len("expression:")
-		if node.Pos.Line == pos.Line && node.Pos.Col > pos.Col {
-			col = node.Pos.Col
+		// others, has a column: the value's, wherever it is written (a JSON
+		// value may be on the next line; a key may be quoted). A missing
+		// value (`expression:`) has its position just after the colon, as
+		// the readers place it.
+		at := node.Pos
+		if at.Line == 0 {
+			at = pos
 		}
-		c.probs = append(c.probs, Problem{File: c.file, Line: pos.Line, Col: col, Path: path, Code: "expr/missing",
+		c.probs = append(c.probs, Problem{File: c.file, Line: at.Line, Col: at.Col, Path: path, Code: "expr/missing",
 			Message: "empty expression: say which requests the rule matches (true matches all)", Severity: SeverityError})
 		return
 	}
@@ -201,6 +203,13 @@ func (c *vctx) expression(r *Rule, path string, checker ExpressionChecker) {
 	} else {
 		eps = checker.Check(r.Expression, c.lim)
 	}
+	c.exprProblems(r, node, path, eps)
+}
+
+// exprProblems adds what an expression checker found, at the place in the
+// file each problem points to (node is the expression's string in the
+// file, nil for rules that did not come from one).
+func (c *vctx) exprProblems(r *Rule, node *Value, path string, eps []ExprProblem) {
 	for _, ep := range eps {
 		sev := SeverityError
 		if ep.Warning {

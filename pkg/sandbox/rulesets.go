@@ -371,7 +371,7 @@ func validateRule(in ruleInput, phase string, lim limits.Limits, plan limits.Pla
 	}
 	switch p := compactJSON(in.ActionParameters); {
 	case phase == ResponseCachePhase && actionOK:
-		errs = append(errs, validateResponseParams(*in.Action, p, ptr+"/action_parameters")...)
+		errs = append(errs, validateResponseParams(*in.Action, p, lim, plan, ptr+"/action_parameters")...)
 	case p != nil && phase != ResponseCachePhase:
 		errs = append(errs, validateCacheParams(p, lim, plan, ptr+"/action_parameters")...)
 	}

@@ -4,6 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
+
+	"github.com/cfcache/cfcache/pkg/expr"
+	"github.com/cfcache/cfcache/pkg/limits"
 )
 
 // Actions of each phase (docs/cloudflare.md, "Cache Rules" and
@@ -40,10 +44,11 @@ var (
 
 // validateResponseParams refuses what the response phase's API refuses:
 // request-phase settings in set_cache_settings, a set_cache_tags without an
-// operation or with both or neither of values and expression, unknown
+// operation or with both or neither of values and expression, tags that are
+// not tags, a tag expression that does not parse or compute tags, unknown
 // Cache-Control directives and malformed ones. Each error points at the
 // field (source.pointer), as the Rulesets API does.
-func validateResponseParams(action string, raw json.RawMessage, ptr string) []APIError {
+func validateResponseParams(action string, raw json.RawMessage, lim limits.Limits, plan limits.Plan, ptr string) []APIError {
 	if raw == nil {
 		return []APIError{apiErrAt(codeRulesetInvalid, ptr, "action_parameters is required for %s", action)}
 	}
@@ -84,6 +89,19 @@ func validateResponseParams(action string, raw json.RawMessage, ptr string) []AP
 			var vals []string
 			if json.Unmarshal(p["values"], &vals) != nil || len(vals) == 0 {
 				bad("/values", "values must be a non-empty list of strings")
+			}
+			for i, v := range vals {
+				if why := tagRefusal(v); why != "" {
+					bad(fmt.Sprintf("/values/%d", i), "invalid cache tag %q: %s", v, why)
+				}
+			}
+		}
+		if hasExpr {
+			var src string
+			if json.Unmarshal(p["expression"], &src) != nil || strings.TrimSpace(src) == "" {
+				bad("/expression", "expression must be a non-empty string")
+			} else if why := tagExpressionRefusal(src, lim, plan); why != "" {
+				bad("/expression", "invalid tag expression: %s", why)
 			}
 		}
 		for _, k := range sortedKeys(p) {
@@ -133,6 +151,44 @@ func validateResponseParams(action string, raw json.RawMessage, ptr string) []AP
 		bad("", "%s", fmt.Sprintf("unknown action %s", action))
 	}
 	return errs
+}
+
+// tagRefusal says why the API refuses a cache tag, or "": tags are 1 to
+// 1,024 characters of printable ASCII without spaces (cloudflare.md,
+// "Purge"), and a comma would split the Cache-Tag header.
+func tagRefusal(tag string) string {
+	switch {
+	case tag == "":
+		return "empty"
+	case len(tag) > 1024:
+		return fmt.Sprintf("%d characters, more than 1024", len(tag))
+	case strings.IndexFunc(tag, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0:
+		return "only printable ASCII without spaces is allowed"
+	case strings.Contains(tag, ","):
+		return "a comma separates tags"
+	}
+	return ""
+}
+
+// tagExpressionRefusal says why the API refuses set_cache_tags'
+// expression, or "": it must parse (a tab is not whitespace), use the
+// phase's fields and functions, respect the plan's regex gate and compute a
+// String or an Array of Strings (cloudflare-docs
+// cache/how-to/cache-response-rules/settings.mdx). The Rules-language
+// checker of pkg/expr stands in for Cloudflare's; its warnings do not
+// refuse.
+func tagExpressionRefusal(src string, lim limits.Limits, plan limits.Plan) string {
+	l := lim
+	l.ExpressionMaxLength = 0
+	if n := len(src); lim.ExpressionMaxLength > 0 && n > lim.ExpressionMaxLength {
+		return fmt.Sprintf("%d characters, longer than the limit of %d", n, lim.ExpressionMaxLength)
+	}
+	for _, p := range expr.CheckExpressionWith(src, expr.Options{Plan: plan, Limits: &l, ResponsePhase: true, Value: true}) {
+		if !p.Warning {
+			return fmt.Sprintf("%d:%d: %s", p.Line, p.Col, p.Message)
+		}
+	}
+	return ""
 }
 
 func sortedKeys(m map[string]json.RawMessage) []string {

@@ -77,6 +77,25 @@ func TestResponsePhaseRefusals(t *testing.T) {
 			"action": "set_cache_tags", "action_parameters": map[string]any{"operation": "add", "values": []string{"x"}, "expression": "\"y\""}}, "/rules/0/action_parameters"},
 		{"tags without operation", respEntrypoint, map[string]any{"ref": "a", "expression": "true",
 			"action": "set_cache_tags", "action_parameters": map[string]any{"values": []string{"x"}}}, "/rules/0/action_parameters/operation"},
+		// Review of issue 12, findings 1 and 2: tags and tag expressions.
+		{"tag expression unclosed", respEntrypoint, tagsRule(map[string]any{"operation": "add", "expression": `concat("a", http.request.uri.path`}),
+			"/rules/0/action_parameters/expression"},
+		{"tag expression unknown field", respEntrypoint, tagsRule(map[string]any{"operation": "add", "expression": `concat("a", http.nope.field)`}),
+			"/rules/0/action_parameters/expression"},
+		{"tag expression with a tab", respEntrypoint, tagsRule(map[string]any{"operation": "add", "expression": "concat(\"a\",\thttp.request.uri.path)"}),
+			"/rules/0/action_parameters/expression"},
+		{"tag expression a condition", respEntrypoint, tagsRule(map[string]any{"operation": "add", "expression": "http.response.code eq 200"}),
+			"/rules/0/action_parameters/expression"},
+		{"tag expression regex_replace on free", respEntrypoint, tagsRule(map[string]any{"operation": "add", "expression": `regex_replace(http.request.uri.path, "^/(.*)", "${1}")`}),
+			"/rules/0/action_parameters/expression"},
+		{"tag too long", respEntrypoint, tagsRule(map[string]any{"operation": "add", "values": []string{"ok", strings.Repeat("a", 1025)}}),
+			"/rules/0/action_parameters/values/1"},
+		{"tag with a comma", respEntrypoint, tagsRule(map[string]any{"operation": "add", "values": []string{"a,b"}}),
+			"/rules/0/action_parameters/values/0"},
+		{"tag with a space", respEntrypoint, tagsRule(map[string]any{"operation": "add", "values": []string{"has space"}}),
+			"/rules/0/action_parameters/values/0"},
+		{"tag not ASCII", respEntrypoint, tagsRule(map[string]any{"operation": "add", "values": []string{"blög"}}),
+			"/rules/0/action_parameters/values/0"},
 		{"max-age set without value", respEntrypoint, map[string]any{"ref": "a", "expression": "true",
 			"action": "set_cache_control", "action_parameters": map[string]any{"max-age": map[string]any{"operation": "set"}}}, "/rules/0/action_parameters/max-age/value"},
 		{"unknown directive", respEntrypoint, map[string]any{"ref": "a", "expression": "true",
@@ -89,6 +108,24 @@ func TestResponsePhaseRefusals(t *testing.T) {
 				t.Errorf("%d %s; want 400 at %s", res.Status, res.Body, tc.pointer)
 			}
 		})
+	}
+}
+
+func tagsRule(params map[string]any) map[string]any {
+	return map[string]any{"ref": "a", "expression": "true", "action": "set_cache_tags", "action_parameters": params}
+}
+
+// TestResponsePhaseTagsAccepted: the documented tag expression and the
+// longest tag pass (cloudflare-docs cache/how-to/cache-response-rules/settings.mdx).
+func TestResponsePhaseTagsAccepted(t *testing.T) {
+	e := newEnv(t, nil)
+	rules := []any{
+		tagsRule(map[string]any{"operation": "add", "expression": `split(http.response.headers["surrogate-keys"][0], ",", 1)`}),
+		tagsRule(map[string]any{"operation": "set", "values": []string{strings.Repeat("a", 1024), "Blog-1"}}),
+	}
+	rules[1].(map[string]any)["ref"] = "b"
+	if res := e.call(http.MethodPut, respEntrypoint, testToken, map[string]any{"rules": rules}); res.Status != 200 {
+		t.Errorf("%d %s", res.Status, res.Body)
 	}
 }
 

@@ -40,3 +40,20 @@ func (ExprChecker) CheckPhase(expression string, l limits.Limits, phase string) 
 	}
 	return out
 }
+
+// CheckValue implements rules.ValueExpressionChecker: set_cache_tags'
+// expression must produce a String or an Array of Strings, and may use the
+// phase's fields and functions (expr.Options.Value).
+func (ExprChecker) CheckValue(expression string, l limits.Limits, phase string) []rules.ExprProblem {
+	lim := l
+	lim.ExpressionMaxLength = 0 // reported by rules.Validate, as in CheckPhase
+	probs := expr.CheckExpressionWith(expression, expr.Options{Plan: l.Plan, Limits: &lim, ResponsePhase: phase == rules.PhaseResponse, Value: true})
+	if len(probs) == 0 {
+		return nil
+	}
+	out := make([]rules.ExprProblem, len(probs))
+	for i, p := range probs {
+		out[i] = rules.ExprProblem{Line: p.Line, Col: p.Col, Message: p.Message, Warning: p.Warning}
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package shared
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,9 +129,28 @@ func ZonePhaseRules(ctx context.Context, resolve func(context.Context) (cfapi.Zo
 // acts on (interface.md, rules: "Two phases"). *p holds request or
 // response; rules.ParsePhase gives the full name.
 func PhaseFlag(cmd *cobra.Command, p *string) {
-	cmdutil.StringEnumFlag(cmd, p, "phase", "", "request", []string{"request", "response"},
-		"the ruleset: Cache Rules (request) or Cache Response Rules (response)")
+	*p = "request"
+	cmd.Flags().Var(phaseValue{p}, "phase", "the ruleset: Cache Rules (request) or Cache Response Rules (response): {request|response}")
+	_ = cmd.RegisterFlagCompletionFunc("phase", cmdutil.FixedCompletion([]string{"request", "response"}))
 }
+
+// phaseValue is --phase's value: request or response, or the full phase
+// name, which a file's `phase:` takes too (rules.ParsePhase), so a name
+// copied from a file or from Cloudflare's docs works on the command line.
+// It is kept as the short name; a bad one is a usage error (exit 2).
+type phaseValue struct{ p *string }
+
+func (v phaseValue) Set(s string) error {
+	full, err := rules.ParsePhase(s)
+	if err != nil {
+		return fmt.Errorf("want request or response (or %s, %s)", rules.PhaseRequest, rules.PhaseResponse)
+	}
+	*v.p = rules.PhaseShort(full)
+	return nil
+}
+
+func (v phaseValue) String() string { return *v.p }
+func (v phaseValue) Type() string   { return "string" }
 
 // FullPhase is the full phase name of a --phase value (request when empty).
 func FullPhase(short string) string {
