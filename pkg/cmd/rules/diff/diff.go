@@ -128,7 +128,7 @@ func diffRun(opts *DiffOptions) error {
 	if d.HasChanges() {
 		outcome = "the zone differs from the file"
 	}
-	shared.AppendJobSummary(opts.Env, opts.IO, shared.JobSummary{Command: "diff", Zone: zone.Name, Phase: rules.Phase,
+	shared.AppendJobSummary(opts.Env, opts.IO, shared.JobSummary{Command: "diff", Zone: zone.Name, Phase: f.Phase,
 		Source: f.Name, FromVersion: remote.Version(), Outcome: outcome, Diff: d})
 	if opts.JSON() {
 		b, err := diffJSON(zone, f.Phase, remote, d)
