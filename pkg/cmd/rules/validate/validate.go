@@ -107,7 +107,7 @@ pull request, and a Markdown summary is appended to $GITHUB_STEP_SUMMARY.`,
   cat examples/rules/api-bypass.yaml | cfcache rules validate - --plan pro
   cfcache rules validate examples/rules/static-assets.yaml --plan pro -o json
   cfcache rules validate examples/rules/response-cache-tags.yaml --plan pro
-  cfcache rules validate examples/rules/*.yaml --plan enterprise
+  cfcache rules validate examples/rules/images.yaml examples/rules/response-cache-tags.yaml --plan pro
 
   cfcache rules validate examples/rules/images.yaml --plan pro -o sarif > cfcache.sarif`,
 		Args: func(cmd *cobra.Command, args []string) error {
