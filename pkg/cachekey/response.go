@@ -36,6 +36,10 @@ type compiledResponse struct {
 	expr     expr.Expr
 	parseErr error
 	tagExpr  expr.Expr // set_cache_tags' expression, nil when none or unparsable
+	// tagErr is why set_cache_tags' expression does not parse: such a rule
+	// is invalid (Cloudflare refuses it), not one whose tags the edge
+	// computes (review of issue 12, finding 1).
+	tagErr error
 }
 
 // CompileResponse prepares response-phase rules (in the zone's order). Like
@@ -47,7 +51,7 @@ func CompileResponse(rs []*rules.Rule) *ResponseStack {
 		c.expr, c.parseErr = expr.Parse(r.Expression)
 		if r.Action == rules.ActionSetCacheTags {
 			if ex := r.Params.Get("expression"); ex != nil && ex.Kind == rules.String {
-				c.tagExpr, _ = expr.Parse(ex.Str)
+				c.tagExpr, c.tagErr = expr.Parse(ex.Str)
 			}
 		}
 		s.rules[i] = c
@@ -92,6 +96,11 @@ type ResponseResult struct {
 	// tag no longer in the result was removed; a header not in Stripped
 	// was turned off). The origin's own directives and tags have no entry.
 	SetBy map[string]string
+	// Removed marks the keys of SetBy whose last change was a removal (a
+	// remove operation, a strip switch turned off), so a label says
+	// "removed by" from what the rule did, not from what is left: an
+	// edge-only removal leaves the origin's directive downstream.
+	Removed map[string]bool
 	// Paths lists the keys of SetBy in the order they were first set.
 	Paths     []string
 	Overrides []Override
@@ -111,12 +120,17 @@ func (s *ResponseStack) Evaluate(req expr.Request, resp expr.Response, request E
 		return nil, err
 	}
 	env := reqEnv.WithResponse(resp)
-	res := &ResponseResult{Rules: make([]RuleResult, len(s.rules)), SetBy: map[string]string{}}
-	setBy := func(path, ref string) {
+	res := &ResponseResult{Rules: make([]RuleResult, len(s.rules)), SetBy: map[string]string{}, Removed: map[string]bool{}}
+	setBy := func(path, ref string, removed bool) {
 		if _, seen := res.SetBy[path]; !seen {
 			res.Paths = append(res.Paths, path)
 		}
 		res.SetBy[path] = ref
+		if removed {
+			res.Removed[path] = true
+		} else {
+			delete(res.Removed, path)
+		}
 	}
 	edge := parseCacheControl(responseHeader(resp, "cache-control"))
 	down := append([]ccPart(nil), edge...)
@@ -133,6 +147,8 @@ func (s *ResponseStack) Evaluate(req expr.Request, resp expr.Response, request E
 			rr.Status, rr.Reason = Disabled, "disabled"
 		case c.parseErr != nil:
 			rr.Status, rr.Reason = Invalid, "the expression does not parse: "+c.parseErr.Error()
+		case c.tagErr != nil:
+			rr.Status, rr.Reason = Invalid, "the tag expression does not parse: "+c.tagErr.Error()
 		default:
 			if ok, why := env.Eval(c.expr); ok {
 				rr.Status = Matched
@@ -169,7 +185,7 @@ func (s *ResponseStack) Evaluate(req expr.Request, resp expr.Response, request E
 					down = applyCC(down, part, remove)
 					downBy[name] = c.ref
 				}
-				setBy("cache_control."+name, c.ref)
+				setBy("cache_control."+name, c.ref, remove)
 			}
 		case rules.ActionSetCacheTags:
 			var vals []string
@@ -187,7 +203,7 @@ func (s *ResponseStack) Evaluate(req expr.Request, resp expr.Response, request E
 			}
 			if !known {
 				res.TagsAtEdge = append(res.TagsAtEdge, c.ref)
-				setBy("cache_tags", c.ref)
+				setBy("cache_tags", c.ref, false)
 				continue
 			}
 			switch op := p.Get("operation"); {
@@ -199,22 +215,22 @@ func (s *ResponseStack) Evaluate(req expr.Request, resp expr.Response, request E
 					if !containsStr(tags, t) {
 						tags = append(tags, t)
 					}
-					setBy("cache_tags."+t, c.ref)
+					setBy("cache_tags."+t, c.ref, false)
 				}
 			case op != nil && op.Str == "remove":
 				for _, t := range vals {
 					if containsStr(tags, t) {
 						tags = removeStr(tags, t)
-						setBy("cache_tags."+t, c.ref)
+						setBy("cache_tags."+t, c.ref, true)
 					}
 				}
 			}
-			setBy("cache_tags", c.ref)
+			setBy("cache_tags", c.ref, false)
 		case rules.ActionSetCacheSettings:
 			for _, st := range strips {
 				if v := p.Get(st.setting); v != nil && v.Kind == rules.Bool {
 					strip[st.header], stripBy[st.header] = v.Bool, c.ref
-					setBy("stripped."+st.header, c.ref)
+					setBy("stripped."+st.header, c.ref, !v.Bool)
 					if ref := request.SetBy[st.setting]; ref != "" {
 						res.Overrides = append(res.Overrides, Override{Setting: st.setting, RequestRef: ref, ResponseRef: c.ref,
 							Reason: fmt.Sprintf("%s %v here wins over the Cache Rule's %s", st.setting, v.Bool, st.setting)})
@@ -227,7 +243,7 @@ func (s *ResponseStack) Evaluate(req expr.Request, resp expr.Response, request E
 	for _, st := range strips {
 		if _, set := strip[st.header]; !set && request.Settings != nil && request.Settings.Get(st.setting).IsTrue() {
 			strip[st.header] = true
-			setBy("stripped."+st.header, request.SetBy[st.setting])
+			setBy("stripped."+st.header, request.SetBy[st.setting], false)
 		}
 	}
 	for _, st := range strips {
@@ -391,9 +407,12 @@ func formatCC(cc []ccPart) string {
 	return strings.Join(parts, ", ")
 }
 
+// Cache tags are case-insensitive (cloudflare.md, "Cache Response Rules";
+// cache/how-to/purge-cache/purge-by-tags): adding "Blog" to "blog" adds
+// nothing and removing "blog" removes "Blog".
 func containsStr(list []string, s string) bool {
 	for _, x := range list {
-		if x == s {
+		if strings.EqualFold(x, s) {
 			return true
 		}
 	}
@@ -403,7 +422,7 @@ func containsStr(list []string, s string) bool {
 func removeStr(list []string, s string) []string {
 	out := list[:0:0]
 	for _, x := range list {
-		if x != s {
+		if !strings.EqualFold(x, s) {
 			out = append(out, x)
 		}
 	}

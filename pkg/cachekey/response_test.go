@@ -147,3 +147,73 @@ func TestResponseNoMatch(t *testing.T) {
 		t.Errorf("%+v", res)
 	}
 }
+
+// Cache tags are case-insensitive (cloudflare.md): a tag the origin sent as
+// "Blog" is removed by a rule removing "blog", and adding "BLOG" to it adds
+// nothing (review of issue 12, finding 5).
+func TestResponseTagsCaseInsensitive(t *testing.T) {
+	s := CompileResponse(parseRules(t, `phase: response
+rules:
+  - ref: add
+    expression: "true"
+    action: set_cache_tags
+    action_parameters: {operation: add, values: [ORIGIN1, extra]}
+  - ref: untag
+    expression: "true"
+    action: set_cache_tags
+    action_parameters: {operation: remove, values: [blog]}
+`))
+	resp := expr.Response{Code: 404, Headers: []expr.Header{{Name: "Cache-Tag", Value: "origin1,Blog,BLOG"}}}
+	res, err := s.Evaluate(expr.Request{URL: "https://example.com/blog/abc"}, resp, Effective{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"origin1", "extra"}; !reflect.DeepEqual(res.CacheTags, want) {
+		t.Errorf("tags %v, want %v", res.CacheTags, want)
+	}
+}
+
+// A set_cache_tags expression that does not parse makes the rule invalid,
+// with the reason; it is not "computed at the edge" (review finding 1).
+func TestResponseTagExpressionThatDoesNotParseIsInvalid(t *testing.T) {
+	s := CompileResponse(parseRules(t, `phase: response
+rules:
+  - ref: broken
+    expression: "true"
+    action: set_cache_tags
+    action_parameters: {operation: add, expression: 'concat("a", http.request.uri.path'}
+`))
+	res, err := s.Evaluate(expr.Request{URL: "https://example.com/"}, expr.Response{Code: 200}, Effective{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Rules[0]; r.Status != Invalid || !strings.Contains(r.Reason, "tag expression does not parse") {
+		t.Errorf("rule: %s %q", r.Status, r.Reason)
+	}
+	if len(res.TagsAtEdge) != 0 {
+		t.Errorf("tags at the edge %v", res.TagsAtEdge)
+	}
+}
+
+// What a rule did is recorded, not inferred from what is left: an
+// edge-only removal leaves the origin's directive downstream and is still a
+// removal (review finding 10).
+func TestResponseRecordsRemovals(t *testing.T) {
+	s := CompileResponse(parseRules(t, `phase: response
+rules:
+  - ref: b
+    expression: "true"
+    action: set_cache_control
+    action_parameters:
+      s-maxage: {operation: remove, cloudflare_only: true}
+      private: {operation: set}
+`))
+	resp := expr.Response{Code: 200, Headers: []expr.Header{{Name: "Cache-Control", Value: "max-age=10, s-maxage=70"}}}
+	res, err := s.Evaluate(expr.Request{URL: "https://example.com/"}, resp, Effective{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Removed["cache_control.s-maxage"] || res.Removed["cache_control.private"] {
+		t.Errorf("removed %v", res.Removed)
+	}
+}

@@ -82,6 +82,21 @@ type Limits struct {
 	CustomCacheKey      bool `json:"custom_cache_key"` // query_string lists, header, cookie, host, user parts
 	StatusCodeTTL       bool `json:"status_code_ttl"`
 	ExpressionMaxLength int  `json:"expression_max_length"`
+
+	// Cache Response Rules: their own count per zone, the same numbers
+	// per plan as Cache Rules' (cloudflare.md, "Cache Response Rules": 10 /
+	// 25 / 50 / 300), kept apart so `limits` shows it and a config file
+	// can set one without the other.
+	ResponseRulesPerZone int `json:"response_rules_per_zone"`
+}
+
+// RulesPerPhase is the number of rules a zone may have in a phase: Cache
+// Response Rules (response true) or Cache Rules.
+func (l Limits) RulesPerPhase(response bool) int {
+	if response {
+		return l.ResponseRulesPerZone
+	}
+	return l.RulesPerZone
 }
 
 // APIWindow is the whole-API rate-limit window as a duration.
@@ -110,23 +125,23 @@ func Default() Table {
 		Free: row(Free, func(l *Limits) {
 			l.URLPurgeRate, l.URLPurgeBurst, l.URLsPerRequest = 800, 800, 100
 			l.FlexPurgeRate, l.FlexPurgeBurst = 5.0/60, 25
-			l.RulesPerZone, l.MinEdgeTTLSeconds = 10, 7200
+			l.RulesPerZone, l.ResponseRulesPerZone, l.MinEdgeTTLSeconds = 10, 10, 7200
 		}),
 		Pro: row(Pro, func(l *Limits) {
 			l.URLPurgeRate, l.URLPurgeBurst, l.URLsPerRequest = 1500, 1500, 100
 			l.FlexPurgeRate, l.FlexPurgeBurst = 5, 25
-			l.RulesPerZone, l.MinEdgeTTLSeconds = 25, 3600
+			l.RulesPerZone, l.ResponseRulesPerZone, l.MinEdgeTTLSeconds = 25, 25, 3600
 		}),
 		Business: row(Business, func(l *Limits) {
 			l.URLPurgeRate, l.URLPurgeBurst, l.URLsPerRequest = 1500, 1500, 100
 			l.FlexPurgeRate, l.FlexPurgeBurst = 10, 50
-			l.RulesPerZone, l.MinEdgeTTLSeconds = 50, 1
+			l.RulesPerZone, l.ResponseRulesPerZone, l.MinEdgeTTLSeconds = 50, 50, 1
 			l.RegexAllowed = true
 		}),
 		Enterprise: row(Enterprise, func(l *Limits) {
 			l.URLPurgeRate, l.URLPurgeBurst, l.URLsPerRequest = 3000, 3000, 500
 			l.FlexPurgeRate, l.FlexPurgeBurst = 50, 500
-			l.RulesPerZone, l.MinEdgeTTLSeconds = 300, 1
+			l.RulesPerZone, l.ResponseRulesPerZone, l.MinEdgeTTLSeconds = 300, 300, 1
 			l.RegexAllowed, l.CustomCacheKey, l.StatusCodeTTL = true, true, true
 		}),
 	}
@@ -151,6 +166,7 @@ func (t Table) Loosest() Limits {
 	for _, p := range Plans {
 		r := t.For(p)
 		l.RulesPerZone = max(l.RulesPerZone, r.RulesPerZone)
+		l.ResponseRulesPerZone = max(l.ResponseRulesPerZone, r.ResponseRulesPerZone)
 		l.ExpressionMaxLength = max(l.ExpressionMaxLength, r.ExpressionMaxLength)
 		l.MinEdgeTTLSeconds = min(l.MinEdgeTTLSeconds, r.MinEdgeTTLSeconds)
 		l.RegexAllowed = l.RegexAllowed || r.RegexAllowed
@@ -250,7 +266,7 @@ func (l Limits) check() error {
 		return fmt.Errorf("url_purge_burst (%d) must be at least urls_per_request (%d)", l.URLPurgeBurst, l.URLsPerRequest)
 	case l.APIRequestsPerWindow < 1 || l.APIWindowSeconds < 1:
 		return fmt.Errorf("api_requests_per_window and api_window_seconds must be positive")
-	case l.TagMaxLength < 1 || l.PrefixMaxSeparators < 1 || l.RulesPerZone < 1 || l.ExpressionMaxLength < 1:
+	case l.TagMaxLength < 1 || l.PrefixMaxSeparators < 1 || l.RulesPerZone < 1 || l.ResponseRulesPerZone < 1 || l.ExpressionMaxLength < 1:
 		return fmt.Errorf("length and count limits must be positive")
 	case l.MinEdgeTTLSeconds < 0:
 		return fmt.Errorf("min_edge_ttl_seconds must not be negative")

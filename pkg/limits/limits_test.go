@@ -25,9 +25,14 @@ func TestDefaultMatchesDocumentedTable(t *testing.T) {
 	for _, c := range cases {
 		l := tbl.For(c.plan)
 		if l.URLPurgeRate != c.urlRate || l.URLsPerRequest != c.urlsPerReq || l.FlexPurgeRate != c.flexRate ||
-			l.FlexPurgeBurst != c.flexBurst || l.RulesPerZone != c.rules || l.MinEdgeTTLSeconds != c.minTTL ||
+			l.FlexPurgeBurst != c.flexBurst || l.RulesPerZone != c.rules || l.ResponseRulesPerZone != c.rules || l.MinEdgeTTLSeconds != c.minTTL ||
 			l.RegexAllowed != c.regex || l.CustomCacheKey != c.customKey {
 			t.Errorf("%s: got %+v", c.plan, l)
+		}
+		// Cache Response Rules: the same counts, their own key
+		// (cloudflare.md, "Cache Response Rules").
+		if l.RulesPerPhase(true) != c.rules || l.RulesPerPhase(false) != c.rules {
+			t.Errorf("%s: rules per phase %d/%d, want %d", c.plan, l.RulesPerPhase(false), l.RulesPerPhase(true), c.rules)
 		}
 		if l.FlexItemsPerRequest != 100 || l.TagMaxLength != 1024 || l.APIRequestsPerWindow != 1200 {
 			t.Errorf("%s: common limits wrong: %+v", c.plan, l)

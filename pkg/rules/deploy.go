@@ -83,6 +83,20 @@ func (r *Remote) Rules() []*Rule {
 	return r.Ruleset.Rules
 }
 
+// NoRuleset is the version a diff reports, and deploy --expect-version
+// takes, for a zone with no ruleset of the phase yet: a first deploy's
+// reviewed diff is then guarded like any other (interface.md, rules: diff's
+// remote_version is what --expect-version takes).
+const NoRuleset = "none"
+
+// VersionOrNone is Version, or NoRuleset when the zone has no ruleset.
+func (r *Remote) VersionOrNone() string {
+	if r == nil || !r.Exists {
+		return NoRuleset
+	}
+	return r.Version()
+}
+
 // Version is the ruleset's version, "" when there is none.
 func (r *Remote) Version() string {
 	if r == nil || r.Ruleset == nil {
@@ -151,7 +165,9 @@ type Deploy struct {
 	// Source names where Target comes from in messages ("rules.yaml",
 	// "version 3").
 	Source string
-	// ExpectVersion, when set, is the only version the write may replace.
+	// ExpectVersion, when set, is the only version the write may replace;
+	// NoRuleset ("none") means the zone must have no ruleset of the phase,
+	// so a first deploy is guarded too (review of issue 12, finding 7).
 	ExpectVersion string
 	// Retry is the command that shows the zone's rules as they are now, for
 	// the messages of a conflict or an uncertain write.
@@ -216,7 +232,11 @@ func (d *Deploy) Run(ctx context.Context) (*Outcome, error) {
 	}
 	res.Before = before
 	res.PreviousVersion, res.NewVersion = before.Version(), before.Version()
-	if d.ExpectVersion != "" && before.Version() != d.ExpectVersion {
+	if d.ExpectVersion == NoRuleset && before.Exists {
+		return nil, &ConflictError{fmt.Sprintf("the zone was expected to have no %s ruleset: %s has %s; nothing was written",
+			PhaseTitle(phase), d.Zone, before.Describe())}
+	}
+	if d.ExpectVersion != "" && d.ExpectVersion != NoRuleset && before.Version() != d.ExpectVersion {
 		return nil, &ConflictError{fmt.Sprintf("the zone's ruleset is not the expected version %s: %s has %s; nothing was written",
 			d.ExpectVersion, d.Zone, before.Describe())}
 	}

@@ -314,3 +314,23 @@ func TestReadVersion(t *testing.T) {
 		t.Errorf("version 1: %+v, %v", r, err)
 	}
 }
+
+// --expect-version none guards a first deploy: it writes when the zone has
+// no ruleset and aborts, writing nothing, when one exists (review of issue
+// 12, finding 7).
+func TestDeployExpectNoRuleset(t *testing.T) {
+	api := &fakeAPI{phase: PhaseResponse}
+	d := newDeploy(api, rulesOf(t, PhaseResponse, respV1))
+	d.ExpectVersion = NoRuleset
+	if out, err := d.Run(context.Background()); err != nil || !out.Created {
+		t.Fatalf("first deploy: %+v, %v", out, err)
+	}
+	puts := len(api.bodies)
+	d = newDeploy(api, rulesOf(t, PhaseResponse, respV2))
+	d.ExpectVersion = NoRuleset
+	_, err := d.Run(context.Background())
+	var conflict *ConflictError
+	if !errors.As(err, &conflict) || !strings.Contains(err.Error(), "expected to have no Cache Response Rules ruleset") || len(api.bodies) != puts {
+		t.Errorf("err %v, puts %d→%d", err, puts, len(api.bodies))
+	}
+}

@@ -36,7 +36,8 @@ func NewCmdLimits(f *cmdutil.Factory, runF func(*LimitsOptions) error) *cobra.Co
 		Use:   "limits",
 		Short: "Show the per-plan limits used for validation, batching and pacing",
 		Long: `Show the table of Cloudflare's per-plan limits that cfcache uses to validate
-items, size purge batches and pace requests, and to check Cache Rules.
+items, size purge batches and pace requests, and to check Cache Rules and
+Cache Response Rules.
 
 The numbers come from Cloudflare's documentation. Cloudflare has changed them
 before, so they can be overridden in the config file under "limits:", e.g.
@@ -79,6 +80,7 @@ var rows = []row{
 	{"tag length (chars)", []string{"tag_max_length"}, func(l limits.Limits) string { return strconv.Itoa(l.TagMaxLength) }},
 	{"prefix path separators", []string{"prefix_max_separators"}, func(l limits.Limits) string { return strconv.Itoa(l.PrefixMaxSeparators) }},
 	{"cache rules per zone", []string{"rules_per_zone"}, func(l limits.Limits) string { return strconv.Itoa(l.RulesPerZone) }},
+	{"cache response rules per zone", []string{"response_rules_per_zone"}, func(l limits.Limits) string { return strconv.Itoa(l.ResponseRulesPerZone) }},
 	{"minimum edge TTL (s)", []string{"min_edge_ttl_seconds"}, func(l limits.Limits) string { return strconv.Itoa(l.MinEdgeTTLSeconds) }},
 	{"regex (matches) in rules", []string{"regex_allowed"}, func(l limits.Limits) string { return yesNo(l.RegexAllowed) }},
 	{"custom cache key parts", []string{"custom_cache_key"}, func(l limits.Limits) string { return yesNo(l.CustomCacheKey) }},

@@ -164,3 +164,19 @@ func TestEveryLimitHasARow(t *testing.T) {
 		t.Errorf("limit %s has no row", k)
 	}
 }
+
+// The response phase's rule counts have their own row and JSON key (issue
+// 12 review nit: `limits` did not list them).
+func TestResponseRulesRow(t *testing.T) {
+	f, st := cmdtest.NewFactory(t, nil, "", false)
+	if err := cmdtest.Run(context.Background(), NewCmdLimits(f, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(st.Out.String(), "cache response rules per zone\t10\t25\t50\t300\n") {
+		t.Errorf("no response rules row:\n%s", st.Out)
+	}
+	b, err := json.Marshal(limits.Default().For(limits.Pro))
+	if err != nil || !strings.Contains(string(b), `"response_rules_per_zone":25`) {
+		t.Errorf("json %s (%v)", b, err)
+	}
+}

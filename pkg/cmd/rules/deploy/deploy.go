@@ -49,7 +49,8 @@ read the zone's rules and show the diff; ask for confirmation, or require
 --yes when not running interactively; back up the zone's current ruleset
 (full JSON with its version, mode 0600) to --backup-dir; re-read the
 version right before writing and abort (exit 1, nothing written) if it
-changed since the diff or differs from --expect-version; write all rules in
+changed since the diff or differs from --expect-version ("none": the zone
+must have no ruleset of the phase yet, as for a first deploy); write all rules in
 one PUT, with refs so rule ids stay stable; read them back and verify;
 print the new version. The API cannot refuse a write made over someone
 else's, so a write whose new version is not the one after the re-checked

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfcache/cfcache/pkg/cmd/rules/diff"
 	"github.com/cfcache/cfcache/pkg/cmd/rules/internal/rulestest"
 	"github.com/cfcache/cfcache/pkg/cmd/rules/shared"
 	"github.com/cfcache/cfcache/pkg/limits"
@@ -839,5 +841,36 @@ func TestDeployAsksWithStderrRedirected(t *testing.T) {
 	}
 	if !strings.Contains(term.String(), "Deploy these changes to example.com?") || strings.Contains(io.ErrOut.String(), "these changes to") {
 		t.Errorf("question on the terminal %q; stderr (the log):\n%s", term, io.ErrOut)
+	}
+}
+
+// A first deploy is guarded too (review of issue 12, finding 7): the diff of
+// a zone with no ruleset says remote_version "none", and `--expect-version
+// none` deploys then, but exits 1 writing nothing once a ruleset exists.
+func TestDeployExpectVersionNone(t *testing.T) {
+	e := rulestest.New(t, limits.Enterprise)
+	file := rulestest.WriteFile(t, "v1.yaml", v1)
+	f, io := e.Factory(false, true)
+	if err := rulestest.Run(diff.NewCmdDiff(f, nil), file); err != nil {
+		t.Fatal(err)
+	}
+	var head struct {
+		RemoteVersion *string `json:"remote_version"`
+	}
+	if err := json.Unmarshal(io.Out.Bytes(), &head); err != nil || head.RemoteVersion == nil || *head.RemoteVersion != "none" {
+		t.Fatalf("diff remote_version: %s (%v)", io.Out, err)
+	}
+	if _, err := deploy(t, e, false, false, nil, file, "--yes", "--expect-version", *head.RemoteVersion); err != nil {
+		t.Fatalf("first deploy: %v", err)
+	}
+	if e.Version() != "1" {
+		t.Fatalf("version %q after the first deploy", e.Version())
+	}
+	_, err := deploy(t, e, false, false, nil, rulestest.WriteFile(t, "v2.yaml", v2), "--yes", "--expect-version", "none", "--backup-dir", t.TempDir())
+	if code := rulestest.ExitCode(err); code != 1 || !strings.Contains(fmt.Sprint(err), "expected to have no Cache Rules ruleset") {
+		t.Fatalf("exit %d (%v), want 1", code, err)
+	}
+	if e.Version() != "1" {
+		t.Errorf("version %s: something was written", e.Version())
 	}
 }

@@ -20,8 +20,8 @@ import (
 
 // diffHead is what `diff -o json` puts before the diff itself
 // (interface.md, rules: diff): remote_version is the version the diff was
-// made against, what `deploy --expect-version` takes ("" when the zone has
-// no ruleset of the phase).
+// made against, what `deploy --expect-version` takes ("none" when the zone
+// has no ruleset of the phase, so a first deploy is guarded too).
 type diffHead struct {
 	ZoneID        string `json:"zone_id"`
 	ZoneName      string `json:"zone_name"`
@@ -32,7 +32,7 @@ type diffHead struct {
 // diffJSON is the head's fields followed by the diff's own (changes,
 // summary, rules, unchanged), one indented object.
 func diffJSON(zone cfapi.Zone, phase string, remote *shared.Remote, d *rules.Diff) ([]byte, error) {
-	head, err := json.Marshal(diffHead{ZoneID: zone.ID, ZoneName: zone.Name, Phase: rules.PhaseShort(phase), RemoteVersion: remote.Version()})
+	head, err := json.Marshal(diffHead{ZoneID: zone.ID, ZoneName: zone.Name, Phase: rules.PhaseShort(phase), RemoteVersion: remote.VersionOrNone()})
 	if err != nil {
 		return nil, err
 	}
@@ -88,8 +88,8 @@ no cache rules yet compares as an empty list. It never writes.
 The file's top-level "phase:" picks the ruleset: Cache Rules (request, the
 default) or Cache Response Rules (response). -o json carries zone_id,
 zone_name, phase and remote_version, the version the diff was made
-against: pass it to "deploy --expect-version" so a reviewed diff is the one
-deployed.
+against ("none" when the zone has no ruleset of the phase yet): pass it to
+"deploy --expect-version" so a reviewed diff is the one deployed.
 
 With --exit-code, exits 5 when there are differences and 0 when there are
 none, so a pipeline can tell "changes" from "error" (1, 2 or 4).`,
@@ -128,7 +128,7 @@ func diffRun(opts *DiffOptions) error {
 	if d.HasChanges() {
 		outcome = "the zone differs from the file"
 	}
-	shared.AppendJobSummary(opts.Env, opts.IO, shared.JobSummary{Command: "diff", Zone: zone.Name, Phase: rules.Phase,
+	shared.AppendJobSummary(opts.Env, opts.IO, shared.JobSummary{Command: "diff", Zone: zone.Name, Phase: f.Phase,
 		Source: f.Name, FromVersion: remote.Version(), Outcome: outcome, Diff: d})
 	if opts.JSON() {
 		b, err := diffJSON(zone, f.Phase, remote, d)

@@ -2,10 +2,13 @@ package diff
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/cfcache/cfcache/pkg/cmd/rules/internal/rulestest"
+	"github.com/cfcache/cfcache/pkg/config"
 	"github.com/cfcache/cfcache/pkg/limits"
 	"github.com/cfcache/cfcache/pkg/sandbox"
 )
@@ -227,5 +230,25 @@ func TestDiffAuthFailure(t *testing.T) {
 	err := rulestest.Run(NewCmdDiff(f, nil), rulestest.WriteFile(t, "rules.yaml", file))
 	if code := rulestest.ExitCode(err); code != 4 {
 		t.Errorf("exit %d (%v), want 4", code, err)
+	}
+}
+
+// The job summary of a response-phase diff names the response phase (review
+// finding 3: it said http_request_cache_settings for every file).
+func TestDiffJobSummaryNamesTheFilesPhase(t *testing.T) {
+	e := rulestest.New(t, limits.Pro)
+	path := rulestest.WriteFile(t, "resp.yaml", "phase: response\nrules:\n  - ref: tag-blog\n    expression: starts_with(http.request.uri.path, \"/blog/\")\n    action: set_cache_tags\n    action_parameters: {operation: add, values: [blog]}\n")
+	summary := filepath.Join(t.TempDir(), "summary.md")
+	f, _ := e.Factory(false, false)
+	f.Env = config.MapEnv(map[string]string{"CLOUDFLARE_API_TOKEN": rulestest.Token, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary})
+	if err := rulestest.Run(NewCmdDiff(f, nil), path); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "`http_response_cache_settings`") || strings.Contains(string(b), "http_request_cache_settings") {
+		t.Errorf("summary names the wrong phase:\n%s", b)
 	}
 }

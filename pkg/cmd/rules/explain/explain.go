@@ -41,6 +41,10 @@ type ExplainOptions struct {
 	// Response is the origin's response (--status, --response-header)
 	// the response-phase rules are evaluated against.
 	Response expr.Response
+	// ResponseGiven is set when --status or --response-header was given:
+	// with no response-phase rules to run they have no effect, and the
+	// user is told so (review of issue 12, finding 9).
+	ResponseGiven bool
 	// Plan checks File against this plan's limits; "" means Enterprise.
 	Plan limits.Plan
 
@@ -132,6 +136,7 @@ rules file and two files of the same phase.`,
 				return err
 			}
 			opts.Request, opts.Response, opts.Plan = req, resp, plan
+			opts.ResponseGiven = cmd.Flags().Changed("status") || cmd.Flags().Changed("response-header")
 			if runF != nil {
 				return runF(opts)
 			}
@@ -296,6 +301,13 @@ func explainRun(opts *ExplainOptions) error {
 		return cmdutil.FlagErrorf("--url: %s", err)
 	}
 	var resp *cachekey.ResponseResult
+	if len(in.response) == 0 && opts.ResponseGiven {
+		why := "no response-phase FILE was given and no zone's live ones were read"
+		if in.responseSource != "" {
+			why = in.responseSource + " has none"
+		}
+		opts.IO.Warn("--status and --response-header had no effect: there are no Cache Response Rules to run them through (%s)", why)
+	}
 	if len(in.response) > 0 {
 		resp, err = cachekey.CompileResponse(in.response).Evaluate(opts.Request, opts.Response, res.Effective)
 		if err != nil {

@@ -469,3 +469,61 @@ func TestExplainFileZoneUnreadable(t *testing.T) {
 		t.Errorf("stdout:\n%s", out)
 	}
 }
+
+// --status and --response-header with no response rules to run them through
+// are not silently ignored (review of issue 12, finding 9); without them
+// there is no warning.
+func TestExplainWarnsWhenResponseFlagsHaveNoEffect(t *testing.T) {
+	for _, c := range []struct {
+		extra []string
+		warn  bool
+	}{
+		{[]string{"--status", "404"}, true},
+		{[]string{"--response-header", "Cache-Control: no-store"}, true},
+		{nil, false},
+	} {
+		io, run := offline(t, false, false)
+		args := append([]string{example("free-plan.yaml"), "--url", "https://www.example.com/app.css"}, c.extra...)
+		if err := run(args...); err != nil {
+			t.Fatalf("%v: %v", c.extra, err)
+		}
+		if got := strings.Contains(io.ErrOut.String(), "had no effect"); got != c.warn {
+			t.Errorf("%v: warning %v, want %v; stderr %q", c.extra, got, c.warn, io.ErrOut)
+		}
+	}
+}
+
+// An edge-only removal of a directive the origin sent is labelled "removed
+// by", not "set by" (review finding 10).
+func TestExplainLabelsEdgeOnlyRemoval(t *testing.T) {
+	io, run := offline(t, false, false)
+	path := rulestest.WriteFile(t, "resp.yaml", "phase: response\nrules:\n  - ref: b\n    expression: \"true\"\n    action: set_cache_control\n    action_parameters:\n      s-maxage: {operation: remove, cloudflare_only: true}\n      private: {operation: set}\n")
+	if err := run(path, "--url", "https://www.example.com/", "--response-header", "Cache-Control: max-age=10, s-maxage=70"); err != nil {
+		t.Fatal(err)
+	}
+	out := io.Out.String()
+	if !strings.Contains(out, "removed by b: s-maxage") || strings.Contains(out, "set by b: private, s-maxage") {
+		t.Errorf("labels:\n%s", out)
+	}
+}
+
+// Cache tags compare case-insensitively (review finding 5): the origin's
+// "Blog" is removed by untag-errors' "blog" on a 404.
+func TestExplainTagsCaseInsensitive(t *testing.T) {
+	io, run := offline(t, false, true)
+	if err := run(example("response-cache-tags.yaml"), "--url", "https://example.com/blog/abc", "--status", "404",
+		"--response-header", "Cache-Tag: origin1,Blog"); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Response struct {
+			Tags []string `json:"cache_tags"`
+		} `json:"response"`
+	}
+	if err := json.Unmarshal(io.Out.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got.Response.Tags, ",") != "origin1" {
+		t.Errorf("tags %v, want [origin1]", got.Response.Tags)
+	}
+}

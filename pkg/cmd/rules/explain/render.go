@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/cfcache/cfcache/pkg/cachekey"
@@ -239,8 +238,10 @@ func renderResponse(b *strings.Builder, t *iostreams.Theme, response expr.Respon
 	head("Response (result  ← rule that set it; the rest is the origin's):")
 	row := func(label, value string) { fmt.Fprintf(b, "  %-15s %s\n", label, value) }
 	// attribution groups the results under prefix by rule: "set by A: x,
-	// y; removed by B: z" (kept reports whether x is still in the result).
-	attribution := func(prefix, setVerb, offVerb string, kept func(string) bool) string {
+	// y; removed by B: z", the verb from what the rule did (r.Removed), not
+	// from what is left: an edge-only removal leaves the origin's directive
+	// downstream and is still a removal.
+	attribution := func(prefix, setVerb, offVerb string) string {
 		type group struct{ verb, ref string }
 		var order []group
 		items := map[group][]string{}
@@ -250,7 +251,7 @@ func renderResponse(b *strings.Builder, t *iostreams.Theme, response expr.Respon
 				continue
 			}
 			g := group{setVerb, r.SetBy[p]}
-			if !kept(name) {
+			if r.Removed[p] {
 				g.verb = offVerb
 			}
 			if _, seen := items[g]; !seen {
@@ -267,35 +268,25 @@ func renderResponse(b *strings.Builder, t *iostreams.Theme, response expr.Respon
 		}
 		return "\n" + fmt.Sprintf("  %-15s %s", "", shared.Paint(t, t.Muted, "← "+strings.Join(parts, "; ")))
 	}
-	inCC := func(name string) bool {
-		for _, s := range []string{r.CacheControl, r.Downstream} {
-			for _, d := range strings.Split(s, ",") {
-				if n, _, _ := strings.Cut(strings.TrimSpace(d), "="); n == name {
-					return true
-				}
-			}
-		}
-		return false
-	}
 	cc := r.CacheControl
 	if cc == "" {
 		cc = "(none)"
 	}
 	if r.Downstream == r.CacheControl {
-		row("cache-control", cc+attribution("cache_control.", "set", "removed", inCC))
+		row("cache-control", cc+attribution("cache_control.", "set", "removed"))
 	} else {
 		down := r.Downstream
 		if down == "" {
 			down = "(none)"
 		}
 		row("cache-control", cc+" at the edge")
-		row("", down+" downstream (cloudflare_only directives are not sent on)"+attribution("cache_control.", "set", "removed", inCC))
+		row("", down+" downstream (cloudflare_only directives are not sent on)"+attribution("cache_control.", "set", "removed"))
 	}
 	tags := strings.Join(r.CacheTags, ", ")
 	if tags == "" {
 		tags = "(none)"
 	}
-	row("cache tags", tags+attribution("cache_tags.", "added", "removed", func(tag string) bool { return slices.Contains(r.CacheTags, tag) }))
+	row("cache tags", tags+attribution("cache_tags.", "added", "removed"))
 	for _, ref := range r.TagsAtEdge {
 		row("", shared.Paint(t, t.Warning, "note:")+" the tags of "+ref+" are computed at the edge from an expression this command cannot evaluate")
 	}
@@ -303,7 +294,7 @@ func renderResponse(b *strings.Builder, t *iostreams.Theme, response expr.Respon
 	if stripped == "" {
 		stripped = "(none)"
 	}
-	row("stripped", stripped+attribution("stripped.", "set", "turned off", func(h string) bool { return slices.Contains(r.Stripped, h) }))
+	row("stripped", stripped+attribution("stripped.", "set", "turned off"))
 	for _, o := range r.Overrides {
 		who := o.ResponseRef
 		if o.RequestRef != "" {

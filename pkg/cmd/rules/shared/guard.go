@@ -32,7 +32,7 @@ type Guard struct {
 // the action in the help ("deploy", "roll back").
 func (g *Guard) AddFlags(cmd *cobra.Command, verb string) {
 	cmd.Flags().BoolVarP(&g.Yes, "yes", "y", false, verb+" without asking (required when not running interactively)")
-	cmd.Flags().StringVar(&g.ExpectVersion, "expect-version", "", "abort unless the zone's ruleset is at this `VERSION` (for example the one a reviewed diff was made against)")
+	cmd.Flags().StringVar(&g.ExpectVersion, "expect-version", "", "abort unless the zone's ruleset is at this `VERSION` (the remote_version of a reviewed diff; none: the zone must have no ruleset yet)")
 	cmd.Flags().StringVar(&g.BackupDir, "backup-dir", "", "write the backup of the current rules to `DIR` (default $XDG_STATE_HOME/cfcache/backups)")
 }
 
@@ -42,7 +42,10 @@ func (g *Guard) AddFlags(cmd *cobra.Command, verb string) {
 // what a pipeline passes when its variable is unset: taking it as "no
 // check" silently dropped the guard (issue 9), so it is refused.
 func (g *Guard) Complete(cmd *cobra.Command, ios *iostreams.IOStreams, env config.Env) error {
-	if cmd.Flags().Changed("expect-version") {
+	// "none" (rules.NoRuleset, what `rules diff -o json` reports for a
+	// zone with no ruleset yet) expects no ruleset: a first deploy aborts
+	// if one was created meanwhile.
+	if cmd.Flags().Changed("expect-version") && g.ExpectVersion != rules.NoRuleset {
 		if err := CheckVersion("expect-version", g.ExpectVersion); err != nil {
 			return err
 		}

@@ -92,7 +92,13 @@ func AppendJobSummary(env config.Env, ios *iostreams.IOStreams, s JobSummary) {
 // WriteSummary is the job summary of a guarded write (deploy, rollback)
 // from what it did; err is the write's error, if it failed after the diff.
 func WriteSummary(command, source string, res *Result, err error) JobSummary {
-	s := JobSummary{Command: command, Zone: res.ZoneName, Phase: rules.Phase, Source: source,
+	// res.Phase is the short name the JSON carries; the summary names the
+	// API's phase, as diff's does.
+	phase, perr := rules.ParsePhase(res.Phase)
+	if perr != nil {
+		phase = rules.PhaseRequest
+	}
+	s := JobSummary{Command: command, Zone: res.ZoneName, Phase: phase, Source: source,
 		FromVersion: res.PreviousVersion, Diff: res.Diff}
 	switch {
 	case err != nil:

@@ -143,3 +143,15 @@ func TestLoadForZoneRefusesOffline(t *testing.T) {
 		})
 	}
 }
+
+// A write to the response phase is summarised as the response phase (review
+// finding 3: it used to say http_request_cache_settings for every write).
+func TestWriteSummaryNamesThePhase(t *testing.T) {
+	for short, full := range map[string]string{"response": rules.PhaseResponse, "request": rules.PhaseRequest} {
+		res := &Result{ZoneName: "example.com", Phase: short, Outcome: &rules.Outcome{Diff: &rules.Diff{}}}
+		md := WriteSummary("deploy", "f.yaml", res, nil).Markdown()
+		if !strings.Contains(md, "`"+full+"`") {
+			t.Errorf("phase %s: summary does not name %s:\n%s", short, full, md)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -29,8 +28,29 @@ type sarifLog struct {
 type sarifRun struct {
 	Tool    sarifTool     `json:"tool"`
 	Results []sarifResult `json:"results"`
+	// Invocations records whether the run could check every file (§3.20):
+	// a file that cannot be read makes it unsuccessful, with a
+	// notification naming it, so an upload step still gets a log.
+	Invocations []sarifInvocation `json:"invocations"`
 	// Columns count code points: the validator counts runes (exprpos.go).
 	ColumnKind string `json:"columnKind"`
+}
+
+type sarifInvocation struct {
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level     string          `json:"level"`
+	Message   sarifMessage    `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
+}
+
+// unreadFile is a FILE that could not be read, and why.
+type unreadFile struct {
+	name string
+	err  error
 }
 
 type sarifTool struct {
@@ -98,10 +118,10 @@ func sarifLevel(s rules.Severity) string {
 	return "error"
 }
 
-// buildSARIF turns the problems of one file into a SARIF log. cwd makes an
-// absolute FILE relative, as code scanning wants URIs relative to the
-// checkout.
-func buildSARIF(probs rules.Problems, cwd string) sarifLog {
+// buildSARIF turns the problems of every file into one SARIF log with one
+// run. root (the checkout) makes paths relative, as code scanning wants
+// URIs relative to it; unread are the files that could not be read.
+func buildSARIF(probs rules.Problems, unread []unreadFile, root string) sarifLog {
 	version, _, _ := build.Info()
 	drv := sarifDriver{Name: "cfcache", Version: version, InformationURI: projectURL, Rules: []sarifRule{}}
 	index := map[string]int{}
@@ -121,8 +141,8 @@ func buildSARIF(probs rules.Problems, cwd string) sarifLog {
 			msg = p.Path + ": " + msg
 		}
 		r := sarifResult{RuleID: code, RuleIndex: i, Level: sarifLevel(p.Severity), Message: sarifMessage{Text: msg}}
-		if p.File != "" && p.File != shared.StdinName {
-			loc := sarifLocation{Physical: sarifPhysical{Artifact: sarifArtifact{URI: relativeURI(p.File, cwd)}}}
+		if p.File != "" {
+			loc := sarifLocation{Physical: sarifPhysical{Artifact: sarifArtifact{URI: fileURI(p.File, root)}}}
 			if p.Line > 0 {
 				loc.Physical.Region = &sarifRegion{StartLine: p.Line, StartColumn: p.Col}
 			}
@@ -130,34 +150,64 @@ func buildSARIF(probs rules.Problems, cwd string) sarifLog {
 		}
 		results = append(results, r)
 	}
+	inv := sarifInvocation{ExecutionSuccessful: len(unread) == 0}
+	for _, u := range unread {
+		n := sarifNotification{Level: "error", Message: sarifMessage{Text: u.err.Error()}}
+		n.Locations = []sarifLocation{{Physical: sarifPhysical{Artifact: sarifArtifact{URI: fileURI(u.name, root)}}}}
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
+	}
 	return sarifLog{Schema: sarifSchema, Version: "2.1.0",
-		Runs: []sarifRun{{Tool: sarifTool{Driver: drv}, Results: results, ColumnKind: "unicodeCodePoints"}}}
+		Runs: []sarifRun{{Tool: sarifTool{Driver: drv}, Results: results, Invocations: []sarifInvocation{inv}, ColumnKind: "unicodeCodePoints"}}}
 }
 
-// relativeURI is FILE as a relative URI reference (forward slashes, each
-// segment percent-encoded); a path outside cwd stays absolute, as file://.
-func relativeURI(name, cwd string) string {
-	p := name
-	if filepath.IsAbs(p) && cwd != "" {
-		if rel, err := filepath.Rel(cwd, p); err == nil && !strings.HasPrefix(rel, "..") {
-			p = rel
-		}
+// stdinURI names standard input in a SARIF log: a result with no location
+// cannot be shown at all (review finding 12).
+const stdinURI = "stdin"
+
+// fileURI is FILE as a URI reference relative to root (forward slashes,
+// each segment percent-encoded), or an absolute file:// URI when it lies
+// outside root: "../u2.yaml" means nothing to code scanning.
+func fileURI(name, root string) string {
+	if name == shared.StdinName {
+		return stdinURI
 	}
-	abs := filepath.IsAbs(p)
-	p = filepath.ToSlash(filepath.Clean(p))
-	if abs {
-		return (&url.URL{Scheme: "file", Path: p}).String()
+	if rel, ok := repoPath(name, root); ok {
+		return (&url.URL{Path: rel}).String()
 	}
-	return (&url.URL{Path: p}).String()
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		abs = name
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
 }
 
-func writeSARIF(w io.Writer, probs rules.Problems) error {
-	cwd, _ := os.Getwd()
-	return cmdutil.WriteJSON(w, buildSARIF(probs, cwd))
+// repoPath is FILE relative to root with forward slashes, and whether it
+// lies inside root. A relative FILE is taken from the working directory,
+// where the user named it.
+func repoPath(name, root string) (string, bool) {
+	if root == "" {
+		return "", false
+	}
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return "", false
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return "", false
+	}
+	return filepath.ToSlash(rel), true
 }
 
-// annotations turns problems into workflow commands for the pull request.
-func annotations(probs rules.Problems) []ghactions.Annotation {
+func writeSARIF(w io.Writer, probs rules.Problems, unread []unreadFile, root string) error {
+	return cmdutil.WriteJSON(w, buildSARIF(probs, unread, root))
+}
+
+// annotations turns problems into workflow commands for the pull request,
+// each file named relative to root (the checkout): GitHub places an
+// annotation by the repository path, so a file outside the checkout (or
+// stdin) gets none, and its problem is shown on the run instead.
+func annotations(probs rules.Problems, root string) []ghactions.Annotation {
 	out := make([]ghactions.Annotation, 0, len(probs))
 	for _, p := range probs {
 		lvl := ghactions.Error
@@ -168,32 +218,49 @@ func annotations(probs rules.Problems) []ghactions.Annotation {
 		if p.Path != "" {
 			msg = p.Path + ": " + msg
 		}
-		file := p.File
-		if file == shared.StdinName {
-			file = ""
+		ann := ghactions.Annotation{Level: lvl, Title: p.RuleID(), Message: msg}
+		if rel, ok := repoPath(p.File, root); ok && p.File != shared.StdinName {
+			ann.File, ann.Line, ann.Col = rel, p.Line, p.Col
+		} else if p.File != "" {
+			// Without a file a line means nothing: say where in the text.
+			ann.Message = p.String()
 		}
-		out = append(out, ghactions.Annotation{Level: lvl, File: file, Line: p.Line, Col: p.Col, Title: p.RuleID(), Message: msg})
+		out = append(out, ann)
 	}
 	return out
 }
 
-// summary is the job summary of one validation: the verdict, then a table
-// of the problems.
-func summary(res jsonResult) string {
+// summary is the job summary of a validation: per file, the verdict, then a
+// table of the problems; one summary for the whole run.
+func summary(results []jsonResult) string {
 	var b strings.Builder
+	for i, res := range results {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		fileSummary(&b, res)
+	}
+	return b.String()
+}
+
+func fileSummary(b *strings.Builder, res jsonResult) {
 	verdict := "✅ valid"
 	if !res.Valid {
 		verdict = "❌ not valid"
 	}
-	fmt.Fprintf(&b, "### cfcache rules validate: %s %s\n\n", ghactions.Code(res.File), verdict)
+	fmt.Fprintf(b, "### cfcache rules validate: %s %s\n\n", ghactions.Code(res.File), verdict)
+	if res.unread {
+		fmt.Fprintf(b, "Not checked: %s.\n", res.err)
+		return
+	}
 	against := fmt.Sprintf("checked against the %s plan", res.Plan)
 	if res.Plan == "" {
 		against = "not checked: the file does not parse"
 	}
-	fmt.Fprintf(&b, "%s, %s: %s, %s.\n\n", shared.Plural(res.Rules, "rule"), against,
+	fmt.Fprintf(b, "%s, %s: %s, %s.\n\n", shared.Plural(res.Rules, "rule"), against,
 		shared.Plural(res.Errors, "error"), shared.Plural(res.Warnings, "warning"))
 	if len(res.Problems) == 0 {
-		return b.String()
+		return
 	}
 	rows := make([][]string, 0, len(res.Problems))
 	for _, p := range res.Problems {
@@ -207,5 +274,4 @@ func summary(res jsonResult) string {
 		rows = append(rows, []string{string(p.Severity), where, ghactions.Code(p.Path), p.Message, ghactions.Code(p.RuleID())})
 	}
 	b.WriteString(ghactions.Table([]string{"level", "line", "path", "problem", "code"}, rows))
-	return b.String()
 }

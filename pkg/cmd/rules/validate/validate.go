@@ -3,6 +3,9 @@ package validate
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -39,7 +42,8 @@ type ValidateOptions struct {
 	ResolveZone    func(context.Context) (cfapi.Zone, error)
 	Ctx            context.Context
 
-	File   string
+	// Files are the FILEs, each checked (interface.md: validate FILE...).
+	Files  []string
 	Plan   limits.Plan // "" when --plan was not given
 	Strict bool
 }
@@ -66,8 +70,8 @@ func NewCmdValidate(f *cmdutil.Factory, runF func(*ValidateOptions) error) *cobr
 	}
 	var plan string
 	cmd := &cobra.Command{
-		Use:   "validate FILE",
-		Short: "Check a Cache Rules file offline",
+		Use:   "validate FILE...",
+		Short: "Check Cache Rules files offline",
 		Long: `Check a Cache Rules file (YAML or JSON, the API's rule shape) without
 sending anything: the file's structure and every set_cache_settings
 parameter, duplicate refs, the plan's limits (rule count, minimum edge TTL,
@@ -78,16 +82,23 @@ Cache Response Rules and is checked against their actions
 (set_cache_settings with the strip_* switches, set_cache_tags,
 set_cache_control) and may use the response fields (http.response.*).
 
-Every problem is printed on stderr as FILE:LINE: rules[i].path: REASON
-(expression problems add the column). Exits 0 when the file is valid, 2
-when it has errors, or warnings with --strict.
+Every problem of every FILE is printed on stderr as
+FILE:LINE: rules[i].path: REASON (expression problems add the column).
+Exits 0 when every file is valid, 2 when any has errors (or warnings with
+--strict) or cannot be read; the other files are still checked. With
+several FILEs, -o json gives {"plan", "plan_source", "valid", "rules",
+"errors", "warnings", "files": [each file's answer, "error" for one that
+cannot be read]}.
 
 The plan checked against is --plan; without it, the zone's plan when a zone
 and credentials are configured (one API call); otherwise Enterprise, the
 most permissive, which validate says on stderr. FILE "-" reads stdin.
 
--o sarif prints one SARIF 2.1.0 log on stdout (a result per problem, with
-its rule id, level, file, line and column) for GitHub code scanning. In a
+-o sarif prints one SARIF 2.1.0 log on stdout (one run for all FILEs, a
+result per problem, with its rule id, level, file, line and column) for
+GitHub code scanning, also when a file cannot be read (the invocation
+records the failure). Paths are relative to $GITHUB_WORKSPACE when set,
+else to the working directory. In a
 GitHub Actions job (GITHUB_ACTIONS=true) each problem is also printed as a
 workflow command (::error file=F,line=L,col=C::MESSAGE) so it shows on the
 pull request, and a Markdown summary is appended to $GITHUB_STEP_SUMMARY.`,
@@ -96,12 +107,27 @@ pull request, and a Markdown summary is appended to $GITHUB_STEP_SUMMARY.`,
   cat examples/rules/api-bypass.yaml | cfcache rules validate - --plan pro
   cfcache rules validate examples/rules/static-assets.yaml --plan pro -o json
   cfcache rules validate examples/rules/response-cache-tags.yaml --plan pro
+  cfcache rules validate examples/rules/images.yaml examples/rules/response-cache-tags.yaml --plan pro
 
   cfcache rules validate examples/rules/images.yaml --plan pro -o sarif > cfcache.sarif`,
-		Args: cmdutil.ExactArgs(1, "validate needs the rules FILE to check (or - for stdin)"),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmdutil.FlagErrorf("validate needs the rules FILEs to check (or - for stdin)")
+			}
+			stdin := 0
+			for _, a := range args {
+				if a == "-" {
+					stdin++
+				}
+			}
+			if stdin > 1 {
+				return cmdutil.FlagErrorf("- (stdin) is given %d times: it can be read once", stdin)
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
-			opts.File = args[0]
+			opts.Files = args
 			if cmd.Flags().Changed("plan") {
 				opts.Plan = limits.Plan(plan) // checked as parsed (cmdutil.PlanFlag)
 			}
@@ -117,7 +143,8 @@ pull request, and a Markdown summary is appended to $GITHUB_STEP_SUMMARY.`,
 	return cmd
 }
 
-// jsonResult is the -o json answer.
+// jsonResult is the -o json answer for one FILE, and each file's entry in
+// the answer for several.
 type jsonResult struct {
 	File       string         `json:"file"`
 	Plan       limits.Plan    `json:"plan"`
@@ -127,12 +154,126 @@ type jsonResult struct {
 	Errors     int            `json:"errors"`
 	Warnings   int            `json:"warnings"`
 	Problems   rules.Problems `json:"problems"`
+
+	// err is why the file is not valid (nil when it is): its problems, or
+	// why it could not be read (unread).
+	err     error
+	unread  bool
+	checked bool // the plan's checks ran (the file parsed far enough)
 }
 
+// multiResult is the -o json answer for several FILEs: the verdict over
+// all of them, then each file's own answer. Unreadable files are in Files
+// with Error set and no rules.
+type multiResult struct {
+	Plan       limits.Plan  `json:"plan"`
+	PlanSource string       `json:"plan_source"`
+	Valid      bool         `json:"valid"`
+	Rules      int          `json:"rules"`
+	Errors     int          `json:"errors"`
+	Warnings   int          `json:"warnings"`
+	Files      []fileResult `json:"files"`
+}
+
+type fileResult struct {
+	jsonResult
+	Error string `json:"error,omitempty"`
+}
+
+// validateRun checks every FILE (interface.md: `validate FILE...`): each
+// file's problems are reported, a file that cannot be read is reported and
+// the others still checked, and the command fails (exit 2) when any file
+// has errors (or warnings with --strict). The outputs are one of each for
+// the whole run: one SARIF log with one run, one job summary.
 func validateRun(opts *ValidateOptions) error {
-	data, name, err := shared.ReadInput(opts.IO, opts.File)
-	if err != nil {
+	var plan limits.Plan
+	source := ""
+	results := make([]jsonResult, 0, len(opts.Files))
+	for _, path := range opts.Files {
+		res, err := validateFile(opts, path, &plan, &source)
+		if err != nil {
+			return err // interrupted: stop at once
+		}
+		results = append(results, res)
+	}
+	var all rules.Problems
+	var failed []string
+	for i := range results {
+		if results[i].checked {
+			results[i].Plan, results[i].PlanSource = plan, source
+		}
+		all = append(all, results[i].Problems...)
+		if results[i].err != nil {
+			failed = append(failed, results[i].err.Error())
+		}
+	}
+	var verr error
+	switch {
+	case len(results) == 1:
+		verr = results[0].err
+	case len(failed) > 0:
+		verr = cmdutil.ValidationErrorf("%d of %d files are not valid: %s", len(failed), len(results), strings.Join(failed, "; "))
+	}
+	if err := reportToActions(opts, results); err != nil {
 		return err
+	}
+
+	switch opts.format() {
+	case "json":
+		if len(results) == 1 {
+			if results[0].unread {
+				return verr
+			}
+			if err := cmdutil.WriteJSON(opts.IO.Out, results[0]); err != nil {
+				return err
+			}
+			return verr
+		}
+		m := multiResult{Plan: plan, PlanSource: source, Valid: verr == nil, Files: make([]fileResult, len(results))}
+		for i, r := range results {
+			m.Rules, m.Errors, m.Warnings = m.Rules+r.Rules, m.Errors+r.Errors, m.Warnings+r.Warnings
+			m.Files[i] = fileResult{jsonResult: r}
+			if r.unread {
+				m.Files[i].Error = r.err.Error()
+			}
+		}
+		if err := cmdutil.WriteJSON(opts.IO.Out, m); err != nil {
+			return err
+		}
+		return verr
+	case "sarif":
+		// Written also when a file could not be read: an empty stdout
+		// would break the upload step that follows (review finding 12).
+		if err := writeSARIF(opts.IO.Out, all, unreadable(results), opts.root()); err != nil {
+			return err
+		}
+		return verr
+	}
+	t := opts.IO.ErrTheme()
+	for _, r := range results {
+		shared.PrintProblems(opts.IO, r.Problems)
+		if r.err == nil {
+			note := ""
+			if n := r.Warnings; n > 0 {
+				note = " (" + shared.Plural(n, "warning") + ")"
+			}
+			opts.IO.Status("%s %s: %s valid on the %s plan%s", shared.Paint(t, t.Success, "✓"), r.File, shared.Plural(r.Rules, "rule"), plan, note)
+		}
+	}
+	return verr
+}
+
+// validateFile reads, parses and checks one FILE. A file that cannot be
+// read is a result with err set (unread); the error returned is an
+// interruption only. The plan is chosen once, for the first file that
+// parses, so a typo in the only file still costs no API call.
+func validateFile(opts *ValidateOptions, path string, plan *limits.Plan, source *string) (jsonResult, error) {
+	data, name, err := shared.ReadInput(opts.IO, path)
+	if err != nil {
+		if opts.Ctx != nil && opts.Ctx.Err() != nil {
+			return jsonResult{}, err
+		}
+		return jsonResult{File: name, Problems: rules.Problems{}, err: err, unread: true}, nil
 	}
 	// A file that does not parse fails the same on every plan: refuse it
 	// before looking the zone's plan up, so a typo costs no API call.
@@ -147,21 +288,21 @@ func validateRun(opts *ValidateOptions) error {
 		return parsed{f, probs}
 	})
 	if err != nil {
-		return err
+		return jsonResult{}, err
 	}
 	f, probs := p.f, p.probs
-	var plan limits.Plan
-	source := ""
-	if !probs.HasErrors() || len(f.Rules) > 0 {
-		plan, source, err = choosePlan(opts)
-		if err != nil {
-			return err
+	checked := !probs.HasErrors() || len(f.Rules) > 0
+	if checked {
+		if *source == "" {
+			if *plan, *source, err = choosePlan(opts); err != nil {
+				return jsonResult{}, err
+			}
 		}
 		more, err := shared.Interruptible(opts.Ctx, "stopped while checking "+name+": the check did not finish", func() rules.Problems {
-			return rules.Validate(f, shared.ValidateOptions(opts.Limits().For(plan)))
+			return rules.Validate(f, shared.ValidateOptions(opts.Limits().For(*plan)))
 		})
 		if err != nil {
-			return err
+			return jsonResult{}, err
 		}
 		probs = append(probs, more...)
 		probs.Sort()
@@ -170,34 +311,35 @@ func validateRun(opts *ValidateOptions) error {
 	if probs == nil {
 		probs = rules.Problems{}
 	}
-	res := jsonResult{File: name, Plan: plan, PlanSource: source, Valid: verr == nil, Rules: len(f.Rules),
-		Errors: len(probs.Errors()), Warnings: len(probs.Warnings()), Problems: probs}
-	if err := reportToActions(opts, res); err != nil {
-		return err
-	}
+	return jsonResult{File: name, Valid: verr == nil, Rules: len(f.Rules),
+		Errors: len(probs.Errors()), Warnings: len(probs.Warnings()), Problems: probs, err: verr, checked: checked}, nil
+}
 
-	switch opts.format() {
-	case "json":
-		if err := cmdutil.WriteJSON(opts.IO.Out, res); err != nil {
-			return err
+// unreadable lists the files that could not be read, with why.
+func unreadable(results []jsonResult) []unreadFile {
+	var out []unreadFile
+	for _, r := range results {
+		if r.unread {
+			out = append(out, unreadFile{name: r.File, err: r.err})
 		}
-		return verr
-	case "sarif":
-		if err := writeSARIF(opts.IO.Out, probs); err != nil {
-			return err
-		}
-		return verr
 	}
-	shared.PrintProblems(opts.IO, probs)
-	if verr == nil {
-		t := opts.IO.ErrTheme()
-		note := ""
-		if n := len(probs.Warnings()); n > 0 {
-			note = " (" + shared.Plural(n, "warning") + ")"
+	return out
+}
+
+// root is the directory SARIF and annotation paths are relative to: the
+// repository's checkout in a GitHub Actions job (GITHUB_WORKSPACE; code
+// scanning and annotations name files relative to it), else the working
+// directory (review finding 6).
+func (opts *ValidateOptions) root() string {
+	if opts.Env != nil {
+		if ws, ok := opts.Env("GITHUB_WORKSPACE"); ok && ws != "" {
+			if abs, err := filepath.Abs(ws); err == nil {
+				return abs
+			}
 		}
-		opts.IO.Status("%s %s: %s valid on the %s plan%s", shared.Paint(t, t.Success, "✓"), name, shared.Plural(len(f.Rules), "rule"), plan, note)
 	}
-	return verr
+	cwd, _ := os.Getwd()
+	return cwd
 }
 
 func (opts *ValidateOptions) format() string {
@@ -217,7 +359,7 @@ func (opts *ValidateOptions) format() string {
 // commands go to stdout in text mode, as GitHub documents them; with -o
 // json or sarif stdout holds one document that a pipe parses, so they go
 // to stderr, which the runner scans for workflow commands too.
-func reportToActions(opts *ValidateOptions, res jsonResult) error {
+func reportToActions(opts *ValidateOptions, results []jsonResult) error {
 	env := ghactions.Env(opts.Env)
 	if !ghactions.Actions(env) {
 		return nil
@@ -226,10 +368,19 @@ func reportToActions(opts *ValidateOptions, res jsonResult) error {
 	if opts.format() != "text" {
 		w = opts.IO.ErrOut
 	}
-	if err := ghactions.WriteAnnotations(w, annotations(res.Problems)); err != nil {
-		return err
+	root := opts.root()
+	for _, r := range results {
+		anns := annotations(r.Problems, root)
+		if r.unread {
+			// The file's name is the message: GitHub cannot place an
+			// annotation on a file that is not there.
+			anns = []ghactions.Annotation{{Level: ghactions.Error, Title: "unreadable", Message: r.err.Error()}}
+		}
+		if err := ghactions.WriteAnnotations(w, anns); err != nil {
+			return err
+		}
 	}
-	if err := ghactions.AppendSummary(env, summary(res)); err != nil {
+	if err := ghactions.AppendSummary(env, summary(results)); err != nil {
 		// The check itself ran: a summary the runner cannot take is worth a
 		// warning, not a failed step.
 		opts.IO.Warn("%v", err)

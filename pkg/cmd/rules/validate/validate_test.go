@@ -19,17 +19,19 @@ func TestValidateFlags(t *testing.T) {
 	e := rulestest.New(t, limits.Free)
 	for _, c := range []struct {
 		args   []string
-		file   string
+		files  string
 		plan   limits.Plan
 		strict bool
 		code   int
 	}{
-		{args: []string{"r.yaml"}, file: "r.yaml"},
-		{args: []string{"r.yaml", "--plan", "Pro", "--strict"}, file: "r.yaml", plan: limits.Pro, strict: true},
-		{args: []string{"-", "--plan", "business"}, file: "-", plan: limits.Business},
+		{args: []string{"r.yaml"}, files: "r.yaml"},
+		{args: []string{"r.yaml", "--plan", "Pro", "--strict"}, files: "r.yaml", plan: limits.Pro, strict: true},
+		{args: []string{"-", "--plan", "business"}, files: "-", plan: limits.Business},
 		{args: []string{"r.yaml", "--plan", "gold"}, code: 2},
 		{args: nil, code: 2},
-		{args: []string{"a", "b"}, code: 2},
+		// interface.md: validate FILE... (review of issue 12, finding 4).
+		{args: []string{"a", "b", "-"}, files: "a b -"},
+		{args: []string{"-", "a", "-"}, code: 2},
 	} {
 		f, _ := e.Factory(false, false)
 		var got *ValidateOptions
@@ -38,7 +40,7 @@ func TestValidateFlags(t *testing.T) {
 			t.Errorf("%v: exit %d (%v), want %d", c.args, code, err, c.code)
 			continue
 		}
-		if c.code == 0 && (got.File != c.file || got.Plan != c.plan || got.Strict != c.strict) {
+		if c.code == 0 && (strings.Join(got.Files, " ") != c.files || got.Plan != c.plan || got.Strict != c.strict) {
 			t.Errorf("%v: options %+v", c.args, *got)
 		}
 	}
