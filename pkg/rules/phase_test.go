@@ -1,8 +1,11 @@
 package rules
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/cfcache/cfcache/pkg/limits"
 )
 
 func TestParsePhase(t *testing.T) {
@@ -234,5 +237,30 @@ func TestEmptyExpressionColumn(t *testing.T) {
 		if len(probs) != 1 || !strings.HasPrefix(probs[0].String(), tc.want+": rules[0].expression: empty expression") {
 			t.Errorf("%s: want one problem at %s, got %v", tc.name, tc.want, probs)
 		}
+	}
+}
+
+// Each phase is counted against its own limit (limits' response_rules_per_zone
+// for Cache Response Rules, rules_per_zone for Cache Rules): a config that
+// lowers one does not apply to the other. Before, both phases were counted
+// against rules_per_zone.
+func TestRuleCountPerPhase(t *testing.T) {
+	lim := limits.Default().For(limits.Free)
+	lim.ResponseRulesPerZone = 2
+	three := "rules:\n" + strings.Repeat("  - ref: r\n    expression: 'true'\n    action: set_cache_tags\n    action_parameters: {operation: add, values: [a]}\n", 1)
+	for i := 1; i < 3; i++ {
+		three += strings.ReplaceAll("  - ref: rN\n    expression: 'true'\n    action: set_cache_tags\n    action_parameters: {operation: add, values: [a]}\n", "N", fmt.Sprint(i))
+	}
+	f, probs := Parse("r.yaml", []byte("phase: response\n"+three))
+	if probs.HasErrors() {
+		t.Fatalf("parse: %v", probs)
+	}
+	got := fmt.Sprint(Validate(f, Options{Limits: lim}))
+	if !strings.Contains(got, "3 rules exceed the free plan's limit of 2 per zone") {
+		t.Errorf("response file over its own limit:\n%s", got)
+	}
+	f, _ = Parse("q.yaml", []byte(strings.ReplaceAll(strings.ReplaceAll(three, "action: set_cache_tags\n", ""), "{operation: add, values: [a]}", "{cache: true}")))
+	if got := fmt.Sprint(Validate(f, Options{Limits: lim})); strings.Contains(got, "exceed") {
+		t.Errorf("request file counted against the response limit:\n%s", got)
 	}
 }

@@ -118,14 +118,16 @@ func (c *vctx) validateRules(rules []*Rule, rulesPos Pos, checker ExpressionChec
 	if checker == nil {
 		checker = NewDefaultChecker()
 	}
-	if n := len(rules); n > c.lim.RulesPerZone {
+	// Each phase has its own count (cloudflare.md: 10/25/50/300 Cache
+	// Rules, and as many Cache Response Rules).
+	if limit := c.lim.RulesPerPhase(c.phase == PhaseResponse); len(rules) > limit {
 		// Reported at the first rule over the limit: that is where the file
 		// has to be cut (interface.md, rules validate: LINE).
 		at := rulesPos
-		if first := rules[c.lim.RulesPerZone]; first.node != nil {
+		if first := rules[limit]; first.node != nil {
 			at = first.node.Pos
 		}
-		c.errf(at, "rules", "%d rules exceed the %s plan's limit of %d per zone: rules[%d] is the first one over it", n, c.lim.Plan, c.lim.RulesPerZone, c.lim.RulesPerZone)
+		c.errf(at, "rules", "%d rules exceed the %s plan's limit of %d per zone: rules[%d] is the first one over it", len(rules), c.lim.Plan, limit, limit)
 	}
 	refs := make(map[string]int, len(rules))
 	for i, r := range rules {

@@ -231,10 +231,10 @@ func (s *Server) applyRules(z *zoneState, phase string, name, description *strin
 	lim := s.cfg.Limits.For(z.Plan)
 	cur := s.currentRuleset(z, phase)
 	var errs []APIError
-	if len(rules) > lim.RulesPerZone {
+	if limit := lim.RulesPerPhase(phase == ResponseCachePhase); len(rules) > limit {
 		errs = append(errs, apiErrAt(codeRulesetInvalid, "/rules",
 			"too many rules: %d exceeds the limit of %d rules in phase %s on the %s plan",
-			len(rules), lim.RulesPerZone, phase, z.Plan))
+			len(rules), limit, phase, z.Plan))
 	}
 	byID, byRef := map[string]*Rule{}, map[string]*Rule{}
 	if cur != nil {
