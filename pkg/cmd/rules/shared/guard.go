@@ -2,7 +2,7 @@ package shared
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -146,7 +146,9 @@ type phaseValue struct{ p *string }
 func (v phaseValue) Set(s string) error {
 	full, err := rules.ParsePhase(s)
 	if err != nil {
-		return fmt.Errorf("want request or response (or %s, %s)", rules.PhaseRequest, rules.PhaseResponse)
+		// The same words as every fixed-value flag (issue 13, "one voice");
+		// the full names are accepted as an alias, not offered.
+		return errors.New("want one of request, response")
 	}
 	*v.p = rules.PhaseShort(full)
 	return nil
