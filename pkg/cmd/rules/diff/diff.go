@@ -103,6 +103,7 @@ none, so a pipeline can tell "changes" from "error" (1, 2 or 4).`,
 			if runF != nil {
 				return runF(opts)
 			}
+			defer shared.ShortCommandGC()()
 			return diffRun(opts)
 		},
 	}

@@ -140,6 +140,7 @@ rules file and two files of the same phase.`,
 			if runF != nil {
 				return runF(opts)
 			}
+			defer shared.ShortCommandGC()()
 			return explainRun(opts)
 		},
 	}

@@ -134,6 +134,7 @@ pull request, and a Markdown summary is appended to $GITHUB_STEP_SUMMARY.`,
 			if runF != nil {
 				return runF(opts)
 			}
+			defer shared.ShortCommandGC()()
 			return validateRun(opts)
 		},
 	}
