@@ -181,11 +181,7 @@ type jsonScanner struct {
 	// (docs/performance.md, "Against start-up").
 	vals   []Value
 	fields []Field
-	keys   map[string]string
-	fstack []*Field
-	fslab  []*Field
-	istack []*Value
-	islab  []*Value
+	slabs
 }
 
 func (s *jsonScanner) newValue() *Value {
@@ -208,48 +204,7 @@ func (s *jsonScanner) newField() *Field {
 
 // key interns an object key: an API answer repeats the same dozen keys
 // for every rule.
-func (s *jsonScanner) key(k string) string {
-	if v, ok := s.keys[k]; ok {
-		return v
-	}
-	if s.keys == nil {
-		s.keys = make(map[string]string, 32)
-	}
-	s.keys[k] = k
-	return k
-}
-
-// fieldList and itemList cut an object's fields (a list's items) from a
-// slab once the object (list) is complete.
-func (s *jsonScanner) fieldList(from int) []*Field {
-	n := len(s.fstack) - from
-	if n == 0 {
-		return nil
-	}
-	if len(s.fslab) < n {
-		s.fslab = make([]*Field, max(n, 256))
-	}
-	out := s.fslab[:n:n]
-	s.fslab = s.fslab[n:]
-	copy(out, s.fstack[from:])
-	s.fstack = s.fstack[:from]
-	return out
-}
-
-func (s *jsonScanner) itemList(from int) []*Value {
-	n := len(s.istack) - from
-	if n == 0 {
-		return nil
-	}
-	if len(s.islab) < n {
-		s.islab = make([]*Value, max(n, 128))
-	}
-	out := s.islab[:n:n]
-	s.islab = s.islab[n:]
-	copy(out, s.istack[from:])
-	s.istack = s.istack[:from]
-	return out
-}
+func (s *jsonScanner) key(k string) string { return s.intern(k) }
 
 func (s *jsonScanner) pos(off int) Pos {
 	if !s.positions {

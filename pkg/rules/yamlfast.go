@@ -33,11 +33,7 @@ type fastYAML struct {
 	// reader's time, one small object at a time.
 	vals   []Value
 	fields []Field
-	keys   map[string]string
-	fstack []*Field
-	fslab  []*Field
-	istack []*Value
-	islab  []*Value
+	slabs
 }
 
 func (p *fastYAML) newValue() *Value {
@@ -186,51 +182,7 @@ func plainKey(b []byte, i int) (key []byte, next int, ok bool) {
 }
 
 // key interns a mapping key: a rules file repeats the same dozen keys.
-func (p *fastYAML) key(b []byte) string {
-	if k, ok := p.keys[string(b)]; ok {
-		return k
-	}
-	if p.keys == nil {
-		p.keys = make(map[string]string, 32)
-	}
-	k := string(b)
-	p.keys[k] = k
-	return k
-}
-
-// fieldList and itemList copy a mapping's fields (a sequence's items),
-// collected on a stack shared by the whole tree, into an exact-size slice
-// cut from a slab: growing each small slice by append was a fifth of the
-// reader's allocations.
-func (p *fastYAML) fieldList(from int) []*Field {
-	n := len(p.fstack) - from
-	if n == 0 {
-		return nil
-	}
-	if len(p.fslab) < n {
-		p.fslab = make([]*Field, max(n, 256))
-	}
-	out := p.fslab[:n:n]
-	p.fslab = p.fslab[n:]
-	copy(out, p.fstack[from:])
-	p.fstack = p.fstack[:from]
-	return out
-}
-
-func (p *fastYAML) itemList(from int) []*Value {
-	n := len(p.istack) - from
-	if n == 0 {
-		return nil
-	}
-	if len(p.islab) < n {
-		p.islab = make([]*Value, max(n, 128))
-	}
-	out := p.islab[:n:n]
-	p.islab = p.islab[n:]
-	copy(out, p.istack[from:])
-	p.istack = p.istack[:from]
-	return out
-}
+func (p *fastYAML) key(b []byte) string { return p.internBytes(b) }
 
 // safeWordByte: the characters of keys and of plain scalars in flow
 // collections that the fast reader takes (YAML gives the others meanings
