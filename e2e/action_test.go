@@ -178,11 +178,25 @@ func parseGitHubOutput(t *testing.T, s string) map[string]string {
 
 // release is a locally built release: the test's cfcache in goreleaser's
 // archive layout (goreleaser.yaml: the binary at the archive's root beside
-// README.md) and checksums.txt, served as BASE/TAG/FILE.
+// README.md) and checksums.txt, served as BASE/TAG/FILE with BASE ending in
+// /releases/download as on github.com, and the releases feed beside it
+// (/releases.atom) listing older releases, a pre-release and this one, in
+// GitHub's order (newest first).
 type release struct {
-	base, archive, sum string
-	requests           *atomic.Int64
+	base, archive, sum, dir string
+	requests                *atomic.Int64
 }
+
+// releasesFeed is GitHub's releases.atom, reduced to what install.sh reads:
+// each entry's link to /releases/tag/TAG.
+const releasesFeed = `<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <entry><link rel="alternate" type="text/html" href="https://github.com/cfcache/cfcache/releases/tag/v1.10.0-rc1"/></entry>
+  <entry><link rel="alternate" type="text/html" href="https://github.com/cfcache/cfcache/releases/tag/v%s"/></entry>
+  <entry><link rel="alternate" type="text/html" href="https://github.com/cfcache/cfcache/releases/tag/v1.1.0"/></entry>
+  <entry><link rel="alternate" type="text/html" href="https://github.com/cfcache/cfcache/releases/tag/v0.9.0"/></entry>
+</feed>
+`
 
 func serveRelease(t *testing.T, version string, corrupt bool) release {
 	t.Helper()
@@ -194,7 +208,8 @@ func serveRelease(t *testing.T, version string, corrupt bool) release {
 	if corrupt {
 		listed = strings.Repeat("0", 64)
 	}
-	dir := filepath.Join(t.TempDir(), "v"+version)
+	root := t.TempDir()
+	dir := filepath.Join(root, "releases", "download", "v"+version)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -205,14 +220,17 @@ func serveRelease(t *testing.T, version string, corrupt bool) release {
 	if err := os.WriteFile(filepath.Join(dir, "checksums.txt"), []byte(other+listed+"  "+name+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(root, "releases.atom"), []byte(fmt.Sprintf(releasesFeed, version)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	n := new(atomic.Int64)
-	fs := http.FileServer(http.Dir(filepath.Dir(dir)))
+	fs := http.FileServer(http.Dir(root))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		n.Add(1)
 		fs.ServeHTTP(w, req)
 	}))
 	t.Cleanup(srv.Close)
-	return release{base: srv.URL, archive: name, sum: hexSum, requests: n}
+	return release{base: srv.URL + "/releases/download", archive: name, sum: hexSum, dir: dir, requests: n}
 }
 
 var (
@@ -276,6 +294,76 @@ func (r *runner) fakeGo() (calls string) {
 	}
 	r.env["PATH"] = dir + string(os.PathListSeparator) + r.env["PATH"]
 	return calls
+}
+
+// The action used at its moving major or minor tag (`uses:
+// cfcache/cfcache@v1`, the documented form) with no version, or given a
+// partial version or latest, installs the newest matching release's
+// archive, resolved through the download base's releases feed; never go
+// install.
+func TestActionResolvesMovingTagsToTheReleaseArchive(t *testing.T) {
+	for _, c := range []struct{ version, ref string }{
+		{"", "v1"}, {"", "v1.2"}, {"", "v1.2.3"}, {"v1", ""}, {"1.2", "main"}, {"latest", "v1"},
+	} {
+		r := newRunner(t)
+		calls := r.fakeGo()
+		rel := serveRelease(t, "1.2.3", false)
+		code, _, errOut := r.step("install.sh", map[string]string{"CFCACHE_VERSION": c.version, "CFCACHE_ACTION_REF": c.ref, "CFCACHE_DOWNLOAD_BASE": rel.base})
+		if code != 0 {
+			t.Fatalf("%+v: install exited %d:\n%s", c, code, errOut)
+		}
+		if want := filepath.Join(r.tools, "cfcache", "1.2.3", runtime.GOARCH, "cfcache"); r.outputs()["path"] != want {
+			t.Errorf("%+v: installed at %q, want the archive's %q\n%s", c, r.outputs()["path"], want, errOut)
+		}
+		if !strings.Contains(errOut, "sha256 "+rel.sum) {
+			t.Errorf("%+v: the archive was not installed:\n%s", c, errOut)
+		}
+		if b, err := os.ReadFile(calls); err == nil {
+			t.Errorf("%+v: go was called: %q", c, b)
+		}
+	}
+	// A line with no release, or a feed that cannot be read: an error
+	// naming what to give, not a quiet go install of a moving tag.
+	for _, c := range []struct{ ref, base, want string }{
+		{"v3", "", "no release matching v3 is listed at "},
+		{"v1", "/nowhere/download", "cannot list the releases at "},
+	} {
+		r := newRunner(t)
+		calls := r.fakeGo()
+		rel := serveRelease(t, "1.2.3", false)
+		base := rel.base
+		if c.base != "" {
+			base = strings.TrimSuffix(rel.base, "/releases/download") + c.base
+		}
+		code, _, errOut := r.step("install.sh", map[string]string{"CFCACHE_ACTION_REF": c.ref, "CFCACHE_DOWNLOAD_BASE": base})
+		if code == 0 || !strings.Contains(errOut, c.want) || !strings.Contains(errOut, "give version: vX.Y.Z") {
+			t.Errorf("ref %s base %s: exit %d, want an error %q:\n%s", c.ref, base, code, c.want, errOut)
+		}
+		if _, err := os.Stat(calls); err == nil {
+			t.Errorf("ref %s: fell back to go install", c.ref)
+		}
+	}
+}
+
+// An archive whose checksums.txt is missing is an error, not a quiet
+// downgrade to go install.
+func TestActionRefusesAnArchiveWithoutChecksums(t *testing.T) {
+	r := newRunner(t)
+	calls := r.fakeGo()
+	rel := serveRelease(t, "1.2.3", false)
+	if err := os.Remove(filepath.Join(rel.dir, "checksums.txt")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := r.step("install.sh", map[string]string{"CFCACHE_VERSION": "v1.2.3", "CFCACHE_DOWNLOAD_BASE": rel.base})
+	if code == 0 || !strings.Contains(errOut, "/v1.2.3/checksums.txt cannot be downloaded, so "+rel.archive+" cannot be verified; not installing") {
+		t.Errorf("install exited %d:\n%s", code, errOut)
+	}
+	if _, err := os.Stat(calls); err == nil {
+		t.Error("a missing checksums.txt fell back to go install")
+	}
+	if _, ok := r.outputs()["path"]; ok {
+		t.Error("a path was output")
+	}
 }
 
 func TestActionInstallsReleaseAndRunsPurge(t *testing.T) {
@@ -368,6 +456,15 @@ func TestActionInstallsReleaseAndRunsPurge(t *testing.T) {
 		if out["exit-code"] != "2" || out["json"] != "" {
 			t.Errorf("fail-on-error %s: outputs %q", failOnError, out)
 		}
+	}
+	// The multi-line form with backslash continuations, as in a shell
+	// (docs/ci.md): one command line, the newlines gone.
+	code, _, errOut = run("purge url \\\n  https://example.com/c \\\r\n  -z example.com \\\n  -o json\n", nil)
+	if code != 0 {
+		t.Errorf("args with backslash-newline continuations: exit %d\n%s", code, errOut)
+	}
+	if n := sb.srv.PurgeCount(sandbox.DefaultZoneID, sandbox.KindFiles, sandbox.FileKey("https://example.com/c", nil)); n != 1 {
+		t.Errorf("https://example.com/c purged %d times, want 1", n)
 	}
 	// Shell syntax in args is text, never run.
 	marker := filepath.Join(r.dir, "pwned")

@@ -400,14 +400,17 @@ func (g *ghRun) action(st ghStep, env map[string]string) (string, error) {
 		}
 		in[k] = g.expand(v)
 	}
+	// The action at the ref the recipe uses (cfcache/cfcache@v1): with no
+	// version, install.sh resolves it through the served releases feed.
 	env["CFCACHE_VERSION"] = in["version"]
-	if env["CFCACHE_VERSION"] == "" {
-		env["CFCACHE_VERSION"] = "1.2.3" // the action at tag v1.2.3
-	}
+	_, env["CFCACHE_ACTION_REF"], _ = strings.Cut(st.Uses, "@")
 	env["CFCACHE_DOWNLOAD_BASE"] = g.e.rel.base
 	out, err := runIn(g.e.work, env, filepath.Join(actionDir, "install.sh"))
 	if err != nil {
 		return out, fmt.Errorf("install: %w", err)
+	}
+	if !strings.Contains(out, "installed cfcache v1.2.3 (") {
+		return out, fmt.Errorf("install at %s did not install the release archive", st.Uses)
 	}
 	b, _ := os.ReadFile(g.e.r.output)
 	env["CFCACHE_BIN"] = parseGitHubOutput(g.t, string(b))["path"]

@@ -7,11 +7,14 @@
 # back: the download was tampered with or truncated.
 #
 # Environment (set by action.yml; the e2e test sets them itself):
-#   CFCACHE_VERSION        release to install: v1.2.3, 1.2.3, "latest", or
-#                          empty for the action's own ref when it is a tag
+#   CFCACHE_VERSION        release to install: v1.2.3, 1.2.3, v1 or v1.2 (the
+#                          newest release of that line), "latest", or empty
+#                          for the action's own ref when it is a tag
 #   CFCACHE_ACTION_REF     the ref the action was used at (github.action_ref)
 #   CFCACHE_DOWNLOAD_BASE  where releases live: BASE/TAG/FILE
-#                          (default https://github.com/cfcache/cfcache/releases/download)
+#                          (default https://github.com/cfcache/cfcache/releases/download);
+#                          the list of releases is BASE without /download, plus
+#                          .atom (GitHub's releases feed: .../releases.atom)
 #   RUNNER_OS, RUNNER_ARCH, RUNNER_TEMP, RUNNER_TOOL_CACHE, GITHUB_OUTPUT, GITHUB_PATH
 # Writes the installed binary's path as the step output "path" and adds its
 # directory to GITHUB_PATH for the job's later steps.
@@ -47,17 +50,35 @@ if [ "$os" = windows ]; then
 fi
 
 if [ -z "$version" ]; then
-  # The action used at a release tag installs that release; at a branch or
-  # commit there is no archive, and go install builds that very ref.
-  case "$ref" in
-    v[0-9]*.*) version=$ref ;;
-  esac
+  # The action used at a release tag installs that release, and at a moving
+  # major or minor tag (the usual `uses: cfcache/cfcache@v1`) the newest
+  # release of that line; at a branch or commit there is no archive, and go
+  # install builds that very ref.
+  if [[ $ref =~ ^v[0-9]+(\.[0-9]+){0,2}(-.*)?$ ]]; then
+    version=$ref
+  fi
 fi
-if [ "$version" = latest ]; then
-  # github.com answers /releases/latest with a redirect to /releases/tag/vX.Y.Z.
-  url=$(curl -fsSLI -o /dev/null -w '%{url_effective}' "https://github.com/cfcache/cfcache/releases/latest") ||
-    die "cannot resolve the latest release (give version: vX.Y.Z)"
-  version=${url##*/}
+
+# A partial version (v1, v1.2) or "latest" is resolved against the releases
+# the download base lists, so a mirror given as download-base is asked, not
+# github.com. The list is BASE without its /download, plus .atom: GitHub
+# serves https://github.com/cfcache/cfcache/releases.atom, whose entries
+# link .../releases/tag/vX.Y.Z. Pre-releases (vX.Y.Z-rc1) never match. A
+# version that cannot be resolved is an error, never a quiet go install of
+# a moving tag (no checksum, needs Go on the runner).
+if [ "$version" = latest ] || [[ $version =~ ^v?[0-9]+(\.[0-9]+)?$ ]]; then
+  list=${base%/download}.atom
+  want=${version#v}
+  prefix=
+  [ "$version" = latest ] || prefix=$want.
+  feed=$(curl -fsSL --retry 3 "$list") ||
+    die "cannot list the releases at $list to resolve version $version; give version: vX.Y.Z"
+  resolved=$(printf '%s\n' "$feed" | grep -oE '/tag/v[0-9]+\.[0-9]+\.[0-9]+"' |
+    sed -e 's,^/tag/v,,' -e 's,"$,,' | awk -v p="$prefix" 'index($0, p) == 1' | sort -t. -k1,1n -k2,2n -k3,3n | tail -n 1) || true
+  [ -n "$resolved" ] ||
+    die "no release matching $version is listed at $list; give version: vX.Y.Z"
+  say "version $version resolves to v$resolved (from $list)"
+  version=v$resolved
 fi
 
 tool_root=${RUNNER_TOOL_CACHE:-${RUNNER_TEMP:?RUNNER_TEMP is not set}}
@@ -77,8 +98,12 @@ if [ -n "$version" ] && [ -n "$os" ] && [ -n "$arch" ]; then
   tmp=$(mktemp -d "${RUNNER_TEMP:-/tmp}/cfcache-dl.XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
   say "downloading $base/$tag/$archive"
-  if curl -fsSL --retry 3 -o "$tmp/$archive" "$base/$tag/$archive" &&
-    curl -fsSL --retry 3 -o "$tmp/checksums.txt" "$base/$tag/checksums.txt"; then
+  if curl -fsSL --retry 3 -o "$tmp/$archive" "$base/$tag/$archive"; then
+    # An archive without its checksums is not installed unchecked, nor
+    # replaced by a build from source: the release is broken or the mirror
+    # incomplete, and the job should say so.
+    curl -fsSL --retry 3 -o "$tmp/checksums.txt" "$base/$tag/checksums.txt" ||
+      die "$base/$tag/checksums.txt cannot be downloaded, so $archive cannot be verified; not installing"
     want=$(awk -v f="$archive" '$2 == f || $2 == "*" f { print $1 }' "$tmp/checksums.txt")
     [ -n "$want" ] || die "checksums.txt of $tag lists no $archive; not installing"
     got=$(sha256 "$tmp/$archive")

@@ -29,7 +29,13 @@ fi
 args=()
 if [ -n "${CFCACHE_ARGS//[[:space:]]/}" ]; then
   parsed=$(mktemp "${RUNNER_TEMP:-/tmp}/cfcache-args.XXXXXX")
-  if ! printf '%s\n' "$CFCACHE_ARGS" | xargs printf '%s\0' >"$parsed"; then
+  # A backslash at the end of a line continues it, as in a shell: the usual
+  # multi-line `args: |` with `\` continuations. xargs would instead keep
+  # the escaped newline as an argument of its own, so the pairs (and
+  # backslash-CRLF) go before splitting.
+  joined=${CFCACHE_ARGS//$'\\\r\n'/}
+  joined=${joined//$'\\\n'/}
+  if ! printf '%s\n' "$joined" | xargs printf '%s\0' >"$parsed"; then
     rm -f "$parsed"
     say "error: cannot split args (an unmatched quote?): $CFCACHE_ARGS"
     exit 2
