@@ -141,10 +141,15 @@ func (o *Job) variants() (purge.Variants, error) {
 	}
 	v, errs := purge.ParseVariants(purge.VariantFlags{Devices: o.Devices, Countries: o.Countries, Langs: o.Langs, Headers: o.Headers})
 	if len(errs) > 0 {
-		for _, e := range errs {
-			fmt.Fprintln(o.IO.ErrOut, e)
+		// One usage error, worded as warm's and every other bad flag value
+		// (`--device "phone": …` and the usage hint), every bad value on
+		// its one line: printed apart, the values lacked the "error:" and
+		// the hint (issue 13).
+		msgs := make([]string, len(errs))
+		for i, e := range errs {
+			msgs[i] = e.Error()
 		}
-		return v, &cmdutil.ValidationError{Err: fmt.Errorf("%d invalid variant flag value(s); nothing was sent", len(errs))}
+		return v, &cmdutil.FlagError{Err: errors.New(strings.Join(msgs, "; "))}
 	}
 	if o.Variants == "auto" {
 		// The flags are values for the dimensions the rules require, not a
