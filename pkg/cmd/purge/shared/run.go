@@ -409,7 +409,7 @@ func (o *Job) printSummary(r Report, res purge.Result) {
 			fmt.Fprintf(w, "  … and %d more\n", more)
 		}
 		if o.FailedFile != "" {
-			fmt.Fprintf(w, "%d not %s (all in %s); re-run them with: %s -f %s\n", len(res.Failed), o.done(), o.FailedFile, o.rerunCommand(), o.FailedFile)
+			fmt.Fprintf(w, "%d not %s (all in %s); re-run them with: %s -f %s\n", len(res.Failed), o.done(), o.FailedFile, o.rerunCommand(), shellQuote(o.FailedFile))
 		} else {
 			fmt.Fprintf(w, "%d not %s (use --failed-file FILE to keep them for a re-run)\n", len(res.Failed), o.done())
 		}
