@@ -27,7 +27,9 @@ demo: build ## start the sandbox, purge examples/urls.txt against it, show the r
 # second time: in make test it made a cold first run take 6.5 minutes. CI
 # (.ci/run) runs make test, make race and make lint.
 RACE_PKGS := ./pkg/purge/... ./pkg/budget/... ./pkg/warm/... ./pkg/sandbox/... ./pkg/fileout/... \
-	./pkg/iostreams/... ./pkg/ratelimit/... ./pkg/cmd/purge/... ./pkg/cmd/warm/...
+	./pkg/iostreams/... ./pkg/ratelimit/... ./pkg/cmd/purge/... ./pkg/cmd/warm/... \
+	./pkg/manifest/... ./pkg/wordpress/... ./pkg/cfapi/... ./pkg/cmd/rules/shared/... \
+	./pkg/cmd/root/... ./pkg/expr/...
 
 test: ## format, generated files, unit and end-to-end tests (make race and make lint are CI's other two)
 	@unformatted=$$(gofmt -l cmd pkg e2e); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi

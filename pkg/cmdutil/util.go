@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -23,8 +24,9 @@ func WrapAPIError(err error) error {
 	}
 	var apiErr *cfapi.APIError
 	var notFound *cfapi.ZoneNotFoundError
-	var netErr net.Error
 	var opErr *net.OpError
+	var urlErr *url.Error
+	var dnsErr *net.DNSError
 	switch {
 	case errors.Is(err, context.Canceled):
 		// An interrupt, not an unreachable API: *url.Error is a net.Error, so
@@ -37,7 +39,10 @@ func WrapAPIError(err error) error {
 		return &AuthError{Err: fmt.Errorf("%s: check the token and that it has the permission this command needs (%s)", apiErr.Message(), apiErr.Path)}
 	case errors.Is(err, config.ErrNoCredentials):
 		return &AuthError{Err: err}
-	case errors.As(err, &opErr), errors.As(err, &netErr):
+	// Only the network's own error types: syscall.Errno satisfies net.Error,
+	// so matching that interface turned a local file error (an unwritable
+	// --backup-dir, EACCES) into "cannot reach the Cloudflare API".
+	case errors.As(err, &opErr), errors.As(err, &urlErr), errors.As(err, &dnsErr):
 		return fmt.Errorf("cannot reach the Cloudflare API: %s (check --api-url / CLOUDFLARE_BASE_URL and the network)", unwrapNet(err))
 	}
 	return err

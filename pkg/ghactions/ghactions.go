@@ -12,8 +12,10 @@
 package ghactions
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -133,16 +135,27 @@ func AppendSummary(env Env, markdown string) error {
 	}
 	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o666) // umask applies, as with `echo >>`
 	if err != nil {
-		return fmt.Errorf("job summary: %w", err)
+		return summaryError(p, err)
 	}
 	if _, err := f.WriteString(markdown); err != nil {
 		f.Close()
-		return fmt.Errorf("job summary %s: %w", p, err)
+		return summaryError(p, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("job summary %s: %w", p, err)
+		return summaryError(p, err)
 	}
 	return nil
+}
+
+// summaryError is the one wording of a job summary that cannot be written,
+// whichever command wrote it (purge and rules had two; issue 13): the
+// variable, the file it names, and the reason, the path said once.
+func summaryError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("cannot write the job summary to GITHUB_STEP_SUMMARY %s: %w", path, err)
 }
 
 // Table renders a GitHub-flavoured Markdown table. Cells are escaped so a

@@ -66,3 +66,19 @@ func TestTableEscapes(t *testing.T) {
 		t.Fatalf("code %q", Code("`x"))
 	}
 }
+
+// issue 13 #10: one wording for a summary that cannot be written, whichever
+// command hits it: the variable, the file once, the reason.
+func TestAppendSummaryErrorWording(t *testing.T) {
+	dir := t.TempDir()
+	for _, p := range []string{dir, filepath.Join(dir, "nodir", "summary.md")} {
+		err := AppendSummary(env(map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": p}), "x")
+		if err == nil {
+			t.Fatalf("%s: no error", p)
+		}
+		want := "cannot write the job summary to GITHUB_STEP_SUMMARY " + p + ": "
+		if got := err.Error(); !strings.HasPrefix(got, want) || strings.Count(got, p) != 1 {
+			t.Errorf("got %q, want it to begin %q and name the file once", got, want)
+		}
+	}
+}

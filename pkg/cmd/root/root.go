@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cfcache/cfcache/pkg/build"
+	"github.com/cfcache/cfcache/pkg/cmd/version"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/config"
 	"github.com/cfcache/cfcache/pkg/iostreams"
@@ -44,11 +44,17 @@ Configuration precedence: flag > environment > config file profile > default.`,
 		},
 	}
 	cmdutil.GroupCommand(cmd)
-	// --version prints the very line `cfcache version` prints (pkg/build),
-	// and like `version` needs no config file: cobra answers it before
-	// PersistentPreRunE.
-	cmd.Version = build.Summary()
-	cmd.SetVersionTemplate("{{.Version}}\n")
+	// --version does what `cfcache version` does, -o json included (issue
+	// 13), and like `version` needs no config file (skipsConfig). It is
+	// answered here rather than by cobra's own --version (cmd.Version),
+	// which prints its template before PersistentPreRunE has read -o.
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if v, _ := c.Flags().GetBool("version"); v {
+			vc := version.NewCmdVersion(f, nil)
+			return vc.RunE(vc, nil)
+		}
+		return c.Help()
+	}
 	// `cfcache --help` ends with the exit-code table (README's "Exit codes",
 	// from cmdutil.ExitCodes); subcommands' help is cobra's default.
 	defaultHelp := cmd.HelpFunc()
@@ -156,6 +162,11 @@ func skipsConfig(cmd *cobra.Command) bool {
 	// silent on any problem.
 	if cmd.Name() == cobra.ShellCompRequestCmd || cmd.Name() == cobra.ShellCompNoDescRequestCmd {
 		return true
+	}
+	if !cmd.HasParent() {
+		if v, _ := cmd.Flags().GetBool("version"); v {
+			return true
+		}
 	}
 	for c := cmd; c != nil; c = c.Parent() {
 		if c.Annotations[skipConfig] == "true" {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cfcache/cfcache/pkg/cfapi"
 	"github.com/cfcache/cfcache/pkg/cmd/purge/shared"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/fileout"
@@ -229,6 +228,10 @@ func changedRun(o *Options) error {
 		// would be --all, and purging nothing silently would hide that
 		// nothing was compared.
 		counts.Added = 0
+		report, err := o.nothingReport(po)
+		if err != nil {
+			return err
+		}
 		if !po.DryRun {
 			if err := writeManifest(po, target, recDir, mapper.Base(), scan.Files); err != nil {
 				return err
@@ -238,7 +241,7 @@ func changedRun(o *Options) error {
 		} else {
 			po.IO.Status("no manifest at %s: a first run would record %d files and purge nothing (--all purges every file); dry run: nothing written", o.Manifest, len(scan.Files))
 		}
-		return o.reportNothing(po)
+		return writeReport(po, report)
 	}
 
 	plan, err := mapper.PlanFor(diff)
@@ -250,6 +253,10 @@ func changedRun(o *Options) error {
 		what = fmt.Sprintf("%d added, %d changed, %d removed (%d files now)", diff.Added, diff.Changed, diff.Removed, len(scan.Files))
 	}
 	if len(plan.URLs) == 0 {
+		report, err := o.nothingReport(po)
+		if err != nil {
+			return err
+		}
 		if replaced && !po.DryRun {
 			if err := writeManifest(po, target, recDir, mapper.Base(), scan.Files); err != nil {
 				return err
@@ -257,7 +264,7 @@ func changedRun(o *Options) error {
 		}
 		po.IO.Status("nothing changed under %s since the manifest (%s); nothing to purge", o.Dir, what)
 		po.WriteJobNote(fmt.Sprintf("Nothing changed under `%s` since the manifest (%s); nothing to purge.", o.Dir, what))
-		return o.reportNothing(po)
+		return writeReport(po, report)
 	}
 	po.IO.Status("%s: %s → %d URLs", o.Dir, what, len(plan.URLs))
 	symbol := map[manifest.Op]string{manifest.Added: "+", manifest.Changed: "~", manifest.Removed: "-"}
@@ -354,17 +361,32 @@ func writeManifest(po *shared.Job, t *fileout.Target, dir, base string, records 
 	return nil
 }
 
-// reportNothing ends a run that had nothing to purge: no request at all.
-func (o *Options) reportNothing(po *shared.Job) error {
+// nothingReport is the -o json report of a run with nothing to purge (a
+// first run, no changes), made before the manifest is written so that a
+// zone that cannot be found leaves it as it was. A zone given is looked up
+// (one GET) so that zone_id and zone_name are both filled, as in every
+// other report (interface.md: "Every command that acts on a zone has
+// zone_id and zone_name"); with none given they stay empty, as zones are
+// only routed when there are URLs.
+func (o *Options) nothingReport(po *shared.Job) (*shared.Report, error) {
 	if !po.JSON {
-		return nil
+		return nil, nil
 	}
 	r := po.NewReport()
-	// Nothing was looked up: the zone is named as given (a name or an id).
-	if cfapi.IsZoneID(po.Zone) {
-		r.ZoneID = po.Zone
-	} else {
-		r.ZoneName, r.Zone = po.Zone, po.Zone
+	if po.Zone != "" {
+		zone, err := po.ResolveZone(po.Ctx)
+		if err != nil {
+			return nil, err
+		}
+		r.ZoneID, r.ZoneName, r.Zone = zone.ID, zone.Name, zone.Name
+	}
+	return &r, nil
+}
+
+// writeReport prints a nothingReport: with no -o json there is none.
+func writeReport(po *shared.Job, r *shared.Report) error {
+	if r == nil {
+		return nil
 	}
 	return cmdutil.WriteJSON(po.IO.Out, r)
 }

@@ -90,7 +90,13 @@ type result struct {
 // hits single URLs) and -o json.
 func (s *site) run(sb *cmdtest.Sandbox, args ...string) result {
 	s.t.Helper()
-	f, st := cmdtest.NewFactory(s.t, sb, "example.com", false)
+	return s.runZone(sb, "example.com", args...)
+}
+
+// runZone is run with zone as CFCACHE_ZONE ("": none).
+func (s *site) runZone(sb *cmdtest.Sandbox, zone string, args ...string) result {
+	s.t.Helper()
+	f, st := cmdtest.NewFactory(s.t, sb, zone, false)
 	f.Settings.Output = "json"
 	cmd := NewCmdChanged(f, func(o *Options) error {
 		o.Engine = func(c *purge.RunConfig) {
@@ -122,10 +128,11 @@ func TestThreeBuilds(t *testing.T) {
 	s.write("blog/old-name.html", "post")
 	s.write("app.css", "css v1")
 
-	// Build 1, no manifest: recorded, nothing purged, no request at all.
+	// Build 1, no manifest: recorded, nothing purged; the one request is
+	// -o json's lookup of the zone (zone_id and zone_name, issue 13).
 	sb := cmdtest.NewSandbox(t, limits.Free, nil)
 	r := s.run(sb)
-	if r.err != nil || !strings.Contains(r.err2, "a first run; recorded 4 files") || sb.Server.Stats().Total != 0 {
+	if r.err != nil || !strings.Contains(r.err2, "a first run; recorded 4 files") || sb.Server.Stats().Total != 1 || sb.Requests(sandbox.EndpointZones) != 1 {
 		t.Fatalf("first run: %v, %d requests\n%s", r.err, sb.Server.Stats().Total, r.err2)
 	}
 	if r.report["kind"] != "changed" || r.report["added"] != 0.0 {
@@ -171,10 +178,11 @@ func TestThreeBuilds(t *testing.T) {
 	if got := purged(sb); r.err != nil || !sameCounts(got, map[string]int{"https://example.com/": 1, "https://example.com/index.html": 1}) {
 		t.Fatalf("build 3: %v purged %v\n%s", r.err, got, r.err2)
 	}
-	// And again: nothing changed, nothing sent.
+	// And again: nothing changed, nothing sent (the zone looked up for
+	// -o json).
 	sb = cmdtest.NewSandbox(t, limits.Free, nil)
 	r = s.run(sb)
-	if r.err != nil || !strings.Contains(r.err2, "nothing changed") || sb.Server.Stats().Total != 0 || r.report["items"] != 0.0 {
+	if r.err != nil || !strings.Contains(r.err2, "nothing changed") || sb.Server.Stats().Total != 1 || sb.Requests(sandbox.EndpointZones) != 1 || r.report["items"] != 0.0 {
 		t.Fatalf("no change: %v, %d requests\n%s", r.err, sb.Server.Stats().Total, r.err2)
 	}
 }
@@ -399,4 +407,52 @@ func sameCounts(a, b map[string]int) bool {
 		}
 	}
 	return true
+}
+
+// issue 13 #5: with nothing to purge (a first run, no changes, a dry run of
+// either), -o json names the zone by id and name however it was given;
+// with no zone given both stay empty and nothing is requested.
+func TestNothingToPurgeReportNamesTheZone(t *testing.T) {
+	for _, c := range []struct {
+		name, zone, id, zoneName string
+		requests                 int
+	}{
+		{"by name", "example.com", sandbox.DefaultZoneID, "example.com", 1},
+		{"by id", sandbox.DefaultZoneID, sandbox.DefaultZoneID, "example.com", 1},
+		{"none", "", "", "", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := newSite(t)
+			s.write("index.html", "home")
+			check := func(what string, r result, sb *cmdtest.Sandbox) {
+				t.Helper()
+				if r.err != nil || r.report["zone_id"] != c.id || r.report["zone_name"] != c.zoneName {
+					t.Errorf("%s: %v zone_id %q zone_name %q, want %q %q\n%s", what, r.err, r.report["zone_id"], r.report["zone_name"], c.id, c.zoneName, r.out)
+				}
+				if n := sb.Server.Stats().Total; n != c.requests {
+					t.Errorf("%s: %d requests, want %d", what, n, c.requests)
+				}
+			}
+			sb := cmdtest.NewSandbox(t, limits.Free, nil)
+			check("first run, dry run", s.runZone(sb, c.zone, "--dry-run"), sb)
+			sb = cmdtest.NewSandbox(t, limits.Free, nil)
+			check("first run", s.runZone(sb, c.zone), sb)
+			sb = cmdtest.NewSandbox(t, limits.Free, nil)
+			check("no changes", s.runZone(sb, c.zone), sb)
+		})
+	}
+}
+
+// A zone that cannot be found stops a first run before the manifest is
+// written, so the next run is a first run again.
+func TestNothingToPurgeUnknownZoneWritesNoManifest(t *testing.T) {
+	s := newSite(t)
+	s.write("index.html", "home")
+	r := s.runZone(cmdtest.NewSandbox(t, limits.Free, nil), "nope.example")
+	if cmdutil.ExitCode(r.err) != cmdutil.ExitUsage {
+		t.Fatalf("exit %d (%v), want %d", cmdutil.ExitCode(r.err), r.err, cmdutil.ExitUsage)
+	}
+	if _, err := os.Stat(s.man); !os.IsNotExist(err) {
+		t.Errorf("manifest written: %v", err)
+	}
 }

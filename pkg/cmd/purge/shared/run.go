@@ -141,10 +141,15 @@ func (o *Job) variants() (purge.Variants, error) {
 	}
 	v, errs := purge.ParseVariants(purge.VariantFlags{Devices: o.Devices, Countries: o.Countries, Langs: o.Langs, Headers: o.Headers})
 	if len(errs) > 0 {
-		for _, e := range errs {
-			fmt.Fprintln(o.IO.ErrOut, e)
+		// One usage error, worded as warm's and every other bad flag value
+		// (`--device "phone": …` and the usage hint), every bad value on
+		// its one line: printed apart, the values lacked the "error:" and
+		// the hint (issue 13).
+		msgs := make([]string, len(errs))
+		for i, e := range errs {
+			msgs[i] = e.Error()
 		}
-		return v, &cmdutil.ValidationError{Err: fmt.Errorf("%d invalid variant flag value(s); nothing was sent", len(errs))}
+		return v, &cmdutil.FlagError{Err: errors.New(strings.Join(msgs, "; "))}
 	}
 	if o.Variants == "auto" {
 		// The flags are values for the dimensions the rules require, not a
@@ -404,7 +409,7 @@ func (o *Job) printSummary(r Report, res purge.Result) {
 			fmt.Fprintf(w, "  … and %d more\n", more)
 		}
 		if o.FailedFile != "" {
-			fmt.Fprintf(w, "%d not %s (all in %s); re-run them with: %s -f %s\n", len(res.Failed), o.done(), o.FailedFile, o.rerunCommand(), o.FailedFile)
+			fmt.Fprintf(w, "%d not %s (all in %s); re-run them with: %s -f %s\n", len(res.Failed), o.done(), o.FailedFile, o.rerunCommand(), shellQuote(o.FailedFile))
 		} else {
 			fmt.Fprintf(w, "%d not %s (use --failed-file FILE to keep them for a re-run)\n", len(res.Failed), o.done())
 		}

@@ -141,7 +141,7 @@ func (c *Common) WriteJobSummary(r Report, durations []time.Duration) {
 		s.Zones = append(s.Zones, SummaryZone{Zone: name, Items: z.Items, Purged: z.Purged, Failed: z.Failed, Requests: z.Requests, DurationMS: ms})
 	}
 	if err := ghactions.AppendSummary(env, RenderSummary(s)); err != nil {
-		c.IO.Warn("cannot write the job summary to GITHUB_STEP_SUMMARY: %v", err)
+		c.IO.Warn("%v", err)
 	}
 }
 
@@ -158,7 +158,7 @@ func (j *Job) WriteJobNote(md string) {
 		kind = j.Computed.Kind
 	}
 	if err := ghactions.AppendSummary(env, fmt.Sprintf("### cfcache purge %s\n\n%s\n\n", kind, md)); err != nil {
-		j.IO.Warn("cannot write the job summary to GITHUB_STEP_SUMMARY: %v", err)
+		j.IO.Warn("%v", err)
 	}
 }
 

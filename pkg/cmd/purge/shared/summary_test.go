@@ -108,6 +108,31 @@ func TestJobSummaryFailedFile(t *testing.T) {
 	}
 }
 
+// issue 13 #10: stderr's re-run hint quotes the failed file as the job
+// summary does, and a summary that cannot be written gets the one warning
+// ghactions words for every command.
+func TestRerunHintQuotesAndSummaryWarning(t *testing.T) {
+	sb := cmdtest.NewSandbox(t, limits.Enterprise, func(c *sandbox.Config) { c.FailRate = 1 })
+	f, st := cmdtest.NewFactory(t, sb, sandbox.DefaultZoneID, false)
+	dir := t.TempDir()
+	failed := filepath.Join(dir, "my failed.txt")
+	// A directory: no file can be opened there, whoever runs the test.
+	withEnv(f, map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": dir})
+	err := cmdtest.Run(context.Background(), newCmd(f, purge.KindTag), "t1", "--max-retries", "0", "--plan", "enterprise", "--failed-file", failed)
+	if cmdutil.ExitCode(err) != 1 {
+		t.Fatalf("exit %d (%v), want 1\n%s", cmdutil.ExitCode(err), err, st.Err.String())
+	}
+	errOut := st.Err.String()
+	for _, want := range []string{
+		"re-run them with: cfcache purge tag -f '" + failed + "'\n",
+		"warning: cannot write the job summary to GITHUB_STEP_SUMMARY " + dir + ": is a directory\n",
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+}
+
 func TestRenderSummaryKeepsCellsInTheirColumns(t *testing.T) {
 	got := RenderSummary(Summary{Kind: "url", Done: "Invalidated", Noun: "URLs", Items: 1, Purged: 1,
 		Zones: []SummaryZone{{Zone: "a|b", Items: 1, Purged: 1, Requests: 1, DurationMS: 1500}}})

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -872,5 +873,32 @@ func TestDeployExpectVersionNone(t *testing.T) {
 	}
 	if e.Version() != "1" {
 		t.Errorf("version %s: something was written", e.Version())
+	}
+}
+
+// issue 13 #3: a --backup-dir where no backup can be written is bad input,
+// refused with exit 2 before any request, not "cannot reach the API".
+func TestDeployUnwritableBackupDir(t *testing.T) {
+	file := rulestest.WriteFile(t, "v1.yaml", v1)
+	for name, dir := range map[string]string{
+		"under a file": filepath.Join(file, "backups"),
+		"under /proc":  "/proc/nope",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if dir == "/proc/nope" && runtime.GOOS != "linux" {
+				t.Skip("needs /proc")
+			}
+			e := rulestest.New(t, limits.Enterprise)
+			_, err := deploy(t, e, false, false, nil, file, "--yes", "--backup-dir", dir)
+			if code := rulestest.ExitCode(err); code != 2 {
+				t.Fatalf("exit %d (%v), want 2", code, err)
+			}
+			if !strings.Contains(err.Error(), "--backup-dir "+dir) || strings.Contains(err.Error(), "cannot reach") {
+				t.Errorf("error: %v", err)
+			}
+			if n := e.Server.Stats().Total; n != 0 {
+				t.Errorf("%d requests sent", n)
+			}
+		})
 	}
 }

@@ -3,6 +3,8 @@ package shared
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/cfapi"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/config"
+	"github.com/cfcache/cfcache/pkg/fileout"
 	"github.com/cfcache/cfcache/pkg/iostreams"
 	"github.com/cfcache/cfcache/pkg/rules"
 )
@@ -62,7 +65,41 @@ func (g *Guard) Complete(cmd *cobra.Command, ios *iostreams.IOStreams, env confi
 	if st, err := os.Stat(g.BackupDir); err == nil && !st.IsDir() {
 		return cmdutil.FlagErrorf("--backup-dir %s is not a directory", g.BackupDir)
 	}
+	if err := probeDir(g.BackupDir); err != nil {
+		return cmdutil.FlagErrorf("--backup-dir %s: cannot write a backup there: %v", g.BackupDir, fileout.WithoutPath(err))
+	}
 	return nil
+}
+
+// probeDir checks, before anything is sent, that a backup can be written
+// under dir: an unwritable --backup-dir is bad input (exit 2, like --file),
+// not a failure found after the zone was read (issue 13). It leaves nothing
+// behind: it creates and removes a probe in dir or, if dir does not exist
+// yet, in its nearest existing parent (WriteBackup creates the rest).
+func probeDir(dir string) error {
+	at := filepath.Clean(dir)
+	for {
+		st, err := os.Stat(at)
+		if err == nil {
+			if !st.IsDir() {
+				return fmt.Errorf("%s is not a directory", at)
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		parent := filepath.Dir(at)
+		if parent == at {
+			return err
+		}
+		at = parent
+	}
+	probe, err := os.MkdirTemp(at, ".cfcache-probe-")
+	if err != nil {
+		return err
+	}
+	return os.Remove(probe)
 }
 
 // CheckVersion refuses a ruleset version that cannot exist: versions are

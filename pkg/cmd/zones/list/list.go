@@ -40,6 +40,13 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 	}
 }
 
+// zoneJSON is one entry of `zones list -o json`.
+type zoneJSON struct {
+	cfapi.Zone
+	ZoneID   string `json:"zone_id"`
+	ZoneName string `json:"zone_name"`
+}
+
 func listRun(opts *ListOptions) error {
 	c, err := opts.Client()
 	if err != nil {
@@ -50,10 +57,14 @@ func listRun(opts *ListOptions) error {
 		return cmdutil.WrapAPIError(err)
 	}
 	if opts.JSON() {
-		if zones == nil {
-			zones = []cfapi.Zone{}
+		// zone_id and zone_name beside id and name: the keys every other
+		// command's JSON names the zone by (docs/interface.md), so one jq
+		// filter reads both; id and name stay for the scripts that use them.
+		entries := make([]zoneJSON, len(zones))
+		for i, z := range zones {
+			entries[i] = zoneJSON{Zone: z, ZoneID: z.ID, ZoneName: z.Name}
 		}
-		return cmdutil.WriteJSON(opts.IO.Out, map[string]any{"zones": zones})
+		return cmdutil.WriteJSON(opts.IO.Out, map[string]any{"zones": entries})
 	}
 	if len(zones) == 0 {
 		opts.IO.Status("No zones visible to these credentials.")

@@ -47,10 +47,19 @@ func TestListAgainstSandbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	var doc struct {
-		Zones []struct{ ID, Name, Plan string }
+		Zones []struct {
+			ID, Name, Plan string
+			ZoneID         string `json:"zone_id"`
+			ZoneName       string `json:"zone_name"`
+		}
 	}
 	if err := json.Unmarshal(st.Out.Bytes(), &doc); err != nil || len(doc.Zones) != 1 || doc.Zones[0].Plan != "business" {
 		t.Fatalf("json: %v %+v\n%s", err, doc, st.Out.String())
+	}
+	// issue 13 #4: the zone_id/zone_name every command names a zone by,
+	// beside id/name.
+	if z := doc.Zones[0]; z.ZoneID != z.ID || z.ZoneName != z.Name || z.ZoneID != "023e105f4ecef8ad9ca31a8372d0c353" || z.ZoneName != "example.com" {
+		t.Errorf("entry %+v", z)
 	}
 }
 
