@@ -333,24 +333,7 @@ func (o *Options) Job() *shared.Job {
 }
 
 // purgeURLs is purge url's steps over the computed URLs.
-func purgeURLs(j *shared.Job) error {
-	in, err := j.Prepare()
-	if err != nil {
-		return err
-	}
-	zones, err := j.ResolveZones(in)
-	if err != nil {
-		return err
-	}
-	if j.DryRun {
-		return j.ReportDryRun(in, zones)
-	}
-	out, err := j.Execute(in, zones)
-	if err != nil {
-		return err
-	}
-	return j.Report(in, zones, out)
-}
+func purgeURLs(j *shared.Job) error { return j.Run() }
 
 // writeManifest writes records as the manifest, atomically (fileout).
 func writeManifest(po *shared.Job, t *fileout.Target, dir, base string, records []manifest.Record) error {

@@ -53,24 +53,7 @@ func newCmdOpts(f *cmdutil.Factory, kind purge.Kind, set func(*Job)) *cobra.Comm
 }
 
 // runSteps is a verb's run: the steps in order.
-func runSteps(j *Job) error {
-	in, err := j.Prepare()
-	if err != nil {
-		return err
-	}
-	zones, err := j.ResolveZones(in)
-	if err != nil {
-		return err
-	}
-	if j.DryRun {
-		return j.ReportDryRun(in, zones)
-	}
-	out, err := j.Execute(in, zones)
-	if err != nil {
-		return err
-	}
-	return j.Report(in, zones, out)
-}
+func runSteps(j *Job) error { return j.Run() }
 
 func urls(n int) []string {
 	out := make([]string, n)

@@ -130,6 +130,28 @@ func (j *Job) Prepare() (*Input, error) {
 	return in, nil
 }
 
+// Run is the steps in order, for a verb whose run is only them (url,
+// prefix, tag, host, changed); a verb that needs more composes the steps
+// itself, as purge everything does.
+func (j *Job) Run() error {
+	in, err := j.Prepare()
+	if err != nil {
+		return err
+	}
+	zones, err := j.ResolveZones(in)
+	if err != nil {
+		return err
+	}
+	if j.DryRun {
+		return j.ReportDryRun(in, zones)
+	}
+	out, err := j.Execute(in, zones)
+	if err != nil {
+		return err
+	}
+	return j.Report(in, zones, out)
+}
+
 // ResolveZones finds the zone the items go to: the one given (looked up
 // unless given by id with --plan), or, with none given, the zones the
 // credentials list, each item going to the one whose name is the longest

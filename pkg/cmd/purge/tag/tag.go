@@ -52,22 +52,4 @@ func (o *Options) Job() *shared.Job {
 	return shared.NewJob(&o.Common, &o.Items, nil, "")
 }
 
-func tagRun(o *Options) error {
-	j := o.Job()
-	in, err := j.Prepare()
-	if err != nil {
-		return err
-	}
-	zones, err := j.ResolveZones(in)
-	if err != nil {
-		return err
-	}
-	if j.DryRun {
-		return j.ReportDryRun(in, zones)
-	}
-	out, err := j.Execute(in, zones)
-	if err != nil {
-		return err
-	}
-	return j.Report(in, zones, out)
-}
+func tagRun(o *Options) error { return o.Job().Run() }
