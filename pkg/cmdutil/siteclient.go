@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -17,10 +16,10 @@ import (
 // method, URL, status and time to the response headers. A site URL is the
 // user's to give and may carry credentials (user:password@, ?token=...):
 // the line shows them redacted (RedactURL), and a transport error only its
-// cause, not the URL it repeats.
+// cause, not the URL it repeats. Concurrent fetches share w, which is the
+// streams' stderr and serialises whole writes (iostreams.lockedWriter).
 type siteLog struct {
 	base http.RoundTripper
-	mu   sync.Mutex
 	w    io.Writer
 }
 
@@ -40,9 +39,7 @@ func (l *siteLog) RoundTrip(req *http.Request) (*http.Response, error) {
 		// Sent to --origin-url under the production host.
 		host = " (Host " + req.Host + ")"
 	}
-	l.mu.Lock()
 	fmt.Fprintf(l.w, "* %s %s%s → %s (%s)\n", req.Method, RedactURL(req.URL), host, status, elapsed)
-	l.mu.Unlock()
 	return resp, err
 }
 

@@ -26,6 +26,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
@@ -78,7 +79,7 @@ func System() *IOStreams {
 	s := &IOStreams{
 		In:        os.Stdin,
 		Out:       os.Stdout,
-		ErrOut:    os.Stderr,
+		ErrOut:    &lockedWriter{w: os.Stderr},
 		stdinTTY:  isTerminal(os.Stdin),
 		stdoutTTY: isTerminal(os.Stdout),
 		stderrTTY: isTerminal(os.Stderr),
@@ -103,7 +104,23 @@ func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 // Test returns streams over buffers, not a TTY: tests read what was written.
 func Test() (s *IOStreams, in, out, errOut *bytes.Buffer) {
 	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
-	return &IOStreams{In: in, Out: out, ErrOut: errOut, colorMode: ColorAuto}, in, out, errOut
+	return &IOStreams{In: in, Out: out, ErrOut: &lockedWriter{w: errOut}, colorMode: ColorAuto}, in, out, errOut
+}
+
+// lockedWriter serialises writes to stderr. Status lines, warnings, the
+// progress bar and the -v logs of the API and site clients are written from
+// several goroutines at once (warm reads sitemaps while it reports; purge
+// workers log while the bar redraws); each Write is one line or one frame,
+// so a lock per Write keeps lines whole and is the one place that needs it.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // SetTTY marks all three streams as terminals or not (tests).

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -216,5 +218,39 @@ func TestPromptNeedsStdinNotStderr(t *testing.T) {
 				t.Errorf("question on %s: %q, elsewhere %q", c.wantOn, shown, other)
 			}
 		})
+	}
+}
+
+// TestErrOutIsSafeForConcurrentWriters: status lines, warnings and the -v
+// logs of the API and site clients reach stderr from several goroutines at
+// once (warm reads sitemaps while the command reports). Every line must
+// arrive whole and the race detector must see no unsynchronised write
+// (the CI failure of TestVerboseLogsSiteRequests under make race).
+func TestErrOutIsSafeForConcurrentWriters(t *testing.T) {
+	s, _, _, errOut := Test()
+	const writers, lines = 8, 200
+	var wg sync.WaitGroup
+	for i := 0; i < writers; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for j := 0; j < lines; j++ {
+				if i%2 == 0 {
+					s.Status("status %d %d", i, j)
+				} else {
+					fmt.Fprintf(s.ErrOut, "* log %d %d\n", i, j)
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	got := strings.Split(strings.TrimSuffix(errOut.String(), "\n"), "\n")
+	if len(got) != writers*lines {
+		t.Fatalf("%d lines, want %d", len(got), writers*lines)
+	}
+	for _, l := range got {
+		if !strings.HasPrefix(l, "status ") && !strings.HasPrefix(l, "* log ") {
+			t.Fatalf("torn line %q", l)
+		}
 	}
 }
