@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/cfcache/cfcache/pkg/limits"
 )
 
 // rules300 is a realistic 300-rule file (the Enterprise maximum): a mix of
@@ -69,5 +71,47 @@ func BenchmarkDiff300(b *testing.B) {
 		if _, err := d.JSON(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// rules300Static is docs/performance.md's rules300.yaml (the awk
+// one-liner of "Against start-up"): 300 rules with the same settings, a
+// custom key each, one expression shape.
+func rules300Static() string {
+	var b strings.Builder
+	b.WriteString("rules:\n")
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&b, "  - ref: rule-%03d\n    description: Rule %d\n    expression: starts_with(http.request.uri.path, \"/section-%d/\") and http.request.uri.path.extension in {\"css\" \"js\" \"png\"}\n    action_parameters:\n      cache: true\n      edge_ttl:\n        mode: override_origin\n        default: %d\n      browser_ttl:\n        mode: respect_origin\n      cache_key:\n        cache_deception_armor: true\n        custom_key:\n          query_string:\n            exclude:\n              list: [\"utm_source\", \"utm_medium\"]\n", i, i, i, 3600+i)
+	}
+	return b.String()
+}
+
+// nopChecker finds nothing: the benchmarks below measure Validate's own
+// checks (fields, settings schema, plan gates, lint) without the
+// Rules-language parser, which pkg/expr benchmarks itself.
+type nopChecker struct{}
+
+func (nopChecker) Check(string, limits.Limits) []ExprProblem { return nil }
+
+// BenchmarkValidateParsed300 is Validate alone on parsed 300-rule files,
+// its memory of the last validation forgotten before each run.
+func BenchmarkValidateParsed300(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		data string
+	}{{"mixed", rules300(0)}, {"static", rules300Static()}} {
+		b.Run(c.name, func(b *testing.B) {
+			f, probs := Parse("300.yaml", []byte(c.data))
+			if probs.HasErrors() {
+				b.Fatal(probs)
+			}
+			opts := Options{Checker: nopChecker{}}
+			for b.Loop() {
+				f.validated = nil
+				if probs := Validate(f, opts); len(probs) > 0 {
+					b.Fatal(probs)
+				}
+			}
+		})
 	}
 }

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -125,7 +124,10 @@ func (c *vctx) lint(rules []*Rule) {
 					if norm[j] == norm[i] {
 						why = "has the same expression"
 					}
-					c.warnf(s.pos, fmt.Sprintf("rules[%d].action_parameters.%s", i, s.Path),
+					root := rootPath("rules")
+					rp := root.at(i)
+					ap := rp.dot("action_parameters")
+					c.warnf(s.pos, ap.dot(s.Path),
 						"always overridden by rules[%d] %q%s, which %s and comes later", j, o.Ref, lineNote(o.Line()), why)
 				}
 			}
@@ -156,7 +158,8 @@ func (c *vctx) lint(rules []*Rule) {
 		}
 		if j1 := enabled[contentKey(r, norm[i], c.sch)]; j1 > 0 {
 			j := j1 - 1
-			c.warnf(r.pos("enabled"), fmt.Sprintf("rules[%d]", i),
+			root := rootPath("rules")
+			c.warnf(r.pos("enabled"), root.at(i),
 				"disabled and identical to enabled rules[%d] %q%s; delete one", j, rules[j].Ref, lineNote(rules[j].Line()))
 		}
 	}
