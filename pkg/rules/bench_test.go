@@ -86,6 +86,25 @@ func rules300Static() string {
 	return b.String()
 }
 
+// rules300Response is a 300-rule Cache Response Rules file: cache-control
+// directives, tags and strip switches in turn.
+func rules300Response() string {
+	var b strings.Builder
+	b.WriteString("phase: response\nrules:\n")
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&b, "  - ref: rule-%03d\n    expression: starts_with(http.request.uri.path, \"/section-%d/\")\n", i, i)
+		switch i % 3 {
+		case 0:
+			b.WriteString("    action: set_cache_control\n    action_parameters:\n      s-maxage: {operation: set, value: 300, cloudflare_only: true}\n      max-age: {operation: set, value: 0}\n      private: {operation: remove}\n")
+		case 1:
+			fmt.Fprintf(&b, "    action: set_cache_tags\n    action_parameters: {operation: add, values: [section-%d, all]}\n", i)
+		case 2:
+			b.WriteString("    action_parameters: {strip_set_cookie: true}\n")
+		}
+	}
+	return b.String()
+}
+
 // nopChecker finds nothing: the benchmarks below measure Validate's own
 // checks (fields, settings schema, plan gates, lint) without the
 // Rules-language parser, which pkg/expr benchmarks itself.
@@ -99,7 +118,7 @@ func BenchmarkValidateParsed300(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		data string
-	}{{"mixed", rules300(0)}, {"static", rules300Static()}} {
+	}{{"mixed", rules300(0)}, {"static", rules300Static()}, {"response", rules300Response()}} {
 		b.Run(c.name, func(b *testing.B) {
 			f, probs := Parse("300.yaml", []byte(c.data))
 			if probs.HasErrors() {

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Setting is one independently overridable setting of a rule: rules stack,
@@ -41,11 +43,55 @@ func (r *Rule) Settings() []Setting {
 // normExpr strips whitespace differences and outer parentheses so that
 // `(http.host eq "a")` and `http.host eq "a"` count as the same expression.
 func normExpr(e string) string {
-	e = strings.Join(strings.Fields(e), " ")
+	e = collapseSpace(e)
 	for strings.HasPrefix(e, "(") && strings.HasSuffix(e, ")") && balancedInside(e[1:len(e)-1]) {
 		e = strings.TrimSpace(e[1 : len(e)-1])
 	}
 	return e
+}
+
+// collapseSpace is strings.Join(strings.Fields(e), " "): words separated
+// by single spaces, none at either end. Most expressions are that already
+// and are returned as they are; splitting and joining them anyway was over
+// half of what validating a 300-rule file allocated once its paths were
+// built lazily (docs/performance.md, "Against start-up"). The others are
+// built in one allocation.
+func collapseSpace(e string) string {
+	if singleSpaced(e) {
+		return e
+	}
+	var b strings.Builder
+	b.Grow(len(e))
+	for w := range strings.FieldsSeq(e) {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(w)
+	}
+	return b.String()
+}
+
+// singleSpaced reports whether collapseSpace(e) is e itself.
+func singleSpaced(e string) bool {
+	for i := 0; i < len(e); i++ {
+		switch c := e[i]; {
+		case c > ' ' && c < utf8.RuneSelf:
+			// Most bytes: nothing to do.
+		case c == ' ':
+			if i == 0 || i == len(e)-1 || e[i+1] == ' ' {
+				return false
+			}
+		case c >= utf8.RuneSelf:
+			r, n := utf8.DecodeRuneInString(e[i:])
+			if unicode.IsSpace(r) {
+				return false
+			}
+			i += n - 1
+		case c >= '\t' && c <= '\r': // the other ASCII spaces
+			return false
+		}
+	}
+	return true
 }
 
 // balancedInside reports whether s never closes more parentheses than it
@@ -78,7 +124,10 @@ func MatchesAll(expr string) bool { return normExpr(expr) == "true" }
 // lint adds the warnings: settings always overridden by a later rule, and
 // disabled rules identical to enabled ones. (The per-rule warnings, such as
 // cache: false with TTLs, are added while checking parameters.)
-func (c *vctx) lint(rules []*Rule) {
+//
+// last is an empty map for lint's index of expressions (validateRules
+// hands over its map of refs, emptied).
+func (c *vctx) lint(rules []*Rule, last map[string]int) {
 	norm := make([]string, len(rules))
 	for i, r := range rules {
 		norm[i] = normExpr(r.Expression)
@@ -90,7 +139,7 @@ func (c *vctx) lint(rules []*Rule) {
 	// Settings are only listed for a rule that some later rule can
 	// override: listing them for every rule was a tenth of validate's
 	// allocations on a 300-rule file.
-	lastTrue, last := -1, make(map[string]int, len(rules))
+	lastTrue := -1
 	for j, o := range rules {
 		if o.Enabled && o.Action == ActionSetCacheSettings {
 			last[norm[j]] = j

@@ -118,3 +118,22 @@ func TestLintWarnings(t *testing.T) {
 		})
 	}
 }
+
+// TestNormExprShortcut holds normExpr's shortcut for single-spaced text to
+// what splitting and joining the words gives.
+func TestNormExprShortcut(t *testing.T) {
+	for _, e := range []string{"", " ", "a", "a b", "a  b", " a", "a ", "a\tb", "a\nb", "a\u00a0b", "a\u0085b",
+		"a\u2003b", "é b", "\xff b", "a\xe2\x80", "a\vb", "a\fb", "a\rb", "a\x1fb", "\u00a0", "(a)", "( a )", "(a) ", "true", " (true) ", `http.host eq "a  b"`} {
+		if got, want := normExpr(e), refNormExpr(e); got != want {
+			t.Errorf("normExpr(%q) = %q, want %q", e, got, want)
+		}
+	}
+}
+
+func refNormExpr(e string) string {
+	e = strings.Join(strings.Fields(e), " ")
+	for strings.HasPrefix(e, "(") && strings.HasSuffix(e, ")") && balancedInside(e[1:len(e)-1]) {
+		e = strings.TrimSpace(e[1 : len(e)-1])
+	}
+	return e
+}

@@ -46,6 +46,28 @@ func responseSchema(action string) *schema {
 	return nil
 }
 
+// responseSchema is responseSchema(action), built once per validation:
+// set_cache_control's has a schema per directive, and building it again for
+// every rule was most of what checking a 300-rule response file allocated
+// (docs/performance.md, "Against start-up").
+func (c *vctx) responseSchema(action string) *schema {
+	for _, s := range c.respSchemas {
+		if s.action == action {
+			return s.sch
+		}
+	}
+	s := responseSchema(action)
+	if s != nil {
+		c.respSchemas = append(c.respSchemas, actionSchema{action, s})
+	}
+	return s
+}
+
+type actionSchema struct {
+	action string
+	sch    *schema
+}
+
 // schemaFor is the parameter schema of a rule's action: the response
 // phase's own actions have theirs; set_cache_settings uses the request
 // phase's (a superset of the response phase's three switches) for key order.
@@ -100,7 +122,7 @@ func cacheControlDirectives() []ccDirective {
 // expression; a value only with operation set).
 func (c *vctx) responseParams(r *Rule, rule keyPath, checker ExpressionChecker) {
 	path := rule.dot("action_parameters")
-	sch := responseSchema(r.Action)
+	sch := c.responseSchema(r.Action)
 	if sch == nil {
 		return // the action itself was reported
 	}

@@ -32,12 +32,14 @@ func (o Options) limits() limits.Limits {
 
 // vctx collects problems for one validation run.
 type vctx struct {
-	file  string
-	src   *source
-	lim   limits.Limits
-	sch   *schema
-	phase string
-	probs Problems
+	file string
+	src  *source
+	lim  limits.Limits
+	sch  *schema
+	// respSchemas are the response phase's schemas built so far.
+	respSchemas []actionSchema
+	phase       string
+	probs       Problems
 }
 
 func (c *vctx) add(sev Severity, p Pos, path keyPath, format string, args ...any) {
@@ -163,7 +165,11 @@ func (c *vctx) validateRules(rules []*Rule, rulesPos Pos, checker ExpressionChec
 			c.params(r, path)
 		}
 	}
-	c.lint(rules)
+	// lint's index of expressions reuses the map of refs: each is as
+	// large as the file has rules (some 13 kB for 300), and the refs are
+	// not needed any more.
+	clear(refs)
+	c.lint(rules, refs)
 }
 
 func lineNote(line int) string {
@@ -305,7 +311,8 @@ func (c *vctx) edgeTTL(ef *Field, path keyPath) {
 		lo, hi int64
 		i      int
 	}
-	var spans []span
+	var buf [8]span // a list this long or shorter allocates nothing
+	spans := buf[:0]
 	for i, it := range sct.Value.Items {
 		ip := sctPath.at(i)
 		if it.Kind != Object {
