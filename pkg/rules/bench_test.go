@@ -134,3 +134,19 @@ func BenchmarkValidateParsed300(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSettings300 lists every rule's settings, as cachekey.Compile
+// does for `rules explain` and `purge url --variants auto`.
+func BenchmarkSettings300(b *testing.B) {
+	f, probs := Parse("rules300.yaml", []byte(rules300Static()))
+	if probs.HasErrors() {
+		b.Fatal(probs)
+	}
+	for b.Loop() {
+		for _, r := range f.Rules {
+			if len(r.Settings()) == 0 {
+				b.Fatal("no settings")
+			}
+		}
+	}
+}

@@ -17,27 +17,78 @@ type Setting struct {
 // Settings lists the rule's settings in file order. Top-level parameters are
 // settings; cache_key and its custom_key are split into their parts because
 // Cloudflare merges those part by part.
+//
+// The list is allocated once at its length and the paths the schema knows
+// are constants: cachekey.Compile lists every rule's settings, and growing
+// the list and concatenating its paths was some 700 bytes a rule
+// (docs/performance.md, "Against start-up").
 func (r *Rule) Settings() []Setting {
-	var out []Setting
 	if r.Params == nil || r.Params.Kind != Object {
 		return nil
 	}
+	n := 0
+	r.eachSetting(func(string, string, *Field) { n++ })
+	if n == 0 {
+		return nil
+	}
+	out := make([]Setting, 0, n)
+	r.eachSetting(func(prefix, path string, f *Field) {
+		out = append(out, Setting{Path: settingPath(prefix, path), Value: f.Value, pos: f.KeyPos})
+	})
+	return out
+}
+
+// eachSetting calls fn for each setting of r.Params in file order, with
+// the prefix of its path ("", "cache_key." or "cache_key.custom_key.") and
+// its key.
+func (r *Rule) eachSetting(fn func(prefix, key string, f *Field)) {
 	for _, f := range r.Params.Fields {
 		if f.Key == "cache_key" && f.Value.Kind == Object {
 			for _, g := range f.Value.Fields {
 				if g.Key == "custom_key" && g.Value.Kind == Object {
 					for _, h := range g.Value.Fields {
-						out = append(out, Setting{Path: "cache_key.custom_key." + h.Key, Value: h.Value, pos: h.KeyPos})
+						fn("cache_key.custom_key.", h.Key, h)
 					}
 					continue
 				}
-				out = append(out, Setting{Path: "cache_key." + g.Key, Value: g.Value, pos: g.KeyPos})
+				fn("cache_key.", g.Key, g)
 			}
 			continue
 		}
-		out = append(out, Setting{Path: f.Key, Value: f.Value, pos: f.KeyPos})
+		fn("", f.Key, f)
 	}
-	return out
+}
+
+// settingPath is prefix+key, without building the string for the settings
+// paramsSchema knows.
+func settingPath(prefix, key string) string {
+	switch prefix {
+	case "":
+		return key
+	case "cache_key.":
+		switch key {
+		case "cache_by_device_type":
+			return "cache_key.cache_by_device_type"
+		case "cache_deception_armor":
+			return "cache_key.cache_deception_armor"
+		case "ignore_query_strings_order":
+			return "cache_key.ignore_query_strings_order"
+		}
+	case "cache_key.custom_key.":
+		switch key {
+		case "query_string":
+			return "cache_key.custom_key.query_string"
+		case "header":
+			return "cache_key.custom_key.header"
+		case "cookie":
+			return "cache_key.custom_key.cookie"
+		case "host":
+			return "cache_key.custom_key.host"
+		case "user":
+			return "cache_key.custom_key.user"
+		}
+	}
+	return prefix + key
 }
 
 // normExpr strips whitespace differences and outer parentheses so that
