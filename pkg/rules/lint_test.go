@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -116,5 +118,68 @@ func TestLintWarnings(t *testing.T) {
 				t.Errorf("warnings:\n got: %s\nwant: %s", strings.Join(got, "\n      "), strings.Join(tc.want, "\n      "))
 			}
 		})
+	}
+}
+
+// TestNormExprShortcut holds normExpr's shortcut for single-spaced text to
+// what splitting and joining the words gives.
+func TestNormExprShortcut(t *testing.T) {
+	for _, e := range []string{"", " ", "a", "a b", "a  b", " a", "a ", "a\tb", "a\nb", "a\u00a0b", "a\u0085b",
+		"a\u2003b", "é b", "\xff b", "a\xe2\x80", "a\vb", "a\fb", "a\rb", "a\x1fb", "\u00a0", "(a)", "( a )", "(a) ", "true", " (true) ", `http.host eq "a  b"`} {
+		if got, want := normExpr(e), refNormExpr(e); got != want {
+			t.Errorf("normExpr(%q) = %q, want %q", e, got, want)
+		}
+	}
+}
+
+func refNormExpr(e string) string {
+	e = strings.Join(strings.Fields(e), " ")
+	for strings.HasPrefix(e, "(") && strings.HasSuffix(e, ")") && balancedInside(e[1:len(e)-1]) {
+		e = strings.TrimSpace(e[1 : len(e)-1])
+	}
+	return e
+}
+
+// TestSettings lists settings in file order, cache_key and custom_key split
+// into their parts, known and unknown keys alike.
+func TestSettings(t *testing.T) {
+	f, probs := Parse("s.yaml", []byte(`rules:
+  - ref: a
+    expression: "true"
+    action_parameters:
+      edge_ttl: {mode: respect_origin}
+      cache_key:
+        cache_deception_armor: true
+        future_part: 1
+        custom_key:
+          header: {include: [x-a]}
+          future_key: {}
+          query_string: {exclude: {all: true}}
+        ignore_query_strings_order: true
+      cache: true
+  - ref: b
+    expression: "true"
+    action_parameters: {}
+  - ref: c
+    expression: "true"
+    action_parameters: {cache_key: {}}
+`))
+	if len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	var got []string
+	for _, s := range f.Rules[0].Settings() {
+		got = append(got, fmt.Sprintf("%s@%d:%d", s.Path, s.pos.Line, s.pos.Col))
+	}
+	want := []string{"edge_ttl@5:7", "cache_key.cache_deception_armor@7:9", "cache_key.future_part@8:9",
+		"cache_key.custom_key.header@10:11", "cache_key.custom_key.future_key@11:11",
+		"cache_key.custom_key.query_string@12:11", "cache_key.ignore_query_strings_order@13:9", "cache@14:7"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Settings() = %q, want %q", got, want)
+	}
+	for _, r := range f.Rules[1:] {
+		if s := r.Settings(); s != nil {
+			t.Errorf("%s: Settings() = %v, want nil", r.Ref, s)
+		}
 	}
 }

@@ -195,7 +195,7 @@ func canonical(v *Value, s *schema) *Value {
 // fault, and a block value starts on the line after its key
 // (docs/interface.md, rules validate). A missing key is reported at
 // the key of the object that lacks it.
-func (c *vctx) checkSchema(v *Value, s *schema, path string, at Pos) {
+func (c *vctx) checkSchema(v *Value, s *schema, path keyPath, at Pos) {
 	if at.Line == 0 {
 		at = v.Pos
 	}
@@ -235,7 +235,7 @@ func (c *vctx) checkSchema(v *Value, s *schema, path string, at Pos) {
 			c.errf(v.Items[s.maxLen].Pos, path, "%d %s: at most %d are allowed", len(v.Items), s.what, s.maxLen)
 		}
 		for i, it := range v.Items {
-			c.checkSchema(it, s.elem, fmt.Sprintf("%s[%d]", path, i), it.Pos)
+			c.checkSchema(it, s.elem, path.at(i), it.Pos)
 		}
 	case sMap:
 		if v.Kind != Object {
@@ -246,7 +246,7 @@ func (c *vctx) checkSchema(v *Value, s *schema, path string, at Pos) {
 			c.errf(v.Fields[s.maxLen].KeyPos, path, "%d %s: at most %d are allowed", len(v.Fields), s.what, s.maxLen)
 		}
 		for _, f := range v.Fields {
-			c.checkSchema(f.Value, s.elem, joinPath(path, f.Key), f.KeyPos)
+			c.checkSchema(f.Value, s.elem, path.dot(f.Key), f.KeyPos)
 		}
 	case sObject:
 		if v.Kind != Object {
@@ -256,14 +256,14 @@ func (c *vctx) checkSchema(v *Value, s *schema, path string, at Pos) {
 		for _, f := range v.Fields {
 			sf := s.field(f.Key)
 			if sf == nil {
-				c.errf(f.KeyPos, joinPath(path, f.Key), "unknown setting%s", suggest(f.Key, s.names()))
+				c.errf(f.KeyPos, path.dot(f.Key), "unknown setting%s", suggest(f.Key, s.names()))
 				continue
 			}
-			c.checkSchema(f.Value, sf.s, joinPath(path, f.Key), f.KeyPos)
+			c.checkSchema(f.Value, sf.s, path.dot(f.Key), f.KeyPos)
 		}
 		for _, sf := range s.fields {
 			if sf.required && v.Get(sf.name) == nil {
-				c.errf(at, joinPath(path, sf.name), "missing (required)%s", enumNote(sf.s))
+				c.errf(at, path.dot(sf.name), "missing (required)%s", enumNote(sf.s))
 			}
 		}
 	}

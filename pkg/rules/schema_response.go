@@ -46,6 +46,28 @@ func responseSchema(action string) *schema {
 	return nil
 }
 
+// responseSchema is responseSchema(action), built once per validation:
+// set_cache_control's has a schema per directive, and building it again for
+// every rule was most of what checking a 300-rule response file allocated
+// (docs/performance.md, "Against start-up").
+func (c *vctx) responseSchema(action string) *schema {
+	for _, s := range c.respSchemas {
+		if s.action == action {
+			return s.sch
+		}
+	}
+	s := responseSchema(action)
+	if s != nil {
+		c.respSchemas = append(c.respSchemas, actionSchema{action, s})
+	}
+	return s
+}
+
+type actionSchema struct {
+	action string
+	sch    *schema
+}
+
 // schemaFor is the parameter schema of a rule's action: the response
 // phase's own actions have theirs; set_cache_settings uses the request
 // phase's (a superset of the response phase's three switches) for key order.
@@ -98,9 +120,9 @@ func cacheControlDirectives() []ccDirective {
 // responseParams checks a response-phase rule's action_parameters: the
 // action's schema, then what a schema cannot say (exactly one of values or
 // expression; a value only with operation set).
-func (c *vctx) responseParams(r *Rule, path string, checker ExpressionChecker) {
-	path += ".action_parameters"
-	sch := responseSchema(r.Action)
+func (c *vctx) responseParams(r *Rule, rule keyPath, checker ExpressionChecker) {
+	path := rule.dot("action_parameters")
+	sch := c.responseSchema(r.Action)
 	if sch == nil {
 		return // the action itself was reported
 	}
@@ -118,18 +140,18 @@ func (c *vctx) responseParams(r *Rule, path string, checker ExpressionChecker) {
 		vals, ex := p.field("values"), p.field("expression")
 		switch {
 		case vals != nil && ex != nil:
-			c.errf(ex.KeyPos, path+".expression", "give values or expression, not both")
+			c.errf(ex.KeyPos, path.dot("expression"), "give values or expression, not both")
 		case vals == nil && ex == nil:
-			c.errf(r.pos("action_parameters"), path+".values", "missing: give values (a list of tags) or expression")
+			c.errf(r.pos("action_parameters"), path.dot("values"), "missing: give values (a list of tags) or expression")
 		case vals != nil && vals.Value.Kind == Array:
 			if len(vals.Value.Items) == 0 {
-				c.errf(vals.KeyPos, path+".values", "empty list: give at least one cache tag")
+				c.errf(vals.KeyPos, path.dot("values"), "empty list: give at least one cache tag")
 			}
-			c.tagValues(vals.Value.Items, path+".values")
+			c.tagValues(vals.Value.Items, path.dot("values"))
 		case ex != nil && ex.Value.Kind == String && strings.TrimSpace(ex.Value.Str) == "":
-			c.errf(ex.KeyPos, path+".expression", "empty expression: say how the tags are computed")
+			c.errf(ex.KeyPos, path.dot("expression"), "empty expression: say how the tags are computed")
 		case ex != nil && ex.Value.Kind == String:
-			c.tagExpression(r, ex.Value, path+".expression", checker)
+			c.tagExpression(r, ex.Value, path.dot("expression"), checker)
 		}
 	case ActionSetCacheControl:
 		for _, d := range cacheControlDirectives() {
@@ -137,7 +159,7 @@ func (c *vctx) responseParams(r *Rule, path string, checker ExpressionChecker) {
 			if fl == nil || fl.Value.Kind != Object {
 				continue
 			}
-			dp := path + "." + d.name
+			dp := path.dot(d.name)
 			op := fl.Value.Get("operation")
 			set := op != nil && op.Kind == String && op.Str == "set"
 			remove := op != nil && op.Kind == String && op.Str == "remove"
@@ -145,18 +167,19 @@ func (c *vctx) responseParams(r *Rule, path string, checker ExpressionChecker) {
 			case ccSeconds:
 				val := fl.Value.field("value")
 				if set && val == nil {
-					c.errf(fl.KeyPos, dp+".value", "missing: operation set needs a value in seconds")
+					c.errf(fl.KeyPos, dp.dot("value"), "missing: operation set needs a value in seconds")
 				}
 				if remove && val != nil {
-					c.errf(val.KeyPos, dp+".value", "a value is only allowed with operation set (operation is remove)")
+					c.errf(val.KeyPos, dp.dot("value"), "a value is only allowed with operation set (operation is remove)")
 				}
 			case ccQualifiers:
 				if q := fl.Value.field("qualifiers"); q != nil && remove {
-					c.errf(q.KeyPos, dp+".qualifiers", "qualifiers are only allowed with operation set (operation is remove)")
+					c.errf(q.KeyPos, dp.dot("qualifiers"), "qualifiers are only allowed with operation set (operation is remove)")
 				} else if q != nil && q.Value.Kind == Array {
 					for i, it := range q.Value.Items {
 						if it.Kind == String && headerNameInvalid(it.Str) {
-							c.errf(it.Pos, fmt.Sprintf("%s.qualifiers[%d]", dp, i), "%q is not a header name", it.Str)
+							qp := dp.dot("qualifiers")
+							c.errf(it.Pos, qp.at(i), "%q is not a header name", it.Str)
 						}
 					}
 				}
@@ -174,13 +197,13 @@ const maxTagLength = 1024
 // case-insensitive. A comma separates tags in the Cache-Tag header, so a
 // value holding one becomes two tags that purge by the whole value never
 // reaches; tags equal but for case are one tag, so the second is a mistake.
-func (c *vctx) tagValues(items []*Value, path string) {
+func (c *vctx) tagValues(items []*Value, path keyPath) {
 	seen := make(map[string]int, len(items))
 	for i, it := range items {
 		if it.Kind != String {
 			continue
 		}
-		ip := fmt.Sprintf("%s[%d]", path, i)
+		ip := path.at(i)
 		tag := it.Str
 		bad := strings.IndexFunc(tag, func(r rune) bool { return r <= ' ' || r > '~' })
 		switch {
@@ -224,7 +247,7 @@ func describeRune(r rune) string {
 // length limit, then the checker in the rule's phase as a value expression
 // (syntax, fields, tabs, plan gates such as regex_replace's, and a String or
 // Array of Strings as result), each problem at its place in the file.
-func (c *vctx) tagExpression(r *Rule, node *Value, path string, checker ExpressionChecker) {
+func (c *vctx) tagExpression(r *Rule, node *Value, path keyPath, checker ExpressionChecker) {
 	if n := utf8.RuneCountInString(node.Str); n > c.lim.ExpressionMaxLength && c.lim.ExpressionMaxLength > 0 {
 		c.errf(node.Pos, path, "expression is %d characters long: the limit is %d", n, c.lim.ExpressionMaxLength)
 	}

@@ -32,24 +32,26 @@ func (o Options) limits() limits.Limits {
 
 // vctx collects problems for one validation run.
 type vctx struct {
-	file  string
-	src   *source
-	lim   limits.Limits
-	sch   *schema
-	phase string
-	probs Problems
+	file string
+	src  *source
+	lim  limits.Limits
+	sch  *schema
+	// respSchemas are the response phase's schemas built so far.
+	respSchemas []actionSchema
+	phase       string
+	probs       Problems
 }
 
-func (c *vctx) add(sev Severity, p Pos, path, format string, args ...any) {
-	c.probs = append(c.probs, Problem{File: c.file, Line: p.Line, Path: path,
+func (c *vctx) add(sev Severity, p Pos, path keyPath, format string, args ...any) {
+	c.probs = append(c.probs, Problem{File: c.file, Line: p.Line, Path: path.String(),
 		Message: fmt.Sprintf(format, args...), Severity: sev, Code: codeFor(checkCodes, format, sev)})
 }
 
-func (c *vctx) errf(p Pos, path, format string, args ...any) {
+func (c *vctx) errf(p Pos, path keyPath, format string, args ...any) {
 	c.add(SeverityError, p, path, format, args...)
 }
 
-func (c *vctx) warnf(p Pos, path, format string, args ...any) {
+func (c *vctx) warnf(p Pos, path keyPath, format string, args ...any) {
 	c.add(SeverityWarning, p, path, format, args...)
 }
 
@@ -127,32 +129,34 @@ func (c *vctx) validateRules(rules []*Rule, rulesPos Pos, checker ExpressionChec
 		if first := rules[limit]; first.node != nil {
 			at = first.node.Pos
 		}
-		c.errf(at, "rules", "%d rules exceed the %s plan's limit of %d per zone: rules[%d] is the first one over it", len(rules), c.lim.Plan, limit, limit)
+		c.errf(at, rootPath("rules"), "%d rules exceed the %s plan's limit of %d per zone: rules[%d] is the first one over it", len(rules), c.lim.Plan, limit, limit)
 	}
 	refs := make(map[string]int, len(rules))
+	root := rootPath("rules")
 	for i, r := range rules {
-		path := fmt.Sprintf("rules[%d]", i)
+		path := root.at(i)
+		refPath := path.dot("ref")
 		switch {
 		case r.hasKey("ref") && r.Ref == "" && r.node.Get("ref").Kind != String:
 			// Parse already reported the wrong type.
 		case strings.TrimSpace(r.Ref) == "":
-			c.errf(r.pos("ref"), path+".ref", "missing ref: give every rule a unique, stable ref (it identifies the rule in diff and deploy)")
+			c.errf(r.pos("ref"), refPath, "missing ref: give every rule a unique, stable ref (it identifies the rule in diff and deploy)")
 		case r.Ref != strings.TrimSpace(r.Ref):
-			c.errf(r.pos("ref"), path+".ref", "ref %q has leading or trailing spaces", r.Ref)
+			c.errf(r.pos("ref"), refPath, "ref %q has leading or trailing spaces", r.Ref)
 		case strings.IndexFunc(r.Ref, unicode.IsControl) >= 0:
 			// A NUL or other control character is invisible in a diff or a
 			// terminal and truncates the ref in C-based tools downstream.
 			ch := r.Ref[strings.IndexFunc(r.Ref, unicode.IsControl):]
-			c.errf(r.pos("ref"), path+".ref", "ref %q holds the control character U+%04X: refs are printable text", r.Ref, []rune(ch)[0])
+			c.errf(r.pos("ref"), refPath, "ref %q holds the control character U+%04X: refs are printable text", r.Ref, []rune(ch)[0])
 		default:
 			if first, ok := refs[r.Ref]; ok {
-				c.errf(r.pos("ref"), path+".ref", "duplicate ref %q: rules[%d]%s already uses it", r.Ref, first, lineNote(rules[first].Line()))
+				c.errf(r.pos("ref"), refPath, "duplicate ref %q: rules[%d]%s already uses it", r.Ref, first, lineNote(rules[first].Line()))
 			} else {
 				refs[r.Ref] = i
 			}
 		}
 		if why := actionRefusal(r.Action, c.phase); why != "" {
-			c.errf(r.pos("action"), path+".action", "%s", why)
+			c.errf(r.pos("action"), path.dot("action"), "%s", why)
 		}
 		c.expression(r, path, checker)
 		if c.phase == PhaseResponse {
@@ -161,7 +165,11 @@ func (c *vctx) validateRules(rules []*Rule, rulesPos Pos, checker ExpressionChec
 			c.params(r, path)
 		}
 	}
-	c.lint(rules)
+	// lint's index of expressions reuses the map of refs: each is as
+	// large as the file has rules (some 13 kB for 300), and the refs are
+	// not needed any more.
+	clear(refs)
+	c.lint(rules, refs)
 }
 
 func lineNote(line int) string {
@@ -171,8 +179,8 @@ func lineNote(line int) string {
 	return fmt.Sprintf(" (line %d)", line)
 }
 
-func (c *vctx) expression(r *Rule, path string, checker ExpressionChecker) {
-	path += ".expression"
+func (c *vctx) expression(r *Rule, rule keyPath, checker ExpressionChecker) {
+	path := rule.dot("expression")
 	var node *Value
 	if r.node != nil {
 		node = r.node.Get("expression")
@@ -192,7 +200,7 @@ func (c *vctx) expression(r *Rule, path string, checker ExpressionChecker) {
 		if at.Line == 0 {
 			at = pos
 		}
-		c.probs = append(c.probs, Problem{File: c.file, Line: at.Line, Col: at.Col, Path: path, Code: "expr/missing",
+		c.probs = append(c.probs, Problem{File: c.file, Line: at.Line, Col: at.Col, Path: path.String(), Code: "expr/missing",
 			Message: "empty expression: say which requests the rule matches (true matches all)", Severity: SeverityError})
 		return
 	}
@@ -211,13 +219,13 @@ func (c *vctx) expression(r *Rule, path string, checker ExpressionChecker) {
 // exprProblems adds what an expression checker found, at the place in the
 // file each problem points to (node is the expression's string in the
 // file, nil for rules that did not come from one).
-func (c *vctx) exprProblems(r *Rule, node *Value, path string, eps []ExprProblem) {
+func (c *vctx) exprProblems(r *Rule, node *Value, path keyPath, eps []ExprProblem) {
 	for _, ep := range eps {
 		sev := SeverityError
 		if ep.Warning {
 			sev = SeverityWarning
 		}
-		p := Problem{File: c.file, Path: path, Message: ep.Message, Severity: sev, Code: CodeExprSyntax}
+		p := Problem{File: c.file, Path: path.String(), Message: ep.Message, Severity: sev, Code: CodeExprSyntax}
 		if ep.Warning {
 			p.Code = CodeExprWarning
 		}
@@ -231,8 +239,8 @@ func (c *vctx) exprProblems(r *Rule, node *Value, path string, eps []ExprProblem
 
 // params checks action_parameters: the schema, then rules the schema cannot
 // express, then the plan's gates.
-func (c *vctx) params(r *Rule, path string) {
-	path += ".action_parameters"
+func (c *vctx) params(r *Rule, rule keyPath) {
+	path := rule.dot("action_parameters")
 	p := r.Params
 	if p == nil && r.hasKey("action_parameters") && r.node.Get("action_parameters").Kind != Null {
 		return // Parse already reported the wrong type.
@@ -245,34 +253,34 @@ func (c *vctx) params(r *Rule, path string) {
 	c.enterpriseOnly(p, path)
 
 	if ef := p.field("edge_ttl"); ef != nil && ef.Value.Kind == Object {
-		c.edgeTTL(ef, path+".edge_ttl")
+		c.edgeTTL(ef, path.dot("edge_ttl"))
 	}
 	if bf := p.field("browser_ttl"); bf != nil && bf.Value.Kind == Object {
 		b := bf.Value
 		mode, def := b.Get("mode"), b.field("default")
 		if def != nil && mode != nil && mode.Kind == String && mode.Str != "override_origin" {
-			c.errf(def.KeyPos, path+".browser_ttl.default", "default is only allowed with mode override_origin (mode is %s)", mode.Str)
+			c.errf(def.KeyPos, path.dot("browser_ttl.default"), "default is only allowed with mode override_origin (mode is %s)", mode.Str)
 		}
 		if def == nil && mode != nil && mode.Kind == String && mode.Str == "override_origin" {
-			c.errf(bf.KeyPos, path+".browser_ttl.default", "missing (required with mode override_origin): say how many seconds browsers may cache; the API refuses override_origin without it")
+			c.errf(bf.KeyPos, path.dot("browser_ttl.default"), "missing (required with mode override_origin): say how many seconds browsers may cache; the API refuses override_origin without it")
 		}
 	}
 	if vh := p.Lookup("vary", "headers"); vh != nil && vh.Kind == Object {
-		c.varyHeaders(vh, path+".vary.headers")
+		c.varyHeaders(vh, path.dot("vary.headers"))
 	}
 	if ck := p.Lookup("cache_key", "custom_key"); ck != nil && ck.Kind == Object {
-		c.customKey(ck, path+".cache_key.custom_key")
+		c.customKey(ck, path.dot("cache_key.custom_key"))
 	}
 	// Only edge_ttl is pointless without caching: browser_ttl still decides
 	// what browsers are told (bypass is a common companion of cache: false).
 	if cv := p.Get("cache"); cv != nil && cv.Kind == Bool && !cv.Bool {
 		if f := p.field("edge_ttl"); f != nil {
-			c.warnf(f.KeyPos, path+".edge_ttl", "cache is false, so matching responses are never cached and edge_ttl has no effect")
+			c.warnf(f.KeyPos, path.dot("edge_ttl"), "cache is false, so matching responses are never cached and edge_ttl has no effect")
 		}
 	}
 }
 
-func (c *vctx) edgeTTL(ef *Field, path string) {
+func (c *vctx) edgeTTL(ef *Field, path keyPath) {
 	e := ef.Value
 	mode := e.Get("mode")
 	modeStr := ""
@@ -281,30 +289,32 @@ func (c *vctx) edgeTTL(ef *Field, path string) {
 	}
 	if df := e.field("default"); df != nil {
 		if n, ok := df.Value.Int(); ok && n >= 0 && n < int64(c.lim.MinEdgeTTLSeconds) {
-			c.errf(df.KeyPos, path+".default", "%d s is below the %s plan's minimum edge TTL of %s", n, c.lim.Plan, humanSeconds(int64(c.lim.MinEdgeTTLSeconds)))
+			c.errf(df.KeyPos, path.dot("default"), "%d s is below the %s plan's minimum edge TTL of %s", n, c.lim.Plan, humanSeconds(int64(c.lim.MinEdgeTTLSeconds)))
 		}
 		if modeStr != "" && modeStr != "override_origin" {
-			c.warnf(df.KeyPos, path+".default", "default is ignored unless mode is override_origin (mode is %s)", modeStr)
+			c.warnf(df.KeyPos, path.dot("default"), "default is ignored unless mode is override_origin (mode is %s)", modeStr)
 		}
 	} else if modeStr == "override_origin" {
 		// The API and the Terraform provider refuse it (cloudflare.md,
 		// "Newer request-phase parameters"); it used to be a warning.
-		c.errf(ef.KeyPos, path+".default", "missing (required with mode override_origin): say how many seconds the edge may cache; the API refuses override_origin without it")
+		c.errf(ef.KeyPos, path.dot("default"), "missing (required with mode override_origin): say how many seconds the edge may cache; the API refuses override_origin without it")
 	}
 	sct := e.field("status_code_ttl")
 	if sct == nil || sct.Value.Kind != Array {
 		return
 	}
+	sctPath := path.dot("status_code_ttl")
 	if !c.lim.StatusCodeTTL {
-		c.errf(sct.KeyPos, path+".status_code_ttl", "status code TTLs need the Enterprise plan; this is checked against %s", c.lim.Plan)
+		c.errf(sct.KeyPos, sctPath, "status code TTLs need the Enterprise plan; this is checked against %s", c.lim.Plan)
 	}
 	type span struct {
 		lo, hi int64
 		i      int
 	}
-	var spans []span
+	var buf [8]span // a list this long or shorter allocates nothing
+	spans := buf[:0]
 	for i, it := range sct.Value.Items {
-		ip := fmt.Sprintf("%s.status_code_ttl[%d]", path, i)
+		ip := sctPath.at(i)
 		if it.Kind != Object {
 			continue
 		}
@@ -327,7 +337,7 @@ func (c *vctx) edgeTTL(ef *Field, path string) {
 		} else if rng.Kind == Object {
 			from, to := rng.Get("from"), rng.Get("to")
 			if from == nil && to == nil {
-				c.errf(rngf.KeyPos, ip+".status_code_range", "give from, to or both")
+				c.errf(rngf.KeyPos, ip.dot("status_code_range"), "give from, to or both")
 				continue
 			}
 			if from != nil {
@@ -345,7 +355,7 @@ func (c *vctx) edgeTTL(ef *Field, path string) {
 				hi = n
 			}
 			if lo > hi {
-				c.errf(rngf.KeyPos, ip+".status_code_range", "from %d is greater than to %d", lo, hi)
+				c.errf(rngf.KeyPos, ip.dot("status_code_range"), "from %d is greater than to %d", lo, hi)
 				continue
 			}
 		}
@@ -397,14 +407,14 @@ func headerRefusal(name string) string {
 	return ""
 }
 
-func (c *vctx) customKey(ck *Value, path string) {
+func (c *vctx) customKey(ck *Value, path keyPath) {
 	gate := func(f *Field, what string) {
 		if !c.lim.CustomCacheKey {
-			c.errf(f.KeyPos, joinPath(path, f.Key), "a custom cache key by %s needs the Enterprise plan; this is checked against %s", what, c.lim.Plan)
+			c.errf(f.KeyPos, path.dot(f.Key), "a custom cache key by %s needs the Enterprise plan; this is checked against %s", what, c.lim.Plan)
 		}
 	}
 	if qf := ck.field("query_string"); qf != nil && qf.Value.Kind == Object {
-		qs, qp := qf.Value, path+".query_string"
+		qs, qp := qf.Value, path.dot("query_string")
 		inc, exc := qs.field("include"), qs.field("exclude")
 		switch {
 		case inc != nil && exc != nil:
@@ -416,7 +426,7 @@ func (c *vctx) customKey(ck *Value, path string) {
 			if sel == nil || sel.Value.Kind != Object {
 				continue
 			}
-			sp := qp + "." + sel.Key
+			sp := qp.dot(sel.Key)
 			all, list := sel.Value.field("all"), sel.Value.field("list")
 			switch {
 			case all != nil && list != nil:
@@ -424,18 +434,19 @@ func (c *vctx) customKey(ck *Value, path string) {
 			case all == nil && list == nil:
 				c.errf(sel.KeyPos, sp, "give all: true or a list of parameters")
 			case all != nil && all.Value.Kind == Bool && !all.Value.Bool:
-				c.errf(all.KeyPos, sp+".all", "all: false is not accepted; leave %s out instead", sel.Key)
+				c.errf(all.KeyPos, sp.dot("all"), "all: false is not accepted; leave %s out instead", sel.Key)
 			case list != nil && list.Value.Kind == Array:
 				gate(qf, "query string parameter list")
 				if len(list.Value.Items) == 0 {
-					c.errf(list.KeyPos, sp+".list", "empty list: give at least one parameter name")
+					c.errf(list.KeyPos, sp.dot("list"), "empty list: give at least one parameter name")
 				}
 				if len(list.Value.Items) > 100 {
-					c.errf(list.Value.Items[100].Pos, sp+".list", "%d parameters: a cache key holds at most 100", len(list.Value.Items))
+					c.errf(list.Value.Items[100].Pos, sp.dot("list"), "%d parameters: a cache key holds at most 100", len(list.Value.Items))
 				}
 				for i, it := range list.Value.Items {
 					if it.Kind == String && strings.TrimSpace(it.Str) == "" {
-						c.errf(it.Pos, fmt.Sprintf("%s.list[%d]", sp, i), "empty parameter name")
+						lp := sp.dot("list")
+						c.errf(it.Pos, lp.at(i), "empty parameter name")
 					}
 				}
 			}
@@ -443,7 +454,7 @@ func (c *vctx) customKey(ck *Value, path string) {
 	}
 	if hf := ck.field("header"); hf != nil && hf.Value.Kind == Object {
 		gate(hf, "header")
-		h, hp := hf.Value, path+".header"
+		h, hp := hf.Value, path.dot("header")
 		for _, key := range []string{"include", "check_presence"} {
 			l := h.Get(key)
 			if l == nil || l.Kind != Array {
@@ -453,7 +464,8 @@ func (c *vctx) customKey(ck *Value, path string) {
 				if it.Kind != String {
 					continue
 				}
-				ip := fmt.Sprintf("%s.%s[%d]", hp, key, i)
+				lp := hp.dot(key)
+				ip := lp.at(i)
 				if why := headerRefusal(it.Str); why != "" {
 					c.errf(it.Pos, ip, "%s", why)
 				} else if key == "include" && contains(restrictedHeaders(), strings.ToLower(it.Str)) {
@@ -463,7 +475,7 @@ func (c *vctx) customKey(ck *Value, path string) {
 		}
 		if cm := h.Get("contains"); cm != nil && cm.Kind == Object {
 			for _, f := range cm.Fields {
-				ip := hp + ".contains." + f.Key
+				ip := hp.dot("contains." + f.Key)
 				if why := headerRefusal(f.Key); why != "" {
 					c.errf(f.KeyPos, ip, "%s", why)
 					continue
@@ -486,7 +498,7 @@ func (c *vctx) customKey(ck *Value, path string) {
 				}
 				for i, it := range f.Value.Items {
 					if it.Kind == String && it.Str == "" {
-						c.errf(it.Pos, fmt.Sprintf("%s[%d]", ip, i), "empty value")
+						c.errf(it.Pos, ip.at(i), "empty value")
 					}
 				}
 			}
@@ -503,7 +515,8 @@ func (c *vctx) customKey(ck *Value, path string) {
 				if it.Kind != String {
 					continue
 				}
-				ip := fmt.Sprintf("%s.cookie.%s[%d]", path, key, i)
+				lp := path.dot("cookie." + key)
+				ip := lp.at(i)
 				switch {
 				case strings.TrimSpace(it.Str) == "":
 					c.errf(it.Pos, ip, "empty cookie name")
@@ -526,13 +539,13 @@ func (c *vctx) customKey(ck *Value, path string) {
 // also matches every request the longer one does, and a value in another
 // case than browsers send (content codings, media types and charsets are
 // sent in lower case) never matches.
-func (c *vctx) substringValues(f *Field, path string) {
+func (c *vctx) substringValues(f *Field, path keyPath) {
 	h := strings.ToLower(f.Key)
 	for i, it := range f.Value.Items {
 		if it.Kind != String || it.Str == "" {
 			continue
 		}
-		ip := fmt.Sprintf("%s[%d]", path, i)
+		ip := path.at(i)
 		for j, o := range f.Value.Items {
 			if j != i && o.Kind == String && o.Str != it.Str && strings.Contains(o.Str, it.Str) {
 				c.warnf(it.Pos, ip, "%q is part of %q: %s values match as case-sensitive substrings, so every request matching [%d] also matches this one", it.Str, o.Str, h, j)
@@ -549,7 +562,7 @@ func (c *vctx) substringValues(f *Field, path string) {
 // (cloudflare.md, "Newer request-phase parameters": Proxy Read Timeout,
 // caching on additional ports, Origin Cache-Control), at their key, like
 // the other plan gates checked against --plan.
-func (c *vctx) enterpriseOnly(p *Value, path string) {
+func (c *vctx) enterpriseOnly(p *Value, path keyPath) {
 	if c.lim.Plan.AtLeast(limits.Enterprise) {
 		return
 	}
@@ -559,7 +572,7 @@ func (c *vctx) enterpriseOnly(p *Value, path string) {
 		{"origin_cache_control", "origin Cache-Control"},
 	} {
 		if f := p.field(g.key); f != nil {
-			c.errf(f.KeyPos, joinPath(path, g.key), "%s needs the Enterprise plan; this is checked against %s", g.what, c.lim.Plan)
+			c.errf(f.KeyPos, path.dot(g.key), "%s needs the Enterprise plan; this is checked against %s", g.what, c.lim.Plan)
 		}
 	}
 }
@@ -571,9 +584,9 @@ func (c *vctx) enterpriseOnly(p *Value, path string) {
 // hop-by-hop or cache-control header; media_types only for accept,
 // languages only for accept-language; their values non-empty printable
 // ASCII. The counts are in the schema.
-func (c *vctx) varyHeaders(vh *Value, path string) {
+func (c *vctx) varyHeaders(vh *Value, path keyPath) {
 	for _, f := range vh.Fields {
-		hp := joinPath(path, f.Key)
+		hp := path.dot(f.Key)
 		name := f.Key
 		switch {
 		case name == "":
@@ -600,14 +613,15 @@ func (c *vctx) varyHeaders(vh *Value, path string) {
 				continue
 			}
 			if name != sub.header {
-				c.errf(lf.KeyPos, joinPath(hp, sub.key), "%s only applies to the %s header", sub.key, sub.header)
+				c.errf(lf.KeyPos, hp.dot(sub.key), "%s only applies to the %s header", sub.key, sub.header)
 			}
 			if lf.Value.Kind != Array {
 				continue
 			}
 			for i, it := range lf.Value.Items {
 				if it.Kind == String && (it.Str == "" || strings.IndexFunc(it.Str, func(r rune) bool { return r < 0x20 || r > 0x7e }) >= 0) {
-					c.errf(it.Pos, fmt.Sprintf("%s.%s[%d]", hp, sub.key, i), "%q: values must be non-empty printable ASCII", it.Str)
+					lp := hp.dot(sub.key)
+					c.errf(it.Pos, lp.at(i), "%q: values must be non-empty printable ASCII", it.Str)
 				}
 			}
 		}
