@@ -98,6 +98,10 @@ func TestProblemCodes(t *testing.T) {
 		{"rules:\n  - ref: a\n    expression: (http.host eq \"a\"\n    action_parameters: {cache: true}\n", CodeExprSyntax},
 		{"rules:\n  - ref: a\n    expression: \"true\"\n    action_parameters: {cache: true}\n  - ref: a\n    expression: \"true\"\n    action_parameters: {cache: false}\n", "ref/duplicate"},
 		{"rules:\n  - ref: a\n    expression: \"true\"\n    action_parameters: {cache: true, edge_ttl: {mode: override_origin, default: 1}}\n", "plan/min-ttl"},
+		// An action of the other phase, or none at all: schema/action, not
+		// the code of whichever check also formats its message with "%s".
+		{"rules:\n  - ref: a\n    expression: \"true\"\n    action: set_cache_tags\n    action_parameters: {operation: add, values: [a]}\n", "schema/action"},
+		{"rules:\n  - ref: a\n    expression: \"true\"\n    action: cache_it\n    action_parameters: {cache: true}\n", "schema/action"},
 	}
 	for _, c := range cases {
 		_, probs := Check("f.yaml", []byte(c.src), Options{Limits: limits.Default().For(limits.Free)})

@@ -51,6 +51,13 @@ func (c *vctx) errf(p Pos, path keyPath, format string, args ...any) {
 	c.add(SeverityError, p, path, format, args...)
 }
 
+// refuse adds an error whose message is already written, with its code
+// given here: a "%s" format would take the code of another check's
+// message (code.go keys codes by format).
+func (c *vctx) refuse(p Pos, path keyPath, code, msg string) {
+	c.probs = append(c.probs, Problem{File: c.file, Line: p.Line, Path: path.String(), Message: msg, Severity: SeverityError, Code: code})
+}
+
 func (c *vctx) warnf(p Pos, path keyPath, format string, args ...any) {
 	c.add(SeverityWarning, p, path, format, args...)
 }
@@ -156,7 +163,7 @@ func (c *vctx) validateRules(rules []*Rule, rulesPos Pos, checker ExpressionChec
 			}
 		}
 		if why := actionRefusal(r.Action, c.phase); why != "" {
-			c.errf(r.pos("action"), path.dot("action"), "%s", why)
+			c.refuse(r.pos("action"), path.dot("action"), "schema/action", why)
 		}
 		c.expression(r, path, checker)
 		if c.phase == PhaseResponse {
