@@ -364,9 +364,11 @@ func (c *checker) call(x *Call) typed {
 		}
 		return bad
 	}
-	args := make([]typed, len(x.Args))
-	for i, a := range x.Args {
-		args[i] = c.expr(a)
+	// Most calls have one to three arguments: their types stay on the stack.
+	var scratch [4]typed
+	args := scratch[:0]
+	for _, a := range x.Args {
+		args = append(args, c.expr(a))
 	}
 	if !f.InCacheRules && !(c.opts.ResponsePhase && responsePhaseFunctions[x.Name]) {
 		c.errorf(x.P, "function `%s()` cannot be used in cache rules: it is only available in %s", x.Name, f.OnlyIn)
@@ -588,12 +590,13 @@ func (c *checker) compare(x *Compare) typed {
 	if lhs.each {
 		res = typed{t: ArrayOf(TBool)}
 	}
-	lhsText := Format(x.X)
 	switch lt.Kind {
 	case KindBool:
+		lhsText := Format(x.X)
 		c.errorf(x.OpPos, "`%s` is a boolean: use it on its own (`%s` or `not %s`) instead of with `%s`", lhsText, lhsText, lhsText, x.Op)
 		return bad
 	case KindArray, KindMap:
+		lhsText := Format(x.X)
 		c.errorf(x.OpPos, "`%s` is %s and cannot be compared with `%s`: compare one element (`%s[0]`) or every element with any(%s[*] %s ...)", lhsText, lt, x.Op, lhsText, lhsText, x.Op)
 		return bad
 	}
