@@ -3,6 +3,7 @@ package expr
 import (
 	"net/netip"
 	"regexp"
+	"sync"
 )
 
 // Pos is a position inside an expression. Offset is a byte offset; Line and
@@ -160,10 +161,38 @@ type RegexLit struct {
 	Pattern string
 	Raw     bool
 
-	// re is the compiled Go translation of the pattern, nil when it does not
-	// compile in Go. reErr says why. Both are set at parse time only.
-	re    *regexp.Regexp
-	reErr string
+	// reErr says why Go's regexp cannot use the pattern, "" when it can.
+	// Parse sets it (and parsed) from the pattern's syntax alone:
+	// regexp/syntax finds every error regexp.Compile reports, for a
+	// fraction of the cost, and validating a file need not compile its
+	// patterns (docs/performance.md, "Against start-up").
+	reErr  string
+	parsed bool
+	// re is the compiled Go translation of the pattern, built on the first
+	// evaluation (compiled); nil when it cannot be.
+	reOnce sync.Once
+	re     *regexp.Regexp
+}
+
+// compiled returns the pattern compiled with Go's regexp, or nil when Go
+// cannot compile it or it uses Rust-only syntax (regex.go). It is compiled
+// once, on first use; safe for concurrent use.
+func (r *RegexLit) compiled() *regexp.Regexp {
+	r.reOnce.Do(func() {
+		if r.reErr == "" && rustOnlySyntax(r.Pattern) == "" {
+			r.re, _ = compileRustRegex(r.Pattern)
+		}
+	})
+	return r.re
+}
+
+// invalid says why Go's regexp cannot compile the pattern, "" when it can.
+func (r *RegexLit) invalid() string {
+	if r.parsed {
+		return r.reErr
+	}
+	_, msg := compileRustRegex(r.Pattern) // a literal built by hand, not by Parse
+	return msg
 }
 
 // IntLit is an integer literal.

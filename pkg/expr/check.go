@@ -642,8 +642,8 @@ func (c *checker) compare(x *Compare) typed {
 			// Go may reject these, or (for class set operations) accept them
 			// with another meaning; either way offline results are unreliable.
 			c.warnf(re.P, "regular expression uses Rust-only %s and could not be checked offline", what)
-		} else if re.re == nil {
-			c.errorf(re.P, "invalid regular expression: %s", re.reErr)
+		} else if msg := re.invalid(); msg != "" {
+			c.errorf(re.P, "invalid regular expression: %s", msg)
 			return bad
 		}
 	case CmpIn:
@@ -664,8 +664,10 @@ func (c *checker) checkRHSAlone(x *Compare) {
 			}
 		}
 	}
-	if re, ok := x.Y.(*RegexLit); ok && re.re == nil && rustOnlySyntax(re.Pattern) == "" {
-		c.errorf(re.P, "invalid regular expression: %s", re.reErr)
+	if re, ok := x.Y.(*RegexLit); ok && rustOnlySyntax(re.Pattern) == "" {
+		if msg := re.invalid(); msg != "" {
+			c.errorf(re.P, "invalid regular expression: %s", msg)
+		}
 	}
 }
 

@@ -550,11 +550,7 @@ func (env *Env) compareOne(x *Compare, v value) bool {
 		if !ok || v.k != vString {
 			return false
 		}
-		compiled := re.re
-		if compiled == nil && re.reErr == "" && rustOnlySyntax(re.Pattern) == "" {
-			// A tree built by hand, not by Parse: compile now.
-			compiled, _ = compileRustRegex(re.Pattern)
-		}
+		compiled := re.compiled()
 		return compiled != nil && compiled.MatchString(v.s)
 	case CmpIn:
 		switch y := x.Y.(type) {

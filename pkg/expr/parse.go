@@ -1207,12 +1207,12 @@ func (p *parser) parseRegex() (Expr, error) {
 		p.advance(i + 1)
 		pattern = b.String()
 	}
-	lit := &RegexLit{P: pos, Pattern: pattern, Raw: raw}
+	lit := &RegexLit{P: pos, Pattern: pattern, Raw: raw, parsed: true}
 	if what := rustOnlySyntax(pattern); what != "" {
 		// Go would reject it or read it differently: do not evaluate it.
 		lit.reErr = "uses Rust-only " + what
 	} else {
-		lit.re, lit.reErr = compileRustRegex(pattern)
+		lit.reErr = checkRustRegex(pattern)
 	}
 	return lit, nil
 }
