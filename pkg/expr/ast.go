@@ -9,9 +9,9 @@ import (
 // Pos is a position inside an expression. Offset is a byte offset; Line and
 // Col are 1-based, Col counting characters (runes) within the line.
 type Pos struct {
-	Offset int
-	Line   int
-	Col    int
+	Offset int32
+	Line   int32
+	Col    int32
 }
 
 // Expr is a node of the syntax tree.
@@ -93,10 +93,13 @@ func (o CmpOp) String() string {
 }
 
 // Binary is `X and Y`, `X xor Y` or `X or Y`.
+//
+// The nodes' fields are ordered so that they pack without padding: a
+// process keeps every rule's tree (docs/performance.md, "Against start-up").
 type Binary struct {
-	Op    LogicOp
 	X, Y  Expr
 	OpPos Pos
+	Op    LogicOp
 }
 
 // Not is `not X` / `!X`.
@@ -115,10 +118,10 @@ type Paren struct {
 // Compare is `X op Y`: X is a field, index or function call; Y a literal,
 // set, regex or list reference.
 type Compare struct {
-	Op    CmpOp
 	X     Expr
 	Y     Expr
 	OpPos Pos
+	Op    CmpOp
 
 	// wc is the parsed wildcard pattern for wildcard/strict wildcard; nil
 	// when the pattern is invalid (the checker reports why). It is derived
@@ -149,8 +152,8 @@ type Call struct {
 
 // StringLit is a quoted or raw string literal. Value holds the decoded bytes.
 type StringLit struct {
-	P     Pos
 	Value string
+	P     Pos
 	Raw   bool // written as r"..." / r#"..."#
 }
 

@@ -85,7 +85,7 @@ func CheckExpressionWith(src string, opts Options) []Problem {
 	if err != nil {
 		var se *SyntaxError
 		if errors.As(err, &se) {
-			return append(probs, Problem{Line: se.Pos.Line, Col: se.Pos.Col, Message: se.Msg})
+			return append(probs, Problem{Line: int(se.Pos.Line), Col: int(se.Pos.Col), Message: se.Msg})
 		}
 		return append(probs, Problem{Line: 1, Col: 1, Message: err.Error()})
 	}
@@ -148,11 +148,11 @@ func (t typed) ok() bool { return t.t.Kind != KindInvalid }
 var bad = typed{}
 
 func (c *checker) errorf(pos Pos, format string, args ...any) {
-	c.probs = append(c.probs, Problem{Line: pos.Line, Col: pos.Col, Message: fmt.Sprintf(format, args...)})
+	c.probs = append(c.probs, Problem{Line: int(pos.Line), Col: int(pos.Col), Message: fmt.Sprintf(format, args...)})
 }
 
 func (c *checker) warnf(pos Pos, format string, args ...any) {
-	c.probs = append(c.probs, Problem{Line: pos.Line, Col: pos.Col, Message: fmt.Sprintf(format, args...), Warning: true})
+	c.probs = append(c.probs, Problem{Line: int(pos.Line), Col: int(pos.Col), Message: fmt.Sprintf(format, args...), Warning: true})
 }
 
 func (c *checker) planBelow(p limits.Plan) bool {

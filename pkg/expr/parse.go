@@ -147,7 +147,7 @@ type parser struct {
 	nodes *nodeSlabs
 }
 
-func (p *parser) cur() Pos { return Pos{Offset: p.off, Line: p.line, Col: p.col} }
+func (p *parser) cur() Pos { return Pos{Offset: int32(p.off), Line: int32(p.line), Col: int32(p.col)} }
 
 func (p *parser) eof() bool { return p.off >= len(p.src) }
 
