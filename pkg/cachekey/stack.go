@@ -3,6 +3,7 @@ package cachekey
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/cfcache/cfcache/pkg/expr"
 	"github.com/cfcache/cfcache/pkg/rules"
@@ -22,7 +23,12 @@ type compiled struct {
 	ref      string
 	expr     expr.Expr // nil when the expression did not parse
 	parseErr error
-	settings []rules.Setting
+	// settings are rule.Settings(), listed on first use (ruleSettings):
+	// explaining a request stacks only the rules that match it, and
+	// listing every rule's settings up front was most of what Compile
+	// allocated (docs/performance.md, "Against start-up").
+	settingsOnce sync.Once
+	settings     []rules.Setting
 	// urlOnly is true when the expression reads nothing but the URL, so a
 	// URL alone decides whether the rule matches.
 	urlOnly bool
@@ -38,15 +44,22 @@ type compiled struct {
 func Compile(rs []*rules.Rule) *Stack {
 	s := &Stack{rules: make([]compiled, len(rs))}
 	for i, r := range rs {
-		c := compiled{rule: r, ref: Ref(i, r), settings: r.Settings()}
+		c := &s.rules[i]
+		c.rule, c.ref = r, Ref(i, r)
 		c.expr, c.parseErr = expr.Parse(r.Expression)
 		if c.parseErr == nil {
 			c.reads, c.headers = requestParts(c.expr)
 			c.urlOnly = len(c.reads) == 0
 		}
-		s.rules[i] = c
 	}
 	return s
+}
+
+// ruleSettings returns the rule's settings, listing them the first time
+// (safe for concurrent use, as Variants is).
+func (c *compiled) ruleSettings() []rules.Setting {
+	c.settingsOnce.Do(func() { c.settings = c.rule.Settings() })
+	return c.settings
 }
 
 // Len is the number of rules.
@@ -145,7 +158,7 @@ func (s *Stack) stack(idx []int) Effective {
 	eff := Effective{Settings: rules.NewObject(), SetBy: map[string]string{}}
 	for _, i := range idx {
 		c := &s.rules[i]
-		for _, st := range c.settings {
+		for _, st := range c.ruleSettings() {
 			setPath(eff.Settings, st.Path, st.Value.Clone())
 			if _, seen := eff.SetBy[st.Path]; !seen {
 				eff.Paths = append(eff.Paths, st.Path)

@@ -128,7 +128,7 @@ func (s *Stack) Variants(rawURL string) (URLVariants, error) {
 		}
 		cond := t == tUnknown
 		relevant := false
-		for _, st := range c.settings {
+		for _, st := range c.ruleSettings() {
 			if st.Path != PathCache && !strings.HasPrefix(st.Path, "cache_key.") {
 				continue
 			}

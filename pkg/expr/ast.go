@@ -3,14 +3,15 @@ package expr
 import (
 	"net/netip"
 	"regexp"
+	"sync"
 )
 
 // Pos is a position inside an expression. Offset is a byte offset; Line and
 // Col are 1-based, Col counting characters (runes) within the line.
 type Pos struct {
-	Offset int
-	Line   int
-	Col    int
+	Offset int32
+	Line   int32
+	Col    int32
 }
 
 // Expr is a node of the syntax tree.
@@ -92,10 +93,13 @@ func (o CmpOp) String() string {
 }
 
 // Binary is `X and Y`, `X xor Y` or `X or Y`.
+//
+// The nodes' fields are ordered so that they pack without padding: a
+// process keeps every rule's tree (docs/performance.md, "Against start-up").
 type Binary struct {
-	Op    LogicOp
 	X, Y  Expr
 	OpPos Pos
+	Op    LogicOp
 }
 
 // Not is `not X` / `!X`.
@@ -114,10 +118,10 @@ type Paren struct {
 // Compare is `X op Y`: X is a field, index or function call; Y a literal,
 // set, regex or list reference.
 type Compare struct {
-	Op    CmpOp
 	X     Expr
 	Y     Expr
 	OpPos Pos
+	Op    CmpOp
 
 	// wc is the parsed wildcard pattern for wildcard/strict wildcard; nil
 	// when the pattern is invalid (the checker reports why). It is derived
@@ -148,8 +152,8 @@ type Call struct {
 
 // StringLit is a quoted or raw string literal. Value holds the decoded bytes.
 type StringLit struct {
-	P     Pos
 	Value string
+	P     Pos
 	Raw   bool // written as r"..." / r#"..."#
 }
 
@@ -160,10 +164,38 @@ type RegexLit struct {
 	Pattern string
 	Raw     bool
 
-	// re is the compiled Go translation of the pattern, nil when it does not
-	// compile in Go. reErr says why. Both are set at parse time only.
-	re    *regexp.Regexp
-	reErr string
+	// reErr says why Go's regexp cannot use the pattern, "" when it can.
+	// Parse sets it (and parsed) from the pattern's syntax alone:
+	// regexp/syntax finds every error regexp.Compile reports, for a
+	// fraction of the cost, and validating a file need not compile its
+	// patterns (docs/performance.md, "Against start-up").
+	reErr  string
+	parsed bool
+	// re is the compiled Go translation of the pattern, built on the first
+	// evaluation (compiled); nil when it cannot be.
+	reOnce sync.Once
+	re     *regexp.Regexp
+}
+
+// compiled returns the pattern compiled with Go's regexp, or nil when Go
+// cannot compile it or it uses Rust-only syntax (regex.go). It is compiled
+// once, on first use; safe for concurrent use.
+func (r *RegexLit) compiled() *regexp.Regexp {
+	r.reOnce.Do(func() {
+		if r.reErr == "" && rustOnlySyntax(r.Pattern) == "" {
+			r.re, _ = compileRustRegex(r.Pattern)
+		}
+	})
+	return r.re
+}
+
+// invalid says why Go's regexp cannot compile the pattern, "" when it can.
+func (r *RegexLit) invalid() string {
+	if r.parsed {
+		return r.reErr
+	}
+	_, msg := compileRustRegex(r.Pattern) // a literal built by hand, not by Parse
+	return msg
 }
 
 // IntLit is an integer literal.

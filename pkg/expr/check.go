@@ -85,7 +85,7 @@ func CheckExpressionWith(src string, opts Options) []Problem {
 	if err != nil {
 		var se *SyntaxError
 		if errors.As(err, &se) {
-			return append(probs, Problem{Line: se.Pos.Line, Col: se.Pos.Col, Message: se.Msg})
+			return append(probs, Problem{Line: int(se.Pos.Line), Col: int(se.Pos.Col), Message: se.Msg})
 		}
 		return append(probs, Problem{Line: 1, Col: 1, Message: err.Error()})
 	}
@@ -148,11 +148,11 @@ func (t typed) ok() bool { return t.t.Kind != KindInvalid }
 var bad = typed{}
 
 func (c *checker) errorf(pos Pos, format string, args ...any) {
-	c.probs = append(c.probs, Problem{Line: pos.Line, Col: pos.Col, Message: fmt.Sprintf(format, args...)})
+	c.probs = append(c.probs, Problem{Line: int(pos.Line), Col: int(pos.Col), Message: fmt.Sprintf(format, args...)})
 }
 
 func (c *checker) warnf(pos Pos, format string, args ...any) {
-	c.probs = append(c.probs, Problem{Line: pos.Line, Col: pos.Col, Message: fmt.Sprintf(format, args...), Warning: true})
+	c.probs = append(c.probs, Problem{Line: int(pos.Line), Col: int(pos.Col), Message: fmt.Sprintf(format, args...), Warning: true})
 }
 
 func (c *checker) planBelow(p limits.Plan) bool {
@@ -364,9 +364,11 @@ func (c *checker) call(x *Call) typed {
 		}
 		return bad
 	}
-	args := make([]typed, len(x.Args))
-	for i, a := range x.Args {
-		args[i] = c.expr(a)
+	// Most calls have one to three arguments: their types stay on the stack.
+	var scratch [4]typed
+	args := scratch[:0]
+	for _, a := range x.Args {
+		args = append(args, c.expr(a))
 	}
 	if !f.InCacheRules && !(c.opts.ResponsePhase && responsePhaseFunctions[x.Name]) {
 		c.errorf(x.P, "function `%s()` cannot be used in cache rules: it is only available in %s", x.Name, f.OnlyIn)
@@ -588,12 +590,13 @@ func (c *checker) compare(x *Compare) typed {
 	if lhs.each {
 		res = typed{t: ArrayOf(TBool)}
 	}
-	lhsText := Format(x.X)
 	switch lt.Kind {
 	case KindBool:
+		lhsText := Format(x.X)
 		c.errorf(x.OpPos, "`%s` is a boolean: use it on its own (`%s` or `not %s`) instead of with `%s`", lhsText, lhsText, lhsText, x.Op)
 		return bad
 	case KindArray, KindMap:
+		lhsText := Format(x.X)
 		c.errorf(x.OpPos, "`%s` is %s and cannot be compared with `%s`: compare one element (`%s[0]`) or every element with any(%s[*] %s ...)", lhsText, lt, x.Op, lhsText, lhsText, x.Op)
 		return bad
 	}
@@ -639,8 +642,8 @@ func (c *checker) compare(x *Compare) typed {
 			// Go may reject these, or (for class set operations) accept them
 			// with another meaning; either way offline results are unreliable.
 			c.warnf(re.P, "regular expression uses Rust-only %s and could not be checked offline", what)
-		} else if re.re == nil {
-			c.errorf(re.P, "invalid regular expression: %s", re.reErr)
+		} else if msg := re.invalid(); msg != "" {
+			c.errorf(re.P, "invalid regular expression: %s", msg)
 			return bad
 		}
 	case CmpIn:
@@ -661,8 +664,10 @@ func (c *checker) checkRHSAlone(x *Compare) {
 			}
 		}
 	}
-	if re, ok := x.Y.(*RegexLit); ok && re.re == nil && rustOnlySyntax(re.Pattern) == "" {
-		c.errorf(re.P, "invalid regular expression: %s", re.reErr)
+	if re, ok := x.Y.(*RegexLit); ok && rustOnlySyntax(re.Pattern) == "" {
+		if msg := re.invalid(); msg != "" {
+			c.errorf(re.P, "invalid regular expression: %s", msg)
+		}
 	}
 }
 

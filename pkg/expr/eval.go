@@ -53,10 +53,12 @@ func (e Explanation) String() string {
 	if e.Expr == "" {
 		return ""
 	}
+	// Concatenation, not fmt: `rules explain` builds one of these for
+	// every rule that does not match (docs/performance.md).
 	if e.Detail == "" {
-		return fmt.Sprintf("`%s` was false", e.Expr)
+		return "`" + e.Expr + "` was false"
 	}
-	return fmt.Sprintf("`%s` was false: %s", e.Expr, e.Detail)
+	return "`" + e.Expr + "` was false: " + e.Detail
 }
 
 // Env is a request prepared for evaluation; it is read-only after NewEnv and
@@ -548,11 +550,7 @@ func (env *Env) compareOne(x *Compare, v value) bool {
 		if !ok || v.k != vString {
 			return false
 		}
-		compiled := re.re
-		if compiled == nil && re.reErr == "" && rustOnlySyntax(re.Pattern) == "" {
-			// A tree built by hand, not by Parse: compile now.
-			compiled, _ = compileRustRegex(re.Pattern)
-		}
+		compiled := re.compiled()
 		return compiled != nil && compiled.MatchString(v.s)
 	case CmpIn:
 		switch y := x.Y.(type) {
@@ -660,9 +658,12 @@ func inListItem(v value, item string) bool {
 // call evaluates a function. When the first argument is unpacked with [*] the
 // function is applied to each element and the results form an array.
 func (env *Env) call(x *Call) value {
-	args := make([]value, len(x.Args))
-	for i, a := range x.Args {
-		args[i] = env.eval(a)
+	// Most calls have one to three arguments: their values stay on the
+	// stack (explain evaluates every rule, some parts twice).
+	var scratch [3]value
+	args := scratch[:0]
+	for _, a := range x.Args {
+		args = append(args, env.eval(a))
 	}
 	switch x.Name {
 	case "any", "all":

@@ -44,6 +44,9 @@ func (env *Env) explain(e Expr) Explanation {
 }
 
 func joinDetails(ds ...string) string {
+	if len(ds) == 1 && !strings.Contains(ds[0], "; ") {
+		return ds[0] // what the loop below makes of it, without its allocations
+	}
 	var out []string
 	seen := map[string]bool{}
 	for _, d := range ds {
@@ -90,7 +93,8 @@ func (env *Env) describeBool(e Expr) string {
 				return joinDetails("not every element matched", d)
 			}
 		default:
-			var ds []string
+			var scratch [4]string
+			ds := scratch[:0]
 			for _, a := range x.Args {
 				if hasField(a) {
 					ds = append(ds, env.describe(a))
@@ -160,6 +164,15 @@ func (env *Env) describe(e Expr) string {
 			return text + " is missing (no such element)"
 		}
 		return text + " is missing"
+	}
+	if v.k == vString {
+		// render(v) is quote(v.s); written in place, one allocation.
+		var b strings.Builder
+		b.Grow(len(text) + len(" is ") + len(v.s) + 2)
+		b.WriteString(text)
+		b.WriteString(" is ")
+		writeQuoted(&b, v.s)
+		return b.String()
 	}
 	return text + " is " + render(v)
 }

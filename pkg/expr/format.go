@@ -12,7 +12,14 @@ import (
 // decimal and IPv6 addresses compressed. Parse(Format(e)) is Equal to e for
 // any e returned by Parse.
 func Format(e Expr) string {
+	if f, ok := e.(*Field); ok {
+		return f.Name
+	}
+	// Room for a typical comparison or call, so that the builder does not
+	// grow from 8 bytes through every power of two (explain formats a
+	// sub-expression of every rule that does not match).
 	var b strings.Builder
+	b.Grow(64)
 	writeExpr(&b, e)
 	return b.String()
 }

@@ -52,7 +52,7 @@ func TestParseMemoBounded(t *testing.T) {
 	}
 	wg.Wait()
 	parsed.mu.Lock()
-	n := len(parsed.m)
+	n := len(parsed.m) + len(parsed.errs)
 	parsed.mu.Unlock()
 	if n > maxMemo {
 		t.Errorf("memo holds %d texts, bound %d", n, maxMemo)

@@ -44,15 +44,12 @@ func Parse(src string) (Expr, error) {
 
 // parseMemo remembers Parse's results. It is bounded: a zone holds at most
 // a few hundred rules per phase, and a hostile file of tens of thousands of
-// rules only empties it more often.
+// rules only empties it more often. Trees and errors are kept apart so that
+// an entry of the map every expression goes into is two words, not four.
 type parseMemo struct {
-	mu sync.Mutex
-	m  map[string]parseResult
-}
-
-type parseResult struct {
-	e   Expr
-	err error
+	mu   sync.Mutex
+	m    map[string]Expr
+	errs map[string]error
 }
 
 // maxMemo is how many distinct expressions parseMemo keeps: twice the
@@ -65,29 +62,44 @@ var parsed parseMemo
 // it before each run to measure what a fresh process does.
 func ForgetParsed() {
 	parsed.mu.Lock()
-	parsed.m = nil
+	parsed.m, parsed.errs = nil, nil
 	parsed.mu.Unlock()
 }
 
 func (m *parseMemo) get(src string) (Expr, error) {
 	m.mu.Lock()
-	r, ok := m.m[src]
+	e, ok := m.m[src]
+	var err error
+	if !ok {
+		err, ok = m.errs[src]
+	}
 	m.mu.Unlock()
 	if ok {
-		return r.e, r.err
+		return e, err
 	}
-	e, err := parseSource(src)
+	e, err = parseSource(src)
 	m.mu.Lock()
-	if m.m == nil || len(m.m) >= maxMemo {
-		m.m = make(map[string]parseResult, 64)
+	if len(m.m)+len(m.errs) >= maxMemo {
+		m.m, m.errs = nil, nil
 	}
-	m.m[src] = parseResult{e, err}
+	switch {
+	case err != nil && m.errs == nil:
+		m.errs = map[string]error{src: err}
+	case err != nil:
+		m.errs[src] = err
+	case m.m == nil:
+		m.m = map[string]Expr{src: e}
+	default:
+		m.m[src] = e
+	}
 	m.mu.Unlock()
 	return e, err
 }
 
 func parseSource(src string) (Expr, error) {
-	p := &parser{src: src, line: 1, col: 1}
+	nodes := slabPool.Get().(*nodeSlabs)
+	defer slabPool.Put(nodes)
+	p := &parser{src: src, line: 1, col: 1, nodes: nodes}
 	e, err := p.parse()
 	// A tab or control character between tokens is reported even when
 	// the parser went on past it, and before a later error it probably caused.
@@ -131,9 +143,11 @@ type parser struct {
 	depth, argDepth int
 	// badSpace is the first tab or control character met between tokens.
 	badSpace *SyntaxError
+	// nodes are the slabs the common nodes come from.
+	nodes *nodeSlabs
 }
 
-func (p *parser) cur() Pos { return Pos{Offset: p.off, Line: p.line, Col: p.col} }
+func (p *parser) cur() Pos { return Pos{Offset: int32(p.off), Line: int32(p.line), Col: int32(p.col)} }
 
 func (p *parser) eof() bool { return p.off >= len(p.src) }
 
@@ -159,14 +173,27 @@ func (p *parser) advance(n int) {
 	if end > len(p.src) {
 		end = len(p.src)
 	}
+	// A run of ASCII other than a line break (every token, most strings)
+	// moves the column by its length.
+	i := p.off
+	for i < end && p.src[i] < utf8.RuneSelf && p.src[i] != '\n' {
+		i++
+	}
+	p.col += i - p.off
+	p.off = i
 	for p.off < end {
-		r, size := utf8.DecodeRuneInString(p.src[p.off:])
-		if r == '\n' {
-			p.line++
-			p.col = 1
-		} else {
-			p.col++
+		if c := p.src[p.off]; c < utf8.RuneSelf {
+			if c == '\n' {
+				p.line++
+				p.col = 1
+			} else {
+				p.col++
+			}
+			p.off++
+			continue
 		}
+		_, size := utf8.DecodeRuneInString(p.src[p.off:])
+		p.col++
 		p.off += size
 	}
 }
@@ -319,52 +346,80 @@ func stringTokenLen(s string) int {
 	return len(s)
 }
 
+// logicWords and cmpWords are the operators spelled as words, for the
+// hints on mistyped ones; the parser itself matches them in logicOp and
+// cmpOp, with a switch (no map lookup per token).
 var logicWords = map[string]LogicOp{"and": OpAnd, "or": OpOr, "xor": OpXor}
-
-var logicSymbols = []symbol[LogicOp]{{"&&", OpAnd}, {"||", OpOr}, {"^^", OpXor}}
-
-// symbol is an operator spelled with punctuation. Longer spellings come
-// first so that `<=` wins over `<`.
-type symbol[T any] struct {
-	text string
-	op   T
-}
-
-// matchOp reports the operator at the start of s, spelled as a symbol or as a
-// whole lower-case word, and its length.
-func matchOp[T comparable](s string, symbols []symbol[T], words map[string]T) (T, int) {
-	var zero T
-	for _, sym := range symbols {
-		if strings.HasPrefix(s, sym.text) {
-			return sym.op, len(sym.text)
-		}
-	}
-	if len(s) > 0 && isIdentStart(s[0]) {
-		w := wordAt(s, 0)
-		if op, ok := words[w]; ok {
-			return op, len(w)
-		}
-	}
-	return zero, 0
-}
-
-// logicOp reports the logical operator at the cursor and its length.
-func (p *parser) logicOp() (LogicOp, int) { return matchOp(p.rest(), logicSymbols, logicWords) }
 
 var cmpWords = map[string]CmpOp{
 	"eq": CmpEq, "ne": CmpNe, "lt": CmpLt, "le": CmpLe, "gt": CmpGt, "ge": CmpGe,
 	"contains": CmpContains, "wildcard": CmpWildcard, "matches": CmpMatches, "in": CmpIn,
 }
 
-var cmpSymbols = []symbol[CmpOp]{
-	{"==", CmpEq}, {"!=", CmpNe}, {"<=", CmpLe}, {">=", CmpGe}, {"<", CmpLt}, {">", CmpGt}, {"~", CmpMatches},
+// logicOp reports the logical operator at the cursor, spelled as a symbol
+// (`&&`, `||`, `^^`) or as a whole lower-case word, and its length.
+func (p *parser) logicOp() (LogicOp, int) {
+	s := p.rest()
+	if len(s) == 0 {
+		return 0, 0
+	}
+	switch c := s[0]; {
+	case len(s) > 1 && s[1] == c && (c == '&' || c == '|' || c == '^'):
+		switch c {
+		case '&':
+			return OpAnd, 2
+		case '|':
+			return OpOr, 2
+		}
+		return OpXor, 2
+	case isIdentStart(c):
+		switch w := wordAt(s, 0); w {
+		case "and":
+			return OpAnd, len(w)
+		case "or":
+			return OpOr, len(w)
+		case "xor":
+			return OpXor, len(w)
+		}
+	}
+	return 0, 0
 }
 
-// cmpOp reports the comparison operator at the cursor and its length.
+// cmpOp reports the comparison operator at the cursor, spelled as a symbol
+// or as a whole lower-case word, and its length. Of the symbols the longer
+// spelling wins: `<=` over `<`.
 func (p *parser) cmpOp() (CmpOp, int) {
 	s := p.rest()
-	if len(s) == 0 || !isIdentStart(s[0]) || wordAt(s, 0) != "strict" {
-		return matchOp(s, cmpSymbols, cmpWords)
+	if len(s) == 0 {
+		return 0, 0
+	}
+	c := s[0]
+	if !isIdentStart(c) {
+		eq := len(s) > 1 && s[1] == '='
+		switch {
+		case c == '=' && eq:
+			return CmpEq, 2
+		case c == '!' && eq:
+			return CmpNe, 2
+		case c == '<' && eq:
+			return CmpLe, 2
+		case c == '>' && eq:
+			return CmpGe, 2
+		case c == '<':
+			return CmpLt, 1
+		case c == '>':
+			return CmpGt, 1
+		case c == '~':
+			return CmpMatches, 1
+		}
+		return 0, 0
+	}
+	w := wordAt(s, 0)
+	if w != "strict" {
+		if op, ok := cmpWord(w); ok {
+			return op, len(w)
+		}
+		return 0, 0
 	}
 	// `strict wildcard` is two words separated by blanks.
 	i := len("strict")
@@ -375,6 +430,33 @@ func (p *parser) cmpOp() (CmpOp, int) {
 		return CmpStrictWildcard, i + len("wildcard")
 	}
 	return 0, 0
+}
+
+// cmpWord is cmpWords as a switch.
+func cmpWord(w string) (CmpOp, bool) {
+	switch w {
+	case "eq":
+		return CmpEq, true
+	case "ne":
+		return CmpNe, true
+	case "lt":
+		return CmpLt, true
+	case "le":
+		return CmpLe, true
+	case "gt":
+		return CmpGt, true
+	case "ge":
+		return CmpGe, true
+	case "contains":
+		return CmpContains, true
+	case "wildcard":
+		return CmpWildcard, true
+	case "matches":
+		return CmpMatches, true
+	case "in":
+		return CmpIn, true
+	}
+	return 0, false
 }
 
 // hintHere adds advice for common mistakes at the cursor.
@@ -446,7 +528,9 @@ func (p *parser) parseLevel(min LogicOp) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		x = &Binary{Op: op, X: x, Y: y, OpPos: opPos}
+		b := slabNew(&p.nodes.binaries)
+		*b = Binary{Op: op, X: x, Y: y, OpPos: opPos}
+		x = b
 	}
 }
 
@@ -495,7 +579,9 @@ func (p *parser) parsePrimary() (Expr, error) {
 			return nil, p.errorf(p.cur(), "expected `)` to close the `(` at %d:%d, found %s%s", pos.Line, pos.Col, p.found(), p.hintHere())
 		}
 		p.advance(1)
-		return &Paren{P: pos, X: x}, nil
+		paren := slabNew(&p.nodes.parens)
+		*paren = Paren{P: pos, X: x}
+		return paren, nil
 	}
 	lhs, err := p.parseOperand()
 	if err != nil {
@@ -525,7 +611,8 @@ func (p *parser) parsePrimary() (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmp := &Compare{Op: op, X: lhs, Y: rhs, OpPos: opPos}
+	cmp := slabNew(&p.nodes.compares)
+	*cmp = Compare{Op: op, X: lhs, Y: rhs, OpPos: opPos}
 	if op == CmpWildcard || op == CmpStrictWildcard {
 		if s, ok := rhs.(*StringLit); ok {
 			cmp.wc, _ = parseWildcard(s.Value)
@@ -582,7 +669,9 @@ func (p *parser) parseOperand() (Expr, error) {
 			x = call
 		} else {
 			*p = save
-			x = &Field{P: pos, Name: name}
+			f := slabNew(&p.nodes.fields)
+			*f = Field{P: pos, Name: name}
+			x = f
 		}
 	default:
 		if p.argDepth == 0 {
@@ -666,7 +755,8 @@ func (p *parser) parseCall(pos Pos, name string) (Expr, error) {
 	}
 	defer p.leave()
 	p.advance(1) // (
-	call := &Call{P: pos, Name: name}
+	call := slabNew(&p.nodes.calls)
+	*call = Call{P: pos, Name: name}
 	p.skipSpace()
 	if p.peekByte() == ')' {
 		p.advance(1)
@@ -674,6 +764,9 @@ func (p *parser) parseCall(pos Pos, name string) (Expr, error) {
 	}
 	p.argDepth++
 	defer func() { p.argDepth-- }()
+	// The arguments are gathered here and copied into a slab once counted.
+	var scratch [4]Expr
+	args := scratch[:0]
 	for {
 		p.skipSpace()
 		if p.eof() {
@@ -686,7 +779,7 @@ func (p *parser) parseCall(pos Pos, name string) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		call.Args = append(call.Args, arg)
+		args = append(args, arg)
 		p.skipSpace()
 		switch p.peekByte() {
 		case ',':
@@ -694,6 +787,7 @@ func (p *parser) parseCall(pos Pos, name string) (Expr, error) {
 			continue
 		case ')':
 			p.advance(1)
+			call.Args = p.nodes.list(args)
 			return call, nil
 		}
 		return nil, p.errorf(p.cur(), "expected `,` or `)` in the call to `%s`, found %s", name, p.found())
@@ -915,7 +1009,11 @@ func parseInt(s string) (int64, error) {
 func (p *parser) parseSet() (Expr, error) {
 	pos := p.cur()
 	p.advance(1)
-	set := &Set{P: pos}
+	set := slabNew(&p.nodes.sets)
+	*set = Set{P: pos}
+	// The elements are gathered here and copied into a slab once counted.
+	var scratch [8]Expr
+	elems := scratch[:0]
 	for {
 		p.skipSpace()
 		if p.eof() {
@@ -924,6 +1022,7 @@ func (p *parser) parseSet() (Expr, error) {
 		switch p.peekByte() {
 		case '}':
 			p.advance(1)
+			set.Elems = p.nodes.list(elems)
 			return set, nil
 		case ',':
 			return nil, p.errorf(p.cur(), "set elements are separated by spaces, not commas")
@@ -935,7 +1034,7 @@ func (p *parser) parseSet() (Expr, error) {
 		if _, ok := el.(*BoolLit); ok {
 			return nil, p.errorf(el.Position(), "a set cannot contain booleans")
 		}
-		set.Elems = append(set.Elems, el)
+		elems = append(elems, el)
 		if !p.eof() {
 			if c := p.peekByte(); c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '}' { // a tab is reported by skipSpace
 				if c == ',' {
@@ -958,7 +1057,12 @@ func (p *parser) parseString() (*StringLit, error) {
 			return nil, p.errorf(pos, "%s", err)
 		}
 		p.advance(n)
-		return &StringLit{P: pos, Value: body, Raw: true}, nil
+		return p.newString(pos, body, true), nil
+	}
+	// A string with no escape is its own text: no copy.
+	if j := strings.IndexAny(s[1:], `"\`); j >= 0 && s[1+j] == '"' {
+		p.advance(j + 2)
+		return p.newString(pos, s[1:1+j], false), nil
 	}
 	var b strings.Builder
 	i := 1
@@ -970,7 +1074,7 @@ func (p *parser) parseString() (*StringLit, error) {
 		switch c {
 		case '"':
 			p.advance(i + 1)
-			return &StringLit{P: pos, Value: b.String()}, nil
+			return p.newString(pos, b.String(), false), nil
 		case '\\':
 			if i+1 >= len(s) {
 				return nil, p.errorf(pos, "string is not closed: missing `\"`")
@@ -1005,6 +1109,12 @@ func (p *parser) parseString() (*StringLit, error) {
 			i++
 		}
 	}
+}
+
+func (p *parser) newString(pos Pos, value string, raw bool) *StringLit {
+	s := slabNew(&p.nodes.strs)
+	*s = StringLit{P: pos, Value: value, Raw: raw}
+	return s
 }
 
 func isOct(c byte) bool { return c >= '0' && c <= '7' }
@@ -1097,12 +1207,12 @@ func (p *parser) parseRegex() (Expr, error) {
 		p.advance(i + 1)
 		pattern = b.String()
 	}
-	lit := &RegexLit{P: pos, Pattern: pattern, Raw: raw}
+	lit := &RegexLit{P: pos, Pattern: pattern, Raw: raw, parsed: true}
 	if what := rustOnlySyntax(pattern); what != "" {
 		// Go would reject it or read it differently: do not evaluate it.
 		lit.reErr = "uses Rust-only " + what
 	} else {
-		lit.re, lit.reErr = compileRustRegex(pattern)
+		lit.reErr = checkRustRegex(pattern)
 	}
 	return lit, nil
 }

@@ -166,7 +166,7 @@ func TestParseRefusesTabsAndControlCharacters(t *testing.T) {
 			t.Errorf("Parse(%q) = %v, want a syntax error", tc.src, err)
 			continue
 		}
-		if se.Pos.Line != tc.line || se.Pos.Col != tc.col || !strings.Contains(se.Msg, tc.want) {
+		if int(se.Pos.Line) != tc.line || int(se.Pos.Col) != tc.col || !strings.Contains(se.Msg, tc.want) {
 			t.Errorf("Parse(%q) error at %d:%d %q, want %d:%d mentioning %q", tc.src, se.Pos.Line, se.Pos.Col, se.Msg, tc.line, tc.col, tc.want)
 		}
 	}

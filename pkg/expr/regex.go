@@ -2,6 +2,7 @@ package expr
 
 import (
 	"regexp"
+	"regexp/syntax"
 	"strings"
 )
 
@@ -26,6 +27,16 @@ func compileRustRegex(pattern string) (*regexp.Regexp, string) {
 		return nil, strings.TrimPrefix(err.Error(), "error parsing regexp: ")
 	}
 	return re, ""
+}
+
+// checkRustRegex is compileRustRegex's error without compiling: the
+// syntax is all regexp.Compile checks (regexp.compile fails only where
+// regexp/syntax.Parse does, in the mode regexp.Compile uses).
+func checkRustRegex(pattern string) string {
+	if _, err := syntax.Parse(dropUnicodeFlag(pattern), syntax.Perl); err != nil {
+		return strings.TrimPrefix(err.Error(), "error parsing regexp: ")
+	}
+	return ""
 }
 
 // dropUnicodeFlag removes the `u` flag from inline flag groups: `(?u)` is
