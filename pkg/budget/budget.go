@@ -384,9 +384,11 @@ func encodeAPI(a *purge.APIState) ([]byte, error) {
 		return nil, err
 	}
 	n := len(log)
-	out, err := json.Marshal(apiHead{APIState: a, LogBytes: &n})
-	if err != nil {
-		return nil, err
+	out, ok := appendAPIHead(make([]byte, 0, 256+n), a, n)
+	if !ok {
+		if out, err = json.Marshal(apiHead{APIState: a, LogBytes: &n}); err != nil {
+			return nil, err
+		}
 	}
 	return append(append(out, '\n'), log...), nil
 }
@@ -395,17 +397,22 @@ func decodeAPI(data []byte, a *purge.APIState) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil
 	}
-	head := apiHead{APIState: a}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&head); err != nil {
-		return fmt.Errorf("corrupt state: %w", err)
+	end, logBytes, ok := readAPIHead(data, a) // apihead.go
+	if !ok {
+		*a = purge.APIState{}
+		head := apiHead{APIState: a}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		if err := dec.Decode(&head); err != nil {
+			return fmt.Errorf("corrupt state: %w", err)
+		}
+		end, logBytes = int(dec.InputOffset()), head.LogBytes
 	}
-	rest := data[dec.InputOffset():]
+	rest := data[end:]
 	if len(rest) == 0 || rest[0] != '\n' {
 		return errors.New("corrupt state: no send log")
 	}
 	log := rest[1:]
-	if n := head.LogBytes; n != nil {
+	if n := logBytes; n != nil {
 		if *n < 0 || *n > len(log) {
 			return errors.New("corrupt state: short send log")
 		}
