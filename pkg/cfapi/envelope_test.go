@@ -7,9 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/cloudflare/cloudflare-go/v7/packages/pagination"
+	"github.com/cloudflare/cloudflare-go/v7/zones"
 )
 
 // resultOfJSON is resultOf as it was before scanEnvelope: encoding/json
@@ -122,4 +126,71 @@ func TestReadBody(t *testing.T) {
 	if _, err := readBody(resp); !errors.Is(err, io.ErrUnexpectedEOF) || !strings.HasPrefix(err.Error(), "error reading response body: ") {
 		t.Errorf("short body: %v", err)
 	}
+}
+
+// zonesBySDK is how the SDK read a GET /zones answer before scanZones.
+func zonesBySDK(body []byte) ([]Zone, error) {
+	var page *pagination.V4PagePaginationArray[zones.Zone]
+	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&page); err != nil {
+		return nil, err
+	}
+	out := []Zone{}
+	if page != nil {
+		for _, z := range page.Result {
+			out = append(out, fromSDK(z))
+		}
+	}
+	return out, nil
+}
+
+var zoneCases = []string{
+	`{"success":true,"errors":[],"messages":[],"result":[{"id":"023e105f4ecef8ad9ca31a8372d0c353","name":"example.com","status":"active","paused":false,"type":"full","name_servers":["a.ns"],"account":{"id":"01a7362d577a6c3019a474fd6f485823","name":"Acct"},"plan":{"id":"x","name":"Enterprise Website","legacy_id":"enterprise","price":0},"meta":{"step":2}}],"result_info":{"page":1,"per_page":20,"count":1,"total_count":1}}`,
+	`{"result":[]}`,
+	`{"result":[{}]}`,
+	`{"result":[{"id":"a"},{"id":"b","plan":{"legacy_id":"free"}},{"name":"c.example","plan":{"legacy_id":"nope"}}]}`,
+	`{"result":[{"id":"a","ID":"b","Name":"x","plan":{"Legacy_ID":"pro"}}]}`,
+	`{"result":[{"id":"a","id":"b"}]}`,
+	`{"result":[],"result":[{"id":"a"}]}`,
+	`{"result":[{"id":"\u0061"}]}`,
+	`{"result":[{"i\u0064":"a"}]}`,
+	`{"result":[{"id":5,"name":null,"plan":null,"account":"x"}]}`,
+	`{"result":[{"id":"` + "\xff" + `"}]}`,
+	`{"result":{"id":"a"}}`,
+	`{"result":null}`,
+	`{"result":[{"id":"a"}]} trailing`,
+	`{"result":[{"id":"a"}]`,
+	`{}`,
+	`[]`,
+	`{"result":[{"id":"a","plan":{"legacy_id":"business","name":"Biz"},"account":{"id":"1","name":"n","extra":[1,{"a":"b"}]}}]}`,
+}
+
+func TestScanZonesMatchesTheSDK(t *testing.T) {
+	for _, c := range zoneCases {
+		checkScanZones(t, []byte(c))
+	}
+	// The usual answer is read without the SDK.
+	if _, ok := scanZones([]byte(zoneCases[0])); !ok {
+		t.Fatal("the sandbox's answer was left to the SDK")
+	}
+}
+
+func checkScanZones(t *testing.T, body []byte) {
+	t.Helper()
+	got, ok := scanZones(body)
+	if !ok {
+		return
+	}
+	want, err := zonesBySDK(body)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("%.300q:\n got %+v\nwant %+v, %v", body, got, want, err)
+	}
+}
+
+func FuzzScanZones(f *testing.F) {
+	for _, c := range zoneCases {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkScanZones(t, body)
+	})
 }
