@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,4 +143,41 @@ func FuzzAPIHead(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkHeadRead(t, data)
 	})
+}
+
+// store truncates only a state that got shorter, whoever wrote the longer
+// one: the length it compares with is the one read under the lock.
+func TestStoreLeavesNoTail(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	a, b := newStateFile(path), newStateFile(path)
+	write := func(s *stateFile, data string) {
+		t.Helper()
+		if _, err := s.acquire(); err != nil {
+			t.Fatal(err)
+		}
+		defer s.release()
+		if err := s.store([]byte(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(want string) {
+		t.Helper()
+		if got, err := os.ReadFile(path); err != nil || string(got) != want {
+			t.Fatalf("file %q (%v), want %q", got, err, want)
+		}
+	}
+	write(a, "0123456789")
+	check("0123456789")
+	write(a, "abcdefghijkl") // longer: nothing to cut
+	check("abcdefghijkl")
+	write(b, strings.Repeat("x", 40)) // another process, longer still
+	write(a, "short")
+	check("short")
+	write(b, "s")
+	check("s")
+	for _, s := range []*stateFile{a, b} {
+		if s.f != nil {
+			s.f.Close()
+		}
+	}
 }
