@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -48,8 +49,11 @@ func (c *Client) GetPhaseEntrypoint(ctx context.Context, zoneID, phase string) (
 	var p rulesets.PhaseGetParams
 	p.ZoneID.Value, p.ZoneID.Present = zoneID, true
 	var raw []byte
-	err := c.retryRead(ctx, func() error {
-		_, e := c.phases.Get(ctx, phaseOf(phase), p, option.WithResponseBodyInto(&raw))
+	err := c.retryRead(ctx, func() (e error) {
+		raw, e = getBody(func(into **http.Response) error {
+			_, e := c.phases.Get(ctx, phaseOf(phase), p, option.WithResponseBodyInto(into))
+			return e
+		})
 		return e
 	})
 	if err != nil {
@@ -73,8 +77,10 @@ func (c *Client) PutEntrypoint(ctx context.Context, zoneID string, body []byte) 
 func (c *Client) PutPhaseEntrypoint(ctx context.Context, zoneID, phase string, body []byte) (json.RawMessage, error) {
 	var p rulesets.PhaseUpdateParams
 	p.ZoneID.Value, p.ZoneID.Present = zoneID, true
-	var raw []byte
-	_, err := c.phases.Update(ctx, phaseOf(phase), p, option.WithRequestBody("application/json", body), option.WithResponseBodyInto(&raw))
+	raw, err := getBody(func(into **http.Response) error {
+		_, e := c.phases.Update(ctx, phaseOf(phase), p, option.WithRequestBody("application/json", body), option.WithResponseBodyInto(into))
+		return e
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -130,8 +136,11 @@ func (c *Client) GetPhaseVersion(ctx context.Context, zoneID, phase, version str
 	var p rulesets.PhaseVersionGetParams
 	p.ZoneID.Value, p.ZoneID.Present = zoneID, true
 	var raw []byte
-	err := c.retryRead(ctx, func() error {
-		_, e := c.versions.Get(ctx, phaseOf(phase), url.PathEscape(version), p, option.WithResponseBodyInto(&raw))
+	err := c.retryRead(ctx, func() (e error) {
+		raw, e = getBody(func(into **http.Response) error {
+			_, e := c.versions.Get(ctx, phaseOf(phase), url.PathEscape(version), p, option.WithResponseBodyInto(into))
+			return e
+		})
 		return e
 	})
 	if err != nil {
@@ -142,20 +151,6 @@ func (c *Client) GetPhaseVersion(ctx context.Context, zoneID, phase, version str
 		return nil, err
 	}
 	return resultOf(raw)
-}
-
-func resultOf(raw []byte) (json.RawMessage, error) {
-	var env struct {
-		Success bool            `json:"success"`
-		Result  json.RawMessage `json:"result"`
-	}
-	if err := json.Unmarshal(raw, &env); err != nil {
-		return nil, fmt.Errorf("unexpected API answer: %w", err)
-	}
-	if !env.Success {
-		return nil, fmt.Errorf("the API answered success=false")
-	}
-	return env.Result, nil
 }
 
 // versionLess orders ruleset versions numerically when they are numbers.

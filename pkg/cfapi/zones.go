@@ -67,13 +67,13 @@ func (c *Client) ResolveZone(ctx context.Context, nameOrID string) (Zone, error)
 		var p zones.ZoneListParams
 		p.Name.Value, p.Name.Present = q, true
 		err = c.retryRead(ctx, func() error {
-			page, e := c.zones.List(ctx, p)
+			found, e := c.listZones(ctx, p)
 			if e != nil {
 				return e
 			}
-			for _, r := range page.Result {
+			for _, r := range found {
 				if strings.EqualFold(r.Name, q) {
-					z = fromSDK(r)
+					z = r
 					return nil
 				}
 			}
@@ -112,14 +112,12 @@ func (c *Client) ListAccountZones(ctx context.Context, accountID string) ([]Zone
 		p.Page.Value, p.Page.Present = float64(page), true
 		var n int
 		err := c.retryRead(ctx, func() error {
-			res, e := c.zones.List(ctx, p)
+			found, e := c.listZones(ctx, p)
 			if e != nil {
 				return e
 			}
-			n = len(res.Result)
-			for _, r := range res.Result {
-				out = append(out, fromSDK(r))
-			}
+			n = len(found)
+			out = append(out, found...)
 			return nil
 		})
 		if err != nil {
@@ -137,12 +135,18 @@ func (c *Client) ListAccountZones(ctx context.Context, accountID string) ([]Zone
 func fromSDK(z zones.Zone) Zone {
 	//lint:ignore SA1019 reading the plan is still done here; the deprecation is about changing it
 	zonePlan := z.Plan
-	plan, err := limits.ParsePlan(zonePlan.LegacyID)
-	if err != nil {
-		plan = ""
-	}
-	return Zone{ID: z.ID, Name: z.Name, Status: string(z.Status), Plan: plan, PlanName: zonePlan.Name,
+	return Zone{ID: z.ID, Name: z.Name, Status: string(z.Status), Plan: planOf(zonePlan.LegacyID), PlanName: zonePlan.Name,
 		AccountID: z.Account.ID, AccountName: z.Account.Name}
+}
+
+// planOf is the plan of a plan.legacy_id, "" when it names none cfcache
+// knows.
+func planOf(legacyID string) limits.Plan {
+	plan, err := limits.ParsePlan(legacyID)
+	if err != nil {
+		return ""
+	}
+	return plan
 }
 
 // TokenStatus is the answer of a token verification.

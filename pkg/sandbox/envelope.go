@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 )
 
 // Error codes and messages, and where they come from:
@@ -100,6 +101,16 @@ func apiErrAt(code int, pointer, format string, args ...any) APIError {
 }
 
 func writeJSON(w http.ResponseWriter, status int, env envelope) {
+	b, ok := encodeEnvelope(env)
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	writeBody(w, status, b)
+}
+
+// encodeEnvelope is env's JSON, or (false) the answer to give when it
+// cannot be encoded.
+func encodeEnvelope(env envelope) ([]byte, bool) {
 	if env.Errors == nil {
 		env.Errors = []APIError{}
 	}
@@ -109,10 +120,17 @@ func writeJSON(w http.ResponseWriter, status int, env envelope) {
 	b, err := json.Marshal(env)
 	if err != nil {
 		// Only sandbox-built values are marshalled; failing here is a bug.
-		b = []byte(`{"success":false,"errors":[{"code":10001,"message":"sandbox: encoding response"}],"messages":[],"result":null}`)
-		status = http.StatusInternalServerError
+		return []byte(`{"success":false,"errors":[{"code":10001,"message":"sandbox: encoding response"}],"messages":[],"result":null}`), false
 	}
+	return b, true
+}
+
+// writeBody sends an encoded answer with its length, so a client can read
+// it into one buffer of that size (cfapi's readBody) rather than grow one
+// as a chunked body arrives.
+func writeBody(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }

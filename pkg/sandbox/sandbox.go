@@ -358,6 +358,11 @@ type Server struct {
 	tokenStats map[string]*tokenTrack
 
 	logMu sync.Mutex
+
+	// answers holds the encoded GET answer of each stored ruleset version
+	// (writeRuleset).
+	answerMu sync.Mutex
+	answers  map[*Ruleset][]byte
 }
 
 type zoneState struct {
@@ -385,6 +390,7 @@ func New(cfg Config) *Server {
 		buckets:    map[bucketKey]*bucket{},
 		windows:    map[string]*window{},
 		tokenStats: map[string]*tokenTrack{},
+		answers:    map[*Ruleset][]byte{},
 		rng:        mrand.New(mrand.NewPCG(c.Seed, 0x5eed_cf_cace)),
 		created:    c.Now().UTC().Truncate(time.Second),
 	}
