@@ -71,3 +71,43 @@ func BenchmarkDiff300(b *testing.B) {
 		}
 	}
 }
+
+// awk300 is the 300-rule file of docs/performance.md's "Reproduce" (the
+// one issue 12's bar is measured on): block mappings only, one flow list
+// of quoted strings per rule.
+func awk300() string {
+	var b strings.Builder
+	b.WriteString("rules:\n")
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&b, "  - ref: rule-%03d\n    description: Rule %d\n    expression: starts_with(http.request.uri.path, \"/section-%d/\") and http.request.uri.path.extension in {\"css\" \"js\" \"png\"}\n    action_parameters:\n      cache: true\n      edge_ttl:\n        mode: override_origin\n        default: %d\n      browser_ttl:\n        mode: respect_origin\n      cache_key:\n        cache_deception_armor: true\n        custom_key:\n          query_string:\n            exclude:\n              list: [\"utm_source\", \"utm_medium\"]\n", i, i, i, 3600+i)
+	}
+	return b.String()
+}
+
+// BenchmarkParse300 and BenchmarkParseAwk300 measure reading a rules
+// file (YAML to rules, no validation): the two 300-rule files.
+func BenchmarkParse300(b *testing.B) { benchParse(b, rules300(0)) }
+
+func BenchmarkParseAwk300(b *testing.B) { benchParse(b, awk300()) }
+
+func benchParse(b *testing.B, text string) {
+	data := []byte(text)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		f, probs := Parse("300.yaml", data)
+		if probs.HasErrors() || len(f.Rules) != 300 {
+			b.Fatal(probs)
+		}
+	}
+}
+
+// BenchmarkValidateAwk300 is BenchmarkValidate300 on the awk file.
+func BenchmarkValidateAwk300(b *testing.B) {
+	data := []byte(awk300())
+	for b.Loop() {
+		_, probs := Check("300.yaml", data, Options{})
+		if probs.HasErrors() {
+			b.Fatal(probs)
+		}
+	}
+}
