@@ -532,14 +532,17 @@ func (s *jsonScanner) number() (string, bool) {
 	return string(s.data[start:s.i]), true
 }
 
-// parseYAML reads YAML with yaml.v3, whose nodes carry line and column.
-// A rules file is one document: a second one (after "---") is refused, not
-// silently ignored, since its rules would never be deployed.
-func parseYAML(src *source) (*Value, error) {
+// parseYAML reads YAML with the fast reader, or with yaml.v3, whose nodes
+// carry line and column. A rules file is one document: a second one (after
+// "---") is refused, not silently ignored, since its rules would never be
+// deployed. noDups says no mapping repeats a key (the fast reader leaves
+// such files to yaml.v3), so the decoder need not look again.
+func parseYAML(src *source) (v *Value, noDups bool, err error) {
 	if v, err := parseYAMLFast(src); err == nil {
-		return v, nil
+		return v, true, nil
 	}
-	return parseYAMLv3(src)
+	v, err = parseYAMLv3(src)
+	return v, false, err
 }
 
 // parseYAMLv3 reads any YAML with yaml.v3, and is the judge of every file

@@ -28,8 +28,9 @@ var errSlow = errors.New("yaml: outside the fast subset")
 const fastMaxDepth = 64
 
 type fastYAML struct {
-	src *source
-	ln  int // current line, 0-based
+	src  *source
+	ln   int // current line, 0-based
+	next nextLine
 	// Values and fields come from slabs: allocation was a third of the
 	// reader's time, one small object at a time.
 	vals   []Value
@@ -68,7 +69,7 @@ func (p *fastYAML) newField(key string, at Pos) *Field {
 
 // parseYAMLFast reads src, or returns errSlow.
 func parseYAMLFast(src *source) (*Value, error) {
-	if !fastSafeBytes(src.data) {
+	if !fastSafeBytes(src) {
 		return nil, errSlow
 	}
 	p := &fastYAML{src: src}
@@ -94,15 +95,15 @@ func parseYAMLFast(src *source) (*Value, error) {
 // fastSafeBytes rules out what the fast reader does not handle anywhere:
 // tabs, carriage returns, a byte-order mark, invalid UTF-8, characters
 // yaml.v3 refuses as unprintable, and document markers.
-func fastSafeBytes(data []byte) bool {
+func fastSafeBytes(src *source) bool {
+	data := src.data
 	if len(data) == 0 || data[len(data)-1] != '\n' {
 		return false
 	}
-	// A marker that opens a line: the file ends with a newline, so one
-	// found here is always followed by something.
-	if bytes.HasPrefix(data, []byte("---")) || bytes.HasPrefix(data, []byte("...")) ||
-		bytes.Contains(data, []byte("\n---")) || bytes.Contains(data, []byte("\n...")) {
-		return false
+	for _, start := range src.lines {
+		if m := data[start:min(start+3, len(data))]; string(m) == "---" || string(m) == "..." {
+			return false
+		}
 	}
 	for i := 0; i < len(data); {
 		// Eight printable ASCII bytes (or newlines) at a time: checking byte
@@ -166,9 +167,15 @@ func (p *fastYAML) lineCount() int {
 }
 
 // nextContent finds the next line that is neither blank nor a comment,
-// from p.ln, without consuming it.
+// from p.ln, without consuming it. The reader asks two or three times
+// from the same line (a value looks past itself, then its mapping looks
+// for the next key), so the last answer is kept.
 func (p *fastYAML) nextContent() (line, indent int, ok bool) {
-	for l := p.ln; l < p.lineCount(); l++ {
+	if p.next.from == p.ln+1 {
+		return p.next.line, p.next.indent, p.next.ok
+	}
+	p.next = nextLine{from: p.ln + 1}
+	for l, n := p.ln, p.lineCount(); l < n; l++ {
 		b := p.line(l)
 		i := 0
 		for i < len(b) && b[i] == ' ' {
@@ -177,9 +184,17 @@ func (p *fastYAML) nextContent() (line, indent int, ok bool) {
 		if i == len(b) || b[i] == '#' {
 			continue
 		}
-		return l, i, true
+		p.next.line, p.next.indent, p.next.ok = l, i, true
+		break
 	}
-	return 0, 0, false
+	return p.next.line, p.next.indent, p.next.ok
+}
+
+// nextLine is nextContent's last answer: from is the line it started
+// from plus one (zero: none yet).
+type nextLine struct {
+	from, line, indent int
+	ok                 bool
 }
 
 func (p *fastYAML) pos(l, i int) Pos {
@@ -222,6 +237,19 @@ func plainKey(b []byte, i int) (key []byte, next int, ok bool) {
 
 // key interns a mapping key: a rules file repeats the same dozen keys.
 func (p *fastYAML) key(b []byte) string { return p.internBytes(b) }
+
+// repeated reports whether the mapping whose fields start at from in
+// fstack already has key k. A file that repeats a key is left to yaml.v3,
+// and the decoder looks for repeats only in such files: walking the whole
+// tree again for them was a twentieth of reading a 300-rule file.
+func (p *fastYAML) repeated(k string, from int) bool {
+	for _, f := range p.fstack[from:] {
+		if f.Key == k {
+			return true
+		}
+	}
+	return false
+}
 
 // safeWordByte: the characters of keys and of plain scalars in flow
 // collections that the fast reader takes (YAML gives the others meanings
@@ -274,7 +302,11 @@ func (p *fastYAML) mapping(ind int, inItem bool, depth int) (*Value, error) {
 		if !ok {
 			return nil, errSlow
 		}
-		f := p.newField(p.key(key), p.pos(l, li))
+		k := p.key(key)
+		if p.repeated(k, from) {
+			return nil, errSlow
+		}
+		f := p.newField(k, p.pos(l, li))
 		if first {
 			v.Pos = f.KeyPos
 			first = false
@@ -649,7 +681,11 @@ func (p *fastYAML) flow(b []byte, i int, depth int) (*Value, int, error) {
 			if k+1 >= len(b) || b[k+1] != ' ' || k == j || isIndicator(b[j]) || b[k-1] == ' ' {
 				return nil, 0, errSlow
 			}
-			f = p.newField(p.key(b[j:k]), p.pos(l, j))
+			key := p.key(b[j:k])
+			if p.repeated(key, ffrom) {
+				return nil, 0, errSlow
+			}
+			f = p.newField(key, p.pos(l, j))
 			j = skipSpaces(b, k+1)
 		}
 		item, end, err := p.flowValue(b, j, depth+1)

@@ -219,3 +219,25 @@ func TestValueSize(t *testing.T) {
 		t.Errorf("Value is %d bytes, want at most 96", got)
 	}
 }
+
+// The decoder looks for repeated keys only in files the fast reader left
+// to yaml.v3, so the fast reader must leave every such file, block or flow.
+func TestFastYAMLLeavesRepeatedKeys(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"rules:\n  - ref: a\n    expression: \"true\"\n    ref: b\n", "r.yaml:4: rules[0].ref: duplicate key (first given on line 2)"},
+		{"rules:\n  - ref: a\n    action_parameters: {cache: true, cache: false}\n", "r.yaml:3: rules[0].action_parameters.cache: duplicate key (first given on line 3)"},
+		{"rules: []\nrules: []\n", "r.yaml:2: rules: duplicate key (first given on line 1)"},
+	} {
+		if _, err := parseYAMLFast(newSource([]byte(tc.src))); !errors.Is(err, errSlow) {
+			t.Errorf("the fast reader took a repeated key (%v):\n%s", err, tc.src)
+		}
+		_, probs := Parse("r.yaml", []byte(tc.src))
+		found := false
+		for _, p := range probs {
+			found = found || p.String() == tc.want
+		}
+		if !found {
+			t.Errorf("%q: got %v, want %q among them", tc.src, probs, tc.want)
+		}
+	}
+}
