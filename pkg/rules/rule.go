@@ -188,7 +188,9 @@ type decoder struct {
 	// noDups: the reader saw no mapping repeat a key, so dupKeys need not
 	// walk the tree again.
 	noDups bool
-	probs  Problems
+	// slab holds the file's rules, one allocation for all of them.
+	slab  []Rule
+	probs Problems
 	// phase is the file's `phase:` as a full phase name, "" when absent.
 	phase    string
 	phasePos Pos
@@ -253,6 +255,7 @@ func (d *decoder) decodeFile(root *Value) ([]*Rule, Pos) {
 		return nil, rulesPos
 	}
 	out := make([]*Rule, 0, len(rules.Items))
+	d.slab = make([]Rule, len(rules.Items))
 	for i, it := range rules.Items {
 		if r := d.rule(it, i); r != nil {
 			out = append(out, r)
@@ -327,7 +330,13 @@ func (d *decoder) rule(v *Value, i int) *Rule {
 		d.add(v.Pos, path(""), "want a rule (a mapping), got a %s", v.Kind)
 		return nil
 	}
-	r := &Rule{Action: ActionSetCacheSettings, Enabled: true, node: v, src: d.src}
+	var r *Rule
+	if len(d.slab) > 0 {
+		r, d.slab = &d.slab[0], d.slab[1:]
+	} else {
+		r = new(Rule)
+	}
+	*r = Rule{Action: ActionSetCacheSettings, Enabled: true, node: v, src: d.src}
 	str := func(f *Field) string {
 		if f.Value.Kind != String {
 			d.add(f.KeyPos, path(f.Key), "want a string, got a %s", f.Value.Kind)

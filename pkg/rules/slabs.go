@@ -7,11 +7,7 @@ package rules
 // into an exact-size slice cut from a slab. Growing each small slice by
 // append was a fifth of the readers' allocations (docs/performance.md).
 type slabs struct {
-	keys map[string]string
-	// recent caches keys by a cheap hash of their bytes, so most lookups
-	// of the dozen keys a rules file repeats skip the map (a tenth of
-	// reading a 300-rule file went to hashing keys for it).
-	recent [64]string
+	keys   map[string]string
 	fstack []*Field
 	fslab  []*Field
 	istack []*Value
@@ -33,19 +29,10 @@ func (s *slabs) intern(k string) string {
 // internBytes is intern for a key still in the input's bytes: the lookup
 // does not allocate, only a new key is copied.
 func (s *slabs) internBytes(b []byte) string {
-	if len(b) == 0 {
-		return ""
+	if k, ok := s.keys[string(b)]; ok {
+		return k
 	}
-	slot := &s.recent[(len(b)*7+int(b[0])*3+int(b[len(b)/2])+int(b[len(b)-1])*5)%len(s.recent)]
-	if *slot == string(b) {
-		return *slot
-	}
-	k, ok := s.keys[string(b)]
-	if !ok {
-		k = s.intern(string(b))
-	}
-	*slot = k
-	return k
+	return s.intern(string(b))
 }
 
 // fieldList cuts the fields collected since from into their own slice.

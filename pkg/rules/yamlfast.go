@@ -33,8 +33,9 @@ type fastYAML struct {
 	next nextLine
 	// Values and fields come from slabs: allocation was a third of the
 	// reader's time, one small object at a time.
-	vals   []Value
-	fields []Field
+	vals     []Value
+	fields   []Field
+	keyCache [256]string // see key
 	slabs
 }
 
@@ -236,7 +237,29 @@ func plainKey(b []byte, i int) (key []byte, next int, ok bool) {
 }
 
 // key interns a mapping key: a rules file repeats the same dozen keys.
-func (p *fastYAML) key(b []byte) string { return p.internBytes(b) }
+// They are looked up first in a small table of their own, a slot chosen
+// from the key's length and three of its bytes and the next three slots
+// tried after it, and only then in the map: hashing every key for the map
+// was a tenth of reading a 300-rule file (docs/performance.md, "Against
+// start-up").
+func (p *fastYAML) key(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	sig := uint32(len(b))<<24 | uint32(b[0])<<16 | uint32(b[len(b)/2])<<8 | uint32(b[len(b)-1])
+	h := sig * 0x9E3779B1 >> (32 - 8) // Fibonacci hashing into 256 slots
+	for i := range uint32(4) {
+		slot := &p.keyCache[(h+i)%uint32(len(p.keyCache))]
+		if *slot == string(b) {
+			return *slot
+		}
+		if *slot == "" {
+			*slot = p.internBytes(b)
+			return *slot
+		}
+	}
+	return p.internBytes(b)
+}
 
 // repeated reports whether the mapping whose fields start at from in
 // fstack already has key k. A file that repeats a key is left to yaml.v3,
