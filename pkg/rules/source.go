@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,6 +40,9 @@ type source struct {
 	// byte was a sixth of reading a 300-rule file (docs/performance.md,
 	// "Against start-up").
 	ascii bool
+	// plain: every byte is a newline or printable ASCII (0x20–0x7e), which
+	// the fast YAML reader takes without a second look (fastSafeBytes).
+	plain bool
 	// marks[k] counts the characters in data[:k*markEvery], so finding a
 	// column takes at most markEvery steps however long the line is. An API
 	// answer or a minified JSON file is one line of 100 KB or more, and
@@ -51,17 +55,32 @@ type source struct {
 const markEvery = 256
 
 func newSource(data []byte) *source {
-	// The index is sized once (bytes.Count and IndexByte are vectorised):
-	// growing it by append allocated it about twice over.
-	s := &source{data: data, lines: make([]int, 1, bytes.Count(data, []byte{'\n'})+1), ascii: isASCII(data)}
-	for i := 0; ; {
-		j := bytes.IndexByte(data[i:], '\n')
-		if j < 0 {
-			break
+	// One pass, eight bytes at a time, finds the lines and says whether the
+	// file is ASCII and plain; the index is sized once (bytes.Count is
+	// vectorised). Growing it by append allocated it about twice over, and
+	// bytes.IndexByte, called once a line, cost four times this loop.
+	lines := make([]int, 1, bytes.Count(data, []byte{'\n'})+1)
+	var high, odd uint64 // the bytes ORed together; nonzero: some byte is not plain
+	i := 0
+	for ; i+8 <= len(data); i += 8 {
+		w := binary.LittleEndian.Uint64(data[i:])
+		nl := newlineMask(w)
+		for m := nl; m != 0; m &= m - 1 {
+			lines = append(lines, i+bits.TrailingZeros64(m)/8+1)
 		}
-		i += j + 1
-		s.lines = append(s.lines, i)
+		high |= w
+		odd |= notPrintable(w | nl>>2) // a newline with 0x20 set is 0x2a: printable
 	}
+	for ; i < len(data); i++ {
+		c := data[i]
+		if c == '\n' {
+			lines = append(lines, i+1)
+		} else if c < 0x20 || c > 0x7e {
+			odd = 1
+		}
+		high |= uint64(c)
+	}
+	s := &source{data: data, lines: lines, ascii: high&highBits == 0, plain: odd == 0}
 	if s.ascii {
 		return s
 	}
@@ -81,21 +100,24 @@ func newSource(data []byte) *source {
 	return s
 }
 
-// isASCII reports whether every byte of data is below 0x80, eight bytes at
-// a time.
-func isASCII(data []byte) bool {
-	i := 0
-	for ; i+8 <= len(data); i += 8 {
-		if binary.LittleEndian.Uint64(data[i:])&0x8080808080808080 != 0 {
-			return false
-		}
-	}
-	for ; i < len(data); i++ {
-		if data[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
+// Eight bytes at a time: the bit tricks are the classic ones ("Bit
+// Twiddling Hacks": "Determine if a word has a zero byte", "... a byte
+// less than n", "... a byte greater than n").
+const oneBits, highBits, lowBits = 0x0101010101010101, 0x8080808080808080, 0x7f7f7f7f7f7f7f7f
+
+// newlineMask has 0x80 in exactly the bytes of w that are newlines, zero
+// elsewhere.
+func newlineMask(w uint64) uint64 {
+	y := w ^ (oneBits * '\n')
+	return ^(((y & lowBits) + lowBits) | y | lowBits)
+}
+
+// notPrintable is nonzero when some byte of w is below 0x20 or above 0x7e
+// (not which one).
+func notPrintable(w uint64) uint64 {
+	below := (w - oneBits*0x20) &^ w & highBits
+	above := ((w + oneBits) | w) & highBits
+	return below | above
 }
 
 // isCharStart reports whether c begins a UTF-8 character (is not a

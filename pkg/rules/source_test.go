@@ -2,6 +2,8 @@ package rules
 
 import (
 	"bytes"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -60,6 +62,36 @@ func BenchmarkParseRuleset300(b *testing.B) {
 	for b.Loop() {
 		if _, err := ParseRuleset(body); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// newSource reads the file eight bytes at a time: its line index and its
+// ascii and plain flags must be what a byte-by-byte look says, wherever in
+// a word (or in the tail after the last whole word) the bytes fall.
+func TestSourceIndexAndFlags(t *testing.T) {
+	alphabet := []byte{'a', ' ', '~', '\n', '\n', '\t', '\r', 0x7f, 0x1f, 0xc3, 0xa9, '-'}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := 0; n < 20000; n++ {
+		data := make([]byte, rng.IntN(40))
+		for i := range data {
+			data[i] = alphabet[rng.IntN(len(alphabet))]
+			if rng.IntN(3) > 0 {
+				data[i] = 'a'
+			}
+		}
+		s := newSource(data)
+		lines, ascii, plain := []int{0}, true, true
+		for i, c := range data {
+			if c == '\n' {
+				lines = append(lines, i+1)
+			} else if c < 0x20 || c > 0x7e {
+				plain = false
+			}
+			ascii = ascii && c < 0x80
+		}
+		if !slices.Equal(s.lines, lines) || s.ascii != ascii || s.plain != plain {
+			t.Fatalf("%q: lines %v ascii %v plain %v, want %v %v %v", data, s.lines, s.ascii, s.plain, lines, ascii, plain)
 		}
 	}
 }
