@@ -36,6 +36,7 @@ type fastYAML struct {
 	vals     []Value
 	fields   []Field
 	keyCache [256]string // see key
+	texts    strings.Builder
 	slabs
 }
 
@@ -226,6 +227,25 @@ func plainKey(b []byte, i int) (key []byte, next int, ok bool) {
 		}
 	}
 	return nil, 0, false
+}
+
+// text returns b as a string cut from a larger buffer: one allocation
+// for every few hundred scalars instead of one each (3,000 in the 300-rule
+// file, docs/performance.md "Against start-up"). A strings.Builder only
+// ever appends, so what String returned earlier is never written again;
+// when the buffer is full, a new one is started and the old one lives on
+// in the strings cut from it.
+func (p *fastYAML) text(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if p.texts.Cap()-p.texts.Len() < len(b) {
+		p.texts = strings.Builder{}
+		p.texts.Grow(max(len(b), 16<<10))
+	}
+	n := p.texts.Len()
+	p.texts.Write(b)
+	return p.texts.String()[n:]
 }
 
 // key interns a mapping key: a rules file repeats the same dozen keys.
@@ -486,10 +506,10 @@ func (p *fastYAML) plain(text []byte, l, i int) (*Value, error) {
 		if err != nil {
 			return nil, errSlow
 		}
-		v.Kind, v.Num, v.Str = Number, f, string(text)
+		v.Kind, v.Num, v.Str = Number, f, p.text(text)
 		return v, nil
 	}
-	v.Kind, v.Str, v.style = String, string(text), stylePlain
+	v.Kind, v.Str, v.style = String, p.text(text), stylePlain
 	v.setOff(p.off(l, i))
 	return v, nil
 }
@@ -541,8 +561,8 @@ func simpleNumber(b []byte) bool {
 // quotes is the only one taken).
 func (p *fastYAML) quoted(b []byte, i int) (*Value, int, error) {
 	q := b[i]
-	var s []byte
 	j := i + 1
+	doubled := false // a '' in single quotes, which stands for one '
 	for ; ; j++ {
 		if j >= len(b) {
 			return nil, 0, errSlow // continues on the next line
@@ -553,13 +573,16 @@ func (p *fastYAML) quoted(b []byte, i int) (*Value, int, error) {
 		}
 		if c == q {
 			if q == '\'' && j+1 < len(b) && b[j+1] == '\'' {
-				s = append(s, '\'')
+				doubled = true
 				j++
 				continue
 			}
 			break
 		}
-		s = append(s, c)
+	}
+	s := b[i+1 : j]
+	if doubled {
+		s = bytes.ReplaceAll(s, []byte("''"), []byte("'"))
 	}
 	if bytes.HasPrefix(b[i+1:j], []byte(" ")) || bytes.HasSuffix(b[i+1:j], []byte(" ")) {
 		// Spaces at the ends of a quoted scalar stay, but keep yaml.v3 the
@@ -571,7 +594,7 @@ func (p *fastYAML) quoted(b []byte, i int) (*Value, int, error) {
 		style = styleSingle
 	}
 	v := p.newValue()
-	v.Kind, v.Str, v.Pos, v.style = String, string(s), p.pos(p.ln, i), style
+	v.Kind, v.Str, v.Pos, v.style = String, p.text(s), p.pos(p.ln, i), style
 	v.setOff(p.off(p.ln, i))
 	return v, j + 1, nil
 }
@@ -646,7 +669,7 @@ func (p *fastYAML) literal(b []byte, i, ind int) (*Value, error) {
 	if !strip {
 		out = append(out, '\n')
 	}
-	v.Str = string(out)
+	v.Str = p.text(out)
 	// Empty lines between the scalar and what follows belong to neither.
 	p.ln = k
 	if _, ni, ok := p.nextContent(); ok && ni > ind {
