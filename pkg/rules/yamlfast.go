@@ -37,6 +37,7 @@ type fastYAML struct {
 	fields   []Field
 	keyCache [256]string // see key
 	texts    strings.Builder
+	scratch  []byte // see literal
 	slabs
 }
 
@@ -502,11 +503,12 @@ func (p *fastYAML) plain(text []byte, l, i int) (*Value, error) {
 		if !simpleNumber(text) {
 			return nil, errSlow
 		}
-		f, err := parseYAMLNumber(string(text))
+		str := p.text(text)
+		f, err := parseYAMLNumber(str)
 		if err != nil {
 			return nil, errSlow
 		}
-		v.Kind, v.Num, v.Str = Number, f, p.text(text)
+		v.Kind, v.Num, v.Str = Number, f, str
 		return v, nil
 	}
 	v.Kind, v.Str, v.style = String, p.text(text), stylePlain
@@ -623,7 +625,7 @@ func (p *fastYAML) literal(b []byte, i, ind int) (*Value, error) {
 	if folded {
 		v.style = styleFolded
 	}
-	var out []byte
+	out := p.scratch[:0] // reused: growing a new one cost several allocations a block
 	content := -1
 	pending := 0 // empty lines not yet written
 	n := p.lineCount()
@@ -670,6 +672,7 @@ func (p *fastYAML) literal(b []byte, i, ind int) (*Value, error) {
 		out = append(out, '\n')
 	}
 	v.Str = p.text(out)
+	p.scratch = out
 	// Empty lines between the scalar and what follows belong to neither.
 	p.ln = k
 	if _, ni, ok := p.nextContent(); ok && ni > ind {
