@@ -318,7 +318,8 @@ func hasDupKeys(v *Value) bool {
 }
 
 // rule reads rules[i]. Its path is only named in a problem, so it is
-// only built for one (a Sprintf per rule was a tenth of decoding).
+// only built for one, not formatted for each of the 300 rules of a valid
+// file.
 func (d *decoder) rule(v *Value, i int) *Rule {
 	path := func(key string) string {
 		if key == "" {

@@ -253,7 +253,7 @@ func (p *fastYAML) text(b []byte) string {
 // They are looked up first in a small table of their own, a slot chosen
 // from the key's length and three of its bytes and the next three slots
 // tried after it, and only then in the map: hashing every key for the map
-// was a tenth of reading a 300-rule file (docs/performance.md, "Against
+// was a twentieth of reading a 300-rule file (docs/performance.md, "Against
 // start-up").
 func (p *fastYAML) key(b []byte) string {
 	if len(b) == 0 {
