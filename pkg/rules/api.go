@@ -60,7 +60,7 @@ func ParseRuleset(data []byte) (*Ruleset, error) {
 			return nil, fmt.Errorf("reading ruleset: rules is a %s, not a list", rules.Kind)
 		}
 		for i, it := range rules.Items {
-			if r := d.rule(it, fmt.Sprintf("rules[%d]", i)); r != nil {
+			if r := d.rule(it, i); r != nil {
 				r.node, r.src = nil, nil // positions in an API response mean nothing to the user
 				rs.Rules = append(rs.Rules, r)
 			}

@@ -177,3 +177,31 @@ func TestValidateAllocations(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkParse300 and BenchmarkParseAwk300 measure reading a rules
+// file (YAML to rules, no validation): the two 300-rule files.
+func BenchmarkParse300(b *testing.B) { benchParse(b, rules300(0)) }
+
+func BenchmarkParseAwk300(b *testing.B) { benchParse(b, rules300Static()) }
+
+func benchParse(b *testing.B, text string) {
+	data := []byte(text)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		f, probs := Parse("300.yaml", data)
+		if probs.HasErrors() || len(f.Rules) != 300 {
+			b.Fatal(probs)
+		}
+	}
+}
+
+// BenchmarkValidateAwk300 is BenchmarkValidate300 on the awk file.
+func BenchmarkValidateAwk300(b *testing.B) {
+	data := []byte(rules300Static())
+	for b.Loop() {
+		_, probs := Check("300.yaml", data, Options{})
+		if probs.HasErrors() {
+			b.Fatal(probs)
+		}
+	}
+}

@@ -15,7 +15,8 @@ func exprFilePos(src *source, v *Value, line, col int) Pos {
 		return Pos{}
 	}
 	target := runeIndex(v.Str, line, col)
-	if v.off < 0 || v.off > len(src.data) {
+	off := int(v.off)
+	if off < 0 || off > len(src.data) {
 		return v.Pos
 	}
 	want := []rune(v.Str)
@@ -25,11 +26,11 @@ func exprFilePos(src *source, v *Value, line, col int) Pos {
 	var offs []int
 	switch v.style {
 	case styleJSON:
-		offs = scanJSONString(src.data, v.off, target+1)
+		offs = scanJSONString(src.data, off, target+1)
 	case styleLiteral, styleFolded:
-		offs = scanBlock(src.data, v.off, target+1, v.style == styleFolded)
+		offs = scanBlock(src.data, off, target+1, v.style == styleFolded)
 	default:
-		offs = scanFlow(src.data, v.off, target+1, v.style)
+		offs = scanFlow(src.data, off, target+1, v.style)
 	}
 	// A problem just past the end (an unclosed parenthesis) asks for one
 	// rune more than the value has; a scan of a plain or quoted scalar can

@@ -140,7 +140,7 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		src := newSource(data)
-		v, err := parseYAML(src)
+		v, _, err := parseYAML(src)
 		if err == nil && v != nil {
 			// The bound, recomputed from the file's own nodes.
 			// A file of len(data) bytes holds at most len(data)+1 nodes.

@@ -155,12 +155,12 @@ func Parse(name string, data []byte) (*File, Problems) {
 	f := &File{Name: name, Format: DetectFormat(name, data), Phase: PhaseRequest, src: newSource(data)}
 	var root *Value
 	var err error
+	d := &decoder{file: name, src: f.src}
 	if f.Format == JSON {
 		root, err = parseJSON(f.src)
 	} else {
-		root, err = parseYAML(f.src)
+		root, d.noDups, err = parseYAML(f.src)
 	}
-	d := &decoder{file: name, src: f.src}
 	if err != nil {
 		se, ok := err.(*syntaxError)
 		if !ok {
@@ -185,7 +185,12 @@ type decoder struct {
 	file    string
 	src     *source
 	lenient bool // API input: ignore keys we do not know instead of failing
-	probs   Problems
+	// noDups: the reader saw no mapping repeat a key, so dupKeys need not
+	// walk the tree again.
+	noDups bool
+	// slab holds the file's rules, one allocation for all of them.
+	slab  []Rule
+	probs Problems
 	// phase is the file's `phase:` as a full phase name, "" when absent.
 	phase    string
 	phasePos Pos
@@ -205,7 +210,9 @@ func (d *decoder) decodeFile(root *Value) ([]*Rule, Pos) {
 		d.add(root.Pos, "", "want a mapping with a rules list, got a %s", root.Kind)
 		return nil, Pos{}
 	}
-	d.dupKeys(root, "")
+	if !d.noDups {
+		d.dupKeys(root, "")
+	}
 	// A whole API response ({"result": {...}, "success": true, ...}) pastes in too.
 	if res := root.Get("result"); res != nil && res.Kind == Object && root.Get("success") != nil {
 		root = res
@@ -248,8 +255,9 @@ func (d *decoder) decodeFile(root *Value) ([]*Rule, Pos) {
 		return nil, rulesPos
 	}
 	out := make([]*Rule, 0, len(rules.Items))
+	d.slab = make([]Rule, len(rules.Items))
 	for i, it := range rules.Items {
-		if r := d.rule(it, fmt.Sprintf("rules[%d]", i)); r != nil {
+		if r := d.rule(it, i); r != nil {
 			out = append(out, r)
 		}
 	}
@@ -309,15 +317,30 @@ func hasDupKeys(v *Value) bool {
 	return false
 }
 
-func (d *decoder) rule(v *Value, path string) *Rule {
+// rule reads rules[i]. Its path is only named in a problem, so it is
+// only built for one, not formatted for each of the 300 rules of a valid
+// file.
+func (d *decoder) rule(v *Value, i int) *Rule {
+	path := func(key string) string {
+		if key == "" {
+			return fmt.Sprintf("rules[%d]", i)
+		}
+		return fmt.Sprintf("rules[%d].%s", i, key)
+	}
 	if v.Kind != Object {
-		d.add(v.Pos, path, "want a rule (a mapping), got a %s", v.Kind)
+		d.add(v.Pos, path(""), "want a rule (a mapping), got a %s", v.Kind)
 		return nil
 	}
-	r := &Rule{Action: ActionSetCacheSettings, Enabled: true, node: v, src: d.src}
+	var r *Rule
+	if len(d.slab) > 0 {
+		r, d.slab = &d.slab[0], d.slab[1:]
+	} else {
+		r = new(Rule)
+	}
+	*r = Rule{Action: ActionSetCacheSettings, Enabled: true, node: v, src: d.src}
 	str := func(f *Field) string {
 		if f.Value.Kind != String {
-			d.add(f.KeyPos, joinPath(path, f.Key), "want a string, got a %s", f.Value.Kind)
+			d.add(f.KeyPos, path(f.Key), "want a string, got a %s", f.Value.Kind)
 			return ""
 		}
 		return f.Value.Str
@@ -340,7 +363,7 @@ func (d *decoder) rule(v *Value, path string) *Rule {
 			r.Action = str(f)
 		case "enabled":
 			if f.Value.Kind != Bool {
-				d.add(f.KeyPos, joinPath(path, f.Key), "want true or false, got a %s", f.Value.Kind)
+				d.add(f.KeyPos, path(f.Key), "want true or false, got a %s", f.Value.Kind)
 			} else {
 				r.Enabled = f.Value.Bool
 			}
@@ -350,7 +373,7 @@ func (d *decoder) rule(v *Value, path string) *Rule {
 				r.Params = f.Value
 			case Null:
 			default:
-				d.add(f.KeyPos, joinPath(path, f.Key), "want a mapping of settings, got a %s", f.Value.Kind)
+				d.add(f.KeyPos, path(f.Key), "want a mapping of settings, got a %s", f.Value.Kind)
 			}
 		case "id":
 			r.ID = scalarText(f.Value)
@@ -361,7 +384,7 @@ func (d *decoder) rule(v *Value, path string) *Rule {
 		case "categories":
 		default:
 			if !d.lenient {
-				d.add(f.KeyPos, joinPath(path, f.Key), "unknown field%s", suggest(f.Key, ruleKeys()))
+				d.add(f.KeyPos, path(f.Key), "unknown field%s", suggest(f.Key, ruleKeys()))
 			}
 		}
 	}

@@ -2,11 +2,13 @@ package rules
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,25 +34,63 @@ const (
 type source struct {
 	data  []byte
 	lines []int // byte offset where each line starts
+	// ascii: every byte is below 0x80, so a column is the byte offset from
+	// the line start plus one, and marks is not needed. Rules files are
+	// nearly always ASCII; counting characters and recording marks byte by
+	// byte was an eighth of reading a 300-rule file (docs/performance.md,
+	// "Against start-up").
+	ascii bool
+	// plain: every byte is a newline or printable ASCII (0x20–0x7e), which
+	// the fast YAML reader takes without a second look (fastSafeBytes).
+	plain bool
 	// marks[k] counts the characters in data[:k*markEvery], so finding a
 	// column takes at most markEvery steps however long the line is. An API
 	// answer or a minified JSON file is one line of 100 KB or more, and
 	// counting from the line start for every node made parsing quadratic
-	// (450 ms for a 300-rule ruleset).
+	// (450 ms for a 300-rule ruleset). Only files with multi-byte
+	// characters have them.
 	marks []int
 }
 
 const markEvery = 256
 
 func newSource(data []byte) *source {
-	s := &source{data: data, lines: []int{0}, marks: make([]int, len(data)/markEvery+1)}
+	// One pass, eight bytes at a time, finds the lines and says whether the
+	// file is ASCII and plain; the index is sized once (bytes.Count is
+	// vectorised). Growing it by append allocated it about twice over, and
+	// bytes.IndexByte, called once a line, cost about 11 ns a line.
+	lines := make([]int, 1, bytes.Count(data, []byte{'\n'})+1)
+	// high: every word ORed together (a top bit set: a byte is not ASCII);
+	// odd: nonzero once some byte is neither a newline nor printable ASCII.
+	var high, odd uint64
+	i := 0
+	for ; i+8 <= len(data); i += 8 {
+		w := binary.LittleEndian.Uint64(data[i:])
+		nl := newlineMask(w)
+		for m := nl; m != 0; m &= m - 1 {
+			lines = append(lines, i+bits.TrailingZeros64(m)/8+1)
+		}
+		high |= w
+		odd |= notPrintable(w | nl>>2) // a newline with 0x20 set is 0x2a: printable
+	}
+	for ; i < len(data); i++ {
+		c := data[i]
+		if c == '\n' {
+			lines = append(lines, i+1)
+		} else if c < 0x20 || c > 0x7e {
+			odd = 1
+		}
+		high |= uint64(c)
+	}
+	s := &source{data: data, lines: lines, ascii: high&highBits == 0, plain: odd == 0}
+	if s.ascii {
+		return s
+	}
+	s.marks = make([]int, len(data)/markEvery+1)
 	n := 0
 	for i, c := range data {
 		if i%markEvery == 0 {
 			s.marks[i/markEvery] = n
-		}
-		if c == '\n' {
-			s.lines = append(s.lines, i+1)
 		}
 		if isCharStart(c) {
 			n++
@@ -62,12 +102,35 @@ func newSource(data []byte) *source {
 	return s
 }
 
+// Eight bytes at a time: the bit tricks are the classic ones ("Bit
+// Twiddling Hacks": "Determine if a word has a zero byte", "... a byte
+// less than n", "... a byte greater than n").
+const oneBits, highBits, lowBits = 0x0101010101010101, 0x8080808080808080, 0x7f7f7f7f7f7f7f7f
+
+// newlineMask has 0x80 in exactly the bytes of w that are newlines, zero
+// elsewhere.
+func newlineMask(w uint64) uint64 {
+	y := w ^ (oneBits * '\n')
+	return ^(((y & lowBits) + lowBits) | y | lowBits)
+}
+
+// notPrintable is nonzero when some byte of w is below 0x20 or above 0x7e
+// (not which one).
+func notPrintable(w uint64) uint64 {
+	below := (w - oneBits*0x20) &^ w & highBits
+	above := ((w + oneBits) | w) & highBits
+	return below | above
+}
+
 // isCharStart reports whether c begins a UTF-8 character (is not a
 // continuation byte). For valid UTF-8, counting these is utf8.RuneCount.
 func isCharStart(c byte) bool { return c&0xC0 != 0x80 }
 
 // chars counts the characters in data[:off].
 func (s *source) chars(off int) int {
+	if s.ascii {
+		return off
+	}
 	k := off / markEvery
 	n := s.marks[k]
 	for _, c := range s.data[k*markEvery : off] {
@@ -97,6 +160,9 @@ func (s *source) offset(p Pos) int {
 		return -1
 	}
 	off := s.lines[p.Line-1]
+	if s.ascii {
+		return min(off+max(p.Col-1, 0), len(s.data))
+	}
 	for c := 1; c < p.Col && off < len(s.data); c++ {
 		_, n := utf8.DecodeRune(s.data[off:])
 		off += n
@@ -234,7 +300,8 @@ func (s *jsonScanner) value(depth int) (*Value, bool) {
 	}
 	start := s.i
 	v := s.newValue()
-	v.Pos, v.off = s.pos(start), start
+	v.Pos = s.pos(start)
+	v.setOff(start)
 	switch c := s.data[s.i]; {
 	case c == '{':
 		v.Kind = Object
@@ -489,14 +556,17 @@ func (s *jsonScanner) number() (string, bool) {
 	return string(s.data[start:s.i]), true
 }
 
-// parseYAML reads YAML with yaml.v3, whose nodes carry line and column.
-// A rules file is one document: a second one (after "---") is refused, not
-// silently ignored, since its rules would never be deployed.
-func parseYAML(src *source) (*Value, error) {
+// parseYAML reads YAML with the fast reader, or with yaml.v3, whose nodes
+// carry line and column. A rules file is one document: a second one (after
+// "---") is refused, not silently ignored, since its rules would never be
+// deployed. noDups says no mapping repeats a key (the fast reader leaves
+// such files to yaml.v3), so the decoder need not look again.
+func parseYAML(src *source) (v *Value, noDups bool, err error) {
 	if v, err := parseYAMLFast(src); err == nil {
-		return v, nil
+		return v, true, nil
 	}
-	return parseYAMLv3(src)
+	v, err = parseYAMLv3(src)
+	return v, false, err
 }
 
 // parseYAMLv3 reads any YAML with yaml.v3, and is the judge of every file
@@ -711,7 +781,7 @@ func (r *yamlReader) value(n *yaml.Node, depth int) (*Value, error) {
 			v.Kind, v.Num, v.Str = Number, f, n.Value
 		default: // !!str, !!timestamp, !!binary and custom tags stay text
 			v.Kind, v.Str = String, n.Value
-			v.off = r.src.offset(v.Pos)
+			v.setOff(r.src.offset(v.Pos))
 			switch {
 			case n.Style&yaml.DoubleQuotedStyle != 0:
 				v.style = styleDouble
@@ -728,11 +798,14 @@ func (r *yamlReader) value(n *yaml.Node, depth int) (*Value, error) {
 }
 
 func parseYAMLNumber(s string) (float64, error) {
-	clean := bytes.ReplaceAll([]byte(s), []byte("_"), nil)
-	if i, err := strconv.ParseInt(string(clean), 0, 64); err == nil {
+	clean := s
+	if strings.Contains(s, "_") { // copying every number was most of the fast reader's allocations
+		clean = strings.ReplaceAll(s, "_", "")
+	}
+	if i, err := strconv.ParseInt(clean, 0, 64); err == nil {
 		return float64(i), nil
 	}
-	f, err := strconv.ParseFloat(string(clean), 64)
+	f, err := strconv.ParseFloat(clean, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 		return 0, fmt.Errorf("bad number")
 	}

@@ -8,8 +8,9 @@ import (
 	"strconv"
 )
 
-// Kind is the JSON type of a Value.
-type Kind int
+// Kind is the JSON type of a Value. It is a byte so that it shares a word
+// with Value's Bool, style and offset (see Value).
+type Kind uint8
 
 const (
 	Null Kind = iota
@@ -51,17 +52,27 @@ type Value struct {
 	Kind Kind
 	Bool bool
 	// style records how a string scalar was written (see scalarStyle) and off
-	// its byte offset in the source, so a column inside an expression can be
-	// mapped back to the file only when a problem needs it. style sits
-	// beside Bool, in the same word: a 300-rule file and an API answer are
-	// each some 7,000 values (docs/performance.md, "Against start-up").
+	// its byte offset in the source (-1 when unknown or beyond 2 GiB), so a
+	// column inside an expression can be mapped back to the file only when a
+	// problem needs it. Kind, Bool, style and off share one word: a 300-rule
+	// file and an API answer are each some 6,000 values, and the tree was
+	// most of the bytes reading a file allocates (docs/performance.md,
+	// "Against start-up"); a Value is 96 bytes.
 	style  scalarStyle
+	off    int32
 	Num    float64
 	Str    string   // the string, or a number's literal text
 	Items  []*Value // Array
 	Fields []*Field // Object, in source order
 	Pos    Pos
-	off    int
+}
+
+// setOff records a string's byte offset in its source.
+func (v *Value) setOff(off int) {
+	if off < 0 || off > math.MaxInt32 {
+		off = -1
+	}
+	v.off = int32(off)
 }
 
 // Field is one key of an Object.

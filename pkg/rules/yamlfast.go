@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"strings"
 	"unicode/utf8"
@@ -27,13 +28,27 @@ var errSlow = errors.New("yaml: outside the fast subset")
 const fastMaxDepth = 64
 
 type fastYAML struct {
-	src *source
-	ln  int // current line, 0-based
+	src  *source
+	ln   int // current line, 0-based
+	next nextLine
 	// Values and fields come from slabs: allocation was a third of the
 	// reader's time, one small object at a time.
-	vals   []Value
-	fields []Field
+	vals     []Value
+	fields   []Field
+	keyCache [256]string // see key
+	texts    strings.Builder
+	scratch  []byte // see literal
 	slabs
+}
+
+// reserve sizes the first slabs from the file's length, one allocation
+// each instead of one per 128 values: a rules file holds about 1.2 values
+// and one key per line (1.7 and 1.3 with flow mappings; more come in
+// small slabs).
+func (p *fastYAML) reserve(lines int) {
+	p.vals = make([]Value, lines+lines/4)
+	p.fields = make([]Field, lines)
+	p.fslab = make([]*Field, lines)
 }
 
 func (p *fastYAML) newValue() *Value {
@@ -57,10 +72,11 @@ func (p *fastYAML) newField(key string, at Pos) *Field {
 
 // parseYAMLFast reads src, or returns errSlow.
 func parseYAMLFast(src *source) (*Value, error) {
-	if !fastSafeBytes(src.data) {
+	if !fastSafeBytes(src) {
 		return nil, errSlow
 	}
 	p := &fastYAML{src: src}
+	p.reserve(p.lineCount())
 	l, ind, ok := p.nextContent()
 	if !ok || ind != 0 {
 		return nil, errSlow
@@ -82,20 +98,30 @@ func parseYAMLFast(src *source) (*Value, error) {
 // fastSafeBytes rules out what the fast reader does not handle anywhere:
 // tabs, carriage returns, a byte-order mark, invalid UTF-8, characters
 // yaml.v3 refuses as unprintable, and document markers.
-func fastSafeBytes(data []byte) bool {
+func fastSafeBytes(src *source) bool {
+	data := src.data
 	if len(data) == 0 || data[len(data)-1] != '\n' {
 		return false
 	}
+	for _, start := range src.lines {
+		if start+3 <= len(data) && (data[start] == '-' || data[start] == '.') {
+			if m := string(data[start : start+3]); m == "---" || m == "..." {
+				return false
+			}
+		}
+	}
+	if src.plain {
+		return true // newSource has checked every byte
+	}
 	for i := 0; i < len(data); {
+		if i+8 <= len(data) && plainASCIIWord(binary.LittleEndian.Uint64(data[i:])) {
+			i += 8
+			continue
+		}
 		c := data[i]
 		if c < utf8.RuneSelf {
 			if (c < 0x20 && c != '\n') || c == 0x7f {
 				return false
-			}
-			if c == '\n' && i+3 < len(data) {
-				if n := data[i+1 : i+4]; string(n) == "---" || string(n) == "..." {
-					return false
-				}
 			}
 			i++
 			continue
@@ -107,7 +133,13 @@ func fastSafeBytes(data []byte) bool {
 		}
 		i += n
 	}
-	return !bytes.HasPrefix(data, []byte("---")) && !bytes.HasPrefix(data, []byte("..."))
+	return true
+}
+
+// plainASCIIWord reports whether each of the eight bytes of w is a newline
+// or in 0x20–0x7e, the bytes fastSafeBytes takes without a second look.
+func plainASCIIWord(w uint64) bool {
+	return notPrintable(w|newlineMask(w)>>2) == 0
 }
 
 // line is line l without its newline.
@@ -130,9 +162,15 @@ func (p *fastYAML) lineCount() int {
 }
 
 // nextContent finds the next line that is neither blank nor a comment,
-// from p.ln, without consuming it.
+// from p.ln, without consuming it. The reader asks two or three times
+// from the same line (a value looks past itself, then its mapping looks
+// for the next key), so the last answer is kept.
 func (p *fastYAML) nextContent() (line, indent int, ok bool) {
-	for l := p.ln; l < p.lineCount(); l++ {
+	if p.next.from == p.ln+1 {
+		return p.next.line, p.next.indent, p.next.ok
+	}
+	p.next = nextLine{from: p.ln + 1}
+	for l, n := p.ln, p.lineCount(); l < n; l++ {
 		b := p.line(l)
 		i := 0
 		for i < len(b) && b[i] == ' ' {
@@ -141,12 +179,23 @@ func (p *fastYAML) nextContent() (line, indent int, ok bool) {
 		if i == len(b) || b[i] == '#' {
 			continue
 		}
-		return l, i, true
+		p.next.line, p.next.indent, p.next.ok = l, i, true
+		break
 	}
-	return 0, 0, false
+	return p.next.line, p.next.indent, p.next.ok
+}
+
+// nextLine is nextContent's last answer: from is the line it started
+// from plus one (zero: none yet).
+type nextLine struct {
+	from, line, indent int
+	ok                 bool
 }
 
 func (p *fastYAML) pos(l, i int) Pos {
+	if p.src.ascii {
+		return Pos{Line: l + 1, Col: i + 1}
+	}
 	return Pos{Line: l + 1, Col: utf8.RuneCount(p.line(l)[:i]) + 1}
 }
 
@@ -181,8 +230,62 @@ func plainKey(b []byte, i int) (key []byte, next int, ok bool) {
 	return nil, 0, false
 }
 
+// text returns b as a string cut from a larger buffer: one allocation
+// for every few hundred scalars instead of one each (3,000 in the 300-rule
+// file, docs/performance.md "Against start-up"). A strings.Builder only
+// ever appends, so what String returned earlier is never written again;
+// when the buffer is full, a new one is started and the old one lives on
+// in the strings cut from it.
+func (p *fastYAML) text(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if p.texts.Cap()-p.texts.Len() < len(b) {
+		p.texts = strings.Builder{}
+		p.texts.Grow(max(len(b), 16<<10))
+	}
+	n := p.texts.Len()
+	p.texts.Write(b)
+	return p.texts.String()[n:]
+}
+
 // key interns a mapping key: a rules file repeats the same dozen keys.
-func (p *fastYAML) key(b []byte) string { return p.internBytes(b) }
+// They are looked up first in a small table of their own, a slot chosen
+// from the key's length and three of its bytes and the next three slots
+// tried after it, and only then in the map: hashing every key for the map
+// was a twentieth of reading a 300-rule file (docs/performance.md, "Against
+// start-up").
+func (p *fastYAML) key(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	sig := uint32(len(b))<<24 | uint32(b[0])<<16 | uint32(b[len(b)/2])<<8 | uint32(b[len(b)-1])
+	h := sig * 0x9E3779B1 >> (32 - 8) // Fibonacci hashing into 256 slots
+	for i := range uint32(4) {
+		slot := &p.keyCache[(h+i)%uint32(len(p.keyCache))]
+		if *slot == string(b) {
+			return *slot
+		}
+		if *slot == "" {
+			*slot = p.internBytes(b)
+			return *slot
+		}
+	}
+	return p.internBytes(b)
+}
+
+// repeated reports whether the mapping whose fields start at from in
+// fstack already has key k. A file that repeats a key is left to yaml.v3,
+// and the decoder looks for repeats only in such files: walking the whole
+// tree again for them was a twentieth of reading a 300-rule file.
+func (p *fastYAML) repeated(k string, from int) bool {
+	for _, f := range p.fstack[from:] {
+		if f.Key == k {
+			return true
+		}
+	}
+	return false
+}
 
 // safeWordByte: the characters of keys and of plain scalars in flow
 // collections that the fast reader takes (YAML gives the others meanings
@@ -235,7 +338,11 @@ func (p *fastYAML) mapping(ind int, inItem bool, depth int) (*Value, error) {
 		if !ok {
 			return nil, errSlow
 		}
-		f := p.newField(p.key(key), p.pos(l, li))
+		k := p.key(key)
+		if p.repeated(k, from) {
+			return nil, errSlow
+		}
+		f := p.newField(k, p.pos(l, li))
 		if first {
 			v.Pos = f.KeyPos
 			first = false
@@ -396,14 +503,16 @@ func (p *fastYAML) plain(text []byte, l, i int) (*Value, error) {
 		if !simpleNumber(text) {
 			return nil, errSlow
 		}
-		f, err := parseYAMLNumber(string(text))
+		str := p.text(text)
+		f, err := parseYAMLNumber(str)
 		if err != nil {
 			return nil, errSlow
 		}
-		v.Kind, v.Num, v.Str = Number, f, string(text)
+		v.Kind, v.Num, v.Str = Number, f, str
 		return v, nil
 	}
-	v.Kind, v.Str, v.style, v.off = String, string(text), stylePlain, p.off(l, i)
+	v.Kind, v.Str, v.style = String, p.text(text), stylePlain
+	v.setOff(p.off(l, i))
 	return v, nil
 }
 
@@ -454,8 +563,8 @@ func simpleNumber(b []byte) bool {
 // quotes is the only one taken).
 func (p *fastYAML) quoted(b []byte, i int) (*Value, int, error) {
 	q := b[i]
-	var s []byte
 	j := i + 1
+	doubled := false // a '' in single quotes, which stands for one '
 	for ; ; j++ {
 		if j >= len(b) {
 			return nil, 0, errSlow // continues on the next line
@@ -466,13 +575,16 @@ func (p *fastYAML) quoted(b []byte, i int) (*Value, int, error) {
 		}
 		if c == q {
 			if q == '\'' && j+1 < len(b) && b[j+1] == '\'' {
-				s = append(s, '\'')
+				doubled = true
 				j++
 				continue
 			}
 			break
 		}
-		s = append(s, c)
+	}
+	s := b[i+1 : j]
+	if doubled {
+		s = bytes.ReplaceAll(s, []byte("''"), []byte("'"))
 	}
 	if bytes.HasPrefix(b[i+1:j], []byte(" ")) || bytes.HasSuffix(b[i+1:j], []byte(" ")) {
 		// Spaces at the ends of a quoted scalar stay, but keep yaml.v3 the
@@ -484,7 +596,8 @@ func (p *fastYAML) quoted(b []byte, i int) (*Value, int, error) {
 		style = styleSingle
 	}
 	v := p.newValue()
-	v.Kind, v.Str, v.Pos, v.style, v.off = String, string(s), p.pos(p.ln, i), style, p.off(p.ln, i)
+	v.Kind, v.Str, v.Pos, v.style = String, p.text(s), p.pos(p.ln, i), style
+	v.setOff(p.off(p.ln, i))
 	return v, j + 1, nil
 }
 
@@ -507,11 +620,12 @@ func (p *fastYAML) literal(b []byte, i, ind int) (*Value, error) {
 	}
 	folded := b[i] == '>'
 	v := p.newValue()
-	v.Kind, v.Pos, v.style, v.off = String, p.pos(l, i), styleLiteral, p.off(l, i)
+	v.Kind, v.Pos, v.style = String, p.pos(l, i), styleLiteral
+	v.setOff(p.off(l, i))
 	if folded {
 		v.style = styleFolded
 	}
-	var out []byte
+	out := p.scratch[:0] // reused: growing a new one cost several allocations a block
 	content := -1
 	pending := 0 // empty lines not yet written
 	n := p.lineCount()
@@ -557,7 +671,8 @@ func (p *fastYAML) literal(b []byte, i, ind int) (*Value, error) {
 	if !strip {
 		out = append(out, '\n')
 	}
-	v.Str = string(out)
+	v.Str = p.text(out)
+	p.scratch = out
 	// Empty lines between the scalar and what follows belong to neither.
 	p.ln = k
 	if _, ni, ok := p.nextContent(); ok && ni > ind {
@@ -607,7 +722,11 @@ func (p *fastYAML) flow(b []byte, i int, depth int) (*Value, int, error) {
 			if k+1 >= len(b) || b[k+1] != ' ' || k == j || isIndicator(b[j]) || b[k-1] == ' ' {
 				return nil, 0, errSlow
 			}
-			f = p.newField(p.key(b[j:k]), p.pos(l, j))
+			key := p.key(b[j:k])
+			if p.repeated(key, ffrom) {
+				return nil, 0, errSlow
+			}
+			f = p.newField(key, p.pos(l, j))
 			j = skipSpaces(b, k+1)
 		}
 		item, end, err := p.flowValue(b, j, depth+1)

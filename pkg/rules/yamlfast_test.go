@@ -1,12 +1,15 @@
 package rules
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // yamlCorpus is the rules files of the project (examples, the e2e scripts'
@@ -179,4 +182,62 @@ func FuzzFastYAML(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		checkFast(t, "fuzz", src)
 	})
+}
+
+// plainASCIIWord must never take a word holding a byte fastSafeBytes
+// looks at twice, and must take every word of newlines and printable ASCII:
+// every pair of byte values at every pair of places, in a word of 'a'.
+func TestPlainASCIIWord(t *testing.T) {
+	plain := func(c byte) bool { return c == '\n' || c >= 0x20 && c < 0x7f }
+	var w [8]byte
+	for k1 := 0; k1 < 8; k1++ {
+		for k2 := k1; k2 < 8; k2++ {
+			for b1 := 0; b1 < 256; b1++ {
+				for b2 := 0; b2 < 256; b2++ {
+					for i := range w {
+						w[i] = 'a'
+					}
+					w[k1], w[k2] = byte(b1), byte(b2)
+					want := plain(w[k1]) && plain(w[k2])
+					if got := plainASCIIWord(binary.LittleEndian.Uint64(w[:])); got != want {
+						t.Fatalf("plainASCIIWord(%q) = %v, want %v", w, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// A Value is most of what reading a rules file allocates: Kind, Bool,
+// style and the offset share one word (docs/performance.md, "Against
+// start-up").
+func TestValueSize(t *testing.T) {
+	if strconv.IntSize != 64 {
+		t.Skip("sizes are for 64-bit platforms")
+	}
+	if got := unsafe.Sizeof(Value{}); got > 96 {
+		t.Errorf("Value is %d bytes, want at most 96", got)
+	}
+}
+
+// The decoder looks for repeated keys only in files the fast reader left
+// to yaml.v3, so the fast reader must leave every such file, block or flow.
+func TestFastYAMLLeavesRepeatedKeys(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"rules:\n  - ref: a\n    expression: \"true\"\n    ref: b\n", "r.yaml:4: rules[0].ref: duplicate key (first given on line 2)"},
+		{"rules:\n  - ref: a\n    action_parameters: {cache: true, cache: false}\n", "r.yaml:3: rules[0].action_parameters.cache: duplicate key (first given on line 3)"},
+		{"rules: []\nrules: []\n", "r.yaml:2: rules: duplicate key (first given on line 1)"},
+	} {
+		if _, err := parseYAMLFast(newSource([]byte(tc.src))); !errors.Is(err, errSlow) {
+			t.Errorf("the fast reader took a repeated key (%v):\n%s", err, tc.src)
+		}
+		_, probs := Parse("r.yaml", []byte(tc.src))
+		found := false
+		for _, p := range probs {
+			found = found || p.String() == tc.want
+		}
+		if !found {
+			t.Errorf("%q: got %v, want %q among them", tc.src, probs, tc.want)
+		}
+	}
 }
