@@ -83,3 +83,17 @@ func BenchmarkParseRulesetStatic300(b *testing.B) {
 		}
 	}
 }
+
+// TestJSONKeysFromTheRecentSlots: a key's text that equals an interned
+// key (or shares its slot) is that key only when it has no escape.
+func TestJSONKeysFromTheRecentSlots(t *testing.T) {
+	for _, doc := range []string{
+		`{"a\\\\b":1,"a\\b":2,"a\\\\b":3}`,
+		`[{"a\\b":1},{"a\\\\b":2},{"a\\b":3}]`,
+		`[{"ab":1,"ba":2,"aab":3},{"ba":4,"ab":5,"aab":6,"":7},{"":8,"a\u0062":9}]`,
+		`[{"é":1,"\u00e9":2},{"\u00e9":3,"é":4}]`,
+		`[{"x\/y":1,"x/y":2},{"x/y":3,"x\/y":4}]`,
+	} {
+		checkLikeEncodingJSON(t, doc)
+	}
+}

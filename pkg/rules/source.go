@@ -182,6 +182,19 @@ type jsonScanner struct {
 	vals   []Value
 	fields []Field
 	slabs
+	// recent holds interned keys by a cheap slot of their text: an API
+	// answer gives every rule the same dozen keys, and comparing a key
+	// with its slot costs less than hashing it for the map
+	// (docs/performance.md, "Against start-up").
+	recent [64]string
+}
+
+// keySlot is the recent slot of a key's text.
+func keySlot(raw []byte) int {
+	if len(raw) == 0 {
+		return 0
+	}
+	return (len(raw)*31 + int(raw[0])*7 + int(raw[len(raw)-1])) & 63
 }
 
 func (s *jsonScanner) newValue() *Value {
@@ -356,8 +369,14 @@ func (s *jsonScanner) keyStr() (string, bool) {
 	}
 	if j := bytes.IndexByte(s.data[s.i+1:], '"'); j >= 0 {
 		raw := s.data[s.i+1 : s.i+1+j]
+		slot := keySlot(raw)
+		if k := s.recent[slot]; k == string(raw) && k != "" && unescapedKey(raw) {
+			s.i += j + 2
+			return k, true
+		}
 		if k, ok := s.keys[string(raw)]; ok && unescapedKey(raw) {
 			s.i += j + 2
+			s.recent[slot] = k
 			return k, true
 		}
 	}
@@ -387,15 +406,18 @@ func (s *jsonScanner) str() (string, bool) {
 	}
 	start := s.i
 	escaped := false
+	var bits byte // every byte ORed: below 0x80, the text is ASCII, so valid UTF-8
 	for j := start + 1; j < len(s.data); j++ {
-		switch c := s.data[j]; {
+		c := s.data[j]
+		bits |= c
+		switch {
 		case c == '\\':
 			escaped = true
 			j++
 		case c == '"':
 			s.i = j + 1
 			raw := s.data[start+1 : j]
-			if !escaped && utf8.Valid(raw) {
+			if !escaped && (bits < utf8.RuneSelf || utf8.Valid(raw)) {
 				return string(raw), true
 			}
 			if out, ok := unescapeJSON(raw); ok {
@@ -425,12 +447,14 @@ func unescapeJSON(raw []byte) (string, bool) {
 	var b strings.Builder
 	b.Grow(len(raw))
 	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if c != '\\' {
-			b.WriteByte(c)
-			continue
+		// The text up to the next escape is copied as it stands.
+		n := bytes.IndexByte(raw[i:], '\\')
+		if n < 0 {
+			b.Write(raw[i:])
+			break
 		}
-		if i++; i == len(raw) {
+		b.Write(raw[i : i+n])
+		if i += n + 1; i == len(raw) {
 			return "", false
 		}
 		switch raw[i] {
