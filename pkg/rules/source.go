@@ -398,6 +398,16 @@ func unescapedKey(raw []byte) bool {
 	return true
 }
 
+// jsonStringStop marks the bytes str must look at: the closing quote, an
+// escape, a control character (which JSON refuses inside a string).
+var jsonStringStop = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
 // str reads a string. Strings without escapes (nearly all) are sliced out
 // directly; the rare escaped one is decoded by encoding/json.
 func (s *jsonScanner) str() (string, bool) {
@@ -406,18 +416,23 @@ func (s *jsonScanner) str() (string, bool) {
 	}
 	start := s.i
 	escaped := false
-	var bits byte // every byte ORed: below 0x80, the text is ASCII, so valid UTF-8
 	for j := start + 1; j < len(s.data); j++ {
-		c := s.data[j]
-		bits |= c
-		switch {
+		// Ordinary bytes are passed over with one table look-up each:
+		// strings are most of an API answer.
+		for j < len(s.data) && !jsonStringStop[s.data[j]] {
+			j++
+		}
+		if j == len(s.data) {
+			break
+		}
+		switch c := s.data[j]; {
 		case c == '\\':
 			escaped = true
 			j++
 		case c == '"':
 			s.i = j + 1
 			raw := s.data[start+1 : j]
-			if !escaped && (bits < utf8.RuneSelf || utf8.Valid(raw)) {
+			if !escaped && utf8.Valid(raw) {
 				return string(raw), true
 			}
 			if out, ok := unescapeJSON(raw); ok {
