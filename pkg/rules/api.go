@@ -3,6 +3,7 @@ package rules
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 )
 
 // Ruleset is the entrypoint ruleset as the API returns it.
@@ -60,7 +61,7 @@ func ParseRuleset(data []byte) (*Ruleset, error) {
 			return nil, fmt.Errorf("reading ruleset: rules is a %s, not a list", rules.Kind)
 		}
 		for i, it := range rules.Items {
-			if r := d.rule(it, fmt.Sprintf("rules[%d]", i)); r != nil {
+			if r := d.rule(it, itemPath("rules", i)); r != nil {
 				r.node, r.src = nil, nil // positions in an API response mean nothing to the user
 				rs.Rules = append(rs.Rules, r)
 			}
@@ -70,6 +71,13 @@ func ParseRuleset(data []byte) (*Ruleset, error) {
 		return nil, fmt.Errorf("reading ruleset: %s", d.probs[0].Path+": "+d.probs[0].Message)
 	}
 	return rs, nil
+}
+
+// itemPath is name[i], built without fmt: ParseRuleset names every rule of
+// an answer (300 in a large one) though a problem is rare.
+func itemPath(name string, i int) string {
+	var buf [32]byte
+	return string(append(strconv.AppendInt(append(append(buf[:0], name...), '['), int64(i), 10), ']'))
 }
 
 // apiValue is the rule as the API takes it: ref always, id only when known

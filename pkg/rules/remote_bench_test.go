@@ -97,3 +97,11 @@ func TestJSONKeysFromTheRecentSlots(t *testing.T) {
 		checkLikeEncodingJSON(t, doc)
 	}
 }
+
+func TestItemPath(t *testing.T) {
+	for _, i := range []int{0, 9, 10, 299, 12345678} {
+		if got, want := itemPath("rules", i), fmt.Sprintf("rules[%d]", i); got != want {
+			t.Errorf("itemPath(rules, %d) = %q, want %q", i, got, want)
+		}
+	}
+}
