@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -188,9 +189,28 @@ func skipValue(data []byte, i, depth int) int {
 	return -1
 }
 
+// stringStop marks the bytes a string's scan must look at: its closing
+// quote, an escape, a control character (invalid inside a string).
+var stringStop = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
 // skipString returns the offset past the string whose quote is at data[i].
+// Ordinary bytes are passed over with one table look-up each: strings are
+// most of a ruleset's 170 kB answer (docs/performance.md, "Against
+// start-up").
 func skipString(data []byte, i int) int {
 	for j := i + 1; j < len(data); j++ {
+		for j < len(data) && !stringStop[data[j]] {
+			j++
+		}
+		if j == len(data) {
+			break
+		}
 		switch c := data[j]; {
 		case c == '"':
 			return j + 1
@@ -360,6 +380,58 @@ func (c *Client) listZones(ctx context.Context, p zones.ZoneListParams) ([]Zone,
 	if err != nil {
 		return nil, err
 	}
+	return zonesOf(resp, body)
+}
+
+// zonesByName is listZones for GET /zones?name=, the lookup every command
+// given a zone name makes, sent as rawGet: building it through the SDK
+// (its request config, the query encoded by reflection, its middleware
+// chain) was a quarter of the lookup's CPU in `rules diff`
+// (docs/performance.md, "Against start-up"). The answer is read as
+// listZones reads it.
+func (c *Client) zonesByName(ctx context.Context, name string) ([]Zone, error) {
+	return rawGet(ctx, c, "zones?"+url.Values{"name": {name}}.Encode(), zonesOf)
+}
+
+// rawGet sends GET path (relative to the base URL, query included) as the
+// SDK would with cfcache's options: the same headers that matter (Accept,
+// User-Agent, credentials), the request timeout, the -v log and the typed
+// errors of the middleware (logMiddleware, errorMiddleware), the same
+// http.Client (so the request budget counts it), and, as the SDK does, the
+// context's error when the request timed out or was cancelled. read gets
+// the answer and its body.
+func rawGet[T any](ctx context.Context, c *Client, path string, read func(*http.Response, []byte) (T, error)) (T, error) {
+	var zero T
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if err != nil {
+		return zero, err
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.opts.UserAgent)
+	c.authorize(req.Header)
+	resp, err := c.logMiddleware(req, func(r *http.Request) (*http.Response, error) {
+		return errorMiddleware(r, c.hc.Do)
+	})
+	if ctx.Err() != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return zero, ctx.Err()
+	}
+	if err != nil {
+		return zero, err
+	}
+	body, err := readBody(resp)
+	if err != nil {
+		return zero, err
+	}
+	return read(resp, body)
+}
+
+// zonesOf reads a GET /zones answer into Zones.
+func zonesOf(resp *http.Response, body []byte) ([]Zone, error) {
 	if isJSON(resp) {
 		if out, ok := scanZones(body); ok {
 			return out, nil

@@ -194,3 +194,19 @@ func FuzzScanZones(f *testing.F) {
 		checkScanZones(t, body)
 	})
 }
+
+// BenchmarkResultOf300 unwraps the entrypoint answer of 300 rules like
+// rules300.yaml's (docs/performance.md, "Against start-up").
+func BenchmarkResultOf300(b *testing.B) {
+	var rules []string
+	for i := 0; i < 300; i++ {
+		rules = append(rules, fmt.Sprintf(`{"id":"%032x","version":"1","action":"set_cache_settings","action_parameters":{"cache":true,"edge_ttl":{"mode":"override_origin","default":%d},"browser_ttl":{"mode":"respect_origin"},"cache_key":{"cache_deception_armor":true,"custom_key":{"query_string":{"exclude":{"list":["utm_source","utm_medium"]}}}}},"expression":"starts_with(http.request.uri.path, \"/section-%d/\") and http.request.uri.path.extension in {\"css\" \"js\" \"png\"}","description":"Rule %d","last_updated":"2026-12-07T16:30:00.693883105Z","ref":"rule-%03d","enabled":true}`, i, 3600+i, i, i, i))
+	}
+	raw := []byte(`{"success":true,"errors":[],"messages":[],"result":{"id":"3d8bcf85f4bca914bfd77ee5607c17df","name":"default","rules":[` + strings.Join(rules, ",") + `]}}`)
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if _, err := resultOf(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

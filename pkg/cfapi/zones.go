@@ -64,10 +64,8 @@ func (c *Client) ResolveZone(ctx context.Context, nameOrID string) (Zone, error)
 			return Zone{}, &ZoneNotFoundError{Query: nameOrID}
 		}
 	} else {
-		var p zones.ZoneListParams
-		p.Name.Value, p.Name.Present = q, true
 		err = c.retryRead(ctx, func() error {
-			found, e := c.listZones(ctx, p)
+			found, e := c.zonesByName(ctx, q)
 			if e != nil {
 				return e
 			}

@@ -248,6 +248,19 @@ type jsonScanner struct {
 	vals   []Value
 	fields []Field
 	slabs
+	// recent holds interned keys by a cheap slot of their text: an API
+	// answer gives every rule the same dozen keys, and comparing a key
+	// with its slot costs less than hashing it for the map
+	// (docs/performance.md, "Against start-up").
+	recent [64]string
+}
+
+// keySlot is the recent slot of a key's text.
+func keySlot(raw []byte) int {
+	if len(raw) == 0 {
+		return 0
+	}
+	return (len(raw)*31 + int(raw[0])*7 + int(raw[len(raw)-1])) & 63
 }
 
 func (s *jsonScanner) newValue() *Value {
@@ -423,8 +436,14 @@ func (s *jsonScanner) keyStr() (string, bool) {
 	}
 	if j := bytes.IndexByte(s.data[s.i+1:], '"'); j >= 0 {
 		raw := s.data[s.i+1 : s.i+1+j]
+		slot := keySlot(raw)
+		if k := s.recent[slot]; k == string(raw) && k != "" && unescapedKey(raw) {
+			s.i += j + 2
+			return k, true
+		}
 		if k, ok := s.keys[string(raw)]; ok && unescapedKey(raw) {
 			s.i += j + 2
+			s.recent[slot] = k
 			return k, true
 		}
 	}
@@ -446,6 +465,16 @@ func unescapedKey(raw []byte) bool {
 	return true
 }
 
+// jsonStringStop marks the bytes str must look at: the closing quote, an
+// escape, a control character (which JSON refuses inside a string).
+var jsonStringStop = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
 // str reads a string. Strings without escapes (nearly all) are sliced out
 // directly; the rare escaped one is decoded by encoding/json.
 func (s *jsonScanner) str() (string, bool) {
@@ -455,6 +484,14 @@ func (s *jsonScanner) str() (string, bool) {
 	start := s.i
 	escaped := false
 	for j := start + 1; j < len(s.data); j++ {
+		// Ordinary bytes are passed over with one table look-up each:
+		// strings are most of an API answer.
+		for j < len(s.data) && !jsonStringStop[s.data[j]] {
+			j++
+		}
+		if j == len(s.data) {
+			break
+		}
 		switch c := s.data[j]; {
 		case c == '\\':
 			escaped = true
@@ -492,12 +529,14 @@ func unescapeJSON(raw []byte) (string, bool) {
 	var b strings.Builder
 	b.Grow(len(raw))
 	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if c != '\\' {
-			b.WriteByte(c)
-			continue
+		// The text up to the next escape is copied as it stands.
+		n := bytes.IndexByte(raw[i:], '\\')
+		if n < 0 {
+			b.Write(raw[i:])
+			break
 		}
-		if i++; i == len(raw) {
+		b.Write(raw[i : i+n])
+		if i += n + 1; i == len(raw) {
 			return "", false
 		}
 		switch raw[i] {

@@ -1,0 +1,100 @@
+package rules
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// BenchmarkComputeStatic300 is Compute as `rules diff rules300b.yaml` runs
+// it against a zone holding rules300.yaml (docs/performance.md, "Against
+// start-up"): the remote rules read from the API's answer, the local ones
+// from the file, one TTL changed.
+func BenchmarkComputeStatic300(b *testing.B) {
+	f, _ := Parse("rules300.yaml", []byte(rules300Static()))
+	rs, err := ParseRuleset(PutBody(f.Rules))
+	if err != nil {
+		b.Fatal(err)
+	}
+	local, _ := Parse("rules300b.yaml", []byte(strings.Replace(rules300Static(), "default: 3650\n", "default: 7200\n", 1)))
+	for b.Loop() {
+		d := Compute(rs.Rules, local.Rules)
+		if d.Summary.Change != 1 || len(d.Unchanged) != 299 {
+			b.Fatalf("want 1 change and 299 unchanged, got %+v", d.Summary)
+		}
+	}
+}
+
+// pairKeysOneByOne is pairKeys as it was: a count for every ref, then the
+// index of every key. pairKeys counts only from the first repeated ref on.
+func pairKeysOneByOne(rules []*Rule) ([]string, map[string]int) {
+	seen := map[string]int{}
+	keys := make([]string, len(rules))
+	for i, r := range rules {
+		n := seen[r.Ref]
+		seen[r.Ref] = n + 1
+		if n == 0 {
+			keys[i] = r.Ref
+		} else {
+			keys[i] = fmt.Sprintf("%s\x00%d", r.Ref, n)
+		}
+	}
+	idx := make(map[string]int, len(rules))
+	for i, k := range keys {
+		idx[k] = i
+	}
+	return keys, idx
+}
+
+func TestPairKeysAgreesWithCountingEveryRef(t *testing.T) {
+	for _, refs := range [][]string{
+		nil,
+		{"a"},
+		{"a", "b", "c"},
+		{"a", "a"},
+		{"a", "b", "a", "c", "a", "b"},
+		{"a", "b", "c", "c"},
+		// Keys that collide with a repeat's counter: the last index wins.
+		{"a", "a\x001", "a", "a\x001"},
+		{"a", "a", "a\x001"},
+		{"a\x001", "a", "a"},
+	} {
+		rules := make([]*Rule, len(refs))
+		for i, ref := range refs {
+			rules[i] = &Rule{Ref: ref}
+		}
+		keys, idx := pairKeys(rules)
+		wantKeys, wantIdx := pairKeysOneByOne(rules)
+		if !reflect.DeepEqual(keys, wantKeys) || !reflect.DeepEqual(idx, wantIdx) {
+			t.Errorf("pairKeys(%q) = %q, %v; want %q, %v", refs, keys, idx, wantKeys, wantIdx)
+		}
+	}
+}
+
+// BenchmarkParseRulesetStatic300 reads the API's answer for rules300.yaml,
+// the ruleset `rules diff rules300b.yaml` fetches.
+func BenchmarkParseRulesetStatic300(b *testing.B) {
+	f, _ := Parse("rules300.yaml", []byte(rules300Static()))
+	body := PutBody(f.Rules)
+	for b.Loop() {
+		if _, err := ParseRuleset(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestJSONKeysFromTheRecentSlots: a key's text that equals an interned
+// key (or shares its slot) is that key only when it has no escape.
+func TestJSONKeysFromTheRecentSlots(t *testing.T) {
+	for _, doc := range []string{
+		`{"a\\\\b":1,"a\\b":2,"a\\\\b":3}`,
+		`[{"a\\b":1},{"a\\\\b":2},{"a\\b":3}]`,
+		`[{"ab":1,"ba":2,"aab":3},{"ba":4,"ab":5,"aab":6,"":7},{"":8,"a\u0062":9}]`,
+		`[{"é":1,"\u00e9":2},{"\u00e9":3,"é":4}]`,
+		`[{"x\/y":1,"x/y":2},{"x/y":3,"x\/y":4}]`,
+	} {
+		checkLikeEncodingJSON(t, doc)
+	}
+}
+
