@@ -80,7 +80,7 @@ func (r *Rule) Line() int {
 	if r.node == nil {
 		return 0
 	}
-	return r.node.Pos.Line
+	return int(r.node.Pos.Line)
 }
 
 // pos returns the position of a top-level field's key (or the rule's own
@@ -197,7 +197,7 @@ type decoder struct {
 }
 
 func (d *decoder) add(p Pos, path, format string, args ...any) {
-	d.probs = append(d.probs, Problem{File: d.file, Line: p.Line, Path: path,
+	d.probs = append(d.probs, Problem{File: d.file, Line: int(p.Line), Path: path,
 		Message: fmt.Sprintf(format, args...), Severity: SeverityError, Code: codeFor(decodeCodes, format, SeverityError)})
 }
 

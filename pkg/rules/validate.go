@@ -43,7 +43,7 @@ type vctx struct {
 }
 
 func (c *vctx) add(sev Severity, p Pos, path keyPath, format string, args ...any) {
-	c.probs = append(c.probs, Problem{File: c.file, Line: p.Line, Path: path.String(),
+	c.probs = append(c.probs, Problem{File: c.file, Line: int(p.Line), Path: path.String(),
 		Message: fmt.Sprintf(format, args...), Severity: sev, Code: codeFor(checkCodes, format, sev)})
 }
 
@@ -55,7 +55,7 @@ func (c *vctx) errf(p Pos, path keyPath, format string, args ...any) {
 // given here: a "%s" format would take the code of another check's
 // message (code.go keys codes by format).
 func (c *vctx) refuse(p Pos, path keyPath, code, msg string) {
-	c.probs = append(c.probs, Problem{File: c.file, Line: p.Line, Path: path.String(), Message: msg, Severity: SeverityError, Code: code})
+	c.probs = append(c.probs, Problem{File: c.file, Line: int(p.Line), Path: path.String(), Message: msg, Severity: SeverityError, Code: code})
 }
 
 func (c *vctx) warnf(p Pos, path keyPath, format string, args ...any) {
@@ -207,7 +207,7 @@ func (c *vctx) expression(r *Rule, rule keyPath, checker ExpressionChecker) {
 		if at.Line == 0 {
 			at = pos
 		}
-		c.probs = append(c.probs, Problem{File: c.file, Line: at.Line, Col: at.Col, Path: path.String(), Code: "expr/missing",
+		c.probs = append(c.probs, Problem{File: c.file, Line: int(at.Line), Col: int(at.Col), Path: path.String(), Code: "expr/missing",
 			Message: "empty expression: say which requests the rule matches (true matches all)", Severity: SeverityError})
 		return
 	}
@@ -238,7 +238,7 @@ func (c *vctx) exprProblems(r *Rule, node *Value, path keyPath, eps []ExprProble
 		}
 		if node != nil {
 			fp := exprFilePos(r.src, node, ep.Line, ep.Col)
-			p.Line, p.Col = fp.Line, fp.Col
+			p.Line, p.Col = int(fp.Line), int(fp.Col)
 		}
 		c.probs = append(c.probs, p)
 	}

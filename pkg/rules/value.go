@@ -39,10 +39,20 @@ func (k Kind) String() string {
 
 // Pos is a 1-based position in the source file; the zero Pos means "not from
 // a file" (for example a rule read from the API).
+//
+// Line and Col are int32: every Value and Field carries a Pos, and halving
+// it took a Value from 96 to 88 bytes and a Field from 40 to 32 in the
+// slabs the readers cut them from (docs/performance.md, "Against
+// start-up"); a file or an answer beyond 2 GiB is refused long before.
 type Pos struct {
-	Line int `json:"line"`
-	Col  int `json:"col"`
+	Line int32 `json:"line"`
+	Col  int32 `json:"col"`
 }
+
+// mkPos makes a Pos from int line and column numbers, which fit: the
+// files and answers read are at most 64 MiB (pkg/cmd/rules/shared/file.go,
+// pkg/cfapi/envelope.go).
+func mkPos(line, col int) Pos { return Pos{Line: int32(line), Col: int32(col)} }
 
 // Value is an ordered JSON tree that remembers where each node came from.
 // action_parameters are kept in this form rather than in typed structs so
@@ -57,7 +67,7 @@ type Value struct {
 	// problem needs it. Kind, Bool, style and off share one word: a 300-rule
 	// file and an API answer are each some 6,000 values, and the tree was
 	// most of the bytes reading a file allocates (docs/performance.md,
-	// "Against start-up"); a Value is 96 bytes.
+	// "Against start-up"); a Value is 88 bytes.
 	style  scalarStyle
 	off    int32
 	Num    float64

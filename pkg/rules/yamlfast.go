@@ -194,9 +194,9 @@ type nextLine struct {
 
 func (p *fastYAML) pos(l, i int) Pos {
 	if p.src.ascii {
-		return Pos{Line: l + 1, Col: i + 1}
+		return mkPos(l+1, i+1)
 	}
-	return Pos{Line: l + 1, Col: utf8.RuneCount(p.line(l)[:i]) + 1}
+	return mkPos(l+1, utf8.RuneCount(p.line(l)[:i])+1)
 }
 
 func (p *fastYAML) off(l, i int) int { return p.src.lines[l] + i }
