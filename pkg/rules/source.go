@@ -342,7 +342,7 @@ func (s *jsonScanner) value(depth int) (*Value, bool) {
 			}
 			if s.data[s.i] == '}' {
 				s.i++
-				v.Fields = s.fieldList(from)
+				s.setFields(v, from)
 				return v, true
 			}
 			return nil, false
@@ -373,7 +373,7 @@ func (s *jsonScanner) value(depth int) (*Value, bool) {
 			}
 			if s.data[s.i] == ']' {
 				s.i++
-				v.Items = s.itemList(from)
+				s.setItems(v, from)
 				return v, true
 			}
 			return nil, false
@@ -755,7 +755,7 @@ func (r *yamlReader) value(n *yaml.Node, depth int) (*Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			v.Fields = append(v.Fields, &Field{Key: k.Value, KeyPos: mkPos(k.Line, k.Column), Value: cv})
+			v.AddField(&Field{Key: k.Value, KeyPos: mkPos(k.Line, k.Column), Value: cv})
 		}
 	case yaml.SequenceNode:
 		v.Kind = Array
@@ -764,7 +764,7 @@ func (r *yamlReader) value(n *yaml.Node, depth int) (*Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			v.Items = append(v.Items, cv)
+			v.AddItem(cv)
 		}
 	case yaml.ScalarNode:
 		switch n.ShortTag() {
