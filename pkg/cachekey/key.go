@@ -236,7 +236,7 @@ func BuildKey(eff Effective, r expr.Request) Key {
 		k.Headers = append(k.Headers, Part{Name: strings.ToLower(name), Kind: KindPresence, Present: ok, Value: v, SetBy: hdrBy})
 	}
 	if c := hdr.Get("contains"); c != nil && c.Kind == rules.Object {
-		for _, f := range c.Fields {
+		for _, f := range c.Fields() {
 			name := strings.ToLower(f.Key)
 			v, ok := q.header(name)
 			p := Part{Name: name, Kind: KindContains, Present: ok, Value: v, Listed: strList(f.Value), SetBy: hdrBy}
@@ -369,8 +369,8 @@ func strList(v *rules.Value) []string {
 	if v == nil || v.Kind != rules.Array {
 		return nil
 	}
-	out := make([]string, 0, len(v.Items))
-	for _, it := range v.Items {
+	out := make([]string, 0, len(v.Items()))
+	for _, it := range v.Items() {
 		if it.Kind == rules.String {
 			out = append(out, it.Str)
 		}

@@ -166,16 +166,16 @@ func (s *ResponseStack) Evaluate(req expr.Request, resp expr.Response, request E
 		p := c.rule.Params
 		switch c.rule.Action {
 		case rules.ActionSetCacheControl:
-			for _, f := range p.Fields {
+			for _, f := range p.Fields() {
 				name, d := f.Key, f.Value
 				remove := d.Get("operation") != nil && d.Get("operation").Str == "remove"
 				part := ccPart{name: name}
 				if v := d.Get("value"); v != nil {
 					part.value = v.Str
 				}
-				if q := d.Get("qualifiers"); q != nil && len(q.Items) > 0 {
-					names := make([]string, len(q.Items))
-					for j, it := range q.Items {
+				if q := d.Get("qualifiers"); q != nil && len(q.Items()) > 0 {
+					names := make([]string, len(q.Items()))
+					for j, it := range q.Items() {
 						names[j] = it.Str
 					}
 					part.value = `"` + strings.Join(names, ", ") + `"`
@@ -197,7 +197,7 @@ func (s *ResponseStack) Evaluate(req expr.Request, resp expr.Response, request E
 					known = false
 				}
 			} else {
-				for _, it := range p.Get("values").Items {
+				for _, it := range p.Get("values").Items() {
 					vals = append(vals, it.Str)
 				}
 			}

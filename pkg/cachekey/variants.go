@@ -210,7 +210,7 @@ func (s *Stack) Variants(rawURL string) (URLVariants, error) {
 			add(Variant{Dimension: DimHeader, Name: strings.ToLower(n), Presence: true, Absent: true, Purgeable: true, Ref: c.ref, Setting: PathHeader, Conditional: c.conditional})
 		}
 		if m := c.value.Get("contains"); m != nil && m.Kind == rules.Object {
-			for _, f := range m.Fields {
+			for _, f := range m.Fields() {
 				add(Variant{Dimension: DimHeader, Name: strings.ToLower(f.Key), Values: strList(f.Value), Absent: true, Purgeable: true, Ref: c.ref, Setting: PathHeader, Conditional: c.conditional,
 					Note: "the key records which listed values the header contains"})
 			}

@@ -35,7 +35,7 @@ func ParseRuleset(data []byte) (*Ruleset, error) {
 		root = res
 	}
 	rs := &Ruleset{}
-	for _, f := range root.Fields {
+	for _, f := range root.Fields() {
 		s := scalarText(f.Value)
 		switch f.Key {
 		case "id":
@@ -59,7 +59,7 @@ func ParseRuleset(data []byte) (*Ruleset, error) {
 		if rules.Kind != Array {
 			return nil, fmt.Errorf("reading ruleset: rules is a %s, not a list", rules.Kind)
 		}
-		for i, it := range rules.Items {
+		for i, it := range rules.Items() {
 			if r := d.rule(it, i); r != nil {
 				r.node, r.src = nil, nil // positions in an API response mean nothing to the user
 				rs.Rules = append(rs.Rules, r)
@@ -85,7 +85,7 @@ func (r *Rule) apiValue(withID bool, sch *schema) *Value {
 	}
 	v.Set("expression", NewString(r.Expression))
 	v.Set("action", NewString(r.Action))
-	if p := normParams(r.Params); len(p.Fields) > 0 {
+	if p := normParams(r.Params); len(p.Fields()) > 0 {
 		v.Set("action_parameters", canonical(p, sch))
 	}
 	v.Set("enabled", NewBool(r.Enabled))
@@ -106,7 +106,7 @@ func rulesDoc(rules []*Rule, withID bool) *Value {
 	list := &Value{Kind: Array}
 	sch := paramsSchema()
 	for _, r := range rules {
-		list.Items = append(list.Items, r.apiValue(withID, schemaFor(r.Action, sch)))
+		list.AddItem(r.apiValue(withID, schemaFor(r.Action, sch)))
 	}
 	doc := NewObject()
 	doc.Set("rules", list)

@@ -76,7 +76,7 @@ func (f *fakeAPI) write(body []byte) json.RawMessage {
 		}
 	}
 	list := &Value{Kind: Array}
-	for _, it := range in.Get("rules").Items {
+	for _, it := range in.Get("rules").Items() {
 		r := it.Clone()
 		if r.Get("id") == nil {
 			id := byRef[r.Get("ref").Str]
@@ -89,7 +89,7 @@ func (f *fakeAPI) write(body []byte) json.RawMessage {
 		if f.store != nil {
 			f.store(r)
 		}
-		list.Items = append(list.Items, r)
+		list.AddItem(r)
 	}
 	rs := NewObject()
 	rs.Set("id", NewString("rs1"))
@@ -266,7 +266,7 @@ func TestDeployZoneMovesOnAfterWrite(t *testing.T) {
 func TestDeployReadBackDiffers(t *testing.T) {
 	api := &fakeAPI{phase: PhaseResponse, store: func(r *Value) {
 		if p := r.Get("action_parameters"); p != nil && p.Get("values") != nil {
-			p.Set("values", &Value{Kind: Array, Items: []*Value{NewString("BLOG")}})
+			p.Set("values", NewArray(NewString("BLOG")))
 		}
 	}}
 	out, err := newDeploy(api, rulesOf(t, PhaseResponse, respV1)).Run(context.Background())

@@ -290,33 +290,33 @@ func sameParams(a, b *Value) bool {
 	}
 	switch a.Kind {
 	case Array:
-		if len(a.Items) != len(b.Items) {
+		if len(a.Items()) != len(b.Items()) {
 			return false
 		}
-		for i := range a.Items {
-			if !sameParams(a.Items[i], b.Items[i]) {
+		for i := range a.Items() {
+			if !sameParams(a.Items()[i], b.Items()[i]) {
 				return false
 			}
 		}
 		return true
 	case Object:
-		if len(a.Fields) != len(b.Fields) {
+		if len(a.Fields()) != len(b.Fields()) {
 			return false
 		}
-		if sameKeyOrder(a.Fields, b.Fields) {
+		if sameKeyOrder(a.Fields(), b.Fields()) {
 			// The usual case: the API answers a rule's settings in the
 			// order they were sent, the file's. Distinct keys in a, the
 			// same list in b: none repeated there either. Looking each key
 			// up in both was most of Compute's time on 300 unchanged rules
 			// (docs/performance.md, "Against start-up").
-			for i, f := range a.Fields {
-				if !sameParams(f.Value, b.Fields[i].Value) {
+			for i, f := range a.Fields() {
+				if !sameParams(f.Value, b.Fields()[i].Value) {
 					return false
 				}
 			}
 			return true
 		}
-		for _, f := range a.Fields {
+		for _, f := range a.Fields() {
 			// Distinct keys in a, as many in b, each found in b: b has
 			// the same keys, none repeated.
 			g := b.Get(f.Key)
@@ -361,22 +361,22 @@ func diffValues(path string, a, b *Value, out *[]FieldDiff) {
 	}
 	switch {
 	case a.Kind == Object && b.Kind == Object:
-		for _, f := range a.Fields {
+		for _, f := range a.Fields() {
 			diffValues(joinPath(path, f.Key), f.Value, b.Get(f.Key), out)
 		}
-		for _, f := range b.Fields {
+		for _, f := range b.Fields() {
 			if a.Get(f.Key) == nil {
 				diffValues(joinPath(path, f.Key), nil, f.Value, out)
 			}
 		}
-	case a.Kind == Array && b.Kind == Array && !(allScalars(a.Items) && allScalars(b.Items)):
-		for i := 0; i < len(a.Items) || i < len(b.Items); i++ {
+	case a.Kind == Array && b.Kind == Array && !(allScalars(a.Items()) && allScalars(b.Items())):
+		for i := 0; i < len(a.Items()) || i < len(b.Items()); i++ {
 			var x, y *Value
-			if i < len(a.Items) {
-				x = a.Items[i]
+			if i < len(a.Items()) {
+				x = a.Items()[i]
 			}
-			if i < len(b.Items) {
-				y = b.Items[i]
+			if i < len(b.Items()) {
+				y = b.Items()[i]
 			}
 			diffValues(fmt.Sprintf("%s[%d]", path, i), x, y, out)
 		}
@@ -390,12 +390,12 @@ func diffValues(path string, a, b *Value, out *[]FieldDiff) {
 // leaves calls fn for every leaf under v, lists of scalars counting as leaves.
 func leaves(path string, v *Value, fn func(string, *Value)) {
 	switch {
-	case v.Kind == Object && len(v.Fields) > 0:
-		for _, f := range v.Fields {
+	case v.Kind == Object && len(v.Fields()) > 0:
+		for _, f := range v.Fields() {
 			leaves(joinPath(path, f.Key), f.Value, fn)
 		}
-	case v.Kind == Array && len(v.Items) > 0 && !allScalars(v.Items):
-		for i, it := range v.Items {
+	case v.Kind == Array && len(v.Items()) > 0 && !allScalars(v.Items()):
+		for i, it := range v.Items() {
 			leaves(fmt.Sprintf("%s[%d]", path, i), it, fn)
 		}
 	default:

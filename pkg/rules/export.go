@@ -55,17 +55,17 @@ func toYAML(v *Value) *yaml.Node {
 	switch v.Kind {
 	case Object:
 		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		for _, f := range v.Fields {
+		for _, f := range v.Fields() {
 			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: f.Key}, toYAML(f.Value))
 		}
 		return n
 	case Array:
 		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 		// Short lists of scalars read better inline: [br, zstd].
-		if len(v.Items) <= 8 && allScalars(v.Items) {
+		if len(v.Items()) <= 8 && allScalars(v.Items()) {
 			n.Style = yaml.FlowStyle
 		}
-		for _, it := range v.Items {
+		for _, it := range v.Items() {
 			n.Content = append(n.Content, toYAML(it))
 		}
 		return n

@@ -103,10 +103,10 @@ func countValues(v *Value) int {
 		return 0
 	}
 	n := 1
-	for _, f := range v.Fields {
+	for _, f := range v.Fields() {
 		n += countValues(f.Value)
 	}
-	for _, it := range v.Items {
+	for _, it := range v.Items() {
 		n += countValues(it)
 	}
 	return n

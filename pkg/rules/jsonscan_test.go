@@ -12,13 +12,13 @@ func plain(v *Value) any {
 	switch v.Kind {
 	case Object:
 		m := map[string]any{}
-		for _, f := range v.Fields {
+		for _, f := range v.Fields() {
 			m[f.Key] = plain(f.Value)
 		}
 		return m
 	case Array:
 		out := []any{}
-		for _, it := range v.Items {
+		for _, it := range v.Items() {
 			out = append(out, plain(it))
 		}
 		return out
@@ -90,9 +90,9 @@ func TestJSONScannerKeepsPositions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	item := v.Fields[0].Value.Items[1]
-	if item.Pos != (Pos{Line: 3, Col: 5}) || v.Fields[0].KeyPos != (Pos{Line: 2, Col: 3}) {
-		t.Fatalf("positions: item %+v key %+v", item.Pos, v.Fields[0].KeyPos)
+	item := v.Fields()[0].Value.Items()[1]
+	if item.Pos != (Pos{Line: 3, Col: 5}) || v.Fields()[0].KeyPos != (Pos{Line: 2, Col: 3}) {
+		t.Fatalf("positions: item %+v key %+v", item.Pos, v.Fields()[0].KeyPos)
 	}
 }
 
@@ -104,12 +104,12 @@ func TestJSONScannerKeepsOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	var keys []string
-	for _, f := range v.Fields {
+	for _, f := range v.Fields() {
 		keys = append(keys, f.Key)
 	}
-	inner := v.Fields[0].Value
-	if got := fmt.Sprint(keys); got != "[z a z m]" || len(inner.Items) != 3 || len(inner.Items[1].Items) != 2 ||
-		inner.Items[2].Fields[0].Key != "b" || v.Fields[3].Value.Kind != Array || len(v.Fields[3].Value.Items) != 0 {
+	inner := v.Fields()[0].Value
+	if got := fmt.Sprint(keys); got != "[z a z m]" || len(inner.Items()) != 3 || len(inner.Items()[1].Items()) != 2 ||
+		inner.Items()[2].Fields()[0].Key != "b" || v.Fields()[3].Value.Kind != Array || len(v.Fields()[3].Value.Items()) != 0 {
 		t.Fatalf("keys %s, list %s", got, mustJSON(t, v))
 	}
 }

@@ -42,11 +42,11 @@ func (r *Rule) Settings() []Setting {
 // the prefix of its path ("", "cache_key." or "cache_key.custom_key.") and
 // its key.
 func (r *Rule) eachSetting(fn func(prefix, key string, f *Field)) {
-	for _, f := range r.Params.Fields {
+	for _, f := range r.Params.Fields() {
 		if f.Key == "cache_key" && f.Value.Kind == Object {
-			for _, g := range f.Value.Fields {
+			for _, g := range f.Value.Fields() {
 				if g.Key == "custom_key" && g.Value.Kind == Object {
-					for _, h := range g.Value.Fields {
+					for _, h := range g.Value.Fields() {
 						fn("cache_key.custom_key.", h.Key, h)
 					}
 					continue

@@ -97,4 +97,3 @@ func TestJSONKeysFromTheRecentSlots(t *testing.T) {
 		checkLikeEncodingJSON(t, doc)
 	}
 }
-

@@ -80,7 +80,7 @@ func (r *Rule) Line() int {
 	if r.node == nil {
 		return 0
 	}
-	return r.node.Pos.Line
+	return int(r.node.Pos.Line)
 }
 
 // pos returns the position of a top-level field's key (or the rule's own
@@ -111,7 +111,7 @@ func (r *Rule) SameContent(o *Rule) bool {
 // normParams treats an absent action_parameters like an empty one so that a
 // rule from a file and the same rule from the API compare equal.
 func normParams(v *Value) *Value {
-	if v == nil || (v.Kind == Object && len(v.Fields) == 0) {
+	if v == nil || (v.Kind == Object && len(v.Fields()) == 0) {
 		return &Value{Kind: Object}
 	}
 	return v
@@ -197,7 +197,7 @@ type decoder struct {
 }
 
 func (d *decoder) add(p Pos, path, format string, args ...any) {
-	d.probs = append(d.probs, Problem{File: d.file, Line: p.Line, Path: path,
+	d.probs = append(d.probs, Problem{File: d.file, Line: int(p.Line), Path: path,
 		Message: fmt.Sprintf(format, args...), Severity: SeverityError, Code: codeFor(decodeCodes, format, SeverityError)})
 }
 
@@ -219,7 +219,7 @@ func (d *decoder) decodeFile(root *Value) ([]*Rule, Pos) {
 	}
 	var rules *Value
 	var rulesPos Pos
-	for _, fl := range root.Fields {
+	for _, fl := range root.Fields() {
 		switch {
 		case fl.Key == "rules":
 			rules, rulesPos = fl.Value, fl.KeyPos
@@ -254,9 +254,9 @@ func (d *decoder) decodeFile(root *Value) ([]*Rule, Pos) {
 		d.add(rulesPos, "rules", "want a list of rules, got a %s", rules.Kind)
 		return nil, rulesPos
 	}
-	out := make([]*Rule, 0, len(rules.Items))
-	d.slab = make([]Rule, len(rules.Items))
-	for i, it := range rules.Items {
+	out := make([]*Rule, 0, len(rules.Items()))
+	d.slab = make([]Rule, len(rules.Items()))
+	for i, it := range rules.Items() {
 		if r := d.rule(it, i); r != nil {
 			out = append(out, r)
 		}
@@ -275,8 +275,8 @@ func (d *decoder) dupKeys(v *Value, path string) {
 	}
 	switch v.Kind {
 	case Object:
-		seen := make(map[string]Pos, len(v.Fields))
-		for _, f := range v.Fields {
+		seen := make(map[string]Pos, len(v.Fields()))
+		for _, f := range v.Fields() {
 			p := joinPath(path, f.Key)
 			if first, ok := seen[f.Key]; ok {
 				d.add(f.KeyPos, p, "duplicate key (first given on line %d)", first.Line)
@@ -286,7 +286,7 @@ func (d *decoder) dupKeys(v *Value, path string) {
 			d.dupKeys(f.Value, p)
 		}
 	case Array:
-		for i, it := range v.Items {
+		for i, it := range v.Items() {
 			d.dupKeys(it, fmt.Sprintf("%s[%d]", path, i))
 		}
 	}
@@ -297,8 +297,8 @@ func (d *decoder) dupKeys(v *Value, path string) {
 func hasDupKeys(v *Value) bool {
 	switch v.Kind {
 	case Object:
-		for i, f := range v.Fields {
-			for _, g := range v.Fields[:i] {
+		for i, f := range v.Fields() {
+			for _, g := range v.Fields()[:i] {
 				if f.Key == g.Key {
 					return true
 				}
@@ -308,7 +308,7 @@ func hasDupKeys(v *Value) bool {
 			}
 		}
 	case Array:
-		for _, it := range v.Items {
+		for _, it := range v.Items() {
 			if hasDupKeys(it) {
 				return true
 			}
@@ -345,7 +345,7 @@ func (d *decoder) rule(v *Value, i int) *Rule {
 		}
 		return f.Value.Str
 	}
-	for _, f := range v.Fields {
+	for _, f := range v.Fields() {
 		switch f.Key {
 		case "ref":
 			r.Ref = str(f)

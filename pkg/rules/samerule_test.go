@@ -38,17 +38,17 @@ func TestSameRuleAgreesWithAPIFields(t *testing.T) {
 		reordered := *r
 		reordered.Params = reverseKeys(r.Params)
 		variants = append(variants, &reordered)
-		if r.Params != nil && len(r.Params.Fields) > 0 {
+		if r.Params != nil && len(r.Params.Fields()) > 0 {
 			dup := *r
 			dup.Params = r.Params.Clone()
-			dup.Params.Fields = append(dup.Params.Fields, &Field{Key: r.Params.Fields[0].Key, Value: NewString("other")})
+			dup.Params.AddField(&Field{Key: r.Params.Fields()[0].Key, Value: NewString("other")})
 			variants = append(variants, &dup)
-			if len(r.Params.Fields) > 1 {
+			if len(r.Params.Fields()) > 1 {
 				// As many keys as r, one of them twice: canonical drops
 				// the repeat, so the second key is gone.
 				rep := *r
 				rep.Params = r.Params.Clone()
-				rep.Params.Fields[1] = &Field{Key: rep.Params.Fields[0].Key, Value: rep.Params.Fields[0].Value}
+				rep.Params.Fields()[1] = &Field{Key: rep.Params.Fields()[0].Key, Value: rep.Params.Fields()[0].Value}
 				variants = append(variants, &rep)
 			}
 			null := *r
@@ -111,13 +111,13 @@ func reverseKeys(v *Value) *Value {
 	c := v.Clone()
 	var rev func(*Value)
 	rev = func(x *Value) {
-		for i, j := 0, len(x.Fields)-1; i < j; i, j = i+1, j-1 {
-			x.Fields[i], x.Fields[j] = x.Fields[j], x.Fields[i]
+		for i, j := 0, len(x.Fields())-1; i < j; i, j = i+1, j-1 {
+			x.Fields()[i], x.Fields()[j] = x.Fields()[j], x.Fields()[i]
 		}
-		for _, f := range x.Fields {
+		for _, f := range x.Fields() {
 			rev(f.Value)
 		}
-		for _, it := range x.Items {
+		for _, it := range x.Items() {
 			rev(it)
 		}
 	}

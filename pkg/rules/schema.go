@@ -158,21 +158,21 @@ func canonical(v *Value, s *schema) *Value {
 		if s != nil && s.kind == sList {
 			elem = s.elem
 		}
-		for _, it := range v.Items {
-			c.Items = append(c.Items, canonical(it, elem))
+		for _, it := range v.Items() {
+			c.AddItem(canonical(it, elem))
 		}
 	case Object:
-		done := make(map[string]bool, len(v.Fields))
+		done := make(map[string]bool, len(v.Fields()))
 		if s != nil && s.kind == sObject {
 			for _, sf := range s.fields {
 				if fv := v.Get(sf.name); fv != nil {
-					c.Fields = append(c.Fields, &Field{Key: sf.name, Value: canonical(fv, sf.s)})
+					c.AddField(&Field{Key: sf.name, Value: canonical(fv, sf.s)})
 					done[sf.name] = true
 				}
 			}
 		}
 		var rest []string
-		for _, f := range v.Fields {
+		for _, f := range v.Fields() {
 			if !done[f.Key] {
 				rest = append(rest, f.Key)
 			}
@@ -183,7 +183,7 @@ func canonical(v *Value, s *schema) *Value {
 			if s != nil && s.kind == sMap {
 				elem = s.elem
 			}
-			c.Fields = append(c.Fields, &Field{Key: k, Value: canonical(v.Get(k), elem)})
+			c.AddField(&Field{Key: k, Value: canonical(v.Get(k), elem)})
 		}
 	}
 	return c
@@ -231,10 +231,10 @@ func (c *vctx) checkSchema(v *Value, s *schema, path keyPath, at Pos) {
 			c.errf(at, path, "want a list, got %s%s", describe(v), s.hint)
 			return
 		}
-		if s.maxLen > 0 && len(v.Items) > s.maxLen {
-			c.errf(v.Items[s.maxLen].Pos, path, "%d %s: at most %d are allowed", len(v.Items), s.what, s.maxLen)
+		if s.maxLen > 0 && len(v.Items()) > s.maxLen {
+			c.errf(v.Items()[s.maxLen].Pos, path, "%d %s: at most %d are allowed", len(v.Items()), s.what, s.maxLen)
 		}
-		for i, it := range v.Items {
+		for i, it := range v.Items() {
 			c.checkSchema(it, s.elem, path.at(i), it.Pos)
 		}
 	case sMap:
@@ -242,10 +242,10 @@ func (c *vctx) checkSchema(v *Value, s *schema, path keyPath, at Pos) {
 			c.errf(at, path, "want a mapping, got %s%s", describe(v), s.hint)
 			return
 		}
-		if s.maxLen > 0 && len(v.Fields) > s.maxLen {
-			c.errf(v.Fields[s.maxLen].KeyPos, path, "%d %s: at most %d are allowed", len(v.Fields), s.what, s.maxLen)
+		if s.maxLen > 0 && len(v.Fields()) > s.maxLen {
+			c.errf(v.Fields()[s.maxLen].KeyPos, path, "%d %s: at most %d are allowed", len(v.Fields()), s.what, s.maxLen)
 		}
-		for _, f := range v.Fields {
+		for _, f := range v.Fields() {
 			c.checkSchema(f.Value, s.elem, path.dot(f.Key), f.KeyPos)
 		}
 	case sObject:
@@ -253,7 +253,7 @@ func (c *vctx) checkSchema(v *Value, s *schema, path keyPath, at Pos) {
 			c.errf(at, path, "want a mapping, got %s%s", describe(v), s.hint)
 			return
 		}
-		for _, f := range v.Fields {
+		for _, f := range v.Fields() {
 			sf := s.field(f.Key)
 			if sf == nil {
 				c.errf(f.KeyPos, path.dot(f.Key), "unknown setting%s", suggest(f.Key, s.names()))

@@ -130,7 +130,7 @@ func (c *vctx) responseParams(r *Rule, rule keyPath, checker ExpressionChecker) 
 	if p == nil && r.hasKey("action_parameters") && r.node.Get("action_parameters").Kind != Null {
 		return // Parse already reported the wrong type.
 	}
-	if p == nil || len(p.Fields) == 0 {
+	if p == nil || len(p.Fields()) == 0 {
 		c.errf(r.pos("action_parameters"), path, "no settings: %s needs %s", r.Action, responseExample(r.Action))
 		return
 	}
@@ -144,10 +144,10 @@ func (c *vctx) responseParams(r *Rule, rule keyPath, checker ExpressionChecker) 
 		case vals == nil && ex == nil:
 			c.errf(r.pos("action_parameters"), path.dot("values"), "missing: give values (a list of tags) or expression")
 		case vals != nil && vals.Value.Kind == Array:
-			if len(vals.Value.Items) == 0 {
+			if len(vals.Value.Items()) == 0 {
 				c.errf(vals.KeyPos, path.dot("values"), "empty list: give at least one cache tag")
 			}
-			c.tagValues(vals.Value.Items, path.dot("values"))
+			c.tagValues(vals.Value.Items(), path.dot("values"))
 		case ex != nil && ex.Value.Kind == String && strings.TrimSpace(ex.Value.Str) == "":
 			c.errf(ex.KeyPos, path.dot("expression"), "empty expression: say how the tags are computed")
 		case ex != nil && ex.Value.Kind == String:
@@ -176,7 +176,7 @@ func (c *vctx) responseParams(r *Rule, rule keyPath, checker ExpressionChecker) 
 				if q := fl.Value.field("qualifiers"); q != nil && remove {
 					c.errf(q.KeyPos, dp.dot("qualifiers"), "qualifiers are only allowed with operation set (operation is remove)")
 				} else if q != nil && q.Value.Kind == Array {
-					for i, it := range q.Value.Items {
+					for i, it := range q.Value.Items() {
 						if it.Kind == String && headerNameInvalid(it.Str) {
 							qp := dp.dot("qualifiers")
 							c.errf(it.Pos, qp.at(i), "%q is not a header name", it.Str)
@@ -311,7 +311,7 @@ func responseSummary(action string, p *Value) (string, bool) {
 		return "tags " + op + ": " + strings.Join(tags, ", "), true
 	case ActionSetCacheControl:
 		var parts []string
-		for _, f := range canonical(p, responseSchema(ActionSetCacheControl)).Fields {
+		for _, f := range canonical(p, responseSchema(ActionSetCacheControl)).Fields() {
 			d := f.Value
 			s := f.Key
 			if op := d.Get("operation"); op != nil && op.Kind == String && op.Str == "remove" {

@@ -12,6 +12,39 @@ type slabs struct {
 	fslab  []*Field
 	istack []*Value
 	islab  []*Value
+	// fhdrs and ihdrs hold the slice headers a mapping's and a sequence's
+	// Value points to (see Value.fields), cut like the lists themselves.
+	fhdrs [][]*Field
+	ihdrs [][]*Value
+}
+
+// setFields gives v the fields collected since from; none leaves v's
+// fields nil, as an empty mapping always read.
+func (s *slabs) setFields(v *Value, from int) {
+	list := s.fieldList(from)
+	if list == nil {
+		return
+	}
+	if len(s.fhdrs) == 0 {
+		s.fhdrs = make([][]*Field, 64)
+	}
+	v.fields = &s.fhdrs[0]
+	s.fhdrs = s.fhdrs[1:]
+	*v.fields = list
+}
+
+// setItems gives v the items collected since from, like setFields.
+func (s *slabs) setItems(v *Value, from int) {
+	list := s.itemList(from)
+	if list == nil {
+		return
+	}
+	if len(s.ihdrs) == 0 {
+		s.ihdrs = make([][]*Value, 32)
+	}
+	v.items = &s.ihdrs[0]
+	s.ihdrs = s.ihdrs[1:]
+	*v.items = list
 }
 
 // intern returns the one copy of key k.

@@ -151,19 +151,19 @@ func (s *source) pos(off int) Pos {
 		off = 0
 	}
 	i := sort.Search(len(s.lines), func(i int) bool { return s.lines[i] > off }) - 1
-	return Pos{Line: i + 1, Col: s.chars(off) - s.chars(s.lines[i]) + 1}
+	return mkPos(i+1, s.chars(off)-s.chars(s.lines[i])+1)
 }
 
 // offset turns a position back into a byte offset (yaml.v3 reports positions).
 func (s *source) offset(p Pos) int {
-	if p.Line < 1 || p.Line > len(s.lines) {
+	if p.Line < 1 || int(p.Line) > len(s.lines) {
 		return -1
 	}
 	off := s.lines[p.Line-1]
 	if s.ascii {
-		return min(off+max(p.Col-1, 0), len(s.data))
+		return min(off+max(int(p.Col)-1, 0), len(s.data))
 	}
-	for c := 1; c < p.Col && off < len(s.data); c++ {
+	for c := 1; c < int(p.Col) && off < len(s.data); c++ {
 		_, n := utf8.DecodeRune(s.data[off:])
 		off += n
 	}
@@ -355,7 +355,7 @@ func (s *jsonScanner) value(depth int) (*Value, bool) {
 			}
 			if s.data[s.i] == '}' {
 				s.i++
-				v.Fields = s.fieldList(from)
+				s.setFields(v, from)
 				return v, true
 			}
 			return nil, false
@@ -386,7 +386,7 @@ func (s *jsonScanner) value(depth int) (*Value, bool) {
 			}
 			if s.data[s.i] == ']' {
 				s.i++
-				v.Items = s.itemList(from)
+				s.setItems(v, from)
 				return v, true
 			}
 			return nil, false
@@ -632,7 +632,7 @@ func parseYAMLv3(src *source) (*Value, error) {
 			return nil, yamlErrorAt(src, err)
 		}
 		if len(next.Content) > 0 && !(next.Content[0].Kind == yaml.ScalarNode && next.Content[0].ShortTag() == "!!null" && next.Content[0].Value == "") {
-			return nil, &syntaxError{Pos: Pos{Line: secondDocLine(src, &next)},
+			return nil, &syntaxError{Pos: mkPos(secondDocLine(src, &next), 0),
 				Msg: "a second YAML document starts here: a rules file holds one document (remove the \"---\" line or put the rules in one list)"}
 		}
 	}
@@ -723,7 +723,7 @@ func yamlErrorAt(src *source, err error) error {
 		}
 	}
 	if fails(lo) {
-		se.Pos = Pos{Line: lo}
+		se.Pos = mkPos(lo, 0)
 	}
 	return se
 }
@@ -740,13 +740,13 @@ func yamlError(err error) error {
 				rest = rest[j+1:]
 			}
 		}
-		return &syntaxError{Pos: Pos{Line: line}, Msg: "invalid YAML:" + rest}
+		return &syntaxError{Pos: mkPos(line, 0), Msg: "invalid YAML:" + rest}
 	}
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
 		msg = te.Errors[0]
 		if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
-			return &syntaxError{Pos: Pos{Line: line}, Msg: "invalid YAML:" + msg[bytes.IndexByte([]byte(msg), ':')+1:]}
+			return &syntaxError{Pos: mkPos(line, 0), Msg: "invalid YAML:" + msg[bytes.IndexByte([]byte(msg), ':')+1:]}
 		}
 	}
 	return &syntaxError{Pos: Pos{Line: 1}, Msg: "invalid YAML: " + msg}
@@ -755,14 +755,14 @@ func yamlError(err error) error {
 func (r *yamlReader) value(n *yaml.Node, depth int) (*Value, error) {
 	// A rules file has no business being deeper than this.
 	if depth > 64 {
-		return nil, &syntaxError{Pos: Pos{Line: n.Line, Col: n.Column}, Msg: "nesting too deep"}
+		return nil, &syntaxError{Pos: mkPos(n.Line, n.Column), Msg: "nesting too deep"}
 	}
 	if r.budget--; r.budget < 0 {
 		at := n
 		if r.alias != nil {
 			at = r.alias
 		}
-		return nil, &syntaxError{Pos: Pos{Line: at.Line, Col: at.Column},
+		return nil, &syntaxError{Pos: mkPos(at.Line, at.Column),
 			Msg: "aliases expand to too many values (a \"billion laughs\" file?): write the values out, or share fewer anchors"}
 	}
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
@@ -772,11 +772,11 @@ func (r *yamlReader) value(n *yaml.Node, depth int) (*Value, error) {
 		}
 		v, err := r.value(n.Alias, depth+1)
 		if v != nil {
-			v.Pos = Pos{Line: n.Line, Col: n.Column}
+			v.Pos = mkPos(n.Line, n.Column)
 		}
 		return v, err
 	}
-	v := &Value{Pos: Pos{Line: n.Line, Col: n.Column}}
+	v := &Value{Pos: mkPos(n.Line, n.Column)}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
@@ -788,13 +788,13 @@ func (r *yamlReader) value(n *yaml.Node, depth int) (*Value, error) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
 			if k.Kind != yaml.ScalarNode {
-				return nil, &syntaxError{Pos: Pos{Line: k.Line, Col: k.Column}, Msg: "mapping keys must be plain strings"}
+				return nil, &syntaxError{Pos: mkPos(k.Line, k.Column), Msg: "mapping keys must be plain strings"}
 			}
 			cv, err := r.value(val, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			v.Fields = append(v.Fields, &Field{Key: k.Value, KeyPos: Pos{Line: k.Line, Col: k.Column}, Value: cv})
+			v.AddField(&Field{Key: k.Value, KeyPos: mkPos(k.Line, k.Column), Value: cv})
 		}
 	case yaml.SequenceNode:
 		v.Kind = Array
@@ -803,7 +803,7 @@ func (r *yamlReader) value(n *yaml.Node, depth int) (*Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			v.Items = append(v.Items, cv)
+			v.AddItem(cv)
 		}
 	case yaml.ScalarNode:
 		switch n.ShortTag() {

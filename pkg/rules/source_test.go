@@ -31,7 +31,7 @@ func TestSourcePosMatchesRuneCount(t *testing.T) {
 		naive := func(off int) Pos {
 			line := bytes.Count(data[:off], []byte("\n"))
 			start := bytes.LastIndexByte(data[:off], '\n') + 1
-			return Pos{Line: line + 1, Col: utf8.RuneCount(data[start:off]) + 1}
+			return mkPos(line+1, utf8.RuneCount(data[start:off])+1)
 		}
 		for off := 0; off <= len(data); off++ {
 			if !utf8.RuneStart(safeByte(data, off)) {

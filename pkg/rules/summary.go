@@ -16,7 +16,7 @@ func (r *Rule) SettingsSummary() string {
 		return s
 	}
 	var parts []string
-	for _, f := range canonical(p, paramsSchema()).Fields {
+	for _, f := range canonical(p, paramsSchema()).Fields() {
 		v := f.Value
 		switch f.Key {
 		case "cache":
@@ -65,7 +65,7 @@ func (v *Value) itemsOrNil() []*Value {
 	if v == nil || v.Kind != Array {
 		return nil
 	}
-	return v.Items
+	return v.Items()
 }
 
 func ttlSummary(v *Value) string {
@@ -99,7 +99,7 @@ func keySummary(v *Value) string {
 		ks = append(ks, "deception armor")
 	}
 	if ck := v.Get("custom_key"); ck != nil && ck.Kind == Object {
-		for _, f := range ck.Fields {
+		for _, f := range ck.Fields() {
 			name := f.Key
 			if f.Key == "query_string" {
 				name = "query"

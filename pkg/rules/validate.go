@@ -43,7 +43,7 @@ type vctx struct {
 }
 
 func (c *vctx) add(sev Severity, p Pos, path keyPath, format string, args ...any) {
-	c.probs = append(c.probs, Problem{File: c.file, Line: p.Line, Path: path.String(),
+	c.probs = append(c.probs, Problem{File: c.file, Line: int(p.Line), Path: path.String(),
 		Message: fmt.Sprintf(format, args...), Severity: sev, Code: codeFor(checkCodes, format, sev)})
 }
 
@@ -55,7 +55,7 @@ func (c *vctx) errf(p Pos, path keyPath, format string, args ...any) {
 // given here: a "%s" format would take the code of another check's
 // message (code.go keys codes by format).
 func (c *vctx) refuse(p Pos, path keyPath, code, msg string) {
-	c.probs = append(c.probs, Problem{File: c.file, Line: p.Line, Path: path.String(), Message: msg, Severity: SeverityError, Code: code})
+	c.probs = append(c.probs, Problem{File: c.file, Line: int(p.Line), Path: path.String(), Message: msg, Severity: SeverityError, Code: code})
 }
 
 func (c *vctx) warnf(p Pos, path keyPath, format string, args ...any) {
@@ -207,7 +207,7 @@ func (c *vctx) expression(r *Rule, rule keyPath, checker ExpressionChecker) {
 		if at.Line == 0 {
 			at = pos
 		}
-		c.probs = append(c.probs, Problem{File: c.file, Line: at.Line, Col: at.Col, Path: path.String(), Code: "expr/missing",
+		c.probs = append(c.probs, Problem{File: c.file, Line: int(at.Line), Col: int(at.Col), Path: path.String(), Code: "expr/missing",
 			Message: "empty expression: say which requests the rule matches (true matches all)", Severity: SeverityError})
 		return
 	}
@@ -238,7 +238,7 @@ func (c *vctx) exprProblems(r *Rule, node *Value, path keyPath, eps []ExprProble
 		}
 		if node != nil {
 			fp := exprFilePos(r.src, node, ep.Line, ep.Col)
-			p.Line, p.Col = fp.Line, fp.Col
+			p.Line, p.Col = int(fp.Line), int(fp.Col)
 		}
 		c.probs = append(c.probs, p)
 	}
@@ -252,7 +252,7 @@ func (c *vctx) params(r *Rule, rule keyPath) {
 	if p == nil && r.hasKey("action_parameters") && r.node.Get("action_parameters").Kind != Null {
 		return // Parse already reported the wrong type.
 	}
-	if p == nil || len(p.Fields) == 0 {
+	if p == nil || len(p.Fields()) == 0 {
 		c.errf(r.pos("action_parameters"), path, "no settings: give at least one (for example cache: true)")
 		return
 	}
@@ -320,7 +320,7 @@ func (c *vctx) edgeTTL(ef *Field, path keyPath) {
 	}
 	var buf [8]span // a list this long or shorter allocates nothing
 	spans := buf[:0]
-	for i, it := range sct.Value.Items {
+	for i, it := range sct.Value.Items() {
 		ip := sctPath.at(i)
 		if it.Kind != Object {
 			continue
@@ -444,13 +444,13 @@ func (c *vctx) customKey(ck *Value, path keyPath) {
 				c.errf(all.KeyPos, sp.dot("all"), "all: false is not accepted; leave %s out instead", sel.Key)
 			case list != nil && list.Value.Kind == Array:
 				gate(qf, "query string parameter list")
-				if len(list.Value.Items) == 0 {
+				if len(list.Value.Items()) == 0 {
 					c.errf(list.KeyPos, sp.dot("list"), "empty list: give at least one parameter name")
 				}
-				if len(list.Value.Items) > 100 {
-					c.errf(list.Value.Items[100].Pos, sp.dot("list"), "%d parameters: a cache key holds at most 100", len(list.Value.Items))
+				if len(list.Value.Items()) > 100 {
+					c.errf(list.Value.Items()[100].Pos, sp.dot("list"), "%d parameters: a cache key holds at most 100", len(list.Value.Items()))
 				}
-				for i, it := range list.Value.Items {
+				for i, it := range list.Value.Items() {
 					if it.Kind == String && strings.TrimSpace(it.Str) == "" {
 						lp := sp.dot("list")
 						c.errf(it.Pos, lp.at(i), "empty parameter name")
@@ -467,7 +467,7 @@ func (c *vctx) customKey(ck *Value, path keyPath) {
 			if l == nil || l.Kind != Array {
 				continue
 			}
-			for i, it := range l.Items {
+			for i, it := range l.Items() {
 				if it.Kind != String {
 					continue
 				}
@@ -481,7 +481,7 @@ func (c *vctx) customKey(ck *Value, path keyPath) {
 			}
 		}
 		if cm := h.Get("contains"); cm != nil && cm.Kind == Object {
-			for _, f := range cm.Fields {
+			for _, f := range cm.Fields() {
 				ip := hp.dot("contains." + f.Key)
 				if why := headerRefusal(f.Key); why != "" {
 					c.errf(f.KeyPos, ip, "%s", why)
@@ -490,11 +490,11 @@ func (c *vctx) customKey(ck *Value, path keyPath) {
 				if f.Value.Kind != Array {
 					continue
 				}
-				n := len(f.Value.Items)
+				n := len(f.Value.Items())
 				restricted := contains(restrictedHeaders(), strings.ToLower(f.Key))
 				switch {
 				case restricted && n > maxRestrictedValues:
-					c.errf(f.Value.Items[maxRestrictedValues].Pos, ip, "%s is restricted: give 1–%d values, not %d", strings.ToLower(f.Key), maxRestrictedValues, n)
+					c.errf(f.Value.Items()[maxRestrictedValues].Pos, ip, "%s is restricted: give 1–%d values, not %d", strings.ToLower(f.Key), maxRestrictedValues, n)
 				case restricted && n < 1:
 					c.errf(f.KeyPos, ip, "%s is restricted: give 1–%d values, not %d", strings.ToLower(f.Key), maxRestrictedValues, n)
 				case n == 0:
@@ -503,7 +503,7 @@ func (c *vctx) customKey(ck *Value, path keyPath) {
 				if restricted {
 					c.substringValues(f, ip)
 				}
-				for i, it := range f.Value.Items {
+				for i, it := range f.Value.Items() {
 					if it.Kind == String && it.Str == "" {
 						c.errf(it.Pos, ip.at(i), "empty value")
 					}
@@ -518,7 +518,7 @@ func (c *vctx) customKey(ck *Value, path keyPath) {
 			if l == nil || l.Kind != Array {
 				continue
 			}
-			for i, it := range l.Items {
+			for i, it := range l.Items() {
 				if it.Kind != String {
 					continue
 				}
@@ -548,12 +548,12 @@ func (c *vctx) customKey(ck *Value, path keyPath) {
 // sent in lower case) never matches.
 func (c *vctx) substringValues(f *Field, path keyPath) {
 	h := strings.ToLower(f.Key)
-	for i, it := range f.Value.Items {
+	for i, it := range f.Value.Items() {
 		if it.Kind != String || it.Str == "" {
 			continue
 		}
 		ip := path.at(i)
-		for j, o := range f.Value.Items {
+		for j, o := range f.Value.Items() {
 			if j != i && o.Kind == String && o.Str != it.Str && strings.Contains(o.Str, it.Str) {
 				c.warnf(it.Pos, ip, "%q is part of %q: %s values match as case-sensitive substrings, so every request matching [%d] also matches this one", it.Str, o.Str, h, j)
 				break
@@ -592,7 +592,7 @@ func (c *vctx) enterpriseOnly(p *Value, path keyPath) {
 // languages only for accept-language; their values non-empty printable
 // ASCII. The counts are in the schema.
 func (c *vctx) varyHeaders(vh *Value, path keyPath) {
-	for _, f := range vh.Fields {
+	for _, f := range vh.Fields() {
 		hp := path.dot(f.Key)
 		name := f.Key
 		switch {
@@ -625,7 +625,7 @@ func (c *vctx) varyHeaders(vh *Value, path keyPath) {
 			if lf.Value.Kind != Array {
 				continue
 			}
-			for i, it := range lf.Value.Items {
+			for i, it := range lf.Value.Items() {
 				if it.Kind == String && (it.Str == "" || strings.IndexFunc(it.Str, func(r rune) bool { return r < 0x20 || r > 0x7e }) >= 0) {
 					lp := hp.dot(sub.key)
 					c.errf(it.Pos, lp.at(i), "%q: values must be non-empty printable ASCII", it.Str)

@@ -39,10 +39,20 @@ func (k Kind) String() string {
 
 // Pos is a 1-based position in the source file; the zero Pos means "not from
 // a file" (for example a rule read from the API).
+//
+// Line and Col are int32: every Value and Field carries a Pos, and halving
+// it took a Value from 96 to 88 bytes and a Field from 40 to 32 in the
+// slabs the readers cut them from (docs/performance.md, "Against
+// start-up"); a file or an answer beyond 2 GiB is refused long before.
 type Pos struct {
-	Line int `json:"line"`
-	Col  int `json:"col"`
+	Line int32 `json:"line"`
+	Col  int32 `json:"col"`
 }
+
+// mkPos makes a Pos from int line and column numbers, which fit: the
+// files and answers read are at most 64 MiB (pkg/cmd/rules/shared/file.go,
+// pkg/cfapi/envelope.go).
+func mkPos(line, col int) Pos { return Pos{Line: int32(line), Col: int32(col)} }
 
 // Value is an ordered JSON tree that remembers where each node came from.
 // action_parameters are kept in this form rather than in typed structs so
@@ -57,15 +67,59 @@ type Value struct {
 	// problem needs it. Kind, Bool, style and off share one word: a 300-rule
 	// file and an API answer are each some 6,000 values, and the tree was
 	// most of the bytes reading a file allocates (docs/performance.md,
-	// "Against start-up"); a Value is 96 bytes.
-	style  scalarStyle
-	off    int32
-	Num    float64
-	Str    string   // the string, or a number's literal text
-	Items  []*Value // Array
-	Fields []*Field // Object, in source order
-	Pos    Pos
+	// "Against start-up").
+	style scalarStyle
+	off   int32
+	Pos   Pos
+	Num   float64
+	Str   string // the string, or a number's literal text
+	// items (an Array's) and fields (an Object's, in source order) are
+	// reached through pointers, read with Items and Fields: most values are
+	// scalars, and two inline slice headers were 48 of a scalar's 88 bytes.
+	// A Value is 56 bytes; a list or mapping adds a 24-byte header, which
+	// the readers cut from a slab (slabs.go).
+	items  *[]*Value
+	fields *[]*Field
 }
+
+// Items returns an Array's items.
+func (v *Value) Items() []*Value {
+	if v.items == nil {
+		return nil
+	}
+	return *v.items
+}
+
+// Fields returns an Object's fields, in source order.
+func (v *Value) Fields() []*Field {
+	if v.fields == nil {
+		return nil
+	}
+	return *v.fields
+}
+
+// SetItems replaces an Array's items. A copied Value (w := *v) shares
+// v's lists: give it its own with a fresh Value, not SetItems on the copy.
+func (v *Value) SetItems(items []*Value) {
+	if v.items == nil {
+		v.items = new([]*Value)
+	}
+	*v.items = items
+}
+
+// SetFields replaces an Object's fields.
+func (v *Value) SetFields(fields []*Field) {
+	if v.fields == nil {
+		v.fields = new([]*Field)
+	}
+	*v.fields = fields
+}
+
+// AddItem appends it to an Array's items.
+func (v *Value) AddItem(it *Value) { v.SetItems(append(v.Items(), it)) }
+
+// AddField appends f to an Object's fields.
+func (v *Value) AddField(f *Field) { v.SetFields(append(v.Fields(), f)) }
 
 // setOff records a string's byte offset in its source.
 func (v *Value) setOff(off int) {
@@ -87,7 +141,7 @@ func (v *Value) Get(key string) *Value {
 	if v == nil || v.Kind != Object {
 		return nil
 	}
-	for _, f := range v.Fields {
+	for _, f := range v.Fields() {
 		if f.Key == key {
 			return f.Value
 		}
@@ -100,7 +154,7 @@ func (v *Value) field(key string) *Field {
 	if v == nil || v.Kind != Object {
 		return nil
 	}
-	for _, f := range v.Fields {
+	for _, f := range v.Fields() {
 		if f.Key == key {
 			return f
 		}
@@ -118,20 +172,20 @@ func (v *Value) Lookup(path ...string) *Value {
 
 // Set replaces or appends key in an Object.
 func (v *Value) Set(key string, val *Value) {
-	for _, f := range v.Fields {
+	for _, f := range v.Fields() {
 		if f.Key == key {
 			f.Value = val
 			return
 		}
 	}
-	v.Fields = append(v.Fields, &Field{Key: key, Value: val})
+	v.AddField(&Field{Key: key, Value: val})
 }
 
 // Delete removes key from an Object.
 func (v *Value) Delete(key string) {
-	for i, f := range v.Fields {
+	for i, f := range v.Fields() {
 		if f.Key == key {
-			v.Fields = append(v.Fields[:i:i], v.Fields[i+1:]...)
+			v.SetFields(append(v.Fields()[:i:i], v.Fields()[i+1:]...))
 			return
 		}
 	}
@@ -155,6 +209,13 @@ func NewNumber(f float64) *Value {
 	return &Value{Kind: Number, Num: f, Str: formatNum(f)}
 }
 func NewObject() *Value { return &Value{Kind: Object} }
+
+// NewArray builds a list of items with no position.
+func NewArray(items ...*Value) *Value {
+	v := &Value{Kind: Array}
+	v.SetItems(items)
+	return v
+}
 
 func formatNum(f float64) string {
 	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
@@ -182,20 +243,20 @@ func (v *Value) Equal(o *Value) bool {
 	case String:
 		return v.Str == o.Str
 	case Array:
-		if len(v.Items) != len(o.Items) {
+		if len(v.Items()) != len(o.Items()) {
 			return false
 		}
-		for i := range v.Items {
-			if !v.Items[i].Equal(o.Items[i]) {
+		for i := range v.Items() {
+			if !v.Items()[i].Equal(o.Items()[i]) {
 				return false
 			}
 		}
 		return true
 	}
-	if len(v.Fields) != len(o.Fields) {
+	if len(v.Fields()) != len(o.Fields()) {
 		return false
 	}
-	for _, f := range v.Fields {
+	for _, f := range v.Fields() {
 		if !f.Value.Equal(o.Get(f.Key)) {
 			return false
 		}
@@ -209,11 +270,11 @@ func (v *Value) Clone() *Value {
 		return nil
 	}
 	c := &Value{Kind: v.Kind, Bool: v.Bool, Num: v.Num, Str: v.Str}
-	for _, it := range v.Items {
-		c.Items = append(c.Items, it.Clone())
+	for _, it := range v.Items() {
+		c.AddItem(it.Clone())
 	}
-	for _, f := range v.Fields {
-		c.Fields = append(c.Fields, &Field{Key: f.Key, Value: f.Value.Clone()})
+	for _, f := range v.Fields() {
+		c.AddField(&Field{Key: f.Key, Value: f.Value.Clone()})
 	}
 	return c
 }
@@ -257,12 +318,12 @@ func (v *Value) writeJSON(b *bytes.Buffer, prefix, indent string) {
 	case String:
 		writeJSONString(b, v.Str)
 	case Array:
-		if len(v.Items) == 0 {
+		if len(v.Items()) == 0 {
 			b.WriteString("[]")
 			return
 		}
 		b.WriteByte('[')
-		for i, it := range v.Items {
+		for i, it := range v.Items() {
 			if i > 0 {
 				b.WriteByte(',')
 			}
@@ -272,12 +333,12 @@ func (v *Value) writeJSON(b *bytes.Buffer, prefix, indent string) {
 		nl(prefix)
 		b.WriteByte(']')
 	case Object:
-		if len(v.Fields) == 0 {
+		if len(v.Fields()) == 0 {
 			b.WriteString("{}")
 			return
 		}
 		b.WriteByte('{')
-		for i, f := range v.Fields {
+		for i, f := range v.Fields() {
 			if i > 0 {
 				b.WriteByte(',')
 			}
@@ -319,7 +380,7 @@ func (v *Value) writeDisplay(b *bytes.Buffer) {
 	switch v.Kind {
 	case Array:
 		b.WriteByte('[')
-		for i, it := range v.Items {
+		for i, it := range v.Items() {
 			if i > 0 {
 				b.WriteString(", ")
 			}
@@ -328,7 +389,7 @@ func (v *Value) writeDisplay(b *bytes.Buffer) {
 		b.WriteByte(']')
 	case Object:
 		b.WriteByte('{')
-		for i, f := range v.Fields {
+		for i, f := range v.Fields() {
 			if i > 0 {
 				b.WriteString(", ")
 			}

@@ -194,9 +194,9 @@ type nextLine struct {
 
 func (p *fastYAML) pos(l, i int) Pos {
 	if p.src.ascii {
-		return Pos{Line: l + 1, Col: i + 1}
+		return mkPos(l+1, i+1)
 	}
-	return Pos{Line: l + 1, Col: utf8.RuneCount(p.line(l)[:i]) + 1}
+	return mkPos(l+1, utf8.RuneCount(p.line(l)[:i])+1)
 }
 
 func (p *fastYAML) off(l, i int) int { return p.src.lines[l] + i }
@@ -315,7 +315,7 @@ func (p *fastYAML) mapping(ind int, inItem bool, depth int) (*Value, error) {
 	v.Kind = Object
 	first := true
 	from := len(p.fstack)
-	defer func() { v.Fields = p.fieldList(from) }()
+	defer func() { p.setFields(v, from) }()
 	for {
 		l, li, ok := p.nextContent()
 		if first && inItem {
@@ -366,7 +366,7 @@ func (p *fastYAML) sequence(ind int, depth int) (*Value, error) {
 	v := p.newValue()
 	v.Kind = Array
 	from := len(p.istack)
-	defer func() { v.Items = p.itemList(from) }()
+	defer func() { p.setItems(v, from) }()
 	for {
 		l, li, ok := p.nextContent()
 		if !ok || li < ind {
@@ -697,9 +697,9 @@ func (p *fastYAML) flow(b []byte, i int, depth int) (*Value, int, error) {
 	ffrom, ifrom := len(p.fstack), len(p.istack)
 	defer func() {
 		if v.Kind == Object {
-			v.Fields = p.fieldList(ffrom)
+			p.setFields(v, ffrom)
 		} else {
-			v.Items = p.itemList(ifrom)
+			p.setItems(v, ifrom)
 		}
 	}()
 	j := skipSpaces(b, i+1)

@@ -89,16 +89,16 @@ func sameValue(a, b *Value, path string) error {
 		return nil
 	}
 	if a.Kind != b.Kind || a.Bool != b.Bool || a.Num != b.Num || a.Str != b.Str || a.Pos != b.Pos ||
-		a.style != b.style || a.off != b.off || len(a.Items) != len(b.Items) || len(a.Fields) != len(b.Fields) {
+		a.style != b.style || a.off != b.off || len(a.Items()) != len(b.Items()) || len(a.Fields()) != len(b.Fields()) {
 		return fmt.Errorf("%s: fast %+v\n  yaml.v3 %+v", path, *a, *b)
 	}
-	for i := range a.Items {
-		if err := sameValue(a.Items[i], b.Items[i], fmt.Sprintf("%s[%d]", path, i)); err != nil {
+	for i := range a.Items() {
+		if err := sameValue(a.Items()[i], b.Items()[i], fmt.Sprintf("%s[%d]", path, i)); err != nil {
 			return err
 		}
 	}
-	for i, f := range a.Fields {
-		g := b.Fields[i]
+	for i, f := range a.Fields() {
+		g := b.Fields()[i]
 		if f.Key != g.Key || f.KeyPos != g.KeyPos {
 			return fmt.Errorf("%s: key %q at %v vs %q at %v", path, f.Key, f.KeyPos, g.Key, g.KeyPos)
 		}

@@ -179,7 +179,7 @@ func analyseRule(i int, r *rules.Rule, lim limits.Limits) (RuleKey, bool) {
 		case cachekey.PathHeader:
 			names := append(strList(v.Get("include")), strList(v.Get("check_presence"))...)
 			if m := v.Get("contains"); m != nil && m.Kind == rules.Object {
-				for _, f := range m.Fields {
+				for _, f := range m.Fields() {
 					names = append(names, f.Key)
 				}
 			}
@@ -235,7 +235,7 @@ func strList(v *rules.Value) []string {
 		return nil
 	}
 	var out []string
-	for _, it := range v.Items {
+	for _, it := range v.Items() {
 		if it.Kind == rules.String {
 			out = append(out, it.Str)
 		}
