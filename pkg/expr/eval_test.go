@@ -2,6 +2,7 @@ package expr
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -234,5 +235,60 @@ func TestEvalHandBuiltTree(t *testing.T) {
 	}
 	if got, want := Format(&Not{X: e}), `not (http.host wildcard "*.EXAMPLE.com" and http.request.uri.path matches "^/Articles/")`; got != want {
 		t.Errorf("Format = %s, want %s", got, want)
+	}
+}
+
+// TestEvalToIsEval: EvalTo writes exactly Eval's Explanation.String(),
+// after whatever b holds, for every corpus expression against every corpus
+// request, and for the explanation table's cases (rules explain prints
+// EvalTo's text where it printed Eval's).
+func TestEvalToIsEval(t *testing.T) {
+	c, envs := loadCorpus(t)
+	srcs := []string{
+		`starts_with(http.request.uri.path, "/x") and ssl`,
+		`ends_with(http.cookie, "x")`,
+		`starts_with(http.cookie, http.host)`,
+		`starts_with(lower(http.request.uri.path), "/x")`,
+		`http.cookie eq "x"`,
+		`http.request.headers["accept"][0] eq "x"`,
+		`http.request.headers["x-missing"][*] eq "x"`,
+		`starts_with(http.request.headers["x-missing"][0], "x")`,
+		`cf.tls_version eq "x"`,
+		`starts_with(cf.tls_version, "x")`,
+		`concat("a", "b") eq "c"`,
+		`http.host in $other`,
+		`(http.host eq "x")`,
+		`not http.host eq "www.example.com"`,
+		`http.cookie contains "a; b" or http.cookie eq "a; b"`,
+	}
+	for _, cc := range c.Cases {
+		srcs = append(srcs, cc.Expr)
+	}
+	env, err := NewEnv(sampleRequest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	envs["sample"] = env
+	envs["semicolons"], err = NewEnv(Request{URL: "https://h.example.com/a;%20b/x;y?q=1;2",
+		Headers: []Header{{"Cookie", "a=1; b; b; c=2"}, {"Accept", "x; y"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range srcs {
+		e, err := Parse(src)
+		if err != nil {
+			continue
+		}
+		for name, env := range envs {
+			ok, why := env.Eval(e)
+			var b strings.Builder
+			b.WriteString("before|")
+			if got := env.EvalTo(&b, e); got != ok {
+				t.Errorf("%s on %s: EvalTo %v, Eval %v", src, name, got, ok)
+			}
+			if want := "before|" + why.String(); b.String() != want {
+				t.Errorf("%s on %s:\n got: %s\nwant: %s", src, name, b.String(), want)
+			}
+		}
 	}
 }

@@ -43,6 +43,100 @@ func (env *Env) explain(e Expr) Explanation {
 	return Explanation{Expr: Format(e), Detail: env.describeBool(e), Pos: e.Position()}
 }
 
+// EvalTo evaluates e like Eval and, when it is false, writes what
+// Eval's Explanation.String() would be into b. `rules explain` writes every
+// rule's reason into one buffer this way: Eval costs three strings per rule
+// that does not match (the formatted sub-expression, the values, the two
+// joined), this one at most the values, and for a comparison none
+// (docs/performance.md, "Against start-up").
+func (env *Env) EvalTo(b *strings.Builder, e Expr) bool {
+	if env.truth(env.eval(e)) {
+		return true
+	}
+	env.explainTo(b, e)
+	return false
+}
+
+// explainTo writes explain(e).String() into b, following explain's cases.
+func (env *Env) explainTo(b *strings.Builder, e Expr) {
+	switch x := e.(type) {
+	case *Paren:
+		env.explainTo(b, x.X)
+		return
+	case *Binary:
+		switch x.Op {
+		case OpAnd:
+			if !env.truth(env.eval(x.X)) {
+				env.explainTo(b, x.X)
+			} else {
+				env.explainTo(b, x.Y)
+			}
+			return
+		case OpOr, OpXor:
+			b.WriteString(env.explain(e).String())
+			return
+		}
+	case *Not:
+		b.WriteString(env.explain(e).String())
+		return
+	}
+	// explain's last case: Format(e) and describeBool(e), written in place.
+	b.WriteByte('`')
+	writeExpr(b, e)
+	b.WriteString("` was false")
+	if c, ok := e.(*Compare); ok {
+		if _, isList := c.Y.(*ListRef); !isList && !describesNothing(c.X) {
+			// describeBool of a comparison is describe(c.X), never empty
+			// here and never passed through joinDetails.
+			b.WriteString(": ")
+			env.describeTo(b, c.X)
+			return
+		}
+	}
+	if c, ok := e.(*Call); ok && env.callOnStringField(c) {
+		b.WriteString(": ")
+		for _, a := range c.Args {
+			if hasField(a) {
+				env.describeTo(b, a)
+			}
+		}
+		return
+	}
+	if d := env.describeBool(e); d != "" {
+		b.WriteString(": ")
+		b.WriteString(d)
+	}
+}
+
+// callOnStringField reports whether describeBool(c) is describe of its one
+// argument that reads a field, that argument a known field with a string
+// value: a call such as starts_with(http.request.uri.path, "/a/"). With no
+// ';' in the value joinDetails leaves that description as it is.
+func (env *Env) callOnStringField(c *Call) bool {
+	if c.Name == "any" || c.Name == "all" {
+		return false
+	}
+	var field *Field
+	for _, a := range c.Args {
+		if !hasField(a) {
+			continue
+		}
+		f, ok := describedExpr(a).(*Field)
+		if !ok || field != nil {
+			return false
+		}
+		field = f
+	}
+	if field == nil {
+		return false
+	}
+	if _, known := fieldTable[field.Name]; !known {
+		return false
+	}
+	v := env.eval(field)
+	return v.k == vString && !v.unknown && !strings.Contains(v.s, ";")
+}
+
 func joinDetails(ds ...string) string {
 	if len(ds) == 1 && !strings.Contains(ds[0], "; ") {
 		return ds[0] // what the loop below makes of it, without its allocations
@@ -120,13 +214,10 @@ func hasField(e Expr) bool {
 // describe renders "<expr> is <value>". A trailing [*] is dropped so the
 // whole array is shown.
 func (env *Env) describe(e Expr) string {
-	e = stripParen(e)
-	if ix, ok := e.(*Index); ok && ix.Star {
-		e = ix.X
-	}
-	if c, ok := e.(*Call); ok && len(c.Args) > 0 && !hasField(c) {
+	if describesNothing(e) {
 		return ""
 	}
+	e = describedExpr(e)
 	v := env.eval(e)
 	// Report the outermost missing part: for X["k"][0] with no key "k",
 	// describe X["k"] rather than the element.
@@ -175,6 +266,39 @@ func (env *Env) describe(e Expr) string {
 		return b.String()
 	}
 	return text + " is " + render(v)
+}
+
+// describesNothing reports whether describe(e) is "": a call with
+// arguments that reads no field.
+func describesNothing(e Expr) bool {
+	c, ok := describedExpr(e).(*Call)
+	return ok && len(c.Args) > 0 && !hasField(c)
+}
+
+// describedExpr is the expression describe shows: without parentheses, and
+// without a trailing [*], so the whole array is shown.
+func describedExpr(e Expr) Expr {
+	e = stripParen(e)
+	if ix, ok := e.(*Index); ok && ix.Star {
+		e = ix.X
+	}
+	return e
+}
+
+// describeTo writes describe(e) into b. Its common case, a field with a
+// string value, is written in place; the rest as describe builds it.
+func (env *Env) describeTo(b *strings.Builder, e Expr) {
+	if f, ok := describedExpr(e).(*Field); ok {
+		if _, known := fieldTable[f.Name]; known {
+			if v := env.eval(f); v.k == vString && !v.unknown {
+				b.WriteString(f.Name)
+				b.WriteString(" is ")
+				writeQuoted(b, v.s)
+				return
+			}
+		}
+	}
+	b.WriteString(env.describe(e))
 }
 
 func render(v value) string {
