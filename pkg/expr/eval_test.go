@@ -260,6 +260,12 @@ func TestEvalToIsEval(t *testing.T) {
 		`(http.host eq "x")`,
 		`not http.host eq "www.example.com"`,
 		`http.cookie contains "a; b" or http.cookie eq "a; b"`,
+		`(ssl and http.host eq "x") and ssl`,
+		`ssl and (http.host eq "www.example.com" and not ssl)`,
+		`ssl and ((http.host eq "www.example.com")) and ssl and http.request.method eq "POST"`,
+		`http.request.headers["accept-encoding"][*] eq "br" and http.request.headers["accept-encoding"][*] eq "gzip"`,
+		`http.request.headers["x-missing"][0] eq "a" and ssl`,
+		`ssl and http.request.headers["x-missing"][*] eq "a"`,
 	}
 	for _, cc := range c.Cases {
 		srcs = append(srcs, cc.Expr)

@@ -47,9 +47,22 @@ func (env *Env) explain(e Expr) Explanation {
 // Eval's Explanation.String() would be into b. `rules explain` writes every
 // rule's reason into one buffer this way: Eval costs three strings per rule
 // that does not match (the formatted sub-expression, the values, the two
-// joined), this one at most the values, and for a comparison none
-// (docs/performance.md, "Against start-up").
+// joined), this one at most the values, and for a comparison or a call on
+// a string field none (docs/performance.md, "Against start-up").
+//
+// It also evaluates each operand of `and` once, where Eval evaluates the
+// false one again to explain it: an `and` is true only when both operands
+// are (eval), and explain explains the first operand that is not true,
+// which is the one EvalTo stops at.
 func (env *Env) EvalTo(b *strings.Builder, e Expr) bool {
+	switch x := e.(type) {
+	case *Paren:
+		return env.EvalTo(b, x.X)
+	case *Binary:
+		if x.Op == OpAnd {
+			return env.EvalTo(b, x.X) && env.EvalTo(b, x.Y)
+		}
+	}
 	if env.truth(env.eval(e)) {
 		return true
 	}
@@ -57,22 +70,12 @@ func (env *Env) EvalTo(b *strings.Builder, e Expr) bool {
 	return false
 }
 
-// explainTo writes explain(e).String() into b, following explain's cases.
+// explainTo writes explain(e).String() into b for an e that is neither a
+// parenthesis nor an `and` (EvalTo descends through those).
 func (env *Env) explainTo(b *strings.Builder, e Expr) {
 	switch x := e.(type) {
-	case *Paren:
-		env.explainTo(b, x.X)
-		return
 	case *Binary:
-		switch x.Op {
-		case OpAnd:
-			if !env.truth(env.eval(x.X)) {
-				env.explainTo(b, x.X)
-			} else {
-				env.explainTo(b, x.Y)
-			}
-			return
-		case OpOr, OpXor:
+		if x.Op == OpOr || x.Op == OpXor {
 			b.WriteString(env.explain(e).String())
 			return
 		}
