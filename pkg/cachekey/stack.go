@@ -29,12 +29,23 @@ type compiled struct {
 	// allocated (docs/performance.md, "Against start-up").
 	settingsOnce sync.Once
 	settings     []rules.Setting
+	// reads is what the expression reads (requestParts), found on first
+	// use (ruleReads) for the same reason: explain needs it only for the
+	// matching rules that shape the key, and walking every expression up
+	// front was most of what Compile did besides allocating this slice,
+	// which the lazy pointer keeps smaller (docs/performance.md).
+	readsOnce sync.Once
+	reads     *ruleReads
+}
+
+// ruleReads is what a rule's expression reads besides the URL.
+type ruleReads struct {
 	// urlOnly is true when the expression reads nothing but the URL, so a
 	// URL alone decides whether the rule matches.
 	urlOnly bool
-	// reads lists the request parts other than the URL the expression
+	// parts lists the request parts other than the URL the expression
 	// reads ("header user-agent", "method", "cookie", "country"...).
-	reads   []string
+	parts   []string
 	headers []string // request headers the expression reads, lower-case
 }
 
@@ -47,12 +58,23 @@ func Compile(rs []*rules.Rule) *Stack {
 		c := &s.rules[i]
 		c.rule, c.ref = r, Ref(i, r)
 		c.expr, c.parseErr = expr.Parse(r.Expression)
-		if c.parseErr == nil {
-			c.reads, c.headers = requestParts(c.expr)
-			c.urlOnly = len(c.reads) == 0
-		}
 	}
 	return s
+}
+
+// ruleReads returns what the rule's expression reads, finding it the
+// first time (safe for concurrent use, as Variants is). An expression that
+// does not parse reads nothing known, and is not URL-only.
+func (c *compiled) ruleReads() *ruleReads {
+	c.readsOnce.Do(func() {
+		r := &ruleReads{}
+		if c.parseErr == nil {
+			r.parts, r.headers = requestParts(c.expr)
+			r.urlOnly = len(r.parts) == 0
+		}
+		c.reads = r
+	})
+	return c.reads
 }
 
 // ruleSettings returns the rule's settings, listing them the first time
