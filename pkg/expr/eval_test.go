@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 var sampleRequest = Request{
@@ -295,6 +296,53 @@ func TestEvalToIsEval(t *testing.T) {
 			if want := "before|" + why.String(); b.String() != want {
 				t.Errorf("%s on %s:\n got: %s\nwant: %s", src, name, b.String(), want)
 			}
+		}
+	}
+}
+
+// writeQuotedBytewise is writeQuoted as it was, one byte at a time: the
+// reference the run-at-a-time version must match.
+func writeQuotedBytewise(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+			i++
+		case c < 0x20 || c == 0x7f:
+			writeHexEscape(b, c)
+			i++
+		case c < utf8.RuneSelf:
+			b.WriteByte(c)
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				writeHexEscape(b, c)
+				i++
+				continue
+			}
+			b.WriteString(s[i : i+size])
+			i += size
+		}
+	}
+	b.WriteByte('"')
+}
+
+func TestWriteQuotedIsBytewise(t *testing.T) {
+	cases := []string{"", "plain", `"`, `\`, `a"b\c`, "\x00\x1f\x7f", "tab\there", "é ü 😀", "\xff", "a\xffb",
+		"\xe2\x82", "x\xe2\x82", "€\xe2", "end\\", `"start`, "mixed é\"\\\n\x7f\xc0\xafz", "\u2028\ufffd"}
+	for i := range 256 {
+		cases = append(cases, string([]byte{byte(i)}), "a"+string([]byte{byte(i)})+"b")
+	}
+	for _, s := range cases {
+		var got, want strings.Builder
+		writeQuoted(&got, s)
+		writeQuotedBytewise(&want, s)
+		if got.String() != want.String() {
+			t.Errorf("%q: got %s, want %s", s, got.String(), want.String())
 		}
 	}
 }

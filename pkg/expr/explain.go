@@ -96,14 +96,14 @@ func (env *Env) explainTo(b *strings.Builder, e Expr) {
 			return
 		}
 	}
-	if c, ok := e.(*Call); ok && env.callOnStringField(c) {
-		b.WriteString(": ")
-		for _, a := range c.Args {
-			if hasField(a) {
-				env.describeTo(b, a)
-			}
+	if c, ok := e.(*Call); ok {
+		if f, v, ok := env.callOnStringField(c); ok {
+			b.WriteString(": ")
+			b.WriteString(f.Name) // describe(f), written in place
+			b.WriteString(" is ")
+			writeQuoted(b, v)
+			return
 		}
-		return
 	}
 	if d := env.describeBool(e); d != "" {
 		b.WriteString(": ")
@@ -111,33 +111,37 @@ func (env *Env) explainTo(b *strings.Builder, e Expr) {
 	}
 }
 
-// callOnStringField reports whether describeBool(c) is describe of its one
+// callOnStringField finds whether describeBool(c) is describe of its one
 // argument that reads a field, that argument a known field with a string
-// value: a call such as starts_with(http.request.uri.path, "/a/"). With no
-// ';' in the value joinDetails leaves that description as it is.
-func (env *Env) callOnStringField(c *Call) bool {
+// value: a call such as starts_with(http.request.uri.path, "/a/"). It
+// returns the field and its value. With no ';' in the value joinDetails
+// leaves that description as it is.
+func (env *Env) callOnStringField(c *Call) (*Field, string, bool) {
 	if c.Name == "any" || c.Name == "all" {
-		return false
+		return nil, "", false
 	}
 	var field *Field
 	for _, a := range c.Args {
-		if !hasField(a) {
-			continue
+		if f, ok := describedExpr(a).(*Field); ok {
+			if field != nil {
+				return nil, "", false
+			}
+			field = f
+		} else if hasField(a) {
+			return nil, "", false
 		}
-		f, ok := describedExpr(a).(*Field)
-		if !ok || field != nil {
-			return false
-		}
-		field = f
 	}
 	if field == nil {
-		return false
+		return nil, "", false
 	}
 	if _, known := fieldTable[field.Name]; !known {
-		return false
+		return nil, "", false
 	}
 	v := env.eval(field)
-	return v.k == vString && !v.unknown && !strings.Contains(v.s, ";")
+	if v.k != vString || v.unknown || strings.Contains(v.s, ";") {
+		return nil, "", false
+	}
+	return field, v.s, true
 }
 
 func joinDetails(ds ...string) string {
