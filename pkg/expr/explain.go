@@ -24,8 +24,7 @@ func (env *Env) explain(e Expr) Explanation {
 			}
 			return env.explain(x.Y)
 		case OpOr:
-			a, b := env.explain(x.X), env.explain(x.Y)
-			return Explanation{Expr: Format(x), Detail: joinDetails(a.Detail, b.Detail), Pos: x.Position()}
+			return Explanation{Expr: Format(x), Detail: joinDetails(env.explainDetail(x.X), env.explainDetail(x.Y)), Pos: x.Position()}
 		case OpXor:
 			d := "both sides were false"
 			if env.truth(env.eval(x.X)) {
@@ -70,12 +69,47 @@ func (env *Env) EvalTo(b *strings.Builder, e Expr) bool {
 	return false
 }
 
+// explainDetail is explain(e).Detail without formatting the
+// sub-expression explain names: an `or` shows only its operands' details.
+func (env *Env) explainDetail(e Expr) string {
+	switch x := e.(type) {
+	case *Paren:
+		return env.explainDetail(x.X)
+	case *Binary:
+		switch x.Op {
+		case OpAnd:
+			if !env.truth(env.eval(x.X)) {
+				return env.explainDetail(x.X)
+			}
+			return env.explainDetail(x.Y)
+		case OpOr:
+			return joinDetails(env.explainDetail(x.X), env.explainDetail(x.Y))
+		case OpXor:
+			return env.explain(e).Detail
+		}
+	case *Not:
+		return env.explain(e).Detail
+	}
+	return env.describeBool(e)
+}
+
 // explainTo writes explain(e).String() into b for an e that is neither a
 // parenthesis nor an `and` (EvalTo descends through those).
 func (env *Env) explainTo(b *strings.Builder, e Expr) {
 	switch x := e.(type) {
 	case *Binary:
-		if x.Op == OpOr || x.Op == OpXor {
+		switch x.Op {
+		case OpOr:
+			// explain's Explanation, written in place.
+			b.WriteByte('`')
+			writeExpr(b, x)
+			b.WriteString("` was false")
+			if d := joinDetails(env.explainDetail(x.X), env.explainDetail(x.Y)); d != "" {
+				b.WriteString(": ")
+				b.WriteString(d)
+			}
+			return
+		case OpXor:
 			b.WriteString(env.explain(e).String())
 			return
 		}
