@@ -153,7 +153,8 @@ func (s *Stack) purgeFor(res *Result, r expr.Request) Purge {
 		if !res.Rules[i].Matched() || !shaped[c.ref] {
 			continue
 		}
-		for _, h := range c.headers {
+		reads := c.ruleReads()
+		for _, h := range reads.headers {
 			if h == "cookie" {
 				if line := cookieLine(); line != "" {
 					addHeader("cookie", line)
@@ -164,7 +165,7 @@ func (s *Stack) purgeFor(res *Result, r expr.Request) Purge {
 				addHeader(h, v)
 			}
 		}
-		for _, read := range c.reads {
+		for _, read := range reads.parts {
 			switch {
 			case read == "method":
 				p.Notes = append(p.Notes, "rule "+c.ref+" matches on the request method, and purge requests use another method internally (Cloudflare, Cache Rules settings): this purge may not compute the same key")

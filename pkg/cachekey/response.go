@@ -139,6 +139,7 @@ func (s *ResponseStack) Evaluate(req expr.Request, resp expr.Response, request E
 	strip := map[string]bool{}
 	stripBy := map[string]string{}
 	firstMatch := ""
+	why := newReasons(len(s.rules))
 	for i := range s.rules {
 		c := &s.rules[i]
 		rr := RuleResult{Index: i, Ref: c.ref, Description: c.rule.Description}
@@ -150,12 +151,13 @@ func (s *ResponseStack) Evaluate(req expr.Request, resp expr.Response, request E
 		case c.tagErr != nil:
 			rr.Status, rr.Reason = Invalid, "the tag expression does not parse: "+c.tagErr.Error()
 		default:
-			if ok, why := env.Eval(c.expr); ok {
+			if why.eval(env, c.expr) {
 				rr.Status = Matched
 			} else {
-				rr.Status, rr.Reason = NotMatched, why.String()
+				rr.Status = NotMatched
 			}
 		}
+		why.mark(i)
 		res.Rules[i] = rr
 		if !rr.Matched() {
 			continue
@@ -239,6 +241,7 @@ func (s *ResponseStack) Evaluate(req expr.Request, resp expr.Response, request E
 			}
 		}
 	}
+	why.resolve(res.Rules)
 	// A Cache Rule's strip switch holds where no response rule set one.
 	for _, st := range strips {
 		if _, set := strip[st.header]; !set && request.Settings != nil && request.Settings.Get(st.setting).IsTrue() {

@@ -29,12 +29,23 @@ type compiled struct {
 	// allocated (docs/performance.md, "Against start-up").
 	settingsOnce sync.Once
 	settings     []rules.Setting
+	// reads is what the expression reads (requestParts), found on first
+	// use (ruleReads) for the same reason: explain needs it only for the
+	// matching rules that shape the key, and walking every expression up
+	// front was most of what Compile did besides allocating this slice,
+	// which the lazy pointer keeps smaller (docs/performance.md).
+	readsOnce sync.Once
+	reads     *ruleReads
+}
+
+// ruleReads is what a rule's expression reads besides the URL.
+type ruleReads struct {
 	// urlOnly is true when the expression reads nothing but the URL, so a
 	// URL alone decides whether the rule matches.
 	urlOnly bool
-	// reads lists the request parts other than the URL the expression
+	// parts lists the request parts other than the URL the expression
 	// reads ("header user-agent", "method", "cookie", "country"...).
-	reads   []string
+	parts   []string
 	headers []string // request headers the expression reads, lower-case
 }
 
@@ -47,12 +58,23 @@ func Compile(rs []*rules.Rule) *Stack {
 		c := &s.rules[i]
 		c.rule, c.ref = r, Ref(i, r)
 		c.expr, c.parseErr = expr.Parse(r.Expression)
-		if c.parseErr == nil {
-			c.reads, c.headers = requestParts(c.expr)
-			c.urlOnly = len(c.reads) == 0
-		}
 	}
 	return s
+}
+
+// ruleReads returns what the rule's expression reads, finding it the
+// first time (safe for concurrent use, as Variants is). An expression that
+// does not parse reads nothing known, and is not URL-only.
+func (c *compiled) ruleReads() *ruleReads {
+	c.readsOnce.Do(func() {
+		r := &ruleReads{}
+		if c.parseErr == nil {
+			r.parts, r.headers = requestParts(c.expr)
+			r.urlOnly = len(r.parts) == 0
+		}
+		c.reads = r
+	})
+	return c.reads
 }
 
 // ruleSettings returns the rule's settings, listing them the first time
@@ -130,6 +152,7 @@ func (s *Stack) Evaluate(req expr.Request) (*Evaluation, error) {
 	}
 	ev := &Evaluation{Rules: make([]RuleResult, len(s.rules))}
 	var matched []int
+	why := newReasons(len(s.rules))
 	for i := range s.rules {
 		c := &s.rules[i]
 		res := RuleResult{Index: i, Ref: c.ref, Description: c.rule.Description}
@@ -139,18 +162,56 @@ func (s *Stack) Evaluate(req expr.Request) (*Evaluation, error) {
 		case c.parseErr != nil:
 			res.Status, res.Reason = Invalid, "the expression does not parse: "+c.parseErr.Error()
 		default:
-			ok, why := env.Eval(c.expr)
-			if ok {
+			if why.eval(env, c.expr) {
 				res.Status = Matched
 				matched = append(matched, i)
 			} else {
-				res.Status, res.Reason = NotMatched, why.String()
+				res.Status = NotMatched
 			}
 		}
+		why.mark(i)
 		ev.Rules[i] = res
 	}
+	why.resolve(ev.Rules)
 	ev.Effective = s.stack(matched)
 	return ev, nil
+}
+
+// reasons holds the reasons of the rules that did not match, written into
+// one buffer and sliced from it: one allocation for them all rather than
+// three per rule (the formatted sub-expression, the values, the two
+// joined), which with a 300-rule file were most of what evaluating
+// allocated (docs/performance.md, "Against start-up").
+type reasons struct {
+	b    strings.Builder
+	ends []int // ends[i]: where rule i's reason ends in b
+}
+
+// reasonSize is about the length of a reason (a comparison and the
+// request's value there), for sizing the buffer.
+const reasonSize = 128
+
+func newReasons(n int) *reasons {
+	r := &reasons{ends: make([]int, n)}
+	r.b.Grow(reasonSize * n)
+	return r
+}
+
+// eval evaluates e, writing the reason when it is false.
+func (r *reasons) eval(env *expr.Env, e expr.Expr) bool { return env.EvalTo(&r.b, e) }
+
+// mark ends rule i's reason (empty when eval was not called or matched).
+func (r *reasons) mark(i int) { r.ends[i] = r.b.Len() }
+
+// resolve sets the Reason of every NotMatched rule in rs.
+func (r *reasons) resolve(rs []RuleResult) {
+	all, start := r.b.String(), 0
+	for i, end := range r.ends {
+		if rs[i].Status == NotMatched {
+			rs[i].Reason = all[start:end]
+		}
+		start = end
+	}
 }
 
 // stack merges the settings of the rules at idx, in order.

@@ -114,7 +114,7 @@ func (s *Stack) Variants(rawURL string) (URLVariants, error) {
 		}
 		t := tUnknown
 		switch {
-		case c.urlOnly:
+		case c.ruleReads().urlOnly:
 			if env.Matches(c.expr) {
 				t = tTrue
 			} else {
@@ -141,7 +141,7 @@ func (s *Stack) Variants(rawURL string) (URLVariants, error) {
 			}
 		}
 		if relevant && cond {
-			why := "reads " + strings.Join(c.reads, ", ")
+			why := "reads " + strings.Join(c.ruleReads().parts, ", ")
 			if c.parseErr != nil {
 				why = "does not parse"
 			}

@@ -2,6 +2,7 @@ package expr
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/cfcache/cfcache/pkg/limits"
@@ -107,6 +108,36 @@ func BenchmarkCheck300(b *testing.B) {
 			if probs := CheckExpressionWith(s, opts); len(probs) != 0 {
 				b.Fatal(probs)
 			}
+		}
+	}
+}
+
+// BenchmarkEvalToAwk300 is the evaluation `rules explain` does on
+// docs/performance.md's rules300.yaml for --url
+// https://example.com/section-150/app.css: 300 expressions, 299 false,
+// every reason written into one buffer.
+func BenchmarkEvalToAwk300(b *testing.B) {
+	es := make([]Expr, 300)
+	for i := range es {
+		es[i] = MustParse(fmt.Sprintf(`starts_with(http.request.uri.path, "/section-%d/") and http.request.uri.path.extension in {"css" "js" "png"}`, i))
+	}
+	env, err := NewEnv(Request{URL: "https://example.com/section-150/app.css"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var sb strings.Builder
+	b.ReportAllocs()
+	for b.Loop() {
+		sb.Reset()
+		sb.Grow(128 * len(es))
+		matched := 0
+		for _, e := range es {
+			if env.EvalTo(&sb, e) {
+				matched++
+			}
+		}
+		if matched != 1 {
+			b.Fatalf("%d matched, want 1", matched)
 		}
 	}
 }

@@ -2,7 +2,9 @@ package expr
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 var sampleRequest = Request{
@@ -234,5 +236,113 @@ func TestEvalHandBuiltTree(t *testing.T) {
 	}
 	if got, want := Format(&Not{X: e}), `not (http.host wildcard "*.EXAMPLE.com" and http.request.uri.path matches "^/Articles/")`; got != want {
 		t.Errorf("Format = %s, want %s", got, want)
+	}
+}
+
+// TestEvalToIsEval: EvalTo writes exactly Eval's Explanation.String(),
+// after whatever b holds, for every corpus expression against every corpus
+// request, and for the explanation table's cases (rules explain prints
+// EvalTo's text where it printed Eval's).
+func TestEvalToIsEval(t *testing.T) {
+	c, envs := loadCorpus(t)
+	srcs := []string{
+		`starts_with(http.request.uri.path, "/x") and ssl`,
+		`ends_with(http.cookie, "x")`,
+		`starts_with(http.cookie, http.host)`,
+		`starts_with(lower(http.request.uri.path), "/x")`,
+		`http.cookie eq "x"`,
+		`http.request.headers["accept"][0] eq "x"`,
+		`http.request.headers["x-missing"][*] eq "x"`,
+		`starts_with(http.request.headers["x-missing"][0], "x")`,
+		`cf.tls_version eq "x"`,
+		`starts_with(cf.tls_version, "x")`,
+		`concat("a", "b") eq "c"`,
+		`http.host in $other`,
+		`(http.host eq "x")`,
+		`not http.host eq "www.example.com"`,
+		`http.cookie contains "a; b" or http.cookie eq "a; b"`,
+		`(ssl and http.host eq "x") and ssl`,
+		`ssl and (http.host eq "www.example.com" and not ssl)`,
+		`ssl and ((http.host eq "www.example.com")) and ssl and http.request.method eq "POST"`,
+		`http.request.headers["accept-encoding"][*] eq "br" and http.request.headers["accept-encoding"][*] eq "gzip"`,
+		`http.request.headers["x-missing"][0] eq "a" and ssl`,
+		`ssl and http.request.headers["x-missing"][*] eq "a"`,
+	}
+	for _, cc := range c.Cases {
+		srcs = append(srcs, cc.Expr)
+	}
+	env, err := NewEnv(sampleRequest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	envs["sample"] = env
+	envs["semicolons"], err = NewEnv(Request{URL: "https://h.example.com/a;%20b/x;y?q=1;2",
+		Headers: []Header{{"Cookie", "a=1; b; b; c=2"}, {"Accept", "x; y"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range srcs {
+		e, err := Parse(src)
+		if err != nil {
+			continue
+		}
+		for name, env := range envs {
+			ok, why := env.Eval(e)
+			var b strings.Builder
+			b.WriteString("before|")
+			if got := env.EvalTo(&b, e); got != ok {
+				t.Errorf("%s on %s: EvalTo %v, Eval %v", src, name, got, ok)
+			}
+			if want := "before|" + why.String(); b.String() != want {
+				t.Errorf("%s on %s:\n got: %s\nwant: %s", src, name, b.String(), want)
+			}
+		}
+	}
+}
+
+// writeQuotedBytewise is writeQuoted as it was, one byte at a time: the
+// reference the run-at-a-time version must match.
+func writeQuotedBytewise(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+			i++
+		case c < 0x20 || c == 0x7f:
+			writeHexEscape(b, c)
+			i++
+		case c < utf8.RuneSelf:
+			b.WriteByte(c)
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				writeHexEscape(b, c)
+				i++
+				continue
+			}
+			b.WriteString(s[i : i+size])
+			i += size
+		}
+	}
+	b.WriteByte('"')
+}
+
+func TestWriteQuotedIsBytewise(t *testing.T) {
+	cases := []string{"", "plain", `"`, `\`, `a"b\c`, "\x00\x1f\x7f", "tab\there", "é ü 😀", "\xff", "a\xffb",
+		"\xe2\x82", "x\xe2\x82", "€\xe2", "end\\", `"start`, "mixed é\"\\\n\x7f\xc0\xafz", "\u2028\ufffd"}
+	for i := range 256 {
+		cases = append(cases, string([]byte{byte(i)}), "a"+string([]byte{byte(i)})+"b")
+	}
+	for _, s := range cases {
+		var got, want strings.Builder
+		writeQuoted(&got, s)
+		writeQuotedBytewise(&want, s)
+		if got.String() != want.String() {
+			t.Errorf("%q: got %s, want %s", s, got.String(), want.String())
+		}
 	}
 }

@@ -24,8 +24,7 @@ func (env *Env) explain(e Expr) Explanation {
 			}
 			return env.explain(x.Y)
 		case OpOr:
-			a, b := env.explain(x.X), env.explain(x.Y)
-			return Explanation{Expr: Format(x), Detail: joinDetails(a.Detail, b.Detail), Pos: x.Position()}
+			return Explanation{Expr: Format(x), Detail: joinDetails(env.explainDetail(x.X), env.explainDetail(x.Y)), Pos: x.Position()}
 		case OpXor:
 			d := "both sides were false"
 			if env.truth(env.eval(x.X)) {
@@ -41,6 +40,142 @@ func (env *Env) explain(e Expr) Explanation {
 		return Explanation{Expr: Format(x), Detail: d, Pos: x.P}
 	}
 	return Explanation{Expr: Format(e), Detail: env.describeBool(e), Pos: e.Position()}
+}
+
+// EvalTo evaluates e like Eval and, when it is false, writes what
+// Eval's Explanation.String() would be into b. `rules explain` writes every
+// rule's reason into one buffer this way: Eval costs three strings per rule
+// that does not match (the formatted sub-expression, the values, the two
+// joined), this one at most the values, and for a comparison or a call on
+// a string field none (docs/performance.md, "Against start-up").
+//
+// It also evaluates each operand of `and` once, where Eval evaluates the
+// false one again to explain it: an `and` is true only when both operands
+// are (eval), and explain explains the first operand that is not true,
+// which is the one EvalTo stops at.
+func (env *Env) EvalTo(b *strings.Builder, e Expr) bool {
+	switch x := e.(type) {
+	case *Paren:
+		return env.EvalTo(b, x.X)
+	case *Binary:
+		if x.Op == OpAnd {
+			return env.EvalTo(b, x.X) && env.EvalTo(b, x.Y)
+		}
+	}
+	if env.truth(env.eval(e)) {
+		return true
+	}
+	env.explainTo(b, e)
+	return false
+}
+
+// explainDetail is explain(e).Detail without formatting the
+// sub-expression explain names: an `or` shows only its operands' details.
+func (env *Env) explainDetail(e Expr) string {
+	switch x := e.(type) {
+	case *Paren:
+		return env.explainDetail(x.X)
+	case *Binary:
+		switch x.Op {
+		case OpAnd:
+			if !env.truth(env.eval(x.X)) {
+				return env.explainDetail(x.X)
+			}
+			return env.explainDetail(x.Y)
+		case OpOr:
+			return joinDetails(env.explainDetail(x.X), env.explainDetail(x.Y))
+		case OpXor:
+			return env.explain(e).Detail
+		}
+	case *Not:
+		return env.explain(e).Detail
+	}
+	return env.describeBool(e)
+}
+
+// explainTo writes explain(e).String() into b for an e that is neither a
+// parenthesis nor an `and` (EvalTo descends through those).
+func (env *Env) explainTo(b *strings.Builder, e Expr) {
+	switch x := e.(type) {
+	case *Binary:
+		switch x.Op {
+		case OpOr:
+			// explain's Explanation, written in place.
+			b.WriteByte('`')
+			writeExpr(b, x)
+			b.WriteString("` was false")
+			if d := joinDetails(env.explainDetail(x.X), env.explainDetail(x.Y)); d != "" {
+				b.WriteString(": ")
+				b.WriteString(d)
+			}
+			return
+		case OpXor:
+			b.WriteString(env.explain(e).String())
+			return
+		}
+	case *Not:
+		b.WriteString(env.explain(e).String())
+		return
+	}
+	// explain's last case: Format(e) and describeBool(e), written in place.
+	b.WriteByte('`')
+	writeExpr(b, e)
+	b.WriteString("` was false")
+	if c, ok := e.(*Compare); ok {
+		if _, isList := c.Y.(*ListRef); !isList && !describesNothing(c.X) {
+			// describeBool of a comparison is describe(c.X), never empty
+			// here and never passed through joinDetails.
+			b.WriteString(": ")
+			env.describeTo(b, c.X)
+			return
+		}
+	}
+	if c, ok := e.(*Call); ok {
+		if f, v, ok := env.callOnStringField(c); ok {
+			b.WriteString(": ")
+			b.WriteString(f.Name) // describe(f), written in place
+			b.WriteString(" is ")
+			writeQuoted(b, v)
+			return
+		}
+	}
+	if d := env.describeBool(e); d != "" {
+		b.WriteString(": ")
+		b.WriteString(d)
+	}
+}
+
+// callOnStringField finds whether describeBool(c) is describe of its one
+// argument that reads a field, that argument a known field with a string
+// value: a call such as starts_with(http.request.uri.path, "/a/"). It
+// returns the field and its value. With no ';' in the value joinDetails
+// leaves that description as it is.
+func (env *Env) callOnStringField(c *Call) (*Field, string, bool) {
+	if c.Name == "any" || c.Name == "all" {
+		return nil, "", false
+	}
+	var field *Field
+	for _, a := range c.Args {
+		if f, ok := describedExpr(a).(*Field); ok {
+			if field != nil {
+				return nil, "", false
+			}
+			field = f
+		} else if hasField(a) {
+			return nil, "", false
+		}
+	}
+	if field == nil {
+		return nil, "", false
+	}
+	if _, known := fieldTable[field.Name]; !known {
+		return nil, "", false
+	}
+	v := env.eval(field)
+	if v.k != vString || v.unknown || strings.Contains(v.s, ";") {
+		return nil, "", false
+	}
+	return field, v.s, true
 }
 
 func joinDetails(ds ...string) string {
@@ -120,13 +255,10 @@ func hasField(e Expr) bool {
 // describe renders "<expr> is <value>". A trailing [*] is dropped so the
 // whole array is shown.
 func (env *Env) describe(e Expr) string {
-	e = stripParen(e)
-	if ix, ok := e.(*Index); ok && ix.Star {
-		e = ix.X
-	}
-	if c, ok := e.(*Call); ok && len(c.Args) > 0 && !hasField(c) {
+	if describesNothing(e) {
 		return ""
 	}
+	e = describedExpr(e)
 	v := env.eval(e)
 	// Report the outermost missing part: for X["k"][0] with no key "k",
 	// describe X["k"] rather than the element.
@@ -175,6 +307,39 @@ func (env *Env) describe(e Expr) string {
 		return b.String()
 	}
 	return text + " is " + render(v)
+}
+
+// describesNothing reports whether describe(e) is "": a call with
+// arguments that reads no field.
+func describesNothing(e Expr) bool {
+	c, ok := describedExpr(e).(*Call)
+	return ok && len(c.Args) > 0 && !hasField(c)
+}
+
+// describedExpr is the expression describe shows: without parentheses, and
+// without a trailing [*], so the whole array is shown.
+func describedExpr(e Expr) Expr {
+	e = stripParen(e)
+	if ix, ok := e.(*Index); ok && ix.Star {
+		e = ix.X
+	}
+	return e
+}
+
+// describeTo writes describe(e) into b. Its common case, a field with a
+// string value, is written in place; the rest as describe builds it.
+func (env *Env) describeTo(b *strings.Builder, e Expr) {
+	if f, ok := describedExpr(e).(*Field); ok {
+		if _, known := fieldTable[f.Name]; known {
+			if v := env.eval(f); v.k == vString && !v.unknown {
+				b.WriteString(f.Name)
+				b.WriteString(" is ")
+				writeQuoted(b, v.s)
+				return
+			}
+		}
+	}
+	b.WriteString(env.describe(e))
 }
 
 func render(v value) string {

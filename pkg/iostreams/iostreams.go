@@ -27,6 +27,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
@@ -65,8 +66,12 @@ type IOStreams struct {
 	forceColor bool // CLICOLOR_FORCE set to a non-zero value
 	quiet      bool
 
-	theme *Theme
-	ctx   context.Context // bound by the root command; prompts return when it is done
+	// theme and errTheme are built on first use, and stdout's serves
+	// stderr too when both take colour alike: a theme is ten lipgloss
+	// styles, and rules explain asked for two (docs/performance.md).
+	// Atomic: stderr is written from goroutines.
+	theme, errTheme atomic.Pointer[Theme]
+	ctx             context.Context // bound by the root command; prompts return when it is done
 
 	// promptOut is where a prompt's question goes; nil: stderr when it is
 	// a terminal, else the terminal itself (openTTY), else stderr.
@@ -126,13 +131,15 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // SetTTY marks all three streams as terminals or not (tests).
 func (s *IOStreams) SetTTY(tty bool) {
 	s.stdinTTY, s.stdoutTTY, s.stderrTTY = tty, tty, tty
-	s.theme = nil
+	s.theme.Store(nil)
+	s.errTheme.Store(nil)
 }
 
 // SetTTYs marks each stream as a terminal or not (tests).
 func (s *IOStreams) SetTTYs(stdin, stdout, stderr bool) {
 	s.stdinTTY, s.stdoutTTY, s.stderrTTY = stdin, stdout, stderr
-	s.theme = nil
+	s.theme.Store(nil)
+	s.errTheme.Store(nil)
 }
 
 // SetPromptOut sends prompts' questions to w (tests: the terminal that
@@ -142,11 +149,16 @@ func (s *IOStreams) SetPromptOut(w io.Writer) { s.promptOut = w }
 // SetColorEnv sets what NO_COLOR and CLICOLOR_FORCE said (tests).
 func (s *IOStreams) SetColorEnv(noColor, force bool) {
 	s.noColor, s.forceColor = noColor, force
-	s.theme = nil
+	s.theme.Store(nil)
+	s.errTheme.Store(nil)
 }
 
 // SetColorMode applies --color.
-func (s *IOStreams) SetColorMode(m ColorMode) { s.colorMode = m; s.theme = nil }
+func (s *IOStreams) SetColorMode(m ColorMode) {
+	s.colorMode = m
+	s.theme.Store(nil)
+	s.errTheme.Store(nil)
+}
 
 // SetQuiet applies -q: status and progress are dropped, errors still go out.
 func (s *IOStreams) SetQuiet(q bool) { s.quiet = q }
@@ -212,14 +224,26 @@ func (s *IOStreams) ErrColorEnabled() bool { return s.colorEnabled(s.stderrTTY) 
 
 // Theme returns the styles for stdout; plain when colour is off.
 func (s *IOStreams) Theme() *Theme {
-	if s.theme == nil {
-		s.theme = newTheme(s.ColorEnabled())
+	if t := s.theme.Load(); t != nil {
+		return t
 	}
-	return s.theme
+	t := newTheme(s.ColorEnabled())
+	s.theme.Store(t)
+	return t
 }
 
 // ErrTheme returns the styles for stderr.
-func (s *IOStreams) ErrTheme() *Theme { return newTheme(s.ErrColorEnabled()) }
+func (s *IOStreams) ErrTheme() *Theme {
+	if s.ErrColorEnabled() == s.ColorEnabled() {
+		return s.Theme()
+	}
+	if t := s.errTheme.Load(); t != nil {
+		return t
+	}
+	t := newTheme(s.ErrColorEnabled())
+	s.errTheme.Store(t)
+	return t
+}
 
 // Status writes a status line to stderr unless quiet.
 func (s *IOStreams) Status(format string, args ...any) {

@@ -358,11 +358,31 @@ func (v *Value) writeJSON(b *bytes.Buffer, prefix, indent string) {
 // writeJSONString quotes s without escaping <, > and &, which expressions
 // contain and which would otherwise turn into \u003c noise in exports.
 func writeJSONString(b *bytes.Buffer, s string) {
+	// Most strings need no escape: written as they are, without an encoder
+	// per string (rules explain prints every effective setting's JSON;
+	// docs/performance.md).
+	if jsonPlain(s) {
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
 	var tmp bytes.Buffer
 	enc := json.NewEncoder(&tmp)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)
 	b.Write(bytes.TrimSuffix(tmp.Bytes(), []byte("\n")))
+}
+
+// jsonPlain reports whether encoding/json, HTML escaping off, writes s as
+// it is between the quotes: ASCII with no control character, '"' or '\\'.
+func jsonPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // display renders v on one line for diff and problem messages: JSON with a

@@ -14,6 +14,7 @@ import (
 	"github.com/cfcache/cfcache/pkg/config"
 	"github.com/cfcache/cfcache/pkg/expr"
 	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/rules"
 	"github.com/cfcache/cfcache/pkg/sandbox"
 )
 
@@ -525,5 +526,29 @@ func TestExplainTagsCaseInsensitive(t *testing.T) {
 	}
 	if strings.Join(got.Response.Tags, ",") != "origin1" {
 		t.Errorf("tags %v, want [origin1]", got.Response.Tags)
+	}
+}
+
+// TestSettingJSONIsMarshal: the effective settings print as json.Marshal
+// printed them, HTML escaping included.
+func TestSettingJSONIsMarshal(t *testing.T) {
+	docs := []string{`true`, `3600`, `1.5`, `-2e-7`, `"a<b>&c\u2028d\u2029"`, `"plain"`, `null`, `[]`, `{}`,
+		`{"mode":"override_origin","default":3600,"status_code_ttl":[{"status_code":404,"value":60}]}`,
+		`{"include":["x-<tier>"],"check_presence":[]}`, `["a&b"]`, `"\u2028"`, `{"k":"\u00e9\ud83d\ude00\\\"\n\t"}`}
+	for _, d := range docs {
+		var v rules.Value
+		if err := json.Unmarshal([]byte(d), &v); err != nil {
+			t.Fatalf("%s: %v", d, err)
+		}
+		want, err := json.Marshal(&v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := settingJSON(&v); string(got) != string(want) {
+			t.Errorf("%s: got %s, want %s", d, got, want)
+		}
+	}
+	if got := settingJSON(nil); string(got) != "null" {
+		t.Errorf("nil: got %s", got)
 	}
 }

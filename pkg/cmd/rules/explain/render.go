@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -148,12 +149,7 @@ func render(ios *iostreams.IOStreams, req expr.Request, response expr.Response, 
 		w = max(w, len(p))
 	}
 	for _, p := range res.Effective.Paths {
-		v := lookupPath(res.Effective.Settings, p)
-		data, err := json.Marshal(v)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(&b, "  %-*s = %s  %s\n", w, p, data, shared.Paint(t, t.Muted, "← "+res.Effective.SetBy[p]))
+		fmt.Fprintf(&b, "  %-*s = %s  %s\n", w, p, settingJSON(lookupPath(res.Effective.Settings, p)), shared.Paint(t, t.Muted, "← "+res.Effective.SetBy[p]))
 	}
 
 	switch {
@@ -426,6 +422,20 @@ func describeFeature(f *cachekey.Feature) string {
 		v += " (assumed"
 	}
 	return v + ", set by " + f.SetBy + ")"
+}
+
+// settingJSON is json.Marshal(v) without encoding/json's reflection and
+// its second pass over the bytes: v's own compact JSON, then the HTML
+// escaping json.Marshal applies (<, >, & and U+2028/U+2029 as \u escapes),
+// so the text is byte for byte what it was (docs/performance.md).
+func settingJSON(v *rules.Value) []byte {
+	data, _ := v.MarshalJSON() // never fails
+	if !bytes.ContainsAny(data, "<>&\u2028\u2029") {
+		return data
+	}
+	var esc bytes.Buffer
+	json.HTMLEscape(&esc, data)
+	return esc.Bytes()
 }
 
 // lookupPath follows a setting path such as cache_key.custom_key.header.
