@@ -181,3 +181,25 @@ func TestStoreLeavesNoTail(t *testing.T) {
 		}
 	}
 }
+
+// appendAPIHead writes purge.APIState's fields one by one: a field added to
+// APIState, PolicyWindow or HeaderBudget later would be left out of the
+// shared state file without a word, where json.Marshal wrote it. The
+// fields it knows are listed here; a new one fails this test until the
+// head writes and reads it (and headStates fills it).
+func TestAPIHeadKnowsEveryField(t *testing.T) {
+	known := map[reflect.Type][]string{
+		reflect.TypeOf(purge.APIState{}):     {"Sends", "Policies", "Header", "PauseUntil", "PauseSource"},
+		reflect.TypeOf(purge.PolicyWindow{}): {"Quota", "Window"},
+		reflect.TypeOf(purge.HeaderBudget{}): {"Budget", "Used", "Reset"},
+	}
+	for typ, names := range known {
+		var got []string
+		for i := 0; i < typ.NumField(); i++ {
+			got = append(got, typ.Field(i).Name)
+		}
+		if !reflect.DeepEqual(got, names) {
+			t.Errorf("%s has fields %v; appendAPIHead and readAPIHead know %v: teach them the new ones", typ, got, names)
+		}
+	}
+}

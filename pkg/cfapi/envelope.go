@@ -98,7 +98,7 @@ func scanEnvelope(data []byte) (result []byte, success, ok bool) {
 					return nil, false, false // a type error, which encoding/json words
 				}
 			case equalFoldASCII(key, "result"):
-				result = data[start:i]
+				result = data[start:i:i] // no room to append into the rest of the body
 			}
 			i = skipSpace(data, i)
 			if i >= len(data) {

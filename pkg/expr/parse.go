@@ -34,8 +34,9 @@ const maxRawHashes = 255
 // `deploy` validate a file before the zone lookup and again against the
 // zone's plan (issue 9: nothing is sent for an invalid file), and
 // `rules explain` validates a file and then compiles it for evaluation
-// (cachekey.Compile). The tree is never changed once built (regular
-// expressions and wildcard patterns are compiled here, at parse time), so
+// (cachekey.Compile). A tree is not changed once built (wildcard patterns
+// are compiled here; a regular expression's syntax is checked here and the
+// pattern compiled once, under a sync.Once, at its first evaluation), so
 // Parse keeps what it returned for a source text and hands out the same
 // tree, or the same error, again (docs/performance.md, "Against start-up").
 func Parse(src string) (Expr, error) {

@@ -49,10 +49,19 @@ type Pos struct {
 	Col  int32 `json:"col"`
 }
 
-// mkPos makes a Pos from int line and column numbers, which fit: the
-// files and answers read are at most 64 MiB (pkg/cmd/rules/shared/file.go,
-// pkg/cfapi/envelope.go).
-func mkPos(line, col int) Pos { return Pos{Line: int32(line), Col: int32(col)} }
+// mkPos makes a Pos from int line and column numbers. A rules file is at
+// most 16 MiB (pkg/cmd/rules/shared/file.go), so its positions fit; an API
+// answer has no such cap, but its positions are never shown (ParseRuleset
+// drops them), and a number past int32 is clamped rather than wrapped, as
+// setOff does for offsets.
+func mkPos(line, col int) Pos { return Pos{Line: clamp32(line), Col: clamp32(col)} }
+
+func clamp32(n int) int32 {
+	if n > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int32(n)
+}
 
 // Value is an ordered JSON tree that remembers where each node came from.
 // action_parameters are kept in this form rather than in typed structs so

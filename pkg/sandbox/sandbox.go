@@ -360,7 +360,9 @@ type Server struct {
 	logMu sync.Mutex
 
 	// answers holds the encoded GET answer of each stored ruleset version
-	// (writeRuleset).
+	// (writeRuleset). Versions never change, and nothing is evicted: a
+	// sandbox kept running holds each version about twice, which suits a
+	// test server (docs/performance.md, "Against start-up").
 	answerMu sync.Mutex
 	answers  map[*Ruleset][]byte
 }
