@@ -25,29 +25,23 @@ func (e ExprChecker) Check(expression string, l limits.Limits) []rules.ExprProbl
 // CheckPhase implements rules.PhaseExpressionChecker: response-phase
 // expressions may use the response fields.
 func (ExprChecker) CheckPhase(expression string, l limits.Limits, phase string) []rules.ExprProblem {
-	// rules.Validate reports the length limit itself, at the expression's
-	// position in the file; a zero maximum turns expr's own copy of that
-	// check off so the problem is not reported twice.
-	lim := l
-	lim.ExpressionMaxLength = 0
-	probs := expr.CheckExpressionWith(expression, expr.Options{Plan: l.Plan, Limits: &lim, ResponsePhase: phase == rules.PhaseResponse})
-	if len(probs) == 0 {
-		return nil
-	}
-	out := make([]rules.ExprProblem, len(probs))
-	for i, p := range probs {
-		out[i] = rules.ExprProblem{Line: p.Line, Col: p.Col, Message: p.Message, Warning: p.Warning}
-	}
-	return out
+	return check(expression, l, phase, false)
 }
 
 // CheckValue implements rules.ValueExpressionChecker: set_cache_tags'
 // expression must produce a String or an Array of Strings, and may use the
 // phase's fields and functions (expr.Options.Value).
 func (ExprChecker) CheckValue(expression string, l limits.Limits, phase string) []rules.ExprProblem {
+	return check(expression, l, phase, true)
+}
+
+func check(expression string, l limits.Limits, phase string, value bool) []rules.ExprProblem {
+	// rules.Validate reports the length limit itself, at the expression's
+	// position in the file; a zero maximum turns expr's own copy of that
+	// check off so the problem is not reported twice.
 	lim := l
-	lim.ExpressionMaxLength = 0 // reported by rules.Validate, as in CheckPhase
-	probs := expr.CheckExpressionWith(expression, expr.Options{Plan: l.Plan, Limits: &lim, ResponsePhase: phase == rules.PhaseResponse, Value: true})
+	lim.ExpressionMaxLength = 0
+	probs := expr.CheckExpressionWith(expression, expr.Options{Plan: l.Plan, Limits: &lim, ResponsePhase: phase == rules.PhaseResponse, Value: value})
 	if len(probs) == 0 {
 		return nil
 	}

@@ -107,20 +107,7 @@ func RunContext(ctx context.Context, cmd *cobra.Command, args ...string) error {
 // with rules given as the API's JSON rule list, and returns the new version.
 func (e *Env) Seed(rulesJSON string) string {
 	e.T.Helper()
-	var list []sandbox.Rule
-	if err := json.Unmarshal([]byte(rulesJSON), &list); err != nil {
-		e.T.Fatalf("seed rules: %v", err)
-	}
-	for i := range list {
-		if list[i].Action == "" {
-			list[i].Action = "set_cache_settings"
-		}
-	}
-	rs, err := e.Server.EditCacheRules(Zone, func([]sandbox.Rule) []sandbox.Rule { return list })
-	if err != nil {
-		e.T.Fatalf("seed: %v", err)
-	}
-	return rs.Version
+	return e.SeedPhase(sandbox.CacheSettingsPhase, rulesJSON)
 }
 
 // SeedPhase is Seed for the entrypoint of phase (sandbox.CacheSettingsPhase
