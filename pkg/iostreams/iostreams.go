@@ -129,15 +129,17 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 }
 
 // SetTTY marks all three streams as terminals or not (tests).
-func (s *IOStreams) SetTTY(tty bool) {
-	s.stdinTTY, s.stdoutTTY, s.stderrTTY = tty, tty, tty
-	s.theme.Store(nil)
-	s.errTheme.Store(nil)
-}
+func (s *IOStreams) SetTTY(tty bool) { s.SetTTYs(tty, tty, tty) }
 
 // SetTTYs marks each stream as a terminal or not (tests).
 func (s *IOStreams) SetTTYs(stdin, stdout, stderr bool) {
 	s.stdinTTY, s.stdoutTTY, s.stderrTTY = stdin, stdout, stderr
+	s.forgetThemes()
+}
+
+// forgetThemes drops the themes built for the previous settings; the
+// next Theme or ErrTheme builds them again.
+func (s *IOStreams) forgetThemes() {
 	s.theme.Store(nil)
 	s.errTheme.Store(nil)
 }
@@ -149,15 +151,13 @@ func (s *IOStreams) SetPromptOut(w io.Writer) { s.promptOut = w }
 // SetColorEnv sets what NO_COLOR and CLICOLOR_FORCE said (tests).
 func (s *IOStreams) SetColorEnv(noColor, force bool) {
 	s.noColor, s.forceColor = noColor, force
-	s.theme.Store(nil)
-	s.errTheme.Store(nil)
+	s.forgetThemes()
 }
 
 // SetColorMode applies --color.
 func (s *IOStreams) SetColorMode(m ColorMode) {
 	s.colorMode = m
-	s.theme.Store(nil)
-	s.errTheme.Store(nil)
+	s.forgetThemes()
 }
 
 // SetQuiet applies -q: status and progress are dropped, errors still go out.
