@@ -347,16 +347,6 @@ func stringTokenLen(s string) int {
 	return len(s)
 }
 
-// logicWords and cmpWords are the operators spelled as words, for the
-// hints on mistyped ones; the parser itself matches them in logicOp and
-// cmpOp, with a switch (no map lookup per token).
-var logicWords = map[string]LogicOp{"and": OpAnd, "or": OpOr, "xor": OpXor}
-
-var cmpWords = map[string]CmpOp{
-	"eq": CmpEq, "ne": CmpNe, "lt": CmpLt, "le": CmpLe, "gt": CmpGt, "ge": CmpGe,
-	"contains": CmpContains, "wildcard": CmpWildcard, "matches": CmpMatches, "in": CmpIn,
-}
-
 // logicOp reports the logical operator at the cursor, spelled as a symbol
 // (`&&`, `||`, `^^`) or as a whole lower-case word, and its length.
 func (p *parser) logicOp() (LogicOp, int) {
@@ -433,7 +423,8 @@ func (p *parser) cmpOp() (CmpOp, int) {
 	return 0, 0
 }
 
-// cmpWord is cmpWords as a switch.
+// cmpWord is the comparison operator spelled as the word w: a switch, not
+// a map lookup per token.
 func cmpWord(w string) (CmpOp, bool) {
 	switch w {
 	case "eq":
@@ -476,13 +467,7 @@ func (p *parser) hintHere() string {
 		w := wordAt(s, 0)
 		lw := strings.ToLower(w)
 		if lw != w {
-			if _, ok := logicWords[lw]; ok {
-				return " (operators must be written in lower case)"
-			}
-			if _, ok := cmpWords[lw]; ok {
-				return " (operators must be written in lower case)"
-			}
-			if lw == "not" {
+			if _, cmp := cmpWord(lw); cmp || lw == "and" || lw == "or" || lw == "xor" || lw == "not" {
 				return " (operators must be written in lower case)"
 			}
 		}
