@@ -155,6 +155,14 @@ func (c *checker) warnf(pos Pos, format string, args ...any) {
 	c.probs = append(c.probs, Problem{Line: int(pos.Line), Col: int(pos.Col), Message: fmt.Sprintf(format, args...), Warning: true})
 }
 
+// planName is the plan a gate names: the zone's, else the limits row's.
+func (c *checker) planName() limits.Plan {
+	if c.opts.Plan != "" {
+		return c.opts.Plan
+	}
+	return c.lim.Plan
+}
+
 func (c *checker) planBelow(p limits.Plan) bool {
 	return c.opts.Plan != "" && p != "" && !c.opts.Plan.AtLeast(p)
 }
@@ -377,11 +385,7 @@ func (c *checker) call(x *Call) typed {
 	if x.Name == "regex_replace" && !c.lim.RegexAllowed {
 		// A regular expression like `matches`: the same plan gate
 		// (cloudflare.md, "Rules language"; limits.RegexAllowed).
-		plan := c.opts.Plan
-		if plan == "" {
-			plan = c.lim.Plan
-		}
-		c.errorf(x.P, "function `regex_replace()` uses a regular expression, which requires a Business or Enterprise plan; this zone is on %s", plan)
+		c.errorf(x.P, "function `regex_replace()` uses a regular expression, which requires a Business or Enterprise plan; this zone is on %s", c.planName())
 	}
 	if c.planBelow(f.MinPlan) {
 		c.errorf(x.P, "function `%s()` requires a %s plan; this zone is on %s", x.Name, f.MinPlan, c.opts.Plan)
@@ -627,11 +631,7 @@ func (c *checker) compare(x *Compare) typed {
 			return bad
 		}
 		if !c.lim.RegexAllowed {
-			plan := c.opts.Plan
-			if plan == "" {
-				plan = c.lim.Plan
-			}
-			c.errorf(x.OpPos, "`matches` (regular expressions) requires a Business or Enterprise plan; this zone is on %s", plan)
+			c.errorf(x.OpPos, "`matches` (regular expressions) requires a Business or Enterprise plan; this zone is on %s", c.planName())
 		}
 		re, ok := x.Y.(*RegexLit)
 		if !ok {
