@@ -1,8 +1,10 @@
 package expr
 
 import (
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/cfcache/cfcache/pkg/limits"
 )
@@ -41,11 +43,13 @@ var CacheRuleFields = []string{
 }
 
 // fieldTable maps names to their description. It is built once from
-// fieldRows and never modified.
-var fieldTable = buildFieldTable()
+// fieldRows, on first use, and never modified: purge, zones and version
+// never read it, and building it when the package was initialised cost
+// every process 0.12–0.2 ms and 69 kB (GODEBUG=inittrace=1).
+var fieldTable = sync.OnceValue(buildFieldTable)
 
 // fieldNames is the sorted list of names, for suggestions.
-var fieldNames = sortedFieldNames()
+var fieldNames = sync.OnceValue(sortedFieldNames)
 
 // fieldAvailability derives cache-rule availability from a row. The source
 // file lists no per-product availability, so the rule is: Cloudflare's Cache
@@ -78,7 +82,7 @@ func planFromLabel(label string) limits.Plan {
 
 func buildFieldTable() map[string]FieldInfo {
 	m := make(map[string]FieldInfo, len(fieldRows)+len(extraFieldRows)+len(deprecatedAliases))
-	for _, r := range append(append([]fieldRow(nil), fieldRows...), extraFieldRows...) {
+	for _, r := range slices.Concat(fieldRows, extraFieldRows) {
 		t, err := ParseType(r.dataType)
 		if err != nil {
 			panic("expr: field table: " + r.name + ": " + err.Error())
@@ -105,8 +109,8 @@ func buildFieldTable() map[string]FieldInfo {
 }
 
 func sortedFieldNames() []string {
-	names := make([]string, 0, len(fieldTable))
-	for n := range fieldTable {
+	names := make([]string, 0, len(fieldTable()))
+	for n := range fieldTable() {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -115,15 +119,15 @@ func sortedFieldNames() []string {
 
 // LookupField returns the description of a field.
 func LookupField(name string) (FieldInfo, bool) {
-	f, ok := fieldTable[name]
+	f, ok := fieldTable()[name]
 	return f, ok
 }
 
 // Fields returns every known field, sorted by name.
 func Fields() []FieldInfo {
-	out := make([]FieldInfo, 0, len(fieldNames))
-	for _, n := range fieldNames {
-		out = append(out, fieldTable[n])
+	out := make([]FieldInfo, 0, len(fieldNames()))
+	for _, n := range fieldNames() {
+		out = append(out, fieldTable()[n])
 	}
 	return out
 }
