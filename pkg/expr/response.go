@@ -47,17 +47,17 @@ func (env *Env) WithResponse(resp Response) *Env {
 	f["http.response.headers"] = value{k: vMap, m: headerMap}
 	f["http.response.headers.names"] = vstrings(names)
 	f["http.response.headers.values"] = vstrings(values)
-	f["http.response.content_type.media_type"] = vs(MediaType(contentType))
+	f["http.response.content_type.media_type"] = vs(mediaType(contentType))
 	for _, n := range []string{"http.response.headers", "http.response.headers.names", "http.response.headers.values"} {
 		f["raw."+n] = f[n]
 	}
 	return &Env{fields: f, lists: env.lists}
 }
 
-// MediaType is http.response.content_type.media_type for a Content-Type
+// mediaType is http.response.content_type.media_type for a Content-Type
 // header value: the type/subtype lower-cased, without parameters
 // ("text/html; charset=UTF-8" → "text/html"), "" when there is none.
-func MediaType(contentType string) string {
+func mediaType(contentType string) string {
 	if mt, _, err := mime.ParseMediaType(contentType); err == nil {
 		return mt
 	}
