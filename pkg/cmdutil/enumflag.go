@@ -40,12 +40,14 @@ func (e *enumValue) Type() string   { return "string" }
 // cmdutil.StringEnumFlag). Values compare case-insensitively and are kept
 // in lower case; def may be "" (not given).
 func StringEnumFlag(cmd *cobra.Command, p *string, name, short, def string, values []string, usage string) {
+	enumFlag(cmd, cmd.Flags(), p, name, short, def, values, usage)
+}
+
+func enumFlag(cmd *cobra.Command, fs *pflag.FlagSet, p *string, name, short, def string, values []string, usage string) {
 	*p = def
 	usage = fmt.Sprintf("%s: {%s}", usage, strings.Join(values, "|"))
-	cmd.Flags().VarP(&enumValue{p: p, values: values}, name, short, usage)
-	_ = cmd.RegisterFlagCompletionFunc(name, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return values, cobra.ShellCompDirectiveNoFileComp
-	})
+	fs.VarP(&enumValue{p: p, values: values}, name, short, usage)
+	_ = cmd.RegisterFlagCompletionFunc(name, FixedCompletion(values))
 }
 
 // FixedCompletion completes a flag with a fixed list of values, for a flag
@@ -126,10 +128,7 @@ func WantOneOf(values []string) string {
 // PersistentEnumFlag is StringEnumFlag for a flag every subcommand
 // inherits (the root's -o and --color).
 func PersistentEnumFlag(cmd *cobra.Command, p *string, name, short, def string, values []string, usage string) {
-	*p = def
-	usage = fmt.Sprintf("%s: {%s}", usage, strings.Join(values, "|"))
-	cmd.PersistentFlags().VarP(&enumValue{p: p, values: values}, name, short, usage)
-	_ = cmd.RegisterFlagCompletionFunc(name, FixedCompletion(values))
+	enumFlag(cmd, cmd.PersistentFlags(), p, name, short, def, values, usage)
 }
 
 // EnumHint adds to the error of a fixed-value flag refusing value a hint
