@@ -50,12 +50,15 @@ func (c *Client) GetEntrypoint(ctx context.Context, zoneID string) (json.RawMess
 // PhaseService.Get builds; the answer, about 170 kB for 300 rules, is
 // handed over undecoded as the SDK hands it with WithResponseBodyInto.
 func (c *Client) GetPhaseEntrypoint(ctx context.Context, zoneID, phase string) (json.RawMessage, error) {
+	// Checked before retryRead: the error is not transient (IsRetryable
+	// takes any non-API error for a transport fault), so inside the
+	// closure it was retried with backoff, seconds, before failing.
+	if zoneID == "" {
+		return nil, errors.New("either account ID or zone ID must be provided") // the SDK's words
+	}
 	path := fmt.Sprintf("zones/%s/rulesets/phases/%s/entrypoint", zoneID, phaseOf(phase))
 	var raw []byte
 	err := c.retryRead(ctx, func() (e error) {
-		if zoneID == "" {
-			return errors.New("either account ID or zone ID must be provided") // the SDK's words
-		}
 		raw, e = rawGet(ctx, c, path, func(_ *http.Response, body []byte) ([]byte, error) { return body, nil })
 		return e
 	})
