@@ -99,11 +99,6 @@ type RulesetVersion struct {
 	LastUpdated time.Time `json:"last_updated"`
 }
 
-// ListVersions lists the entrypoint's versions, newest first.
-func (c *Client) ListVersions(ctx context.Context, zoneID string) ([]RulesetVersion, error) {
-	return c.ListPhaseVersions(ctx, zoneID, "")
-}
-
 // ListPhaseVersions lists the versions of phase's entrypoint, newest first.
 func (c *Client) ListPhaseVersions(ctx context.Context, zoneID, phase string) ([]RulesetVersion, error) {
 	var p rulesets.PhaseVersionListParams
@@ -129,11 +124,6 @@ func (c *Client) ListPhaseVersions(ctx context.Context, zoneID, phase string) ([
 	}
 	sort.SliceStable(out, func(i, j int) bool { return versionLess(out[j].Version, out[i].Version) })
 	return out, nil
-}
-
-// GetVersion returns the raw ruleset of one version.
-func (c *Client) GetVersion(ctx context.Context, zoneID, version string) (json.RawMessage, error) {
-	return c.GetPhaseVersion(ctx, zoneID, "", version)
 }
 
 // GetPhaseVersion returns the raw ruleset of one version of phase's
