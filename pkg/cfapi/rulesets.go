@@ -50,12 +50,15 @@ func (c *Client) GetEntrypoint(ctx context.Context, zoneID string) (json.RawMess
 // PhaseService.Get builds; the answer, about 170 kB for 300 rules, is
 // handed over undecoded as the SDK hands it with WithResponseBodyInto.
 func (c *Client) GetPhaseEntrypoint(ctx context.Context, zoneID, phase string) (json.RawMessage, error) {
+	// Checked before retryRead: the error is not transient (IsRetryable
+	// takes any non-API error for a transport fault), so inside the
+	// closure it was retried with backoff, seconds, before failing.
+	if zoneID == "" {
+		return nil, errors.New("either account ID or zone ID must be provided") // the SDK's words
+	}
 	path := fmt.Sprintf("zones/%s/rulesets/phases/%s/entrypoint", zoneID, phaseOf(phase))
 	var raw []byte
 	err := c.retryRead(ctx, func() (e error) {
-		if zoneID == "" {
-			return errors.New("either account ID or zone ID must be provided") // the SDK's words
-		}
 		raw, e = rawGet(ctx, c, path, func(_ *http.Response, body []byte) ([]byte, error) { return body, nil })
 		return e
 	})
@@ -96,11 +99,6 @@ type RulesetVersion struct {
 	LastUpdated time.Time `json:"last_updated"`
 }
 
-// ListVersions lists the entrypoint's versions, newest first.
-func (c *Client) ListVersions(ctx context.Context, zoneID string) ([]RulesetVersion, error) {
-	return c.ListPhaseVersions(ctx, zoneID, "")
-}
-
 // ListPhaseVersions lists the versions of phase's entrypoint, newest first.
 func (c *Client) ListPhaseVersions(ctx context.Context, zoneID, phase string) ([]RulesetVersion, error) {
 	var p rulesets.PhaseVersionListParams
@@ -126,11 +124,6 @@ func (c *Client) ListPhaseVersions(ctx context.Context, zoneID, phase string) ([
 	}
 	sort.SliceStable(out, func(i, j int) bool { return versionLess(out[j].Version, out[i].Version) })
 	return out, nil
-}
-
-// GetVersion returns the raw ruleset of one version.
-func (c *Client) GetVersion(ctx context.Context, zoneID, version string) (json.RawMessage, error) {
-	return c.GetPhaseVersion(ctx, zoneID, "", version)
 }
 
 // GetPhaseVersion returns the raw ruleset of one version of phase's

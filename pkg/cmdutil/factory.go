@@ -44,6 +44,10 @@ type Factory struct {
 	budgetsOnce sync.Once
 	budgets     *budget.Registry
 	budgetsErr  error
+
+	credsOnce sync.Once
+	creds     config.Credentials
+	credsErr  error
 }
 
 // New returns a Factory over the process's streams and environment.
@@ -66,7 +70,7 @@ func (f *Factory) Client() (*cfapi.Client, error) {
 		if s == nil {
 			s = &config.Settings{APIURL: config.DefaultAPIURL}
 		}
-		creds, err := s.Credentials(f.Env, f.TokenFile)
+		creds, err := f.credentials()
 		if errors.Is(err, config.ErrNoCredentials) {
 			f.clientErr = &AuthError{Err: err}
 			return
@@ -126,12 +130,8 @@ func (f *Factory) SiteClient() (*http.Client, error) {
 // memory when neither XDG_STATE_HOME nor HOME is set.
 func (f *Factory) Budgets() (*budget.Registry, error) {
 	f.budgetsOnce.Do(func() {
-		s := f.Settings
-		if s == nil {
-			s = &config.Settings{APIURL: config.DefaultAPIURL}
-		}
 		dir, _ := budget.Dir(f.Env) // no directory: memory only
-		creds, err := s.Credentials(f.Env, f.TokenFile)
+		creds, err := f.credentials()
 		if err != nil {
 			// Still a Registry, for what needs no credential (the caps
 			// learned on the machine, which an offline dry run reads), with
@@ -147,6 +147,20 @@ func (f *Factory) Budgets() (*budget.Registry, error) {
 		f.budgets = budget.NewRegistry(budget.Options{Dir: dir, Credential: cred, Warn: f.IOStreams.Warn})
 	})
 	return f.budgets, f.budgetsErr
+}
+
+// credentials resolves the API credentials once: Client and Budgets (which
+// Client's HTTP client calls) both need them, and a token file is read and
+// its permissions checked once per run, not once per caller.
+func (f *Factory) credentials() (config.Credentials, error) {
+	f.credsOnce.Do(func() {
+		s := f.Settings
+		if s == nil {
+			s = &config.Settings{APIURL: config.DefaultAPIURL}
+		}
+		f.creds, f.credsErr = s.Credentials(f.Env, f.TokenFile)
+	})
+	return f.creds, f.credsErr
 }
 
 // countedHTTPClient is the API client's HTTP client with every call counted

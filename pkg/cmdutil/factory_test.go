@@ -123,3 +123,33 @@ func TestWriteDuringAFullWindowFailsCleanly(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// The token file is read (and its permissions checked) once per Factory:
+// Budgets and Client share the credentials. The file is removed after the
+// first read, so a second read would fail the Client.
+func TestTokenFileReadOnce(t *testing.T) {
+	cfg := sandbox.DefaultConfig()
+	ts := httptest.NewServer(sandbox.New(cfg))
+	t.Cleanup(ts.Close)
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(cfg.Tokens[0].Value+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	io, _, _, _ := iostreams.Test()
+	f := &Factory{IOStreams: io, Env: config.MapEnv(map[string]string{"XDG_STATE_HOME": t.TempDir()}),
+		HTTPClient: ts.Client(), TokenFile: tokenFile,
+		Settings: &config.Settings{APIURL: ts.URL + sandbox.BasePath}}
+	if _, err := f.Budgets(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(tokenFile); err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.Client()
+	if err != nil {
+		t.Fatalf("client after the file went: %v (read twice)", err)
+	}
+	if _, err := c.ListZones(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -374,7 +375,7 @@ func validateRule(in ruleInput, phase string, lim limits.Limits, plan limits.Pla
 	switch {
 	case in.Action == nil || *in.Action == "":
 		errs = append(errs, apiErrAt(codeRulesetInvalid, ptr+"/action", "action is required"))
-	case !contains(phaseActions(phase), *in.Action):
+	case !slices.Contains(phaseActions(phase), *in.Action):
 		errs = append(errs, apiErrAt(codeRulesetInvalid, ptr+"/action",
 			"action %q is not allowed in phase %s; use one of %s", *in.Action, phase, strings.Join(phaseActions(phase), ", ")))
 	default:

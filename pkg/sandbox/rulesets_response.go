@@ -3,7 +3,8 @@ package sandbox
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/cfcache/cfcache/pkg/expr"
@@ -22,15 +23,6 @@ func phaseActions(phase string) []string {
 		return []string{setCacheSettings, setCacheTags, setCacheControl}
 	}
 	return []string{setCacheSettings}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Cache-Control directives set_cache_control takes, by shape: seconds
@@ -62,8 +54,8 @@ func validateResponseParams(action string, raw json.RawMessage, lim limits.Limit
 	}
 	switch action {
 	case setCacheSettings:
-		for _, k := range sortedKeys(p) {
-			if !contains([]string{"strip_etags", "strip_set_cookie", "strip_last_modified"}, k) {
+		for _, k := range slices.Sorted(maps.Keys(p)) {
+			if !slices.Contains([]string{"strip_etags", "strip_set_cookie", "strip_last_modified"}, k) {
 				bad("/"+k, "%s is not allowed in phase %s; only strip_etags, strip_set_cookie and strip_last_modified are", k, ResponseCachePhase)
 				continue
 			}
@@ -77,7 +69,7 @@ func validateResponseParams(action string, raw json.RawMessage, lim limits.Limit
 		}
 	case setCacheTags:
 		var op string
-		if json.Unmarshal(p["operation"], &op) != nil || !contains([]string{"add", "remove", "set"}, op) {
+		if json.Unmarshal(p["operation"], &op) != nil || !slices.Contains([]string{"add", "remove", "set"}, op) {
 			bad("/operation", "operation must be one of add, remove, set")
 		}
 		_, hasVals := p["values"]
@@ -104,8 +96,8 @@ func validateResponseParams(action string, raw json.RawMessage, lim limits.Limit
 				bad("/expression", "invalid tag expression: %s", why)
 			}
 		}
-		for _, k := range sortedKeys(p) {
-			if !contains([]string{"operation", "values", "expression"}, k) {
+		for _, k := range slices.Sorted(maps.Keys(p)) {
+			if !slices.Contains([]string{"operation", "values", "expression"}, k) {
 				bad("/"+k, "unknown field %s", k)
 			}
 		}
@@ -113,7 +105,7 @@ func validateResponseParams(action string, raw json.RawMessage, lim limits.Limit
 		if len(p) == 0 {
 			bad("", "action_parameters must set at least one directive")
 		}
-		for _, k := range sortedKeys(p) {
+		for _, k := range slices.Sorted(maps.Keys(p)) {
 			var d struct {
 				Operation      string   `json:"operation"`
 				Value          *int64   `json:"value"`
@@ -125,14 +117,14 @@ func validateResponseParams(action string, raw json.RawMessage, lim limits.Limit
 				continue
 			}
 			switch {
-			case contains(ccSeconds, k):
+			case slices.Contains(ccSeconds, k):
 				if d.Operation == "set" && d.Value == nil {
 					bad("/"+k+"/value", "value is required with operation set")
 				}
 				if d.Value != nil && *d.Value < 0 {
 					bad("/"+k+"/value", "value must be 0 or more seconds")
 				}
-			case contains(ccQualifiers, k), contains(ccFlags, k):
+			case slices.Contains(ccQualifiers, k), slices.Contains(ccFlags, k):
 				if d.Value != nil {
 					bad("/"+k+"/value", "%s takes no value", k)
 				}
@@ -143,7 +135,7 @@ func validateResponseParams(action string, raw json.RawMessage, lim limits.Limit
 			if d.Operation != "set" && d.Operation != "remove" {
 				bad("/"+k+"/operation", "operation must be set or remove")
 			}
-			if len(d.Qualifiers) > 0 && !contains(ccQualifiers, k) {
+			if len(d.Qualifiers) > 0 && !slices.Contains(ccQualifiers, k) {
 				bad("/"+k+"/qualifiers", "%s takes no qualifiers", k)
 			}
 		}
@@ -155,16 +147,12 @@ func validateResponseParams(action string, raw json.RawMessage, lim limits.Limit
 
 // tagRefusal says why the API refuses a cache tag, or "": tags are 1 to
 // 1,024 characters of printable ASCII without spaces (cloudflare.md,
-// "Purge"), and a comma would split the Cache-Tag header.
+// "Purge"; purge's validTag), and a comma would split the Cache-Tag header.
 func tagRefusal(tag string) string {
-	switch {
-	case tag == "":
-		return "empty"
-	case len(tag) > 1024:
-		return fmt.Sprintf("%d characters, more than 1024", len(tag))
-	case strings.IndexFunc(tag, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0:
-		return "only printable ASCII without spaces is allowed"
-	case strings.Contains(tag, ","):
+	if why := validTag(tag, 1024); why != "" {
+		return why
+	}
+	if strings.Contains(tag, ",") {
 		return "a comma separates tags"
 	}
 	return ""
@@ -189,13 +177,4 @@ func tagExpressionRefusal(src string, lim limits.Limits, plan limits.Plan) strin
 		}
 	}
 	return ""
-}
-
-func sortedKeys(m map[string]json.RawMessage) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

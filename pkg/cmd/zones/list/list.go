@@ -18,6 +18,9 @@ type ListOptions struct {
 	Client func() (*cfapi.Client, error)
 	JSON   func() bool
 	Ctx    context.Context
+	// AccountID narrows the list to one account (the global --account-id,
+	// as purge's routing and zone completion use it); "" lists them all.
+	AccountID string
 }
 
 // NewCmdList builds the command; runF replaces the run in tests.
@@ -32,6 +35,9 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
+			if f.Settings != nil {
+				opts.AccountID = f.Settings.AccountID
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -52,7 +58,7 @@ func listRun(opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	zones, err := c.ListZones(opts.Ctx)
+	zones, err := c.ListAccountZones(opts.Ctx, opts.AccountID)
 	if err != nil {
 		return cmdutil.WrapAPIError(err)
 	}

@@ -3,12 +3,14 @@ package list
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/cfcache/cfcache/pkg/cmdtest"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/sandbox"
 )
 
 func TestArgvToOptions(t *testing.T) {
@@ -83,5 +85,38 @@ func TestAuthFailureIsExit4AndTokenNeverShown(t *testing.T) {
 	}
 	if !strings.Contains(st.Err.String(), "GET /client/v4/zones") {
 		t.Fatalf("verbose log missing:\n%s", st.Err.String())
+	}
+}
+
+// --account-id narrows the list to that account's zones, as `cfcache zones`
+// says; it was ignored and every account's zones were listed.
+func TestAccountIDNarrows(t *testing.T) {
+	other := sandbox.AccountID("shops")
+	sb := cmdtest.NewSandbox(t, limits.Business, func(c *sandbox.Config) {
+		c.Zones = append(c.Zones, sandbox.Zone{Name: "shop.example", Plan: limits.Pro, AccountID: other, AccountName: "Shops"})
+	})
+	for _, tc := range []struct{ account, want string }{
+		{"", "example.com,shop.example"},
+		{sandbox.DefaultAccountID, "example.com"},
+		{other, "shop.example"},
+	} {
+		f, st := cmdtest.NewFactory(t, sb, "", false)
+		f.Settings.AccountID = tc.account
+		f.Settings.Output = "json"
+		if err := cmdtest.Run(context.Background(), NewCmdList(f, nil)); err != nil {
+			t.Fatal(err)
+		}
+		var doc struct{ Zones []struct{ Name string } }
+		if err := json.Unmarshal(st.Out.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, z := range doc.Zones {
+			names = append(names, z.Name)
+		}
+		slices.Sort(names)
+		if got := strings.Join(names, ","); got != tc.want {
+			t.Errorf("--account-id %q: zones %s, want %s", tc.account, got, tc.want)
+		}
 	}
 }

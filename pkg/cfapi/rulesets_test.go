@@ -1,0 +1,40 @@
+package cfapi
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cfcache/cfcache/pkg/config"
+)
+
+// No zone id is refused at once, before any request: the refusal is not
+// transient, and it was retried with backoff (seconds) before failing.
+func TestGetPhaseEntrypointWithoutZoneFailsAtOnce(t *testing.T) {
+	var requests atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		requests.Add(1)
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	t.Cleanup(ts.Close)
+	c, err := New(Options{BaseURL: ts.URL + "/client/v4", Credentials: config.Credentials{Token: config.NewSecret("tok-0123456789")},
+		HTTPClient: ts.Client(), ReadRetries: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = c.GetPhaseEntrypoint(context.Background(), "", "")
+	if err == nil || err.Error() != "either account ID or zone ID must be provided" {
+		t.Fatalf("err %v", err)
+	}
+	// The first retry waits 500 ms.
+	if d := time.Since(start); d > 400*time.Millisecond {
+		t.Errorf("took %v: retried", d)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
