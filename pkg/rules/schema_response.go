@@ -80,18 +80,6 @@ func schemaFor(action string, requestSchema *schema) *schema {
 	return requestSchema
 }
 
-// CacheControlDirectives lists the directives set_cache_control takes, in
-// the documented order (cloudflare.md, "Cache Response Rules"), for callers
-// that interpret a rule's action_parameters (explain).
-func CacheControlDirectives() []string {
-	ds := cacheControlDirectives()
-	out := make([]string, len(ds))
-	for i, d := range ds {
-		out[i] = d.name
-	}
-	return out
-}
-
 type ccShape int
 
 const (
