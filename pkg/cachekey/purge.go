@@ -1,6 +1,7 @@
 package cachekey
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -182,8 +183,8 @@ func (s *Stack) purgeFor(res *Result, r expr.Request) Purge {
 	}
 	if k.Lang != nil && !added["accept-language"] {
 		args, hs, note, ok := langPurge(k.Lang)
-		p.Args = insert(p.Args, langAt, args...)
-		p.Headers = insert(p.Headers, langHeaderAt, hs...)
+		p.Args = slices.Insert(p.Args, langAt, args...)
+		p.Headers = slices.Insert(p.Headers, langHeaderAt, hs...)
 		p.Notes = append(p.Notes, note)
 		if !ok {
 			p.NotPurgeable = append(p.NotPurgeable, "lang")
@@ -205,7 +206,7 @@ func langPurge(f *Feature) (args []string, hs []Header, note string, ok bool) {
 	case f.Value == "":
 		return nil, nil, "the key holds no language (no Accept-Language was sent, " + by + "): the purge sends none, which reaches that copy; other languages have their own copies (purge url --lang)", true
 	case !validLanguage(f.Value):
-		return nil, nil, "the key holds the first Accept-Language language " + quoteNote(f.Value) + " (" + by + "), which is not a BCP 47 language tag, so purge url --lang refuses it: purge by prefix, host or tag", false
+		return nil, nil, "the key holds the first Accept-Language language " + strconv.Quote(f.Value) + " (" + by + "), which is not a BCP 47 language tag, so purge url --lang refuses it: purge by prefix, host or tag", false
 	}
 	return []string{"--lang", f.Value}, []Header{{Name: HeaderLanguage, Value: f.Value}},
 		"the key holds the first Accept-Language language (" + f.Value + ", " + by + "): --lang sends it as Accept-Language", true
@@ -214,13 +215,4 @@ func langPurge(f *Feature) (args []string, hs []Header, note string, ok bool) {
 func validLanguage(s string) bool {
 	_, err := language.Parse(s)
 	return err == nil && !strings.ContainsAny(s, ", ;")
-}
-
-func quoteNote(s string) string { return strconv.Quote(s) }
-
-func insert[T any](s []T, at int, v ...T) []T {
-	if len(v) == 0 {
-		return s
-	}
-	return append(s[:at], append(v, s[at:]...)...)
 }

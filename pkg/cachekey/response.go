@@ -59,9 +59,6 @@ func CompileResponse(rs []*rules.Rule) *ResponseStack {
 	return s
 }
 
-// Len is the number of response rules.
-func (s *ResponseStack) Len() int { return len(s.rules) }
-
 // Override says where a response rule decided something a Cache Rule had
 // set too: the response rule wins (cloudflare.md, "Cache Response Rules").
 type Override struct {

@@ -84,9 +84,6 @@ func (c *compiled) ruleSettings() []rules.Setting {
 	return c.settings
 }
 
-// Len is the number of rules.
-func (s *Stack) Len() int { return len(s.rules) }
-
 // Ref names a rule in output: its ref, or rules[i] (0-based, as validation
 // problems name it) when it has none.
 func Ref(i int, r *rules.Rule) string {

@@ -23,6 +23,11 @@
 // its Rules documentation does not describe; the rule that `[*]` may be used
 // several times only on the same array is not enforced.
 //
-// The package is pure: no I/O, and no package-level state except tables built
-// once at initialisation and never modified.
+// The package does no I/O. Its package-level state is the tables built once
+// at initialisation and never modified, and two things kept for speed
+// (docs/performance.md, "Against start-up"): Parse's memory of the trees and
+// errors it returned (parse.go; a tree is never changed once built, so one
+// text's tree is handed out again; bounded at 2,048 texts, emptied by
+// ForgetParsed), and a sync.Pool of the chunks parse nodes are cut from
+// (slabs.go). Both are safe for concurrent use and change no result.
 package expr

@@ -201,7 +201,7 @@ func TestDiffFromAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rs.Version != "7" || rs.Phase != Phase || len(rs.Rules) != 4 || rs.Rules[1].ID != "bb22" {
+	if rs.Version != "7" || rs.Phase != PhaseRequest || len(rs.Rules) != 4 || rs.Rules[1].ID != "bb22" {
 		t.Fatalf("ruleset = %+v", rs)
 	}
 	d := Compute(rs.Rules, mustParse(t, "file.yaml", baseRules))

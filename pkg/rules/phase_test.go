@@ -223,6 +223,22 @@ func TestTagValues(t *testing.T) {
 	}
 }
 
+// TestTagValuesFollowTheLimits: a tag's longest length is the limits
+// table's TagMaxLength (a user's limits file may lower it, as for the
+// older 120 of cloudflare.md "Purge"), as purge checks it, not a constant.
+func TestTagValuesFollowTheLimits(t *testing.T) {
+	lim := limitsFor("free")
+	lim.TagMaxLength = 120
+	src := "phase: response\nrules:\n  - ref: t\n    expression: \"true\"\n    action: set_cache_tags\n    action_parameters:\n      operation: add\n      values:\n" +
+		"        - " + strings.Repeat("a", 121) + "\n" + // line 9
+		"        - " + strings.Repeat("b", 120) + "\n"
+	_, probs := Check("r.yaml", []byte(src), Options{Limits: lim})
+	want := "r.yaml:9: rules[0].action_parameters.values[0]: cache tag is 121 characters long: at most 120"
+	if len(probs) != 1 || probs[0].String() != want {
+		t.Errorf("problems %v, want [%s]", probs, want)
+	}
+}
+
 // TestEmptyExpressionColumn: an empty expression is reported at its value,
 // wherever it is written (review of issue 12, finding 11: the JSON value on
 // the next line gave ee.json:1:33, the key's column plus len("expression:")).

@@ -12,10 +12,7 @@ import (
 	"strings"
 )
 
-// Phase is the ruleset phase Cache Rules live in (PhaseRequest).
-const Phase = PhaseRequest
-
-// ActionSetCacheSettings is the only action valid in Phase.
+// ActionSetCacheSettings is the only action valid in PhaseRequest.
 const ActionSetCacheSettings = "set_cache_settings"
 
 // Format is a file format.
@@ -99,14 +96,6 @@ func (r *Rule) pos(key string) Pos {
 
 // hasKey reports whether the rule's source mapping has key.
 func (r *Rule) hasKey(key string) bool { return r.node != nil && r.node.field(key) != nil }
-
-// SameContent reports whether two rules do the same thing: expression,
-// action, enabled and parameters. Ref, description and read-only fields are
-// not compared.
-func (r *Rule) SameContent(o *Rule) bool {
-	return r.Expression == o.Expression && r.Action == o.Action && r.Enabled == o.Enabled &&
-		normParams(r.Params).Equal(normParams(o.Params))
-}
 
 // normParams treats an absent action_parameters like an empty one so that a
 // rule from a file and the same rule from the API compare equal.

@@ -80,18 +80,6 @@ func schemaFor(action string, requestSchema *schema) *schema {
 	return requestSchema
 }
 
-// CacheControlDirectives lists the directives set_cache_control takes, in
-// the documented order (cloudflare.md, "Cache Response Rules"), for callers
-// that interpret a rule's action_parameters (explain).
-func CacheControlDirectives() []string {
-	ds := cacheControlDirectives()
-	out := make([]string, len(ds))
-	for i, d := range ds {
-		out[i] = d.name
-	}
-	return out
-}
-
 type ccShape int
 
 const (
@@ -188,13 +176,10 @@ func (c *vctx) responseParams(r *Rule, rule keyPath, checker ExpressionChecker) 
 	}
 }
 
-// maxTagLength is the longest cache tag Cloudflare accepts (cloudflare.md,
-// "Purge": 1 to 1,024 characters).
-const maxTagLength = 1024
-
 // tagValues checks set_cache_tags' values as cloudflare.md ("Purge") says
-// tags are: 1 to 1,024 characters of printable ASCII without spaces, and
-// case-insensitive. A comma separates tags in the Cache-Tag header, so a
+// tags are: 1 to TagMaxLength characters of printable ASCII without spaces
+// (the limits table's, 1,024 by default, which purge checks tags against
+// too), and case-insensitive. A comma separates tags in the Cache-Tag header, so a
 // value holding one becomes two tags that purge by the whole value never
 // reaches; tags equal but for case are one tag, so the second is a mistake.
 func (c *vctx) tagValues(items []*Value, path keyPath) {
@@ -215,8 +200,8 @@ func (c *vctx) tagValues(items []*Value, path keyPath) {
 			c.errf(it.Pos, ip, "cache tag %q holds %s: tags are printable ASCII without spaces", tag, describeRune(ch))
 		case strings.Contains(tag, ","):
 			c.errf(it.Pos, ip, "cache tag %q holds a comma, which separates tags in the Cache-Tag header: give each tag as its own value", tag)
-		case len(tag) > maxTagLength:
-			c.errf(it.Pos, ip, "cache tag is %d characters long: at most %d", len(tag), maxTagLength)
+		case len(tag) > c.lim.TagMaxLength:
+			c.errf(it.Pos, ip, "cache tag is %d characters long: at most %d", len(tag), c.lim.TagMaxLength)
 		}
 		key := strings.ToLower(tag)
 		if j, ok := seen[key]; ok {

@@ -47,10 +47,6 @@ type ExplainOptions struct {
 	ResponseGiven bool
 	// Plan checks File against this plan's limits; "" means Enterprise.
 	Plan limits.Plan
-
-	// zone is the zone whose live rules were read (none for FILE), for
-	// the JSON's zone_id and zone_name (interface.md, "In CI").
-	zone cfapi.Zone
 }
 
 // rawFlags are the request flags as typed, validated in one place.
@@ -316,11 +312,11 @@ func explainRun(opts *ExplainOptions) error {
 		}
 	}
 	args := append([]string{}, res.Purge.Args...)
-	if in.zoneName != "" {
-		args = append(args, "--zone", in.zoneName)
+	if in.zone.Name != "" {
+		args = append(args, "--zone", in.zone.Name)
 	}
 	command := "cfcache " + shellJoin(args)
-	out := explained{res: res, source: source, command: command, resp: resp, respSource: in.responseSource}
+	out := explained{res: res, zone: in.zone, source: source, command: command, resp: resp, respSource: in.responseSource}
 	if opts.JSON() {
 		return cmdutil.WriteJSON(opts.IO.Out, jsonResult(opts, out))
 	}
@@ -329,7 +325,9 @@ func explainRun(opts *ExplainOptions) error {
 
 // explained is everything the renderers show.
 type explained struct {
-	res             *cachekey.Result
+	res *cachekey.Result
+	// zone is in.zone: the JSON's zone_id and zone_name.
+	zone            cfapi.Zone
 	source, command string
 	// resp is nil when there are no response rules; respSource says where
 	// they came from, or that there were none.
@@ -341,8 +339,12 @@ type explained struct {
 type inputs struct {
 	request, response             []*rules.Rule
 	requestSource, responseSource string
-	zoneName                      string
-	apo                           *cachekey.APO
+	// zone is the zone whose live rules were read, for the purge
+	// command's --zone and the JSON's zone_id and zone_name (interface.md,
+	// "In CI"); none for FILEs alone or when the zone's rules could not be
+	// read. Kept in one place so the fallback clears all three at once.
+	zone cfapi.Zone
+	apo  *cachekey.APO
 }
 
 // loadRules reads the FILEs (validated, offline), one per phase, and the
@@ -386,7 +388,7 @@ func loadRules(opts *ExplainOptions) (*inputs, error) {
 		}
 		opts.IO.Warn("cannot read the zone's live %s (%v): explaining without them; give a %s FILE instead",
 			rules.PhaseTitle(missing), err, rules.PhaseShort(missing)+"-phase")
-		in.zoneName = ""
+		in.zone = cfapi.Zone{}
 		if !haveReq {
 			in.request, in.requestSource, in.apo = nil, "no Cache Rules (the zone's could not be read)", nil
 		}
@@ -406,8 +408,7 @@ func readLive(opts *ExplainOptions, in *inputs, request, response bool) error {
 	if err != nil {
 		return err
 	}
-	opts.zone = zone
-	in.zoneName = zone.Name
+	in.zone = zone
 	if request {
 		remote, err := shared.FetchPhase(opts.Ctx, client, zone.ID, rules.PhaseRequest)
 		if err != nil {

@@ -471,6 +471,29 @@ func TestExplainFileZoneUnreadable(t *testing.T) {
 	}
 }
 
+// A zone that is found but whose rules cannot be read (a token without
+// Cache Rules Read) is dropped as a whole: not from the purge command only
+// but from the JSON's zone_id and zone_name too, which print as with FILEs
+// and no zone (interface.md, "In CI").
+func TestExplainFileZoneRulesUnreadableJSON(t *testing.T) {
+	e := rulestest.NewWith(t, rulestest.Setup{Plan: limits.Enterprise, Permissions: []sandbox.Permission{sandbox.PermCachePurge}})
+	f, io := e.Factory(false, true)
+	if err := rulestest.Run(NewCmdExplain(f, nil), example("static-assets.yaml"), "--url", "https://www.example.com/app.css"); err != nil {
+		t.Fatalf("%v\n%s", err, io.ErrOut)
+	}
+	if !strings.Contains(io.ErrOut.String(), "cannot read the zone's live Cache Response Rules") {
+		t.Errorf("stderr: %s", io.ErrOut)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(io.Out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	purge, _ := doc["purge_command"].(string)
+	if doc["zone_id"] != "" || doc["zone_name"] != "" || strings.Contains(purge, "--zone") {
+		t.Errorf("zone_id %q zone_name %q purge_command %q, want both \"\" and no --zone", doc["zone_id"], doc["zone_name"], purge)
+	}
+}
+
 // --status and --response-header with no response rules to run them through
 // are not silently ignored (review of issue 12, finding 9); without them
 // there is no warning.

@@ -102,7 +102,7 @@ func jsonResult(opts *ExplainOptions, x explained) jsonOutput {
 	if r.IP.IsValid() {
 		jr.IP = r.IP.String()
 	}
-	out := jsonOutput{ZoneID: opts.zone.ID, ZoneName: opts.zone.Name, Source: source, Request: jr, Rules: jsonRules(res.Rules), Settings: res.Effective.Settings,
+	out := jsonOutput{ZoneID: x.zone.ID, ZoneName: x.zone.Name, Source: source, Request: jr, Rules: jsonRules(res.Rules), Settings: res.Effective.Settings,
 		SetBy: res.Effective.SetBy, CacheKey: res.Key, PurgeCommand: command, Purge: res.Purge}
 	if r := x.resp; r != nil {
 		jresp := &jsonResponse{Source: x.respSource, Status: opts.Response.Code, Headers: []cachekey.Header{}, Rules: jsonRules(r.Rules),

@@ -42,9 +42,6 @@ type Write struct {
 	Now  func() time.Time
 }
 
-// Normalized is a field Cloudflare stored differently from what was sent.
-type Normalized = rules.Normalized
-
 // ConflictError is a write refused because the zone's rules are not the
 // version the diff (or --expect-version) was about. Nothing was written.
 type ConflictError = rules.ConflictError

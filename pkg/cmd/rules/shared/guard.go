@@ -142,17 +142,6 @@ func Connect(ctx context.Context, resolve func(context.Context) (cfapi.Zone, err
 	return zone, c, nil
 }
 
-// ZoneRules resolves the zone and reads its ruleset.
-func ZoneRules(ctx context.Context, resolve func(context.Context) (cfapi.Zone, error),
-	client func() (*cfapi.Client, error)) (cfapi.Zone, *cfapi.Client, *Remote, error) {
-	zone, c, err := Connect(ctx, resolve, client)
-	if err != nil {
-		return zone, nil, nil, err
-	}
-	remote, err := FetchRemote(ctx, c, zone.ID)
-	return zone, c, remote, err
-}
-
 // ZonePhaseRules resolves the zone and reads its entrypoint ruleset of
 // phase.
 func ZonePhaseRules(ctx context.Context, resolve func(context.Context) (cfapi.Zone, error),

@@ -59,11 +59,6 @@ func noun(phase string) string {
 	return "cache rules"
 }
 
-// FetchRemote reads the zone's Cache Rules entrypoint ruleset.
-func FetchRemote(ctx context.Context, c *cfapi.Client, zoneID string) (*Remote, error) {
-	return FetchPhase(ctx, c, zoneID, rules.PhaseRequest)
-}
-
 // FetchPhase reads the zone's entrypoint ruleset of phase.
 func FetchPhase(ctx context.Context, c *cfapi.Client, zoneID, phase string) (*Remote, error) {
 	return rules.ReadRemote(ctx, API(c, zoneID, phase), phase)
