@@ -811,14 +811,14 @@ func (j *Job) Report(in *Input, zones []*ZoneRun, out *Outcome) error {
 	entries := in.Prep.Entries
 	res := out.Result
 	report := j.newReport(in, zones)
-	j.mapResult(&report, res)
+	j.MapResult(&report, res)
 	report.Failed = failedItems(res.Failed)
 	report.Purged = in.Prep.Items - report.Failed
 	for i, z := range zones {
 		report.Zones[i] = NewZoneReport(z, z.Items, z.Result, failedItems(z.Result.Failed), false)
 	}
 	for _, f := range res.Failed {
-		report.Failures = append(report.Failures, failureReport(f))
+		report.Failures = append(report.Failures, NewFailureReport(f))
 	}
 	var writeErr error
 	failedName := j.FailedFile
@@ -885,9 +885,10 @@ func (j *Job) Report(in *Input, zones []*ZoneRun, out *Outcome) error {
 	return postErr
 }
 
-// mapResult is THE place where the engine's Result becomes the report's
-// figures.
-func (c *Common) mapResult(r *Report, res purge.Result) {
+// MapResult is THE place where the engine's Result becomes the report's
+// figures, purge everything's too (its rate_limited was 0 whatever the 429s
+// while it copied the figures by hand).
+func (c *Common) MapResult(r *Report, res purge.Result) {
 	r.Requests, r.Retries, r.DurationMS = res.Requests, res.Retries, res.Duration.Milliseconds()
 	r.RateLimited = res.RateLimited
 	r.Interrupted = res.Interrupted
