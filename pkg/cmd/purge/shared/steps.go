@@ -445,12 +445,14 @@ func BudgetKey(z cfapi.Zone) string {
 	return ""
 }
 
-// learnedCap is the per-request cap an earlier run learned for the zone's
-// account ("too many items"), so a dry run estimates with what Cloudflare
-// accepts rather than the documented size (interface.md "Pacing is per
-// account"); with no account known (an offline dry run, a zone given by id
-// with --plan), the smallest cap learned on this machine for the plan, said
-// on stderr; 0 when none was learned.
+// learnedCap is the per-request cap an earlier run learned for the budget
+// the zone's purges are paced by ("too many items"), so a dry run
+// estimates with what Cloudflare accepts rather than the documented size
+// (interface.md "Pacing is per account"). The budget is BudgetKey's, the
+// one the run learns in (budgetFor): a zone given by id with --plan has its
+// own ("zone-" and its id), not the smallest cap of the machine. With no
+// zone known (an offline dry run), the smallest cap learned on this machine
+// for the plan, said on stderr; 0 when none was learned.
 func (c *Common) learnedCap(z *ZoneRun) int {
 	if c.Budgets == nil || c.Kind == purge.KindEverything {
 		return 0
@@ -459,8 +461,8 @@ func (c *Common) learnedCap(z *ZoneRun) int {
 	if reg == nil {
 		return 0
 	}
-	if z.Zone.AccountID != "" && err == nil {
-		return reg.LearnedBatchSize(z.Zone.AccountID, z.Plan, z.Limits, c.Kind)
+	if key := BudgetKey(z.Zone); key != "" && err == nil {
+		return reg.LearnedBatchSize(key, z.Plan, z.Limits, c.Kind)
 	}
 	n := reg.SmallestLearnedBatchSize(z.Plan, z.Limits, c.Kind)
 	if n > 0 && n < purge.Estimate(c.Kind, 1, z.Limits, 0).BatchSize {
