@@ -81,7 +81,9 @@ func everythingRun(o *Options) error {
 	}
 	report := shared.Report{Kind: string(o.Kind), Mode: o.Mode(), DryRun: o.DryRun,
 		ZoneID: z.Zone.ID, ZoneName: z.Zone.Name, Zone: z.Zone.Name, Plan: string(z.Plan),
-		Environment: z.Env.Ref, EnvironmentName: z.Env.Name, Requests: 1}
+		Environment: z.Env.Ref, EnvironmentName: z.Env.Name, Requests: 1,
+		// As the other verbs' reports (shared newReport).
+		BatchSize: z.Estimate.BatchSize, EstimatedMS: z.Estimate.Ideal.Milliseconds()}
 	where := shared.ZoneLabel(z.Zone)
 	zr := shared.ZoneReport{ZoneID: z.Zone.ID, ZoneName: z.Zone.Name, AccountID: z.Zone.AccountID, Requests: 1}
 	if o.DryRun {
@@ -114,17 +116,15 @@ func everythingRun(o *Options) error {
 	res := purge.Run(o.Ctx, o.RunConfigFor(client, z, 0, nil, nil), nil)
 	bar.Stop()
 
-	report.Requests, report.Retries, report.DurationMS = res.Requests, res.Retries, res.Duration.Milliseconds()
-	report.Interrupted = res.Interrupted
-	report.Purged, report.Failed = res.Purged, len(res.Failed)
-	report.EntriesPurged, report.EntriesFailed = res.Purged, len(res.Failed)
+	// The figures as every verb maps them (rate_limited, the failures'
+	// headers); the zone's part stays by hand: NewZoneReport counts items
+	// minus failures, and purge everything has no items.
+	o.MapResult(&report, res)
+	report.BatchSize = res.BatchSize
 	zr.Purged, zr.Failed, zr.Requests = res.Purged, len(res.Failed), res.Requests
 	report.Zones = []shared.ZoneReport{zr}
 	for _, f := range res.Failed {
-		report.Failures = append(report.Failures, shared.FailureReport{Item: f.Entry.Value, Reason: f.Reason})
-	}
-	if res.Err != nil {
-		report.Error = res.Err.Error()
+		report.Failures = append(report.Failures, shared.NewFailureReport(f))
 	}
 	if !o.IO.IsQuiet() || res.Purged != 1 {
 		t := o.IO.ErrTheme()

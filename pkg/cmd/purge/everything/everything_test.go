@@ -148,3 +148,38 @@ func TestJobSummary(t *testing.T) {
 		t.Errorf("summary:\n%s", got)
 	}
 }
+
+// The 429s a purge everything met are in its JSON as in every verb's
+// (shared.MapResult): it used to copy the figures by hand and say
+// rate_limited: 0 whatever the answers.
+func TestRateLimitedInJSON(t *testing.T) {
+	// The sandbox's bucket holds one purge everything and refills in half
+	// a second: the second run is answered 429 once, then goes through. An
+	// enterprise zone, so the client, which believes the documented 50 a
+	// second, waits the Retry-After only.
+	table := limits.Default()
+	l := table[limits.Enterprise]
+	l.FlexPurgeRate, l.FlexPurgeBurst = 2, 1
+	table[limits.Enterprise] = l
+	sb := cmdtest.NewSandbox(t, limits.Enterprise, func(c *sandbox.Config) { c.Limits = table })
+	for run := range 2 {
+		f, st := cmdtest.NewFactory(t, sb, "example.com", false)
+		f.Settings.Output = "json"
+		if err := cmdtest.Run(context.Background(), NewCmdEverything(f, nil), "--yes"); err != nil {
+			t.Fatalf("run %d: %v\n%s", run, err, st.Err.String())
+		}
+		if run == 0 {
+			continue
+		}
+		var r shared.Report
+		if err := json.Unmarshal(st.Out.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.RateLimited < 1 || r.Purged != 1 {
+			t.Errorf("rate_limited %d, purged %d; want ≥ 1 and 1\n%s", r.RateLimited, r.Purged, st.Out.String())
+		}
+	}
+	if n := sb.Server.Stats().Throttled.PurgeBucket; n != 1 {
+		t.Errorf("the sandbox answered %d 429(s), want 1", n)
+	}
+}

@@ -3,13 +3,13 @@ package shared
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/cfcache/cfcache/pkg/cmdutil"
+	"github.com/cfcache/cfcache/pkg/config"
 	"github.com/cfcache/cfcache/pkg/purge"
 	"github.com/cfcache/cfcache/pkg/warm"
 	"github.com/cfcache/cfcache/pkg/warm/warmrender"
@@ -62,7 +62,7 @@ func (o *Job) warnRealSite(targets []warm.Target) {
 		return
 	}
 	what := "not Cloudflare's"
-	if ip := net.ParseIP(u.Hostname()); strings.EqualFold(u.Hostname(), "localhost") || (ip != nil && ip.IsLoopback()) {
+	if config.IsLoopbackHost(u.Hostname()) {
 		what = "a sandbox"
 	}
 	site := targets[0].URL

@@ -30,7 +30,7 @@ type Report struct {
 	Failed            int    `json:"failed"` // input items with an entry not confirmed
 	Requests          int    `json:"requests"`
 	Retries           int    `json:"retries"`
-	// RateLimited counts the 429 answers received (see mapResult).
+	// RateLimited counts the 429 answers received (see MapResult).
 	RateLimited int          `json:"rate_limited"`
 	DurationMS  int64        `json:"duration_ms"`
 	Zones       []ZoneReport `json:"zones"`
@@ -440,7 +440,8 @@ func ExitError(res purge.Result, done string) error {
 	return cmdutil.Reported(fmt.Errorf("none of %d %s", res.Total, done))
 }
 
-func failureReport(f purge.Failure) FailureReport {
+// NewFailureReport is one failure of the engine as the JSON lists it.
+func NewFailureReport(f purge.Failure) FailureReport {
 	fr := FailureReport{Item: f.Entry.Value, Reason: f.Reason}
 	if len(f.Entry.Headers) > 0 {
 		fr.Headers = map[string]string{}

@@ -445,12 +445,14 @@ func BudgetKey(z cfapi.Zone) string {
 	return ""
 }
 
-// learnedCap is the per-request cap an earlier run learned for the zone's
-// account ("too many items"), so a dry run estimates with what Cloudflare
-// accepts rather than the documented size (interface.md "Pacing is per
-// account"); with no account known (an offline dry run, a zone given by id
-// with --plan), the smallest cap learned on this machine for the plan, said
-// on stderr; 0 when none was learned.
+// learnedCap is the per-request cap an earlier run learned for the budget
+// the zone's purges are paced by ("too many items"), so a dry run
+// estimates with what Cloudflare accepts rather than the documented size
+// (interface.md "Pacing is per account"). The budget is BudgetKey's, the
+// one the run learns in (budgetFor): a zone given by id with --plan has its
+// own ("zone-" and its id), not the smallest cap of the machine. With no
+// zone known (an offline dry run), the smallest cap learned on this machine
+// for the plan, said on stderr; 0 when none was learned.
 func (c *Common) learnedCap(z *ZoneRun) int {
 	if c.Budgets == nil || c.Kind == purge.KindEverything {
 		return 0
@@ -459,8 +461,8 @@ func (c *Common) learnedCap(z *ZoneRun) int {
 	if reg == nil {
 		return 0
 	}
-	if z.Zone.AccountID != "" && err == nil {
-		return reg.LearnedBatchSize(z.Zone.AccountID, z.Plan, z.Limits, c.Kind)
+	if key := BudgetKey(z.Zone); key != "" && err == nil {
+		return reg.LearnedBatchSize(key, z.Plan, z.Limits, c.Kind)
 	}
 	n := reg.SmallestLearnedBatchSize(z.Plan, z.Limits, c.Kind)
 	if n > 0 && n < purge.Estimate(c.Kind, 1, z.Limits, 0).BatchSize {
@@ -811,14 +813,14 @@ func (j *Job) Report(in *Input, zones []*ZoneRun, out *Outcome) error {
 	entries := in.Prep.Entries
 	res := out.Result
 	report := j.newReport(in, zones)
-	j.mapResult(&report, res)
+	j.MapResult(&report, res)
 	report.Failed = failedItems(res.Failed)
 	report.Purged = in.Prep.Items - report.Failed
 	for i, z := range zones {
 		report.Zones[i] = NewZoneReport(z, z.Items, z.Result, failedItems(z.Result.Failed), false)
 	}
 	for _, f := range res.Failed {
-		report.Failures = append(report.Failures, failureReport(f))
+		report.Failures = append(report.Failures, NewFailureReport(f))
 	}
 	var writeErr error
 	failedName := j.FailedFile
@@ -885,9 +887,10 @@ func (j *Job) Report(in *Input, zones []*ZoneRun, out *Outcome) error {
 	return postErr
 }
 
-// mapResult is THE place where the engine's Result becomes the report's
-// figures.
-func (c *Common) mapResult(r *Report, res purge.Result) {
+// MapResult is THE place where the engine's Result becomes the report's
+// figures, purge everything's too (its rate_limited was 0 whatever the 429s
+// while it copied the figures by hand).
+func (c *Common) MapResult(r *Report, res purge.Result) {
 	r.Requests, r.Retries, r.DurationMS = res.Requests, res.Retries, res.Duration.Milliseconds()
 	r.RateLimited = res.RateLimited
 	r.Interrupted = res.Interrupted

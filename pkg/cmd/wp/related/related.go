@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -14,7 +13,7 @@ import (
 
 	"github.com/cfcache/cfcache/pkg/cmdutil"
 	"github.com/cfcache/cfcache/pkg/iostreams"
-	"github.com/cfcache/cfcache/pkg/warm"
+	"github.com/cfcache/cfcache/pkg/warm/warmrender"
 	"github.com/cfcache/cfcache/pkg/wordpress"
 )
 
@@ -131,17 +130,9 @@ func (o *RelatedOptions) check() (wordpress.Config, error) {
 			return cfg, cmdutil.ValidationErrorf("arg:%d: %s: %s", i+1, a, reason)
 		}
 	}
-	var origin *url.URL
-	if o.OriginURL != "" {
-		if origin, err = warm.ParseOrigin(o.OriginURL); err != nil {
-			return cfg, &cmdutil.FlagError{Err: err}
-		}
-	}
-	client, err := o.SiteClient()
-	if err != nil {
+	if cfg.Client, err = warmrender.Client(o.SiteClient, o.OriginURL); err != nil {
 		return cfg, err
 	}
-	cfg.Client = warm.WithOrigin(client, origin)
 	return cfg, nil
 }
 
