@@ -11,8 +11,9 @@
 //	                                calls / 5 min) and Ratelimit budget
 //
 // Every operation is lock → read → apply purge.Pace (the same pure pacing
-// the in-memory budget applies) → write → unlock, with flock(2) through
-// github.com/gofrs/flock. A state that cannot be read or written never
+// the in-memory budget applies) → write → unlock, with flock(2) on a lock
+// file beside the state (LockFileEx through github.com/gofrs/flock on
+// Windows). A state that cannot be read or written never
 // fails a command: the Registry warns once and falls back to memory. A file
 // that does not parse (a process killed mid-write) is renamed aside and
 // started afresh, so the processes keep sharing the state. The directory
@@ -34,8 +35,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/gofrs/flock"
 
 	"github.com/cfcache/cfcache/pkg/limits"
 	"github.com/cfcache/cfcache/pkg/purge"
@@ -216,14 +215,18 @@ func (r *Registry) fail(err error, purging bool) {
 
 // checkDir makes the state directory and checks, once, that it is safe to
 // keep state in: a directory (links to one are followed), this user's,
-// not writable by group or others.
+// not writable by group or others. A directory already there is one stat,
+// not MkdirAll's and then this one.
 func (r *Registry) checkDir() error {
 	r.dirOnce.Do(func() {
-		if err := os.MkdirAll(r.dir, 0o700); err != nil {
-			r.dirErr = err
-			return
-		}
 		fi, err := os.Stat(r.dir)
+		if err != nil || !fi.IsDir() {
+			if err := os.MkdirAll(r.dir, 0o700); err != nil {
+				r.dirErr = err // its words, as when it ran first
+				return
+			}
+			fi, err = os.Stat(r.dir)
+		}
 		switch {
 		case err != nil:
 			r.dirErr = err
@@ -256,19 +259,26 @@ func safeName(s string) string {
 	return b.String()
 }
 
-// stateFile is one state under a flock(2). Its mutex serialises the
-// goroutines of this process, which gofrs/flock does not: a second Lock on
-// the same Flock returns at once.
+// stateFile is one state under a file lock. Its mutex serialises the
+// goroutines of this process, which the lock does not: flock(2) is held
+// by the open file, which they share.
 type stateFile struct {
 	mu   sync.Mutex
 	path string
-	lock *flock.Flock
+	lock locker
 	f    *os.File
-	size int64 // f's length when last read or written, under the lock
+	fi   os.FileInfo // f's when opened, to tell whether path still names it
+	size int64       // f's length when last read or written, under the lock
+}
+
+// locker is the lock of one state file (newFileLock, lock_*.go).
+type locker interface {
+	Lock() error
+	Unlock() error
 }
 
 func newStateFile(path string) *stateFile {
-	return &stateFile{path: path, lock: flock.New(path+".lock", flock.SetFlag(os.O_CREATE|os.O_RDWR|noFollow), flock.SetPermissions(0o600))}
+	return &stateFile{path: path, lock: newFileLock(path + ".lock")}
 }
 
 // acquire locks the file (this process's goroutines, then other processes)
@@ -280,15 +290,16 @@ func (s *stateFile) acquire() ([]byte, error) {
 		s.mu.Unlock()
 		return nil, err
 	}
-	var fi os.FileInfo
+	fi := s.fi
 	if s.f != nil {
-		open, err1 := s.f.Stat()
-		cur, err2 := os.Lstat(s.path)
-		if err1 != nil || err2 != nil || !os.SameFile(open, cur) {
+		// Still the file at path, its size is the one lstat gives (every
+		// writer holds the lock): no fstat of the open file.
+		cur, err := os.Lstat(s.path)
+		if err != nil || !os.SameFile(s.fi, cur) {
 			s.f.Close()
 			s.f = nil
 		} else {
-			fi = open // still the file at path: its size is this one's
+			fi = cur
 		}
 	}
 	if s.f == nil {
@@ -296,11 +307,7 @@ func (s *stateFile) acquire() ([]byte, error) {
 			s.release()
 			return nil, err
 		}
-		var err error
-		if fi, err = s.f.Stat(); err != nil {
-			s.release()
-			return nil, err
-		}
+		fi = s.fi
 	}
 	buf := make([]byte, fi.Size())
 	if _, err := s.f.ReadAt(buf, 0); err != nil && !errors.Is(err, io.EOF) {
@@ -318,14 +325,15 @@ func (s *stateFile) open() error {
 	if err != nil {
 		return err
 	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
 		f.Close()
 		if err == nil {
 			err = fmt.Errorf("%s is not a regular file", s.path)
 		}
 		return err
 	}
-	s.f = f
+	s.f, s.fi = f, fi
 	return nil
 }
 

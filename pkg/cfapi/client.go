@@ -30,9 +30,12 @@ import (
 type Options struct {
 	BaseURL     string
 	Credentials config.Credentials
-	HTTPClient  *http.Client // nil: a client with Timeout
-	Timeout     time.Duration
-	UserAgent   string
+	HTTPClient  *http.Client // nil: a plain http.Client
+	// Timeout bounds each request, reading its answer included, through
+	// the request's context (the SDK's request timeout, and rawGet's and
+	// rawPost's own); 0 means 30 s.
+	Timeout   time.Duration
+	UserAgent string
 	// Verbose, when set, receives one line per HTTP exchange: method, path,
 	// status and timing. Headers and bodies are never logged, so credentials
 	// cannot reach it.
@@ -98,7 +101,12 @@ func New(o Options) (*Client, error) {
 	}
 	hc := o.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: o.Timeout}
+		// No http.Client.Timeout: Timeout already bounds every request
+		// through its context, and a client timeout over a wrapping
+		// RoundTripper (the budget's) costs each request a timer
+		// goroutine and net/http's legacy-cancel goroutine
+		// (docs/performance.md, "Against start-up").
+		hc = &http.Client{}
 	}
 	if o.UserAgent == "" {
 		o.UserAgent = "cfcache"

@@ -5,8 +5,13 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/cfcache/cfcache/pkg/config"
 )
 
 func TestIsRetryable(t *testing.T) {
@@ -46,5 +51,58 @@ func TestParseRetryAfter(t *testing.T) {
 func TestIsZoneID(t *testing.T) {
 	if !IsZoneID("023e105f4ecef8ad9ca31a8372d0c353") || IsZoneID("example.com") || IsZoneID("023E105F4ECEF8AD9CA31A8372D0C353") {
 		t.Fatal("zone id detection wrong")
+	}
+}
+
+// Options.Timeout bounds every request, reading its answer included,
+// through the request's context: the HTTP client has no timeout of its own
+// (cfapi.New and the Factory build it without one). A server that never
+// answers, or stops in the middle of an answer, ends the call with an
+// error, both for the raw GETs and for the SDK's requests.
+func TestTimeoutBoundsEveryRequest(t *testing.T) {
+	done := make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/entrypoint") {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Length", "1000")
+			io.WriteString(w, `{"success":true,"result":{"rules":[`)
+			w.(http.Flusher).Flush()
+		}
+		<-done // no answer, or half of one
+	}))
+	t.Cleanup(ts.Close)
+	t.Cleanup(func() { close(done) })
+	for _, hc := range []*http.Client{nil, {}} {
+		c, err := New(Options{BaseURL: ts.URL + "/client/v4", Credentials: config.Credentials{Token: config.NewSecret("tok-0123456789")},
+			HTTPClient: hc, Timeout: 100 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls := map[string]func(context.Context) error{
+			"zone by name (raw GET, no answer)": func(ctx context.Context) error {
+				_, err := c.ResolveZone(ctx, "example.com")
+				return err
+			},
+			"entrypoint (raw GET, half an answer)": func(ctx context.Context) error {
+				_, err := c.GetPhaseEntrypoint(ctx, "023e105f4ecef8ad9ca31a8372d0c353", "")
+				return err
+			},
+			"zone list (SDK, no answer)": func(ctx context.Context) error {
+				_, err := c.ListZones(ctx)
+				return err
+			},
+		}
+		for name, call := range calls {
+			errc := make(chan error, 1)
+			go func() { errc <- call(context.Background()) }()
+			select {
+			case err := <-errc:
+				if err == nil {
+					t.Errorf("%s: no error", name)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("%s: not bounded by Options.Timeout", name)
+			}
+		}
 	}
 }

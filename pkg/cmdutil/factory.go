@@ -171,7 +171,13 @@ func (f *Factory) countedHTTPClient() *http.Client {
 	if err != nil {
 		return f.HTTPClient
 	}
-	hc := &http.Client{Timeout: 30 * time.Second}
+	// No http.Client.Timeout: the API client bounds each request, reading
+	// its answer included, through the request's context (cfapi
+	// Options.Timeout). Over the budget's RoundTripper, which net/http
+	// cannot cancel directly, a client timeout started two goroutines and
+	// a timer for every API call, a tenth of a millisecond of a cold `rules
+	// diff` (docs/performance.md, "Against start-up").
+	hc := &http.Client{}
 	if f.HTTPClient != nil {
 		c := *f.HTTPClient
 		hc = &c
