@@ -23,7 +23,20 @@ type Ruleset struct {
 // the API may add read-only fields at any time; unknown settings inside
 // action_parameters are kept. A rule without a ref gets its id as ref
 // (RefFromID), which is also what export writes.
+//
+// An answer as the API gives it is read in one pass (readRuleset); the
+// rest, an envelope or anything wrong, is read as a tree first, which says
+// what is wrong.
 func ParseRuleset(data []byte) (*Ruleset, error) {
+	if rs, ok := readRuleset(data); ok {
+		return rs, nil
+	}
+	return parseRulesetTree(data)
+}
+
+// parseRulesetTree is ParseRuleset through a Value tree of the whole
+// answer, read by the decoder that reads rules files.
+func parseRulesetTree(data []byte) (*Ruleset, error) {
 	root, err := parseJSONValue(data)
 	if err != nil {
 		return nil, fmt.Errorf("reading ruleset: %w", err)

@@ -1,0 +1,275 @@
+package rules
+
+// readRuleset reads the API's answer straight into a Ruleset, walking the
+// bytes once: the ruleset's and each rule's own keys go into their fields
+// as they are met, and only action_parameters becomes a Value tree (the
+// only part a Rule keeps as one). Building the whole answer as a tree first
+// and then copying it into rules made three Values in five throw-away
+// garbage: a 300-rule answer allocated about 1 MB, which a fresh process
+// pays in page faults (docs/performance.md, "Against start-up").
+//
+// ok is false for anything it does not read exactly as the tree path of
+// ParseRuleset would: invalid JSON, a whole response envelope ("result" or
+// "success" at the top), a repeated "rules", and every input the decoder
+// would report a problem for. ParseRuleset then takes the tree path, which
+// decides and says what is wrong; TestReadRulesetMatchesTreePath and
+// FuzzReadRuleset hold the two to the same answer.
+func readRuleset(data []byte) (rs *Ruleset, ok bool) {
+	s := &jsonScanner{src: &source{data: data}, data: data}
+	rr := &rulesetReader{s: s}
+	rs = &Ruleset{}
+	s.ws()
+	sawRules := false
+	ok = s.members(func(key string) bool {
+		var ok bool
+		switch key {
+		case "result", "success":
+			return false
+		case "rules":
+			if sawRules { // the tree path reads the first and ignores the rest
+				return false
+			}
+			sawRules = true
+			rs.Rules, ok = rr.rules()
+		case "id":
+			rs.ID, ok = rr.scalarText(1, true)
+		case "name":
+			rs.Name, ok = rr.scalarText(1, true)
+		case "description":
+			rs.Description, ok = rr.scalarText(1, true)
+		case "kind":
+			rs.Kind, ok = rr.scalarText(1, true)
+		case "phase":
+			rs.Phase, ok = rr.scalarText(1, true)
+		case "version":
+			rs.Version, ok = rr.scalarText(1, true)
+		case "last_updated":
+			rs.LastUpdated, ok = rr.scalarText(1, true)
+		default:
+			_, ok = s.value(1)
+		}
+		return ok
+	})
+	if !ok {
+		return nil, false
+	}
+	s.ws()
+	return rs, s.i == len(s.data)
+}
+
+// rulesetReader is readRuleset's state: the scanner, and the rules cut
+// from one slab at a time.
+type rulesetReader struct {
+	s    *jsonScanner
+	slab []Rule
+}
+
+// members reads an object whose '{' is next, calling member with the
+// scanner at each key's value; member reads the value, or says false to
+// give up. Whitespace and separators are taken as the scanner's value does.
+func (s *jsonScanner) members(member func(key string) bool) bool {
+	if s.i >= len(s.data) || s.data[s.i] != '{' {
+		return false
+	}
+	s.i++
+	s.ws()
+	if s.i < len(s.data) && s.data[s.i] == '}' {
+		s.i++
+		return true
+	}
+	for {
+		s.ws()
+		key, ok := s.keyStr()
+		if !ok {
+			return false
+		}
+		s.ws()
+		if s.i >= len(s.data) || s.data[s.i] != ':' {
+			return false
+		}
+		s.i++
+		s.ws()
+		if !member(key) {
+			return false
+		}
+		s.ws()
+		if s.i >= len(s.data) {
+			return false
+		}
+		switch s.data[s.i] {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// rules reads the ruleset's rules: a list of rule objects, or null for
+// none.
+func (rr *rulesetReader) rules() ([]*Rule, bool) {
+	s := rr.s
+	if s.lit("null") {
+		return nil, true
+	}
+	if s.i >= len(s.data) || s.data[s.i] != '[' {
+		return nil, false
+	}
+	s.i++
+	s.ws()
+	if s.i < len(s.data) && s.data[s.i] == ']' {
+		s.i++
+		return nil, true
+	}
+	var out []*Rule
+	for {
+		s.ws()
+		r, ok := rr.rule()
+		if !ok {
+			return nil, false
+		}
+		out = append(out, r)
+		s.ws()
+		if s.i >= len(s.data) {
+			return nil, false
+		}
+		switch s.data[s.i] {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return out, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+// ruleDepth is how deep a rule's values are: the answer, its rules list,
+// the rule, then its values (the scanner's nesting bound counts from 0).
+const ruleDepth = 3
+
+// rule reads one rule object as decoder.rule reads its tree, leniently
+// (unknown keys ignored). A key of the wrong type is a problem the tree
+// path reports: false.
+func (rr *rulesetReader) rule() (*Rule, bool) {
+	s := rr.s
+	if len(rr.slab) == 0 {
+		rr.slab = make([]Rule, 32)
+	}
+	r := &rr.slab[0]
+	rr.slab = rr.slab[1:]
+	*r = Rule{Action: ActionSetCacheSettings, Enabled: true}
+	hasRef := false
+	ok := s.members(func(key string) bool {
+		var ok bool
+		switch key {
+		case "ref":
+			hasRef = true
+			r.Ref, ok = rr.str()
+		case "description":
+			if ok = s.lit("null"); !ok {
+				r.Description, ok = rr.str()
+			}
+		case "expression":
+			if ok = s.lit("null"); !ok {
+				r.Expression, ok = rr.str()
+			}
+		case "action":
+			r.Action, ok = rr.shared()
+		case "enabled":
+			switch {
+			case s.lit("true"):
+				r.Enabled, ok = true, true
+			case s.lit("false"):
+				r.Enabled, ok = false, true
+			}
+		case "action_parameters":
+			switch {
+			case s.lit("null"):
+				ok = true
+			case s.i < len(s.data) && s.data[s.i] == '{':
+				r.Params, ok = s.value(ruleDepth)
+			}
+		case "id":
+			r.ID, ok = rr.scalarText(ruleDepth, false)
+		case "version":
+			r.Version, ok = rr.scalarText(ruleDepth, true)
+		case "last_updated":
+			r.LastUpdated, ok = rr.scalarText(ruleDepth, true)
+		default:
+			_, ok = s.value(ruleDepth)
+		}
+		return ok
+	})
+	if !ok {
+		return nil, false
+	}
+	if r.Ref == "" && r.ID != "" && !hasRef {
+		r.Ref, r.RefFromID = r.ID, true
+	}
+	return r, true
+}
+
+// str reads a string; anything else is false.
+func (rr *rulesetReader) str() (string, bool) {
+	if rr.s.i >= len(rr.s.data) || rr.s.data[rr.s.i] != '"' {
+		return "", false
+	}
+	return rr.s.str()
+}
+
+// shared reads a string most rules repeat (an action, a version, a time
+// of the last update, as a deploy sets them all at once): one copy of
+// each text is kept, as keys are.
+func (rr *rulesetReader) shared() (string, bool) {
+	s := rr.s
+	if s.i < len(s.data) && s.data[s.i] == '"' {
+		end := s.i + 1
+		for end < len(s.data) && !jsonStringStop[s.data[end]] {
+			end++
+		}
+		if end < len(s.data) && s.data[end] == '"' && asciiText(s.data[s.i+1:end]) {
+			raw := s.data[s.i+1 : end]
+			s.i = end + 1
+			if string(raw) == ActionSetCacheSettings {
+				return ActionSetCacheSettings, true
+			}
+			return s.internBytes(raw), true
+		}
+	}
+	return rr.str()
+}
+
+// asciiText: every byte is ASCII, so the text is valid UTF-8 as it is
+// (str would check it with utf8.Valid).
+func asciiText(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// scalarText reads a read-only field's value as scalarText gives it from
+// the tree: a string's or a number's text, "true" or "false", "" for
+// anything else. A text most rules repeat is kept once (shared); a rule's
+// id is its own.
+func (rr *rulesetReader) scalarText(depth int, repeated bool) (string, bool) {
+	s := rr.s
+	if s.i < len(s.data) && s.data[s.i] == '"' {
+		if repeated {
+			return rr.shared()
+		}
+		return s.str()
+	}
+	v, ok := s.value(depth)
+	if !ok {
+		return "", false
+	}
+	return scalarText(v), true
+}
