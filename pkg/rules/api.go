@@ -5,7 +5,9 @@ import (
 	"fmt"
 )
 
-// Ruleset is the entrypoint ruleset as the API returns it.
+// Ruleset is the entrypoint ruleset as the API returns it. Its rules'
+// action_parameters may share Values where the answer repeats a setting
+// word for word (see readRuleset): read them, and Clone one to change it.
 type Ruleset struct {
 	ID          string
 	Name        string

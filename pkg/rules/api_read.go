@@ -1,5 +1,7 @@
 package rules
 
+import "bytes"
+
 // readRuleset reads the API's answer straight into a Ruleset, walking the
 // bytes once: the ruleset's and each rule's own keys go into their fields
 // as they are met, and only action_parameters becomes a Value tree (the
@@ -57,11 +59,21 @@ func readRuleset(data []byte) (rs *Ruleset, ok bool) {
 	return rs, s.i == len(s.data)
 }
 
-// rulesetReader is readRuleset's state: the scanner, and the rules cut
-// from one slab at a time.
+// rulesetReader is readRuleset's state: the scanner, the rules cut from
+// one slab at a time, and the settings last read under each name (see
+// params).
 type rulesetReader struct {
 	s    *jsonScanner
 	slab []Rule
+	last []setting
+}
+
+// setting is a value of action_parameters as read: its name, its text in
+// the answer, and the Value made of it.
+type setting struct {
+	key string
+	raw []byte
+	v   *Value
 }
 
 // members reads an object whose '{' is next, calling member with the
@@ -192,7 +204,7 @@ func (rr *rulesetReader) rule() (*Rule, bool) {
 			case s.lit("null"):
 				ok = true
 			case s.i < len(s.data) && s.data[s.i] == '{':
-				r.Params, ok = s.value(ruleDepth)
+				r.Params, ok = rr.params()
 			}
 		case "id":
 			r.ID, ok = rr.scalarText(ruleDepth, false)
@@ -212,6 +224,81 @@ func (rr *rulesetReader) rule() (*Rule, bool) {
 		r.Ref, r.RefFromID = r.ID, true
 	}
 	return r, true
+}
+
+// params reads action_parameters (its '{' is next) as the scanner's
+// value would, except that a setting written exactly as the last one of
+// its name (the same text: `"browser_ttl":{"mode":"respect_origin"}` in
+// rule after rule) is that one's Value, not a new copy. Rules mostly
+// repeat most of their settings: in a 300-rule answer, copies were half
+// of the Values and fields read (docs/performance.md, "Against
+// start-up"). So the rules of one answer share such Values: Ruleset says
+// so, and nothing changes them (canonical and Clone copy).
+func (rr *rulesetReader) params() (*Value, bool) {
+	s := rr.s
+	v := s.newValue()
+	v.Kind = Object
+	v.setOff(s.i)
+	from := len(s.fstack)
+	ok := s.members(func(key string) bool {
+		val, ok := rr.setting(key)
+		if !ok {
+			return false
+		}
+		f := s.newField()
+		f.Key, f.Value = key, val
+		s.fstack = append(s.fstack, f)
+		return true
+	})
+	if !ok {
+		return nil, false
+	}
+	s.setFields(v, from)
+	return v, true
+}
+
+// setting reads the value of setting key: the last Value read under that
+// name when the same text is next and ends there (a number's text could
+// go on: "36" then "3600"), a new one otherwise. A text that is the same
+// as one read is read the same: a JSON value's extent and meaning are its
+// own text's.
+func (rr *rulesetReader) setting(key string) (*Value, bool) {
+	s := rr.s
+	var last *setting
+	for i := range rr.last {
+		if rr.last[i].key == key {
+			last = &rr.last[i]
+			break
+		}
+	}
+	if last != nil && bytes.HasPrefix(s.data[s.i:], last.raw) && valueEnds(s.data, s.i+len(last.raw)) {
+		s.i += len(last.raw)
+		return last.v, true
+	}
+	start := s.i
+	v, ok := s.value(ruleDepth + 1)
+	if !ok {
+		return v, ok
+	}
+	if last == nil {
+		rr.last = append(rr.last, setting{key: key})
+		last = &rr.last[len(rr.last)-1]
+	}
+	last.raw, last.v = s.data[start:s.i], v
+	return v, true
+}
+
+// valueEnds reports whether a member's value can end before data[i]: the
+// object goes on or closes there, maybe after whitespace.
+func valueEnds(data []byte, i int) bool {
+	if i >= len(data) {
+		return false
+	}
+	switch data[i] {
+	case ',', '}', ' ', '\t', '\r', '\n':
+		return true
+	}
+	return false
 }
 
 // str reads a string; anything else is false.

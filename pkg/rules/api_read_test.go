@@ -22,13 +22,39 @@ func checkReadRuleset(t *testing.T, name, doc string) bool {
 	if err != nil {
 		t.Fatalf("%s: the one-pass reader took what the tree path refuses (%v):\n%s", name, err, doc)
 	}
+	// A setting's offset in the answer is never used (the rules have no
+	// file), and a Value shared between rules has its first one.
+	forgetOffsets(fast)
+	forgetOffsets(tree)
 	if !reflect.DeepEqual(fast, tree) {
 		t.Fatalf("%s: the readers differ:\none pass %s\ntree     %s\n%s", name, dumpRuleset(fast), dumpRuleset(tree), doc)
 	}
-	if got, err := ParseRuleset([]byte(doc)); err != nil || !reflect.DeepEqual(got, tree) {
+	got, err := ParseRuleset([]byte(doc))
+	forgetOffsets(got)
+	if err != nil || !reflect.DeepEqual(got, tree) {
 		t.Fatalf("%s: ParseRuleset = %s, %v", name, dumpRuleset(got), err)
 	}
 	return true
+}
+
+func forgetOffsets(rs *Ruleset) {
+	var walk func(v *Value)
+	walk = func(v *Value) {
+		v.off = 0
+		for _, it := range v.Items() {
+			walk(it)
+		}
+		for _, f := range v.Fields() {
+			walk(f.Value)
+		}
+	}
+	if rs != nil {
+		for _, r := range rs.Rules {
+			if r.Params != nil {
+				walk(r.Params)
+			}
+		}
+	}
 }
 
 func dumpRuleset(rs *Ruleset) string {
@@ -75,6 +101,11 @@ func rulesetCorpus(t testing.TB) map[string]string {
 		`{"rules":[{"ref":"a","action_parameters":{},"categories":["x"],"logging":{"enabled":true},"position":-1e3}]}`,
 		`{"rules":[{"ref":"a","ref":"b","action_parameters":{"cache":true},"action_parameters":null,"enabled":false,"enabled":true}]}`,
 		`{"rules":[{"ref":"a","action_parameters":{"x":1,"x":2}}]}`,
+		// Settings repeated from the rule before, or nearly.
+		`{"rules":[{"action_parameters":{"n":36,"s":"a","o":{"x":[1]},"b":true,"z":null}},{"action_parameters":{"n":3600,"s":"ab","o":{"x":[1,2]},"b":true,"z":null}},` +
+			`{"action_parameters":{"n":36,"s":"a","o":{"x":[1]},"b":true,"o":{"x":[1]},"z":null}},{"action_parameters":{"b":false,"o":{"x":[1]} ,"s":"a\"b"}},{"action_parameters":{"s":"a\"b","o":{"x":[1]}}}]}`,
+		`{"rules":[{"action_parameters":{"z":null,"b":true,"n":36}},{"action_parameters":{"z":nullx}}]}`, `{"rules":[{"action_parameters":{"b":true}},{"action_parameters":{"b":truex}}]}`,
+		`{"rules":[{"action_parameters":{"n":36}},{"action_parameters":{"n":36.5}},{"action_parameters":{"n":36}},{"action_parameters":{"n":36 }},{"action_parameters":{"n":360}}]}`,
 		`{"rules":[{"ref":"a"}],"rules":[{"ref":"b"}]}`, `{"rules":[{"ref":"a"}],"rules":5}`,
 		`{"result":{"rules":[{"ref":"a"}]},"success":true}`, `{"result":{"rules":[]}}`, `{"success":true,"rules":[]}`,
 		`{"rules":[{"ref":5}]}`, `{"rules":[{"description":1}]}`, `{"rules":[{"expression":[]}]}`, `{"rules":[{"action":null}]}`,
@@ -96,6 +127,8 @@ func rulesetCorpus(t testing.TB) map[string]string {
 
 func TestReadRulesetMatchesTreePath(t *testing.T) {
 	corpus := rulesetCorpus(t)
+	f, _ := Parse("300.yaml", []byte(rules300(0)))
+	corpus["rules300 put"] = string(PutBody(f.Rules))
 	taken := 0
 	for name, doc := range corpus {
 		if checkReadRuleset(t, name, doc) {
@@ -145,4 +178,39 @@ func FuzzReadRuleset(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, doc string) { checkReadRuleset(t, "fuzz", doc) })
+}
+
+// TestReadRulesetSharesRepeatedSettings: a setting written as in the rule
+// before is read once, and only then.
+func TestReadRulesetSharesRepeatedSettings(t *testing.T) {
+	rs, ok := readRuleset([]byte(`{"rules":[{"action_parameters":{"browser_ttl":{"mode":"respect_origin"},"edge_ttl":{"mode":"override_origin","default":60}}},` +
+		`{"action_parameters":{"edge_ttl":{"mode":"override_origin","default":61},"browser_ttl":{"mode":"respect_origin"}}}]}`))
+	if !ok {
+		t.Fatal("not read in one pass")
+	}
+	a, b := rs.Rules[0].Params, rs.Rules[1].Params
+	if a.Get("browser_ttl") != b.Get("browser_ttl") {
+		t.Error("browser_ttl read twice")
+	}
+	if a.Get("edge_ttl") == b.Get("edge_ttl") || b.Get("edge_ttl").Get("default").Num != 61 {
+		t.Errorf("edge_ttl shared: %s", b.display())
+	}
+}
+
+// TestReadRulesetRepeatsOnlyWholeValues: a setting whose text starts like
+// the last one's but goes on is read anew, in one pass.
+func TestReadRulesetRepeatsOnlyWholeValues(t *testing.T) {
+	rs, ok := readRuleset([]byte(`{"rules":[{"action_parameters":{"n":36}},{"action_parameters":{"n":36.5}},{"action_parameters":{"n":36}},` +
+		`{"action_parameters":{"n":36 }},{"action_parameters":{"n":360,"s":"a"}},{"action_parameters":{"s":"a","n":360}}]}`))
+	if !ok {
+		t.Fatal("not read in one pass")
+	}
+	var got []string
+	for _, r := range rs.Rules {
+		got = append(got, r.Params.display())
+	}
+	want := `[{"n": 36} {"n": 36.5} {"n": 36} {"n": 36} {"n": 360, "s": "a"} {"s": "a", "n": 360}]`
+	if fmt.Sprint(got) != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
 }
