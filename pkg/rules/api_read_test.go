@@ -149,7 +149,7 @@ func TestReadRulesetMatchesTreePath(t *testing.T) {
 		if len(doc) > 3000 {
 			doc = doc[:3000]
 		}
-		step := len(doc)/50 + 1
+		step := len(doc)/40 + 1
 		for i := 0; i < len(doc); i += step {
 			for k, c := range alphabet {
 				var m string

@@ -162,3 +162,27 @@ func TestKeptInOrderAgreesWithLongestIncreasing(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkParseRulesetAnswer300 reads the entrypoint's `result` as the API
+// (and the sandbox) answers it for rules300.yaml: each rule with its id,
+// version and last update, the ruleset's own fields first.
+func BenchmarkParseRulesetAnswer300(b *testing.B) {
+	f, _ := Parse("rules300.yaml", []byte(rules300Static()))
+	var rules []string
+	for i, r := range f.Rules {
+		v := r.apiValue(false, schemaFor(r.Action, paramsSchema()))
+		v.Set("id", NewString(fmt.Sprintf("%032x", i+1)))
+		v.Set("version", NewString("1"))
+		v.Set("last_updated", NewString("2026-12-07T16:30:00.693883105Z"))
+		j, _ := v.MarshalJSON()
+		rules = append(rules, string(j))
+	}
+	body := []byte(`{"id":"3d8bcf85f4bca914bfd77ee5607c17df","name":"default","description":"","kind":"zone","phase":"http_request_cache_settings",` +
+		`"version":"1","last_updated":"2026-12-07T16:30:00.693883105Z","rules":[` + strings.Join(rules, ",") + `]}`)
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if _, err := ParseRuleset(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
