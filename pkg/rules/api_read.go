@@ -34,19 +34,19 @@ func readRuleset(data []byte) (rs *Ruleset, ok bool) {
 			sawRules = true
 			rs.Rules, ok = rr.rules()
 		case "id":
-			rs.ID, ok = rr.scalarText(1, true)
+			rs.ID, ok = rr.scalarText(1, nil)
 		case "name":
-			rs.Name, ok = rr.scalarText(1, true)
+			rs.Name, ok = rr.scalarText(1, nil)
 		case "description":
-			rs.Description, ok = rr.scalarText(1, true)
+			rs.Description, ok = rr.scalarText(1, nil)
 		case "kind":
-			rs.Kind, ok = rr.scalarText(1, true)
+			rs.Kind, ok = rr.scalarText(1, nil)
 		case "phase":
-			rs.Phase, ok = rr.scalarText(1, true)
+			rs.Phase, ok = rr.scalarText(1, nil)
 		case "version":
-			rs.Version, ok = rr.scalarText(1, true)
+			rs.Version, ok = rr.scalarText(1, nil)
 		case "last_updated":
-			rs.LastUpdated, ok = rr.scalarText(1, true)
+			rs.LastUpdated, ok = rr.scalarText(1, nil)
 		default:
 			_, ok = s.value(1)
 		}
@@ -60,12 +60,14 @@ func readRuleset(data []byte) (rs *Ruleset, ok bool) {
 }
 
 // rulesetReader is readRuleset's state: the scanner, the rules cut from
-// one slab at a time, and the settings last read under each name (see
-// params).
+// one slab at a time, the settings last read under each name (see
+// params), and the last rule's action, version and time of update (see
+// repeated).
 type rulesetReader struct {
-	s    *jsonScanner
-	slab []Rule
-	last []setting
+	s                        *jsonScanner
+	slab                     []Rule
+	last                     []setting
+	action, version, updated string
 }
 
 // setting is a value of action_parameters as read: its name, its text in
@@ -191,7 +193,7 @@ func (rr *rulesetReader) rule() (*Rule, bool) {
 				r.Expression, ok = rr.str()
 			}
 		case "action":
-			r.Action, ok = rr.shared()
+			r.Action, ok = rr.repeated(&rr.action)
 		case "enabled":
 			switch {
 			case s.lit("true"):
@@ -207,11 +209,11 @@ func (rr *rulesetReader) rule() (*Rule, bool) {
 				r.Params, ok = rr.params()
 			}
 		case "id":
-			r.ID, ok = rr.scalarText(ruleDepth, false)
+			r.ID, ok = rr.scalarText(ruleDepth, nil)
 		case "version":
-			r.Version, ok = rr.scalarText(ruleDepth, true)
+			r.Version, ok = rr.scalarText(ruleDepth, &rr.version)
 		case "last_updated":
-			r.LastUpdated, ok = rr.scalarText(ruleDepth, true)
+			r.LastUpdated, ok = rr.scalarText(ruleDepth, &rr.updated)
 		default:
 			_, ok = s.value(ruleDepth)
 		}
@@ -309,10 +311,13 @@ func (rr *rulesetReader) str() (string, bool) {
 	return rr.s.str()
 }
 
-// shared reads a string most rules repeat (an action, a version, a time
-// of the last update, as a deploy sets them all at once): one copy of
-// each text is kept, as keys are.
-func (rr *rulesetReader) shared() (string, bool) {
+// repeated reads a string rules often repeat from the rule before (an
+// action; a version and a time of the last update, which a deploy sets
+// alike on the rules it writes): when the text is *last's, that string is
+// it, with no copy; otherwise *last becomes the new one. Only the last
+// is kept: a table of every text seen would grow with an answer whose
+// rules were all updated at different times.
+func (rr *rulesetReader) repeated(last *string) (string, bool) {
 	s := rr.s
 	if s.i < len(s.data) && s.data[s.i] == '"' {
 		end := s.i + 1
@@ -322,13 +327,21 @@ func (rr *rulesetReader) shared() (string, bool) {
 		if end < len(s.data) && s.data[end] == '"' && asciiText(s.data[s.i+1:end]) {
 			raw := s.data[s.i+1 : end]
 			s.i = end + 1
-			if string(raw) == ActionSetCacheSettings {
-				return ActionSetCacheSettings, true
+			switch {
+			case string(raw) == *last:
+			case string(raw) == ActionSetCacheSettings:
+				*last = ActionSetCacheSettings
+			default:
+				*last = string(raw)
 			}
-			return s.internBytes(raw), true
+			return *last, true
 		}
 	}
-	return rr.str()
+	str, ok := rr.str()
+	if ok {
+		*last = str
+	}
+	return str, ok
 }
 
 // asciiText: every byte is ASCII, so the text is valid UTF-8 as it is
@@ -344,13 +357,12 @@ func asciiText(b []byte) bool {
 
 // scalarText reads a read-only field's value as scalarText gives it from
 // the tree: a string's or a number's text, "true" or "false", "" for
-// anything else. A text most rules repeat is kept once (shared); a rule's
-// id is its own.
-func (rr *rulesetReader) scalarText(depth int, repeated bool) (string, bool) {
+// anything else. A string is read as repeated when last is not nil.
+func (rr *rulesetReader) scalarText(depth int, last *string) (string, bool) {
 	s := rr.s
 	if s.i < len(s.data) && s.data[s.i] == '"' {
-		if repeated {
-			return rr.shared()
+		if last != nil {
+			return rr.repeated(last)
 		}
 		return s.str()
 	}
