@@ -6,9 +6,10 @@ import "bytes"
 // bytes once: the ruleset's and each rule's own keys go into their fields
 // as they are met, and only action_parameters becomes a Value tree (the
 // only part a Rule keeps as one). Building the whole answer as a tree first
-// and then copying it into rules made three Values in five throw-away
-// garbage: a 300-rule answer allocated about 1 MB, which a fresh process
-// pays in page faults (docs/performance.md, "Against start-up").
+// and then copying it into rules made two Values in five, and their
+// fields, garbage at once: a 300-rule answer allocated about 1 MB, which a
+// fresh process pays in page faults (docs/performance.md, "Against
+// start-up").
 //
 // ok is false for anything it does not read exactly as the tree path of
 // ParseRuleset would: invalid JSON, a whole response envelope ("result" or
