@@ -186,3 +186,11 @@ func BenchmarkParseRulesetAnswer300(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPutBody300 writes the body `rules deploy rules300.yaml` sends.
+func BenchmarkPutBody300(b *testing.B) {
+	f, _ := Parse("rules300.yaml", []byte(rules300Static()))
+	for b.Loop() {
+		PutBody(f.Rules)
+	}
+}
