@@ -5,7 +5,9 @@ import (
 	"fmt"
 )
 
-// Ruleset is the entrypoint ruleset as the API returns it.
+// Ruleset is the entrypoint ruleset as the API returns it. Its rules'
+// action_parameters may share Values where the answer repeats a setting
+// word for word (see readRuleset): read them, and Clone one to change it.
 type Ruleset struct {
 	ID          string
 	Name        string
@@ -23,7 +25,20 @@ type Ruleset struct {
 // the API may add read-only fields at any time; unknown settings inside
 // action_parameters are kept. A rule without a ref gets its id as ref
 // (RefFromID), which is also what export writes.
+//
+// An answer as the API gives it is read in one pass (readRuleset); the
+// rest, an envelope or anything wrong, is read as a tree first, which says
+// what is wrong.
 func ParseRuleset(data []byte) (*Ruleset, error) {
+	if rs, ok := readRuleset(data); ok {
+		return rs, nil
+	}
+	return parseRulesetTree(data)
+}
+
+// parseRulesetTree is ParseRuleset through a Value tree of the whole
+// answer, read by the decoder that reads rules files.
+func parseRulesetTree(data []byte) (*Ruleset, error) {
 	root, err := parseJSONValue(data)
 	if err != nil {
 		return nil, fmt.Errorf("reading ruleset: %w", err)
@@ -94,10 +109,24 @@ func (r *Rule) apiValue(withID bool, sch *schema) *Value {
 
 // PutBody returns the body of PUT .../phases/http_request_cache_settings/entrypoint:
 // {"rules": [...]} with every rule's ref, so Cloudflare keeps rule ids stable.
-// Rules carrying an ID (see AttachIDs) send it too.
+// Rules carrying an ID (see AttachIDs) send it too. It is rulesDoc's JSON,
+// written rule by rule (writeAPI).
 func PutBody(rules []*Rule) []byte {
 	var b bytes.Buffer
-	rulesDoc(rules, true).writeJSON(&b, "", "")
+	b.WriteString(`{"rules":[`)
+	sch := paramsSchema()
+	for i, r := range rules {
+		if i == 1 {
+			// Rules are much alike: room for the others at the first's
+			// size, rather than the buffer doubling its way there.
+			b.Grow(b.Len() * (len(rules) - 1))
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		r.writeAPI(&b, true, schemaFor(r.Action, sch))
+	}
+	b.WriteString("]}")
 	return b.Bytes()
 }
 

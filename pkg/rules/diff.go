@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // ChangeKind says what happens to a rule or a field.
@@ -70,25 +71,19 @@ func (d *Diff) HasChanges() bool { return len(d.Rules) > 0 }
 // its order). Refs are expected to be unique (Validate enforces it); a
 // repeated ref is paired by occurrence.
 func Compute(old, new []*Rule) *Diff {
-	d := &Diff{Rules: []RuleDiff{}, Unchanged: []string{}}
+	// Unchanged is sized for all: most rules of a diff are unchanged. The
+	// entries are only the rules that differ (a few, usually); sizing them
+	// for every rule was a third of what Compute allocated on 300 rules
+	// (docs/performance.md, "Against start-up").
+	d := &Diff{Rules: []RuleDiff{}, Unchanged: make([]string, 0, len(new))}
 	sch := paramsSchema()
-	oldKeys, oldIdx := pairKeys(old)
-	newKeys, newIdx := pairKeys(new)
-	// Old indices of common rules in new order; the longest increasing run
-	// stays, everything else moved.
-	var seq []int
-	for _, k := range newKeys {
-		if i, ok := oldIdx[k]; ok {
-			seq = append(seq, i)
-		}
-	}
-	stays := longestIncreasing(seq)
+	newToOld, oldToNew := pairRules(old, new)
+	stays := keptInOrder(newToOld, len(old))
 
-	entries := make([]RuleDiff, 0, len(new))
+	entries := []RuleDiff{}
 	for ni, r := range new {
-		k := newKeys[ni]
-		oi, ok := oldIdx[k]
-		if !ok {
+		oi := newToOld[ni]
+		if oi < 0 {
 			d.Summary.Add++
 			entries = append(entries, RuleDiff{Action: Add, Ref: r.Ref, Description: r.Description,
 				NewPosition: ni + 1, Fields: ruleFields(nil, r, sch), Rule: r.apiValue(false, sch), New: r})
@@ -118,15 +113,103 @@ func Compute(old, new []*Rule) *Diff {
 	// old order, so the listing reads like the old file with edits.
 	var removed []RuleDiff
 	for oi, r := range old {
-		if _, ok := newIdx[oldKeys[oi]]; ok {
+		if oldToNew[oi] >= 0 {
 			continue
 		}
 		d.Summary.Remove++
 		removed = append(removed, RuleDiff{Action: Remove, Ref: r.Ref, Description: r.Description,
 			OldPosition: oi + 1, Fields: ruleFields(r, nil, sch), Rule: r.apiValue(false, sch), Old: r})
 	}
-	d.Rules = mergeRemoved(entries, removed, old, oldKeys, newIdx)
+	d.Rules = mergeRemoved(entries, removed, oldToNew)
 	return d
+}
+
+// pairRules pairs the rules of the two sides by their pairKeys: newToOld
+// gives each new rule the index of the old rule with its key (-1 for
+// none), oldToNew each old rule that of the new rule with its key.
+//
+// When both sides list the same refs in the same order, none holding a
+// NUL byte (what a diff nearly always compares: the zone's rules and the
+// file they were deployed from), every key is its rule's alone and the
+// pairing is by position, so the key maps are not built: they were most
+// of what Compute allocated on 300 rules (docs/performance.md, "Against
+// start-up"). A NUL byte could make keys collide (see pairKeys), where
+// the maps decide.
+func pairRules(old, new []*Rule) (newToOld, oldToNew []int) {
+	if sameRefs(old, new) {
+		newToOld, oldToNew = make([]int, len(new)), make([]int, len(old))
+		for i := range newToOld {
+			newToOld[i], oldToNew[i] = i, i
+		}
+		return newToOld, oldToNew
+	}
+	return pairByKeys(old, new)
+}
+
+// pairByKeys is pairRules through the key maps, for any two lists.
+func pairByKeys(old, new []*Rule) (newToOld, oldToNew []int) {
+	newToOld, oldToNew = make([]int, len(new)), make([]int, len(old))
+	oldKeys, oldIdx := pairKeys(old)
+	newKeys, newIdx := pairKeys(new)
+	for ni, k := range newKeys {
+		if oi, ok := oldIdx[k]; ok {
+			newToOld[ni] = oi
+		} else {
+			newToOld[ni] = -1
+		}
+	}
+	for oi, k := range oldKeys {
+		if ni, ok := newIdx[k]; ok {
+			oldToNew[oi] = ni
+		} else {
+			oldToNew[oi] = -1
+		}
+	}
+	return newToOld, oldToNew
+}
+
+// sameRefs reports whether old and new list the same refs in the same
+// order, none with a NUL byte.
+func sameRefs(old, new []*Rule) bool {
+	if len(old) != len(new) {
+		return false
+	}
+	for i, r := range new {
+		if r.Ref != old[i].Ref || strings.IndexByte(r.Ref, 0) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// keptInOrder marks the old rules that keep their order: those of one
+// longest run of paired rules whose old indices increase in new order.
+// Everything else paired moved.
+func keptInOrder(newToOld []int, nOld int) []bool {
+	stays := make([]bool, nOld)
+	last, increasing := -1, true
+	for _, oi := range newToOld {
+		if oi >= 0 {
+			increasing = increasing && oi > last
+			last = oi
+			stays[oi] = true
+		}
+	}
+	if increasing {
+		// The one longest increasing run is all of them: no rule moved.
+		return stays
+	}
+	clear(stays)
+	var seq []int
+	for _, oi := range newToOld {
+		if oi >= 0 {
+			seq = append(seq, oi)
+		}
+	}
+	for oi := range longestIncreasing(seq) {
+		stays[oi] = true
+	}
+	return stays
 }
 
 // pairKeys gives each rule its pairing key: the ref, with a counter for
@@ -164,7 +247,8 @@ func pairKeys(rules []*Rule) (keys []string, idx map[string]int) {
 
 // mergeRemoved inserts each removed rule after the entry for the nearest
 // rule before it in the old order that is still listed (or first).
-func mergeRemoved(entries, removed []RuleDiff, old []*Rule, oldKeys []string, newIdx map[string]int) []RuleDiff {
+// oldToNew is pairRules'.
+func mergeRemoved(entries, removed []RuleDiff, oldToNew []int) []RuleDiff {
 	if len(removed) == 0 {
 		return entries
 	}
@@ -179,7 +263,7 @@ func mergeRemoved(entries, removed []RuleDiff, old []*Rule, oldKeys []string, ne
 	for _, rd := range removed {
 		anchor := 0
 		for oi := rd.OldPosition - 2; oi >= 0; oi-- {
-			if ni, ok := newIdx[oldKeys[oi]]; ok {
+			if ni := oldToNew[oi]; ni >= 0 {
 				anchor = ni + 1
 				break
 			}

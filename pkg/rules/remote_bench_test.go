@@ -2,7 +2,9 @@ package rules
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -95,5 +97,100 @@ func TestJSONKeysFromTheRecentSlots(t *testing.T) {
 		`[{"x\/y":1,"x/y":2},{"x/y":3,"x\/y":4}]`,
 	} {
 		checkLikeEncodingJSON(t, doc)
+	}
+}
+
+// TestPairRulesAgreesWithTheKeyMaps: pairing by position when both sides
+// list the same refs is what the key maps give, repeats and NUL bytes
+// included, and lists that differ still go through the maps.
+func TestPairRulesAgreesWithTheKeyMaps(t *testing.T) {
+	alphabet := []string{"a", "b", "c", "a\x001", "a\x00", "\x00", ""}
+	rng := rand.New(rand.NewPCG(3, 4))
+	mk := func(refs []string) []*Rule {
+		rules := make([]*Rule, len(refs))
+		for i, ref := range refs {
+			rules[i] = &Rule{Ref: ref}
+		}
+		return rules
+	}
+	for n := 0; n < 20000; n++ {
+		old := make([]string, rng.IntN(7))
+		for i := range old {
+			old[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		new := slices.Clone(old)
+		if rng.IntN(2) == 0 && len(new) > 0 {
+			new[rng.IntN(len(new))] = alphabet[rng.IntN(len(alphabet))]
+		}
+		if rng.IntN(4) == 0 {
+			new = append(new, alphabet[rng.IntN(len(alphabet))])
+		}
+		o, nw := mk(old), mk(new)
+		gotN2O, gotO2N := pairRules(o, nw)
+		wantN2O, wantO2N := pairByKeys(o, nw)
+		if !slices.Equal(gotN2O, wantN2O) || !slices.Equal(gotO2N, wantO2N) {
+			t.Fatalf("pairRules(%q, %q) = %v, %v; want %v, %v", old, new, gotN2O, gotO2N, wantN2O, wantO2N)
+		}
+	}
+}
+
+// TestKeptInOrderAgreesWithLongestIncreasing: the shortcut for a pairing
+// that kept its order marks what longestIncreasing marks.
+func TestKeptInOrderAgreesWithLongestIncreasing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for n := 0; n < 20000; n++ {
+		nOld := rng.IntN(8)
+		newToOld := make([]int, rng.IntN(8))
+		for i := range newToOld {
+			newToOld[i] = rng.IntN(nOld+1) - 1
+			if rng.IntN(2) == 0 && nOld > 0 {
+				newToOld[i] = min(i, nOld-1) // often in order
+			}
+		}
+		var seq []int
+		for _, oi := range newToOld {
+			if oi >= 0 {
+				seq = append(seq, oi)
+			}
+		}
+		want := make([]bool, nOld)
+		for oi := range longestIncreasing(seq) {
+			want[oi] = true
+		}
+		if got := keptInOrder(newToOld, nOld); !slices.Equal(got, want) {
+			t.Fatalf("keptInOrder(%v, %d) = %v, want %v", newToOld, nOld, got, want)
+		}
+	}
+}
+
+// BenchmarkParseRulesetAnswer300 reads the entrypoint's `result` as the API
+// (and the sandbox) answers it for rules300.yaml: each rule with its id,
+// version and last update, the ruleset's own fields first.
+func BenchmarkParseRulesetAnswer300(b *testing.B) {
+	f, _ := Parse("rules300.yaml", []byte(rules300Static()))
+	var rules []string
+	for i, r := range f.Rules {
+		v := r.apiValue(false, schemaFor(r.Action, paramsSchema()))
+		v.Set("id", NewString(fmt.Sprintf("%032x", i+1)))
+		v.Set("version", NewString("1"))
+		v.Set("last_updated", NewString("2026-12-07T16:30:00.693883105Z"))
+		j, _ := v.MarshalJSON()
+		rules = append(rules, string(j))
+	}
+	body := []byte(`{"id":"3d8bcf85f4bca914bfd77ee5607c17df","name":"default","description":"","kind":"zone","phase":"http_request_cache_settings",` +
+		`"version":"1","last_updated":"2026-12-07T16:30:00.693883105Z","rules":[` + strings.Join(rules, ",") + `]}`)
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if _, err := ParseRuleset(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPutBody300 writes the body `rules deploy rules300.yaml` sends.
+func BenchmarkPutBody300(b *testing.B) {
+	f, _ := Parse("rules300.yaml", []byte(rules300Static()))
+	for b.Loop() {
+		PutBody(f.Rules)
 	}
 }

@@ -10,7 +10,7 @@ import (
 // encoder (HTML escaping off) writes, for every byte value alone and
 // between letters, and for strings the shortcut leaves to the encoder.
 func TestWriteJSONStringIsEncoder(t *testing.T) {
-	cases := []string{"", "plain", "override_origin", `a"b`, `a\b`, "<&>", "\u2028", "é", "\xff", "tab\t", "del\x7f"}
+	cases := []string{"", "plain", "override_origin", `a"b`, `a\b`, `""`, `\\`, `"\"`, `starts_with(http.request.uri.path, "/a\b/") and x in {"css" "js"}`, "q\"\x01", "<&>", "\u2028", "é", "\xff", "tab\t", "del\x7f"}
 	for i := range 256 {
 		cases = append(cases, string([]byte{byte(i)}), "a"+string([]byte{byte(i)})+"b")
 	}
