@@ -36,7 +36,7 @@ func ReadInput(ios *iostreams.IOStreams, path string) ([]byte, string, error) {
 		data, err := readCapped(ios.In, size)
 		return checkRead(data, StdinName, err)
 	}
-	f, err := os.Open(path)
+	f, err := openInput(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, path, cmdutil.FlagErrorf("rules file %s does not exist", path)
