@@ -44,17 +44,14 @@ type fastYAML struct {
 // reserve sizes the first slabs from the file's length, one allocation
 // each instead of one per 128 values: a rules file holds about 1.2 values
 // and one key per line (1.7 and 1.3 with flow mappings; more come in
-// small slabs), a mapping every two lines and a list item every four or
-// five (the 300-rule files: 0.5–0.6 and 0.2–0.35). Sizing the mappings'
-// and lists' headers too saves some sixty small slabs a 300-rule file
-// took one at a time.
+// small slabs) and a mapping every two lines (0.5–0.6 in the 300-rule
+// files): sizing the mappings' headers too saves the forty small slabs a
+// 300-rule file took one at a time. Lists are too few to be worth it.
 func (p *fastYAML) reserve(lines int) {
 	p.vals = make([]Value, lines+lines/4)
 	p.fields = make([]Field, lines)
 	p.fslab = make([]*Field, lines)
 	p.fhdrs = make([][]*Field, lines/2+1)
-	p.islab = make([]*Value, lines/4+1)
-	p.ihdrs = make([][]*Value, lines/8+1)
 }
 
 func (p *fastYAML) newValue() *Value {
