@@ -29,8 +29,11 @@ const fastMaxDepth = 64
 
 type fastYAML struct {
 	src  *source
-	ln   int // current line, 0-based
+	ln   lineAt // current line
 	next nextLine
+	// marker: a document marker ("---", "...") was met; the file is
+	// yaml.v3's (see nextContent).
+	marker bool
 	// Values and fields come from slabs: allocation was a third of the
 	// reader's time, one small object at a time.
 	vals     []Value
@@ -79,7 +82,8 @@ func parseYAMLFast(src *source) (*Value, error) {
 		return nil, errSlow
 	}
 	p := &fastYAML{src: src}
-	p.reserve(p.lineCount())
+	p.ln = p.lineFrom(0, 0)
+	p.reserve(bytes.Count(src.data, []byte{'\n'})) // every line ends with one
 	l, ind, ok := p.nextContent()
 	if !ok || ind != 0 {
 		return nil, errSlow
@@ -92,26 +96,20 @@ func parseYAMLFast(src *source) (*Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, _, more := p.nextContent(); more {
+	if _, _, more := p.nextContent(); more || p.marker {
 		return nil, errSlow
 	}
 	return v, nil
 }
 
 // fastSafeBytes rules out what the fast reader does not handle anywhere:
-// tabs, carriage returns, a byte-order mark, invalid UTF-8, characters
-// yaml.v3 refuses as unprintable, and document markers.
+// tabs, carriage returns, a byte-order mark, invalid UTF-8 and characters
+// yaml.v3 refuses as unprintable. Document markers are looked for as the
+// lines are read (nextContent).
 func fastSafeBytes(src *source) bool {
 	data := src.data
 	if len(data) == 0 || data[len(data)-1] != '\n' {
 		return false
-	}
-	for _, start := range src.lines {
-		if start+3 <= len(data) && (data[start] == '-' || data[start] == '.') {
-			if m := string(data[start : start+3]); m == "---" || m == "..." {
-				return false
-			}
-		}
 	}
 	if src.plain {
 		return true // newSource has checked every byte
@@ -145,35 +143,47 @@ func plainASCIIWord(w uint64) bool {
 	return notPrintable(w|newlineMask(w)>>2) == 0
 }
 
-// line is line l without its newline.
-func (p *fastYAML) line(l int) []byte {
-	s := p.src
-	start := s.lines[l]
-	end := len(s.data)
-	if l+1 < len(s.lines) {
-		end = s.lines[l+1] - 1
+// lineAt is a line of the file: its number (0-based) and where its bytes
+// start and end (end is its newline). The reader finds each line's end
+// as it comes to it, so it needs no line index: building one for every
+// file was a tenth of reading it and 38 kB for a 300-rule file
+// (docs/performance.md, "Against start-up"); problems that need one
+// build it then (source.index). A line past the last starts at the end
+// of the data.
+type lineAt struct{ no, start, end int }
+
+// lineFrom is line no, which starts at start.
+func (p *fastYAML) lineFrom(no, start int) lineAt {
+	data := p.src.data
+	if start >= len(data) {
+		return lineAt{no, len(data), len(data)}
 	}
-	return s.data[start:end]
+	// fastSafeBytes made sure the data ends with a newline.
+	return lineAt{no, start, start + bytes.IndexByte(data[start:], '\n')}
 }
 
-func (p *fastYAML) lineCount() int {
-	n := len(p.src.lines)
-	if n > 0 && p.src.lines[n-1] == len(p.src.data) {
-		n-- // the empty "line" after the final newline
-	}
-	return n
-}
+// after is the line after l.
+func (p *fastYAML) after(l lineAt) lineAt { return p.lineFrom(l.no+1, l.end+1) }
+
+// exists reports whether l is a line of the file.
+func (p *fastYAML) exists(l lineAt) bool { return l.start < len(p.src.data) }
+
+// line is l's bytes without its newline.
+func (p *fastYAML) line(l lineAt) []byte { return p.src.data[l.start:l.end] }
 
 // nextContent finds the next line that is neither blank nor a comment,
 // from p.ln, without consuming it. The reader asks two or three times
 // from the same line (a value looks past itself, then its mapping looks
-// for the next key), so the last answer is kept.
-func (p *fastYAML) nextContent() (line, indent int, ok bool) {
-	if p.next.from == p.ln+1 {
+// for the next key), so the last answer is kept. A document marker at
+// the start of a line ends the search and marks the file as yaml.v3's:
+// every line that starts with something other than a space is a content
+// line to this search, including those that end a block scalar.
+func (p *fastYAML) nextContent() (line lineAt, indent int, ok bool) {
+	if p.next.from == p.ln.no+1 {
 		return p.next.line, p.next.indent, p.next.ok
 	}
-	p.next = nextLine{from: p.ln + 1}
-	for l, n := p.ln, p.lineCount(); l < n; l++ {
+	p.next = nextLine{from: p.ln.no + 1}
+	for l := p.ln; p.exists(l); l = p.after(l) {
 		b := p.line(l)
 		i := 0
 		for i < len(b) && b[i] == ' ' {
@@ -181,6 +191,10 @@ func (p *fastYAML) nextContent() (line, indent int, ok bool) {
 		}
 		if i == len(b) || b[i] == '#' {
 			continue
+		}
+		if i == 0 && (bytes.HasPrefix(b, []byte("---")) || bytes.HasPrefix(b, []byte("..."))) {
+			p.marker = true
+			break
 		}
 		p.next.line, p.next.indent, p.next.ok = l, i, true
 		break
@@ -191,18 +205,20 @@ func (p *fastYAML) nextContent() (line, indent int, ok bool) {
 // nextLine is nextContent's last answer: from is the line it started
 // from plus one (zero: none yet).
 type nextLine struct {
-	from, line, indent int
-	ok                 bool
+	from   int
+	line   lineAt
+	indent int
+	ok     bool
 }
 
-func (p *fastYAML) pos(l, i int) Pos {
+func (p *fastYAML) pos(l lineAt, i int) Pos {
 	if p.src.ascii {
-		return mkPos(l+1, i+1)
+		return mkPos(l.no+1, i+1)
 	}
-	return mkPos(l+1, utf8.RuneCount(p.line(l)[:i])+1)
+	return mkPos(l.no+1, utf8.RuneCount(p.line(l)[:i])+1)
 }
 
-func (p *fastYAML) off(l, i int) int { return p.src.lines[l] + i }
+func (p *fastYAML) off(l lineAt, i int) int { return l.start + i }
 
 func isSeqEntry(b []byte, i int) bool {
 	return i < len(b) && b[i] == '-' && (i+1 == len(b) || b[i+1] == ' ')
@@ -431,7 +447,7 @@ func (p *fastYAML) value(b []byte, i, ind int, ofKey bool, depth int) (*Value, e
 		i++
 	}
 	if i == len(b) || b[i] == '#' {
-		p.ln = l + 1
+		p.ln = p.after(l)
 		nl, ni, ok := p.nextContent()
 		if !ok {
 			return nil, errSlow // an empty value: rare, left to yaml.v3
@@ -485,7 +501,7 @@ func (p *fastYAML) value(b []byte, i, ind int, ofKey bool, depth int) (*Value, e
 	if !restIsEmpty(b, end) {
 		return nil, errSlow
 	}
-	p.ln = l + 1
+	p.ln = p.after(l)
 	// A deeper line now would continue a multi-line scalar (or be an
 	// error): yaml.v3's business.
 	if _, ni, ok := p.nextContent(); ok && ni > ind {
@@ -497,7 +513,7 @@ func (p *fastYAML) value(b []byte, i, ind int, ofKey bool, depth int) (*Value, e
 // plain resolves a plain scalar the way yaml.v3 does for the types a
 // rules file uses; anything that might be another type (.inf, 0x1F, 1e3,
 // 1_000, timestamps) goes to yaml.v3.
-func (p *fastYAML) plain(text []byte, l, i int) (*Value, error) {
+func (p *fastYAML) plain(text []byte, l lineAt, i int) (*Value, error) {
 	v := p.newValue()
 	v.Pos = p.pos(l, i)
 	switch string(text) {
@@ -643,9 +659,8 @@ func (p *fastYAML) literal(b []byte, i, ind int) (*Value, error) {
 	out := p.scratch[:0] // reused: growing a new one cost several allocations a block
 	content := -1
 	pending := 0 // empty lines not yet written
-	n := p.lineCount()
-	k := l + 1
-	for ; k < n; k++ {
+	k := p.after(l)
+	for ; p.exists(k); k = p.after(k) {
 		lb := p.line(k)
 		if len(lb) == 0 {
 			pending++
