@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 )
@@ -185,10 +186,7 @@ func (p *fastYAML) nextContent() (line lineAt, indent int, ok bool) {
 	p.next = nextLine{from: p.ln.no + 1}
 	for l := p.ln; p.exists(l); l = p.after(l) {
 		b := p.line(l)
-		i := 0
-		for i < len(b) && b[i] == ' ' {
-			i++
-		}
+		i := leadingSpaces(b)
 		if i == len(b) || b[i] == '#' {
 			continue
 		}
@@ -200,6 +198,21 @@ func (p *fastYAML) nextContent() (line lineAt, indent int, ok bool) {
 		break
 	}
 	return p.next.line, p.next.indent, p.next.ok
+}
+
+// leadingSpaces counts the spaces b starts with, eight at a time:
+// indentation is most of a rules file's bytes after its expressions.
+func leadingSpaces(b []byte) int {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if w := binary.LittleEndian.Uint64(b[i:]) ^ (oneBits * ' '); w != 0 {
+			return i + bits.TrailingZeros64(w)/8
+		}
+	}
+	for i < len(b) && b[i] == ' ' {
+		i++
+	}
+	return i
 }
 
 // nextLine is nextContent's last answer: from is the line it started
@@ -477,18 +490,33 @@ func (p *fastYAML) value(b []byte, i, ind int, ofKey bool, depth int) (*Value, e
 		if isIndicator(b[i]) && !(b[i] == '-' && i+1 < len(b) && b[i+1] >= '0' && b[i+1] <= '9') {
 			return nil, errSlow
 		}
-		end = len(b)
-		// One pass finds where a comment starts and refuses a ':' that
+		// A comment starts at a '#' after a space. Before it, a ':' that
 		// ends the text or is followed by a space (a mapping, or an error:
-		// yaml.v3's), which is what looking for ": " in the text trimmed
-		// of its comment and trailing spaces said.
-		for j := i + 1; j < len(b); j++ {
-			if c := b[j]; c == '#' && b[j-1] == ' ' {
-				end = j
+		// yaml.v3's) is refused, which is what looking for ": " in the
+		// text trimmed of its comment and trailing spaces said. Both are
+		// looked for with IndexByte: the text is most often an expression
+		// of a hundred characters with neither.
+		end = len(b)
+		for k := i + 1; ; {
+			h := bytes.IndexByte(b[k:], '#')
+			if h < 0 {
 				break
-			} else if c == ':' && (j+1 == len(b) || b[j+1] == ' ') {
+			}
+			if k += h; b[k-1] == ' ' {
+				end = k
+				break
+			}
+			k++
+		}
+		for k := i + 1; k < end; {
+			c := bytes.IndexByte(b[k:end], ':')
+			if c < 0 {
+				break
+			}
+			if k += c; k+1 == len(b) || b[k+1] == ' ' {
 				return nil, errSlow
 			}
+			k++
 		}
 		for end > i && b[end-1] == ' ' {
 			end--
@@ -535,9 +563,12 @@ func (p *fastYAML) plain(text []byte, l lineAt, i int) (*Value, error) {
 			return nil, errSlow
 		}
 		str := p.text(text)
-		f, err := parseYAMLNumber(str)
-		if err != nil {
-			return nil, errSlow
+		f, ok := smallInt(text)
+		if !ok {
+			var err error
+			if f, err = parseYAMLNumber(str); err != nil {
+				return nil, errSlow
+			}
 		}
 		v.Kind, v.Num, v.Str = Number, f, str
 		return v, nil
@@ -552,11 +583,44 @@ func (p *fastYAML) plain(text []byte, l lineAt, i int) (*Value, error) {
 // cannot: the y).
 func mayResolve(text []byte) bool {
 	for _, c := range text {
-		if !strings.ContainsRune("0123456789abcdefABCDEFxXoObB.+-_:tTzZ iInN", rune(c)) {
+		if !numberBytes[c] {
 			return false
 		}
 	}
 	return true
+}
+
+// numberBytes are the characters mayResolve lets through, as a table.
+var numberBytes = func() (t [256]bool) {
+	for _, c := range []byte("0123456789abcdefABCDEFxXoObB.+-_:tTzZ iInN") {
+		t[c] = true
+	}
+	return t
+}()
+
+// smallInt reads text that simpleNumber accepted when it is an integer of
+// at most 15 digits, which a float64 holds exactly: what ParseInt (base 0)
+// and a conversion gave, without their generality (a 300-rule file has a
+// few hundred such numbers).
+func smallInt(text []byte) (float64, bool) {
+	digits := text
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 15 {
+		return 0, false
+	}
+	n := int64(0)
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if len(digits) < len(text) {
+		n = -n
+	}
+	return float64(n), true
 }
 
 // simpleNumber: -?(0|[1-9][0-9]*)(\.[0-9]+)?
