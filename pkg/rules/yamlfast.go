@@ -40,6 +40,7 @@ type fastYAML struct {
 	vals     []Value
 	fields   []Field
 	keyCache [256]string // see key
+	lineKeys [256]string // see lineKey
 	texts    strings.Builder
 	scratch  []byte // see literal
 	slabs
@@ -307,6 +308,35 @@ func (p *fastYAML) key(b []byte) string {
 	return p.internBytes(b)
 }
 
+// lineKey reads a block mapping's key at b[i:] as plainKey does and
+// interns it. The same keys come back at the same indentation rule after
+// rule, so the two keys last read at this column with the same first two
+// characters are tried first (two: "cache" and "cache_key" take turns):
+// when b holds one, then ": " or the end of the line, plainKey would have
+// read it (it is made of key characters, none of them ':'), and neither
+// scanning it again nor hashing it is needed. Keys were a sixth of the
+// reader's instructions.
+func (p *fastYAML) lineKey(b []byte, i int) (string, int, bool) {
+	if i+1 >= len(b) {
+		key, next, ok := plainKey(b, i)
+		return p.key(key), next, ok
+	}
+	h := (uint(b[i])*31 + uint(b[i+1])*7 + uint(i)*57) % uint(len(p.lineKeys)-1)
+	ways := p.lineKeys[h : h+2]
+	for _, k := range ways {
+		if end := i + len(k); k != "" && end < len(b) && string(b[i:end]) == k && b[end] == ':' && (end+1 == len(b) || b[end+1] == ' ') {
+			return k, end + 1, true
+		}
+	}
+	key, next, ok := plainKey(b, i)
+	if !ok {
+		return "", 0, false
+	}
+	k := p.key(key)
+	ways[0], ways[1] = k, ways[0]
+	return k, next, true
+}
+
 // repeated reports whether the mapping whose fields start at from in
 // fstack already has key k. A file that repeats a key is left to yaml.v3,
 // and the decoder looks for repeats only in such files: walking the whole
@@ -373,11 +403,10 @@ func (p *fastYAML) mapping(ind int, inItem bool, depth int) (*Value, error) {
 			}
 			break // the parent's sequence, at the same indentation
 		}
-		key, next, ok := plainKey(b, li)
+		k, next, ok := p.lineKey(b, li)
 		if !ok {
 			return nil, errSlow
 		}
-		k := p.key(key)
 		if p.repeated(k, from) {
 			return nil, errSlow
 		}
