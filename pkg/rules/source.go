@@ -117,14 +117,15 @@ func newSource(data []byte) *source {
 // start-up").
 func scanSource(data []byte) *source {
 	var high, odd uint64
-	i := 0
-	for ; i+8 <= len(data); i += 8 {
-		w := binary.LittleEndian.Uint64(data[i:])
-		high |= w
-		odd |= notPrintable(w | newlineMask(w)>>2)
+	// Sixteen bytes a turn: slicing the data for each word was a third
+	// of the loop.
+	rest := data
+	for ; len(rest) >= 16; rest = rest[16:] {
+		w, v := binary.LittleEndian.Uint64(rest), binary.LittleEndian.Uint64(rest[8:])
+		high |= w | v
+		odd |= notPrintable(w|newlineMask(w)>>2) | notPrintable(v|newlineMask(v)>>2)
 	}
-	for ; i < len(data); i++ {
-		c := data[i]
+	for _, c := range rest {
 		if c != '\n' && (c < 0x20 || c > 0x7e) {
 			odd = 1
 		}
