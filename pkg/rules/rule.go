@@ -141,7 +141,12 @@ func ruleKeys() []string {
 // to pick the format by extension.
 func Parse(name string, data []byte) (*File, Problems) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	f := &File{Name: name, Format: DetectFormat(name, data), Phase: PhaseRequest, src: newSource(data)}
+	f := &File{Name: name, Format: DetectFormat(name, data), Phase: PhaseRequest}
+	if f.Format == JSON {
+		f.src = newSource(data) // every value's position comes from the index
+	} else {
+		f.src = scanSource(data) // the fast reader needs no index (yamlfast.go)
+	}
 	var root *Value
 	var err error
 	d := &decoder{file: name, src: f.src}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -32,8 +33,11 @@ const (
 // source is a file's bytes with a line index, for turning offsets into
 // positions and back.
 type source struct {
-	data  []byte
-	lines []int // byte offset where each line starts
+	data []byte
+	// lines holds the byte offset where each line starts. A source from
+	// scanSource has none until index is first called.
+	lines     []int
+	indexOnce sync.Once
 	// ascii: every byte is below 0x80, so a column is the byte offset from
 	// the line start plus one, and marks is not needed. Rules files are
 	// nearly always ASCII; counting characters and recording marks byte by
@@ -57,9 +61,12 @@ const markEvery = 256
 func newSource(data []byte) *source {
 	// One pass, eight bytes at a time, finds the lines and says whether the
 	// file is ASCII and plain; the index is sized once (bytes.Count is
-	// vectorised). Growing it by append allocated it about twice over, and
-	// bytes.IndexByte, called once a line, cost about 11 ns a line.
-	lines := make([]int, 1, bytes.Count(data, []byte{'\n'})+1)
+	// vectorised) and written by position: growing it by append allocated
+	// it about twice over, and even within its capacity append's checks
+	// were a fifth of the pass. bytes.IndexByte, called once a line, cost
+	// about 11 ns a line.
+	lines := make([]int, bytes.Count(data, []byte{'\n'})+1)
+	n := 1
 	// high: every word ORed together (a top bit set: a byte is not ASCII);
 	// odd: nonzero once some byte is neither a newline nor printable ASCII.
 	var high, odd uint64
@@ -68,7 +75,8 @@ func newSource(data []byte) *source {
 		w := binary.LittleEndian.Uint64(data[i:])
 		nl := newlineMask(w)
 		for m := nl; m != 0; m &= m - 1 {
-			lines = append(lines, i+bits.TrailingZeros64(m)/8+1)
+			lines[n] = i + bits.TrailingZeros64(m)/8 + 1
+			n++
 		}
 		high |= w
 		odd |= notPrintable(w | nl>>2) // a newline with 0x20 set is 0x2a: printable
@@ -76,30 +84,67 @@ func newSource(data []byte) *source {
 	for ; i < len(data); i++ {
 		c := data[i]
 		if c == '\n' {
-			lines = append(lines, i+1)
+			lines[n] = i + 1
+			n++
 		} else if c < 0x20 || c > 0x7e {
 			odd = 1
 		}
 		high |= uint64(c)
 	}
-	s := &source{data: data, lines: lines, ascii: high&highBits == 0, plain: odd == 0}
+	s := &source{data: data, lines: lines[:n], ascii: high&highBits == 0, plain: odd == 0}
 	if s.ascii {
 		return s
 	}
 	s.marks = make([]int, len(data)/markEvery+1)
-	n := 0
+	chars := 0
 	for i, c := range data {
 		if i%markEvery == 0 {
-			s.marks[i/markEvery] = n
+			s.marks[i/markEvery] = chars
 		}
 		if isCharStart(c) {
-			n++
+			chars++
 		}
 	}
 	if len(data)%markEvery == 0 {
-		s.marks[len(data)/markEvery] = n
+		s.marks[len(data)/markEvery] = chars
 	}
 	return s
+}
+
+// scanSource is newSource without the line index, which index builds on
+// first use: the fast YAML reader finds lines as it reads them, so a
+// valid file read by it never needs one (docs/performance.md, "Against
+// start-up").
+func scanSource(data []byte) *source {
+	var high, odd uint64
+	// Sixteen bytes a turn: slicing the data for each word was a third
+	// of the loop.
+	rest := data
+	for ; len(rest) >= 16; rest = rest[16:] {
+		w, v := binary.LittleEndian.Uint64(rest), binary.LittleEndian.Uint64(rest[8:])
+		high |= w | v
+		odd |= notPrintable(w|newlineMask(w)>>2) | notPrintable(v|newlineMask(v)>>2)
+	}
+	for _, c := range rest {
+		if c != '\n' && (c < 0x20 || c > 0x7e) {
+			odd = 1
+		}
+		high |= uint64(c)
+	}
+	return &source{data: data, ascii: high&highBits == 0, plain: odd == 0}
+}
+
+// index returns the line index, building it (and the character marks of
+// a file that is not ASCII) when the source came from scanSource. A
+// File's source may be asked for positions from more than one goroutine.
+func (s *source) index() []int {
+	s.indexOnce.Do(func() {
+		if s.lines == nil {
+			full := newSource(s.data)
+			s.lines, s.marks = full.lines, full.marks
+		}
+	})
+	return s.lines
 }
 
 // Eight bytes at a time: the bit tricks are the classic ones ("Bit
@@ -150,16 +195,18 @@ func (s *source) pos(off int) Pos {
 	if off < 0 {
 		off = 0
 	}
-	i := sort.Search(len(s.lines), func(i int) bool { return s.lines[i] > off }) - 1
-	return mkPos(i+1, s.chars(off)-s.chars(s.lines[i])+1)
+	lines := s.index()
+	i := sort.Search(len(lines), func(i int) bool { return lines[i] > off }) - 1
+	return mkPos(i+1, s.chars(off)-s.chars(lines[i])+1)
 }
 
 // offset turns a position back into a byte offset (yaml.v3 reports positions).
 func (s *source) offset(p Pos) int {
-	if p.Line < 1 || int(p.Line) > len(s.lines) {
+	lines := s.index()
+	if p.Line < 1 || int(p.Line) > len(lines) {
 		return -1
 	}
-	off := s.lines[p.Line-1]
+	off := lines[p.Line-1]
 	if s.ascii {
 		return min(off+max(int(p.Col)-1, 0), len(s.data))
 	}
@@ -657,11 +704,12 @@ func secondDocLine(src *source, doc *yaml.Node) int {
 	if len(doc.Content) > 0 {
 		line = doc.Content[0].Line
 	}
-	if line < 1 || line > len(src.lines) {
-		line = len(src.lines)
+	lines := src.index()
+	if line < 1 || line > len(lines) {
+		line = len(lines)
 	}
 	for l := line; l >= 1; l-- {
-		start := src.lines[l-1]
+		start := lines[l-1]
 		if bytes.HasPrefix(src.data[start:], []byte("---")) {
 			return l
 		}
@@ -709,11 +757,12 @@ type yamlReader struct {
 // YAML is line-oriented, so that is the line that broke it.
 func yamlErrorAt(src *source, err error) error {
 	se, _ := yamlError(err).(*syntaxError)
-	n := len(src.lines)
+	lines := src.index()
+	n := len(lines)
 	fails := func(k int) bool {
 		end := len(src.data)
 		if k < n {
-			end = src.lines[k]
+			end = lines[k]
 		}
 		var doc yaml.Node
 		return yaml.Unmarshal(src.data[:end], &doc) != nil

@@ -95,3 +95,27 @@ func TestSourceIndexAndFlags(t *testing.T) {
 		}
 	}
 }
+
+// scanSource computes newSource's flags in its own loop (sixteen bytes at
+// a time, no line index): they must agree wherever the bytes fall, and the
+// index it builds on first use must be newSource's.
+func TestScanSourceFlags(t *testing.T) {
+	alphabet := []byte{'a', ' ', '~', '\n', '\n', '\t', '\r', 0x7f, 0x1f, 0xc3, 0xa9, '-'}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for n := 0; n < 20000; n++ {
+		data := make([]byte, rng.IntN(70))
+		for i := range data {
+			data[i] = alphabet[rng.IntN(len(alphabet))]
+			if rng.IntN(4) > 0 {
+				data[i] = 'a'
+			}
+		}
+		s, want := scanSource(data), newSource(data)
+		if s.ascii != want.ascii || s.plain != want.plain {
+			t.Fatalf("%q: ascii %v plain %v, want %v %v", data, s.ascii, s.plain, want.ascii, want.plain)
+		}
+		if !slices.Equal(s.index(), want.lines) || !slices.Equal(s.marks, want.marks) {
+			t.Fatalf("%q: index %v marks %v, want %v %v", data, s.lines, s.marks, want.lines, want.marks)
+		}
+	}
+}

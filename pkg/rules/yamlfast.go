@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 )
@@ -29,13 +30,17 @@ const fastMaxDepth = 64
 
 type fastYAML struct {
 	src  *source
-	ln   int // current line, 0-based
+	ln   lineAt // current line
 	next nextLine
+	// marker: a document marker ("---", "...") was met; the file is
+	// yaml.v3's (see nextContent).
+	marker bool
 	// Values and fields come from slabs: allocation was a third of the
 	// reader's time, one small object at a time.
 	vals     []Value
 	fields   []Field
 	keyCache [256]string // see key
+	lineKeys [256]string // see lineKey
 	texts    strings.Builder
 	scratch  []byte // see literal
 	slabs
@@ -44,11 +49,14 @@ type fastYAML struct {
 // reserve sizes the first slabs from the file's length, one allocation
 // each instead of one per 128 values: a rules file holds about 1.2 values
 // and one key per line (1.7 and 1.3 with flow mappings; more come in
-// small slabs).
+// small slabs) and a mapping every two lines (0.5–0.6 in the 300-rule
+// files): sizing the mappings' headers too saves the forty small slabs a
+// 300-rule file took one at a time. Lists are too few to be worth it.
 func (p *fastYAML) reserve(lines int) {
 	p.vals = make([]Value, lines+lines/4)
 	p.fields = make([]Field, lines)
 	p.fslab = make([]*Field, lines)
+	p.fhdrs = make([][]*Field, lines/2+1)
 }
 
 func (p *fastYAML) newValue() *Value {
@@ -76,7 +84,8 @@ func parseYAMLFast(src *source) (*Value, error) {
 		return nil, errSlow
 	}
 	p := &fastYAML{src: src}
-	p.reserve(p.lineCount())
+	p.ln = p.lineFrom(0, 0)
+	p.reserve(bytes.Count(src.data, []byte{'\n'})) // every line ends with one
 	l, ind, ok := p.nextContent()
 	if !ok || ind != 0 {
 		return nil, errSlow
@@ -89,26 +98,20 @@ func parseYAMLFast(src *source) (*Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, _, more := p.nextContent(); more {
+	if _, _, more := p.nextContent(); more || p.marker {
 		return nil, errSlow
 	}
 	return v, nil
 }
 
 // fastSafeBytes rules out what the fast reader does not handle anywhere:
-// tabs, carriage returns, a byte-order mark, invalid UTF-8, characters
-// yaml.v3 refuses as unprintable, and document markers.
+// tabs, carriage returns, a byte-order mark, invalid UTF-8 and characters
+// yaml.v3 refuses as unprintable. Document markers are looked for as the
+// lines are read (nextContent).
 func fastSafeBytes(src *source) bool {
 	data := src.data
 	if len(data) == 0 || data[len(data)-1] != '\n' {
 		return false
-	}
-	for _, start := range src.lines {
-		if start+3 <= len(data) && (data[start] == '-' || data[start] == '.') {
-			if m := string(data[start : start+3]); m == "---" || m == "..." {
-				return false
-			}
-		}
 	}
 	if src.plain {
 		return true // newSource has checked every byte
@@ -142,42 +145,55 @@ func plainASCIIWord(w uint64) bool {
 	return notPrintable(w|newlineMask(w)>>2) == 0
 }
 
-// line is line l without its newline.
-func (p *fastYAML) line(l int) []byte {
-	s := p.src
-	start := s.lines[l]
-	end := len(s.data)
-	if l+1 < len(s.lines) {
-		end = s.lines[l+1] - 1
+// lineAt is a line of the file: its number (0-based) and where its bytes
+// start and end (end is its newline). The reader finds each line's end
+// as it comes to it, so it needs no line index: building one for every
+// file was a tenth of reading it and 38 kB for a 300-rule file
+// (docs/performance.md, "Against start-up"); problems that need one
+// build it then (source.index). A line past the last starts at the end
+// of the data.
+type lineAt struct{ no, start, end int }
+
+// lineFrom is line no, which starts at start.
+func (p *fastYAML) lineFrom(no, start int) lineAt {
+	data := p.src.data
+	if start >= len(data) {
+		return lineAt{no, len(data), len(data)}
 	}
-	return s.data[start:end]
+	// fastSafeBytes made sure the data ends with a newline.
+	return lineAt{no, start, start + bytes.IndexByte(data[start:], '\n')}
 }
 
-func (p *fastYAML) lineCount() int {
-	n := len(p.src.lines)
-	if n > 0 && p.src.lines[n-1] == len(p.src.data) {
-		n-- // the empty "line" after the final newline
-	}
-	return n
-}
+// after is the line after l.
+func (p *fastYAML) after(l lineAt) lineAt { return p.lineFrom(l.no+1, l.end+1) }
+
+// exists reports whether l is a line of the file.
+func (p *fastYAML) exists(l lineAt) bool { return l.start < len(p.src.data) }
+
+// line is l's bytes without its newline.
+func (p *fastYAML) line(l lineAt) []byte { return p.src.data[l.start:l.end] }
 
 // nextContent finds the next line that is neither blank nor a comment,
 // from p.ln, without consuming it. The reader asks two or three times
 // from the same line (a value looks past itself, then its mapping looks
-// for the next key), so the last answer is kept.
-func (p *fastYAML) nextContent() (line, indent int, ok bool) {
-	if p.next.from == p.ln+1 {
+// for the next key), so the last answer is kept. A document marker at
+// the start of a line ends the search and marks the file as yaml.v3's:
+// every line that starts with something other than a space is a content
+// line to this search, including those that end a block scalar.
+func (p *fastYAML) nextContent() (line lineAt, indent int, ok bool) {
+	if p.next.from == p.ln.no+1 {
 		return p.next.line, p.next.indent, p.next.ok
 	}
-	p.next = nextLine{from: p.ln + 1}
-	for l, n := p.ln, p.lineCount(); l < n; l++ {
+	p.next = nextLine{from: p.ln.no + 1}
+	for l := p.ln; p.exists(l); l = p.after(l) {
 		b := p.line(l)
-		i := 0
-		for i < len(b) && b[i] == ' ' {
-			i++
-		}
+		i := leadingSpaces(b)
 		if i == len(b) || b[i] == '#' {
 			continue
+		}
+		if i == 0 && (bytes.HasPrefix(b, []byte("---")) || bytes.HasPrefix(b, []byte("..."))) {
+			p.marker = true
+			break
 		}
 		p.next.line, p.next.indent, p.next.ok = l, i, true
 		break
@@ -185,21 +201,38 @@ func (p *fastYAML) nextContent() (line, indent int, ok bool) {
 	return p.next.line, p.next.indent, p.next.ok
 }
 
+// leadingSpaces counts the spaces b starts with, eight at a time:
+// indentation is most of a rules file's bytes after its expressions.
+func leadingSpaces(b []byte) int {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if w := binary.LittleEndian.Uint64(b[i:]) ^ (oneBits * ' '); w != 0 {
+			return i + bits.TrailingZeros64(w)/8
+		}
+	}
+	for i < len(b) && b[i] == ' ' {
+		i++
+	}
+	return i
+}
+
 // nextLine is nextContent's last answer: from is the line it started
 // from plus one (zero: none yet).
 type nextLine struct {
-	from, line, indent int
-	ok                 bool
+	from   int
+	line   lineAt
+	indent int
+	ok     bool
 }
 
-func (p *fastYAML) pos(l, i int) Pos {
+func (p *fastYAML) pos(l lineAt, i int) Pos {
 	if p.src.ascii {
-		return mkPos(l+1, i+1)
+		return mkPos(l.no+1, i+1)
 	}
-	return mkPos(l+1, utf8.RuneCount(p.line(l)[:i])+1)
+	return mkPos(l.no+1, utf8.RuneCount(p.line(l)[:i])+1)
 }
 
-func (p *fastYAML) off(l, i int) int { return p.src.lines[l] + i }
+func (p *fastYAML) off(l lineAt, i int) int { return l.start + i }
 
 func isSeqEntry(b []byte, i int) bool {
 	return i < len(b) && b[i] == '-' && (i+1 == len(b) || b[i+1] == ' ')
@@ -220,12 +253,13 @@ func plainKey(b []byte, i int) (key []byte, next int, ok bool) {
 		return nil, 0, false
 	}
 	for j := i; j < len(b); j++ {
+		if wordBytes[b[j]] {
+			continue
+		}
 		if b[j] == ':' && j > i && (j+1 == len(b) || b[j+1] == ' ') {
 			return b[i:j], j + 1, true
 		}
-		if !safeWordByte(b[j]) {
-			return nil, 0, false
-		}
+		return nil, 0, false
 	}
 	return nil, 0, false
 }
@@ -274,6 +308,35 @@ func (p *fastYAML) key(b []byte) string {
 	return p.internBytes(b)
 }
 
+// lineKey reads a block mapping's key at b[i:] as plainKey does and
+// interns it. The same keys come back at the same indentation rule after
+// rule, so the two keys last read at this column with the same first two
+// characters are tried first (two: "cache" and "cache_key" take turns):
+// when b holds one, then ": " or the end of the line, plainKey would have
+// read it (it is made of key characters, none of them ':'), and neither
+// scanning it again nor hashing it is needed. Keys were a sixth of the
+// reader's instructions.
+func (p *fastYAML) lineKey(b []byte, i int) (string, int, bool) {
+	if i+1 >= len(b) {
+		key, next, ok := plainKey(b, i)
+		return p.key(key), next, ok
+	}
+	h := (uint(b[i])*31 + uint(b[i+1])*7 + uint(i)*57) % uint(len(p.lineKeys)-1)
+	ways := p.lineKeys[h : h+2]
+	for _, k := range ways {
+		if end := i + len(k); k != "" && end < len(b) && string(b[i:end]) == k && b[end] == ':' && (end+1 == len(b) || b[end+1] == ' ') {
+			return k, end + 1, true
+		}
+	}
+	key, next, ok := plainKey(b, i)
+	if !ok {
+		return "", 0, false
+	}
+	k := p.key(key)
+	ways[0], ways[1] = k, ways[0]
+	return k, next, true
+}
+
 // repeated reports whether the mapping whose fields start at from in
 // fstack already has key k. A file that repeats a key is left to yaml.v3,
 // and the decoder looks for repeats only in such files: walking the whole
@@ -290,9 +353,16 @@ func (p *fastYAML) repeated(k string, from int) bool {
 // safeWordByte: the characters of keys and of plain scalars in flow
 // collections that the fast reader takes (YAML gives the others meanings
 // in some contexts).
-func safeWordByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' || c == '/'
-}
+func safeWordByte(c byte) bool { return wordBytes[c] }
+
+// wordBytes is safeWordByte as a table: one load a byte instead of a
+// chain of comparisons, in the loops over every key.
+var wordBytes = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' || c == '/'
+	}
+	return t
+}()
 
 // isIndicator: characters that give a scalar's first character a meaning
 // other than plain text (YAML 1.2 §5.3).
@@ -315,7 +385,6 @@ func (p *fastYAML) mapping(ind int, inItem bool, depth int) (*Value, error) {
 	v.Kind = Object
 	first := true
 	from := len(p.fstack)
-	defer func() { p.setFields(v, from) }()
 	for {
 		l, li, ok := p.nextContent()
 		if first && inItem {
@@ -334,11 +403,10 @@ func (p *fastYAML) mapping(ind int, inItem bool, depth int) (*Value, error) {
 			}
 			break // the parent's sequence, at the same indentation
 		}
-		key, next, ok := plainKey(b, li)
+		k, next, ok := p.lineKey(b, li)
 		if !ok {
 			return nil, errSlow
 		}
-		k := p.key(key)
 		if p.repeated(k, from) {
 			return nil, errSlow
 		}
@@ -355,6 +423,9 @@ func (p *fastYAML) mapping(ind int, inItem bool, depth int) (*Value, error) {
 		f.Value = val
 		p.fstack = append(p.fstack, f)
 	}
+	// The fields are cut from the stack only on success: on errSlow the
+	// whole tree is dropped.
+	p.setFields(v, from)
 	return v, nil
 }
 
@@ -366,7 +437,6 @@ func (p *fastYAML) sequence(ind int, depth int) (*Value, error) {
 	v := p.newValue()
 	v.Kind = Array
 	from := len(p.istack)
-	defer func() { p.setItems(v, from) }()
 	for {
 		l, li, ok := p.nextContent()
 		if !ok || li < ind {
@@ -406,6 +476,7 @@ func (p *fastYAML) sequence(ind int, depth int) (*Value, error) {
 		}
 		p.istack = append(p.istack, item)
 	}
+	p.setItems(v, from)
 	return v, nil
 }
 
@@ -418,7 +489,7 @@ func (p *fastYAML) value(b []byte, i, ind int, ofKey bool, depth int) (*Value, e
 		i++
 	}
 	if i == len(b) || b[i] == '#' {
-		p.ln = l + 1
+		p.ln = p.after(l)
 		nl, ni, ok := p.nextContent()
 		if !ok {
 			return nil, errSlow // an empty value: rare, left to yaml.v3
@@ -448,21 +519,38 @@ func (p *fastYAML) value(b []byte, i, ind int, ofKey bool, depth int) (*Value, e
 		if isIndicator(b[i]) && !(b[i] == '-' && i+1 < len(b) && b[i+1] >= '0' && b[i+1] <= '9') {
 			return nil, errSlow
 		}
+		// A comment starts at a '#' after a space. Before it, a ':' that
+		// ends the text or is followed by a space (a mapping, or an error:
+		// yaml.v3's) is refused, which is what looking for ": " in the
+		// text trimmed of its comment and trailing spaces said. Both are
+		// looked for with IndexByte: the text is most often an expression
+		// of a hundred characters with neither.
 		end = len(b)
-		for j := i + 1; j < len(b); j++ {
-			if b[j] == '#' && b[j-1] == ' ' {
-				end = j
+		for k := i + 1; ; {
+			h := bytes.IndexByte(b[k:], '#')
+			if h < 0 {
 				break
 			}
+			if k += h; b[k-1] == ' ' {
+				end = k
+				break
+			}
+			k++
+		}
+		for k := i + 1; k < end; {
+			c := bytes.IndexByte(b[k:end], ':')
+			if c < 0 {
+				break
+			}
+			if k += c; k+1 == len(b) || b[k+1] == ' ' {
+				return nil, errSlow
+			}
+			k++
 		}
 		for end > i && b[end-1] == ' ' {
 			end--
 		}
-		text := b[i:end]
-		if bytes.Contains(text, []byte(": ")) || text[len(text)-1] == ':' {
-			return nil, errSlow
-		}
-		v, err = p.plain(text, l, i)
+		v, err = p.plain(b[i:end], l, i)
 	}
 	if err != nil {
 		return nil, err
@@ -470,7 +558,7 @@ func (p *fastYAML) value(b []byte, i, ind int, ofKey bool, depth int) (*Value, e
 	if !restIsEmpty(b, end) {
 		return nil, errSlow
 	}
-	p.ln = l + 1
+	p.ln = p.after(l)
 	// A deeper line now would continue a multi-line scalar (or be an
 	// error): yaml.v3's business.
 	if _, ni, ok := p.nextContent(); ok && ni > ind {
@@ -482,7 +570,7 @@ func (p *fastYAML) value(b []byte, i, ind int, ofKey bool, depth int) (*Value, e
 // plain resolves a plain scalar the way yaml.v3 does for the types a
 // rules file uses; anything that might be another type (.inf, 0x1F, 1e3,
 // 1_000, timestamps) goes to yaml.v3.
-func (p *fastYAML) plain(text []byte, l, i int) (*Value, error) {
+func (p *fastYAML) plain(text []byte, l lineAt, i int) (*Value, error) {
 	v := p.newValue()
 	v.Pos = p.pos(l, i)
 	switch string(text) {
@@ -504,9 +592,12 @@ func (p *fastYAML) plain(text []byte, l, i int) (*Value, error) {
 			return nil, errSlow
 		}
 		str := p.text(text)
-		f, err := parseYAMLNumber(str)
-		if err != nil {
-			return nil, errSlow
+		f, ok := smallInt(text)
+		if !ok {
+			var err error
+			if f, err = parseYAMLNumber(str); err != nil {
+				return nil, errSlow
+			}
 		}
 		v.Kind, v.Num, v.Str = Number, f, str
 		return v, nil
@@ -521,11 +612,44 @@ func (p *fastYAML) plain(text []byte, l, i int) (*Value, error) {
 // cannot: the y).
 func mayResolve(text []byte) bool {
 	for _, c := range text {
-		if !strings.ContainsRune("0123456789abcdefABCDEFxXoObB.+-_:tTzZ iInN", rune(c)) {
+		if !numberBytes[c] {
 			return false
 		}
 	}
 	return true
+}
+
+// numberBytes are the characters mayResolve lets through, as a table.
+var numberBytes = func() (t [256]bool) {
+	for _, c := range []byte("0123456789abcdefABCDEFxXoObB.+-_:tTzZ iInN") {
+		t[c] = true
+	}
+	return t
+}()
+
+// smallInt reads text that simpleNumber accepted when it is an integer of
+// at most 15 digits, which a float64 holds exactly: what ParseInt (base 0)
+// and a conversion gave, without their generality (a 300-rule file has a
+// few hundred such numbers).
+func smallInt(text []byte) (float64, bool) {
+	digits := text
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 15 {
+		return 0, false
+	}
+	n := int64(0)
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if len(digits) < len(text) {
+		n = -n
+	}
+	return float64(n), true
 }
 
 // simpleNumber: -?(0|[1-9][0-9]*)(\.[0-9]+)?
@@ -628,9 +752,8 @@ func (p *fastYAML) literal(b []byte, i, ind int) (*Value, error) {
 	out := p.scratch[:0] // reused: growing a new one cost several allocations a block
 	content := -1
 	pending := 0 // empty lines not yet written
-	n := p.lineCount()
-	k := l + 1
-	for ; k < n; k++ {
+	k := p.after(l)
+	for ; p.exists(k); k = p.after(k) {
 		lb := p.line(k)
 		if len(lb) == 0 {
 			pending++
@@ -695,13 +818,6 @@ func (p *fastYAML) flow(b []byte, i int, depth int) (*Value, int, error) {
 		closing, v.Kind = ']', Array
 	}
 	ffrom, ifrom := len(p.fstack), len(p.istack)
-	defer func() {
-		if v.Kind == Object {
-			p.setFields(v, ffrom)
-		} else {
-			p.setItems(v, ifrom)
-		}
-	}()
 	j := skipSpaces(b, i+1)
 	if j < len(b) && b[j] == closing {
 		return v, j + 1, nil
@@ -745,6 +861,11 @@ func (p *fastYAML) flow(b []byte, i int, depth int) (*Value, int, error) {
 		}
 		switch b[j] {
 		case closing:
+			if open == '{' {
+				p.setFields(v, ffrom)
+			} else {
+				p.setItems(v, ifrom)
+			}
 			return v, j + 1, nil
 		case ',':
 			j = skipSpaces(b, j+1)

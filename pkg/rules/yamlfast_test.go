@@ -241,3 +241,20 @@ func TestFastYAMLLeavesRepeatedKeys(t *testing.T) {
 		}
 	}
 }
+
+// The fast reader finds document markers as it reads lines (it has no line
+// index to scan up front): one at the start of any line, after a block
+// scalar or past the end of the mapping too, leaves the file to yaml.v3.
+func TestFastYAMLLeavesDocumentMarkers(t *testing.T) {
+	for _, src := range []string{"---\na: 1\n", "a: 1\n---\nb: 2\n", "a: 1\n...\n", "a: |\n  x\n---\n",
+		"a: |\n  x\n\n...\n", "a:\n  b: 1\n---x\n", "a: 1\n# c\n\n---\n", "a:\n  - 1\n----\n"} {
+		if _, err := parseYAMLFast(scanSource([]byte(src))); !errors.Is(err, errSlow) {
+			t.Errorf("the fast reader took a document marker (%v):\n%s", err, src)
+		}
+	}
+	for _, src := range []string{"a: |\n  x\n  ---\n", "a: 1\n# ---\n", "a: '---'\n", "a:\n  - b\n  - x---\n"} {
+		if _, err := parseYAMLFast(scanSource([]byte(src))); err != nil {
+			t.Errorf("the fast reader left %q to yaml.v3: %v", src, err)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 
 	"github.com/cfcache/cfcache/pkg/cfapi"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
@@ -27,35 +28,77 @@ const maxFileSize = 16 << 20
 // ReadInput reads FILE, or standard input for "-", and returns the bytes and
 // the name problems use. A missing or unreadable file is a usage error.
 func ReadInput(ios *iostreams.IOStreams, path string) ([]byte, string, error) {
-	var r io.Reader
-	name := path
 	if path == "-" {
-		r, name = ios.In, StdinName
-	} else {
-		f, err := os.Open(path)
+		size := 0
+		if f, ok := ios.In.(*os.File); ok {
+			size = regularSize(f) // `validate - < rules.yaml`
+		}
+		data, err := readCapped(ios.In, size)
+		return checkRead(data, StdinName, err)
+	}
+	f, err := openInput(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, path, cmdutil.FlagErrorf("rules file %s does not exist", path)
+		}
+		return nil, path, cmdutil.FlagErrorf("cannot read rules file: %s", err)
+	}
+	defer f.Close()
+	// One Stat says both whether it is a directory and how large it is.
+	size := 0
+	if st, err := f.Stat(); err == nil {
+		if st.IsDir() {
+			return nil, path, cmdutil.FlagErrorf("%s is a directory: give a rules file (YAML or JSON)", path)
+		}
+		size = sizeOf(st)
+	}
+	data, err := readCapped(f, size)
+	return checkRead(data, path, err)
+}
+
+// readCapped reads r to its end, or to one byte past maxFileSize. size is
+// what the file is expected to hold: the buffer is made for it and one
+// byte more, so a file that did not change is read in one go without a
+// copy. io.ReadAll's doubling allocated twice the file, enough on a
+// 300-rule file to cost a garbage collection in a process that otherwise
+// needs none; and a buffer from bytes.Buffer.Grow is cleared before it is
+// read into, which in a fresh process is the first touch of every page
+// (docs/performance.md, "Against start-up").
+func readCapped(r io.Reader, size int) ([]byte, error) {
+	buf := make([]byte, 0, max(size+1, bytes.MinRead))
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, cap(buf)) // a pipe: double, as bytes.Buffer did
+		}
+		room := min(cap(buf), maxFileSize+1)
+		n, err := r.Read(buf[len(buf):room])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF || len(buf) > maxFileSize {
+			return buf, nil
+		}
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil, name, cmdutil.FlagErrorf("rules file %s does not exist", path)
-			}
-			return nil, name, cmdutil.FlagErrorf("cannot read rules file: %s", err)
-		}
-		defer f.Close()
-		if st, err := f.Stat(); err == nil && st.IsDir() {
-			return nil, name, cmdutil.FlagErrorf("%s is a directory: give a rules file (YAML or JSON)", path)
-		}
-		r = f
-	}
-	// Read into a buffer of the file's size: io.ReadAll's doubling
-	// allocated twice the file, enough on a 300-rule file to cost a
-	// garbage collection in a process that otherwise needs none.
-	var buf bytes.Buffer
-	if f, ok := r.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() < maxFileSize {
-			buf.Grow(int(st.Size()) + bytes.MinRead)
+			return buf, err
 		}
 	}
-	_, err := buf.ReadFrom(io.LimitReader(r, maxFileSize+1))
-	data := buf.Bytes()
+}
+
+// regularSize is f's size when it is a regular file within the cap, else 0.
+func regularSize(f *os.File) int {
+	st, err := f.Stat()
+	if err != nil {
+		return 0
+	}
+	return sizeOf(st)
+}
+
+func sizeOf(st fs.FileInfo) int {
+	if st.Mode().IsRegular() && st.Size() <= maxFileSize {
+		return int(st.Size())
+	}
+	return 0
+}
+
+func checkRead(data []byte, name string, err error) ([]byte, string, error) {
 	if err != nil {
 		return nil, name, cmdutil.FlagErrorf("cannot read %s: %s", name, err)
 	}
