@@ -33,9 +33,12 @@ type Options struct {
 	// Plan is the zone's plan; it gates `matches`, lists and plan-limited
 	// fields. Empty means "do not check plan gates".
 	Plan limits.Plan
-	// Limits, when set, replaces the default per-plan row (regex allowed,
-	// expression length).
-	Limits *limits.Limits
+	// Limits, when set (its Plan is not empty), replaces the default
+	// per-plan row (regex allowed, expression length). A value, not a
+	// pointer: the rules commands check every expression with their own
+	// copy of a row, and a pointer to it would put that copy on the heap
+	// once per expression (docs/performance.md, "Against start-up").
+	Limits limits.Limits
 	// ResponsePhase checks a Cache Response Rules expression: the response
 	// fields (FieldInfo.ResponseOnly) are usable besides the request fields.
 	ResponsePhase bool
@@ -55,8 +58,8 @@ var responsePhaseFunctions = map[string]bool{
 }
 
 func (o Options) limits() limits.Limits {
-	if o.Limits != nil {
-		return *o.Limits
+	if o.Limits.Plan != "" {
+		return o.Limits
 	}
 	if o.Plan == "" {
 		return defaultLimits.For(limits.Enterprise)
@@ -78,8 +81,12 @@ func CheckExpression(src string, plan limits.Plan) []Problem {
 func CheckExpressionWith(src string, opts Options) []Problem {
 	var probs []Problem
 	lim := opts.limits()
-	if n := utf8.RuneCountInString(src); lim.ExpressionMaxLength > 0 && n > lim.ExpressionMaxLength {
-		probs = append(probs, Problem{Line: 1, Col: 1, Message: fmt.Sprintf("expression is %d characters long; Cloudflare allows at most %d", n, lim.ExpressionMaxLength)})
+	// A zero maximum turns the check off (the rules commands report the
+	// length themselves): the characters are then not counted at all.
+	if lim.ExpressionMaxLength > 0 {
+		if n := utf8.RuneCountInString(src); n > lim.ExpressionMaxLength {
+			probs = append(probs, Problem{Line: 1, Col: 1, Message: fmt.Sprintf("expression is %d characters long; Cloudflare allows at most %d", n, lim.ExpressionMaxLength)})
+		}
 	}
 	e, err := Parse(src)
 	if err != nil {

@@ -41,7 +41,7 @@ func check(expression string, l limits.Limits, phase string, value bool) []rules
 	// check off so the problem is not reported twice.
 	lim := l
 	lim.ExpressionMaxLength = 0
-	probs := expr.CheckExpressionWith(expression, expr.Options{Plan: l.Plan, Limits: &lim, ResponsePhase: phase == rules.PhaseResponse, Value: value})
+	probs := expr.CheckExpressionWith(expression, expr.Options{Plan: l.Plan, Limits: lim, ResponsePhase: phase == rules.PhaseResponse, Value: value})
 	if len(probs) == 0 {
 		return nil
 	}
