@@ -47,6 +47,12 @@ type Options struct {
 	// cache/how-to/cache-response-rules/settings.mdx: "An expression that
 	// evaluates to an array of cache tags").
 	Value bool
+	// Once parses the expression for this check alone, past Parse's
+	// memory: the caller will not parse it again (`rules validate` checks
+	// each rule's expression once and evaluates none), so remembering its
+	// tree would only cost a map entry and two hashes of the text
+	// (docs/performance.md, "Against start-up").
+	Once bool
 }
 
 // responsePhaseFunctions are the functions Cache Response Rules allow
@@ -88,7 +94,13 @@ func CheckExpressionWith(src string, opts Options) []Problem {
 			probs = append(probs, Problem{Line: 1, Col: 1, Message: fmt.Sprintf("expression is %d characters long; Cloudflare allows at most %d", n, lim.ExpressionMaxLength)})
 		}
 	}
-	e, err := Parse(src)
+	var e Expr
+	var err error
+	if opts.Once {
+		e, err = parseSource(src)
+	} else {
+		e, err = Parse(src)
+	}
 	if err != nil {
 		var se *SyntaxError
 		if errors.As(err, &se) {

@@ -58,3 +58,27 @@ func TestParseMemoBounded(t *testing.T) {
 		t.Errorf("memo holds %d texts, bound %d", n, maxMemo)
 	}
 }
+
+// TestCheckOnceLeavesMemo: a check with Options.Once finds what a check
+// through Parse's memory finds, and leaves nothing in that memory.
+func TestCheckOnceLeavesMemo(t *testing.T) {
+	for _, src := range []string{
+		`starts_with(http.request.uri.path, "/once-a/") and http.host matches "^a+$"`,
+		`http.request.uri.path.extension in {"css" "js"}`,
+		"http.host eq \t\"once\"",
+		`http.host eq (`,
+		`http.host`,
+	} {
+		once := CheckExpressionWith(src, Options{Plan: "pro", Once: true})
+		parsed.mu.Lock()
+		_, inTrees := parsed.m[src]
+		_, inErrs := parsed.errs[src]
+		parsed.mu.Unlock()
+		if inTrees || inErrs {
+			t.Errorf("%q: a check with Once was remembered", src)
+		}
+		if shared := CheckExpressionWith(src, Options{Plan: "pro"}); !reflect.DeepEqual(once, shared) {
+			t.Errorf("%q: with Once %v, without %v", src, once, shared)
+		}
+	}
+}

@@ -71,6 +71,12 @@ func ValidateOptions(l limits.Limits) rules.Options {
 	return rules.Options{Limits: l, Checker: NewChecker()}
 }
 
+// ValidateOnceOptions are ValidateOptions for a command that checks a file
+// once and parses none of its expressions again (`rules validate`).
+func ValidateOnceOptions(l limits.Limits) rules.Options {
+	return rules.Options{Limits: l, Checker: ExprChecker{Once: true}}
+}
+
 // PrintProblems writes one problem per line to stderr, as FILE:LINE:
 // rules[i].path: REASON. They are printed even with -q: they are the
 // command's answer, not progress.
