@@ -1159,7 +1159,10 @@ func (p *parser) parseRegex() (Expr, error) {
 		p.advance(n)
 		pattern, raw = body, true
 	} else {
+		// The pattern is the string's text, except that `\"` outside a
+		// class stands for `"`: only then is it copied.
 		var b strings.Builder
+		from := 1 // s[1:from] is in b
 		inClass := false
 		i := 1
 		for {
@@ -1171,11 +1174,10 @@ func (p *parser) parseRegex() (Expr, error) {
 				if i+1 >= len(s) {
 					return nil, p.errorf(pos, "regular expression string is not closed: missing `\"`")
 				}
-				n := s[i+1]
-				if inClass || n != '"' {
-					b.WriteByte('\\')
+				if !inClass && s[i+1] == '"' {
+					b.WriteString(s[from:i])
+					from = i + 1
 				}
-				b.WriteByte(n)
 				i += 2
 				continue
 			}
@@ -1187,11 +1189,15 @@ func (p *parser) parseRegex() (Expr, error) {
 			} else if c == ']' && inClass {
 				inClass = false
 			}
-			b.WriteByte(c)
 			i++
 		}
 		p.advance(i + 1)
-		pattern = b.String()
+		if from == 1 {
+			pattern = s[1:i]
+		} else {
+			b.WriteString(s[from:i])
+			pattern = b.String()
+		}
 	}
 	lit := &RegexLit{P: pos, Pattern: pattern, Raw: raw, parsed: true}
 	if what := rustOnlySyntax(pattern); what != "" {

@@ -79,3 +79,26 @@ func FuzzPlainRegexSyntax(f *testing.F) {
 		}
 	})
 }
+
+// TestRegexPatternText: a quoted pattern is the string's text, except
+// that `\"` outside a character class stands for `"`.
+func TestRegexPatternText(t *testing.T) {
+	for src, want := range map[string]string{
+		`"^/c/[0-9]+$"`:       `^/c/[0-9]+$`,
+		`"a\"b"`:              `a"b`,
+		`"\"a[\"]\"\."`:       `"a[\"]"\.`,
+		`"[\"]"`:              `[\"]`,
+		`"["]"`:               `["]`,
+		`"\\\"x"`:             `\\"x`,
+		`"\d+\"\"[^"\]]*\"$"`: `\d+""[^"\]]*"$`,
+	} {
+		e, err := parseSource(`http.host matches ` + src)
+		if err != nil {
+			t.Errorf("%s: %v", src, err)
+			continue
+		}
+		if got := e.(*Compare).Y.(*RegexLit).Pattern; got != want {
+			t.Errorf("%s: pattern %q, want %q", src, got, want)
+		}
+	}
+}
