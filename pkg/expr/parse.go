@@ -1045,10 +1045,15 @@ func (p *parser) parseString() (*StringLit, error) {
 		p.advance(n)
 		return p.newString(pos, body, true), nil
 	}
-	// A string with no escape is its own text: no copy.
-	if j := strings.IndexAny(s[1:], `"\`); j >= 0 && s[1+j] == '"' {
-		p.advance(j + 2)
-		return p.newString(pos, s[1:1+j], false), nil
+	// A string with no escape is its own text: no copy. (A loop, not
+	// strings.IndexAny, which builds a set of the two bytes at each call.)
+	j := 1
+	for j < len(s) && s[j] != '"' && s[j] != '\\' {
+		j++
+	}
+	if j < len(s) && s[j] == '"' {
+		p.advance(j + 1)
+		return p.newString(pos, s[1:j], false), nil
 	}
 	var b strings.Builder
 	i := 1
