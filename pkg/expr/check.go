@@ -50,8 +50,9 @@ type Options struct {
 	// Once parses the expression for this check alone, past Parse's
 	// memory: the caller will not parse it again (`rules validate` checks
 	// each rule's expression once and evaluates none), so remembering its
-	// tree would only cost a map entry and two hashes of the text
-	// (docs/performance.md, "Against start-up").
+	// tree would only cost a map entry and two hashes of the text, and
+	// keeping its nodes some 500 bytes (docs/performance.md, "Against
+	// start-up"). The nodes are used again for the next expression.
 	Once bool
 }
 
@@ -97,7 +98,16 @@ func CheckExpressionWith(src string, opts Options) []Problem {
 	var e Expr
 	var err error
 	if opts.Once {
-		e, err = parseSource(src)
+		// The tree is this call's alone and nothing of it outlives the
+		// call (a problem's message is formatted; names and strings in a
+		// tree are the source's): once it is checked, its nodes go back to
+		// the slabs for the next expression, and then the slabs to the
+		// pool (deferred calls run last first).
+		nodes := slabPool.Get().(*nodeSlabs)
+		defer slabPool.Put(nodes)
+		mark := *nodes
+		defer nodes.rewind(mark)
+		e, err = parseWith(src, nodes)
 	} else {
 		e, err = Parse(src)
 	}

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+
+	"github.com/cfcache/cfcache/pkg/limits"
 )
 
 // TestParseMemo: a second Parse of the same text hands out the tree (or
@@ -79,6 +81,46 @@ func TestCheckOnceLeavesMemo(t *testing.T) {
 		}
 		if shared := CheckExpressionWith(src, Options{Plan: "pro"}); !reflect.DeepEqual(once, shared) {
 			t.Errorf("%q: with Once %v, without %v", src, once, shared)
+		}
+	}
+}
+
+// TestCheckOnceReusesNodes: checks with Options.Once give their nodes back
+// for the next expression; each still finds what a check of a tree of its
+// own finds, over the corpus checked in turn on two plans, twice (the
+// second round on nodes the first round used).
+func TestCheckOnceReusesNodes(t *testing.T) {
+	corpus, _ := loadCorpus(t)
+	// Trees Parse remembers share chunks with the nodes Once gives back:
+	// they must come out of it untouched.
+	kept := map[string]Expr{}
+	for _, cc := range corpus.Cases[:20] {
+		if e, err := Parse(cc.Expr); err == nil {
+			kept[cc.Expr] = e
+		}
+	}
+	defer func() {
+		for src, e := range kept {
+			if fresh, _ := parseSource(src); !reflect.DeepEqual(e, fresh) {
+				t.Errorf("%s: a remembered tree changed under checks with Once", src)
+			}
+		}
+	}()
+	for round := 0; round < 2; round++ {
+		for _, plan := range []limits.Plan{limits.Enterprise, limits.Free} {
+			for _, cc := range corpus.Cases {
+				once := CheckExpressionWith(cc.Expr, Options{Plan: plan, Once: true})
+				fresh, err := parseSource(cc.Expr)
+				var want []Problem
+				if err != nil {
+					want = CheckExpressionWith(cc.Expr, Options{Plan: plan})
+				} else {
+					want = Check(fresh, Options{Plan: plan})
+				}
+				if !reflect.DeepEqual(once, want) {
+					t.Errorf("%s on %s: with Once %v, on its own tree %v", cc.Expr, plan, once, want)
+				}
+			}
 		}
 	}
 }

@@ -100,6 +100,11 @@ func (m *parseMemo) get(src string) (Expr, error) {
 func parseSource(src string) (Expr, error) {
 	nodes := slabPool.Get().(*nodeSlabs)
 	defer slabPool.Put(nodes)
+	return parseWith(src, nodes)
+}
+
+// parseWith parses src with nodes from the given slabs.
+func parseWith(src string, nodes *nodeSlabs) (Expr, error) {
 	p := &parser{src: src, line: 1, col: 1, nodes: nodes}
 	e, err := p.parse()
 	// A tab or control character between tokens is reported even when
