@@ -212,8 +212,13 @@ func (p *parser) advance(n int) {
 func (p *parser) skipSpace() {
 	for p.off < len(p.src) {
 		switch c := p.src[p.off]; {
-		case c == ' ' || c == '\n' || c == '\r':
-			p.advance(1)
+		case c == ' ' || c == '\r':
+			p.off++
+			p.col++
+		case c == '\n':
+			p.off++
+			p.line++
+			p.col = 1
 		case c < 0x20 || c == 0x7f:
 			if p.badSpace == nil {
 				what := fmt.Sprintf("the control character U+%04X", c)
