@@ -290,10 +290,10 @@ func (c *checker) notCondition(e Expr, t typed) {
 }
 
 func (c *checker) field(x *Field) typed {
-	f, ok := fieldTable()[x.Name]
+	f, ok := fields().lookup(x.Name)
 	if !ok {
 		msg := fmt.Sprintf("unknown field `%s`", x.Name)
-		if s := suggest(x.Name, fieldNames(), func(n string) bool { return fieldTable()[n].InCacheRules }); s != "" {
+		if s := suggest(x.Name, fieldNames(), func(n string) bool { f, _ := fields().lookup(n); return f.InCacheRules }); s != "" {
 			msg += fmt.Sprintf(", did you mean `%s`?", s)
 		}
 		if _, isFn := functions[x.Name]; isFn {
