@@ -14,9 +14,10 @@ import (
 // and type checker (pkg/expr) instead of rules.DefaultChecker's token scan.
 type ExprChecker struct {
 	// Once is set by a command that parses each expression only to check
-	// it, once (`rules validate`): expr.Parse's memory of trees, which
-	// `explain` (validate, then compile) and `diff`/`deploy` (validate
-	// against two plans) reuse, is then left alone (expr.Options.Once).
+	// it and evaluates none (`rules validate`, `diff`, `deploy`; see
+	// ValidateOnceOptions): expr.Parse's memory of trees, which `explain`
+	// reuses (validate, then compile), is then left alone, and each tree's
+	// nodes serve the next expression (expr.Options.Once).
 	Once bool
 }
 
