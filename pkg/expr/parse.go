@@ -1177,7 +1177,7 @@ func (p *parser) parseRegex() (Expr, error) {
 		// The pattern is the string's text, except that `\"` outside a
 		// class stands for `"`: only then is it copied.
 		var b strings.Builder
-		from := 1 // s[1:from] is in b
+		from := 1 // b holds the pattern of s[1:from]
 		inClass := false
 		i := 1
 		for {
