@@ -100,7 +100,7 @@ func BenchmarkCheck300(b *testing.B) {
 	srcs := awk300()
 	lim := defaultLimits.For(limits.Enterprise)
 	lim.ExpressionMaxLength = 0
-	opts := Options{Plan: limits.Enterprise, Limits: &lim}
+	opts := Options{Plan: limits.Enterprise, Limits: lim}
 	b.ReportAllocs()
 	for b.Loop() {
 		ForgetParsed()

@@ -33,9 +33,12 @@ type Options struct {
 	// Plan is the zone's plan; it gates `matches`, lists and plan-limited
 	// fields. Empty means "do not check plan gates".
 	Plan limits.Plan
-	// Limits, when set, replaces the default per-plan row (regex allowed,
-	// expression length).
-	Limits *limits.Limits
+	// Limits, when set (its Plan is not empty), replaces the default
+	// per-plan row (regex allowed, expression length). A value, not a
+	// pointer: the rules commands check every expression with their own
+	// copy of a row, and a pointer to it would put that copy on the heap
+	// once per expression (docs/performance.md, "Against start-up").
+	Limits limits.Limits
 	// ResponsePhase checks a Cache Response Rules expression: the response
 	// fields (FieldInfo.ResponseOnly) are usable besides the request fields.
 	ResponsePhase bool
@@ -44,6 +47,13 @@ type Options struct {
 	// cache/how-to/cache-response-rules/settings.mdx: "An expression that
 	// evaluates to an array of cache tags").
 	Value bool
+	// Once parses the expression for this check alone, past Parse's
+	// memory: the caller will not parse it again (`rules validate` checks
+	// each rule's expression once and evaluates none), so remembering its
+	// tree would only cost a map entry and two hashes of the text, and
+	// keeping its nodes some 500 bytes (docs/performance.md, "Against
+	// start-up"). The nodes are used again for the next expression.
+	Once bool
 }
 
 // responsePhaseFunctions are the functions Cache Response Rules allow
@@ -55,8 +65,8 @@ var responsePhaseFunctions = map[string]bool{
 }
 
 func (o Options) limits() limits.Limits {
-	if o.Limits != nil {
-		return *o.Limits
+	if o.Limits.Plan != "" {
+		return o.Limits
 	}
 	if o.Plan == "" {
 		return defaultLimits.For(limits.Enterprise)
@@ -78,10 +88,29 @@ func CheckExpression(src string, plan limits.Plan) []Problem {
 func CheckExpressionWith(src string, opts Options) []Problem {
 	var probs []Problem
 	lim := opts.limits()
-	if n := utf8.RuneCountInString(src); lim.ExpressionMaxLength > 0 && n > lim.ExpressionMaxLength {
-		probs = append(probs, Problem{Line: 1, Col: 1, Message: fmt.Sprintf("expression is %d characters long; Cloudflare allows at most %d", n, lim.ExpressionMaxLength)})
+	// A zero maximum turns the check off (the rules commands report the
+	// length themselves): the characters are then not counted at all.
+	if lim.ExpressionMaxLength > 0 {
+		if n := utf8.RuneCountInString(src); n > lim.ExpressionMaxLength {
+			probs = append(probs, Problem{Line: 1, Col: 1, Message: fmt.Sprintf("expression is %d characters long; Cloudflare allows at most %d", n, lim.ExpressionMaxLength)})
+		}
 	}
-	e, err := Parse(src)
+	var e Expr
+	var err error
+	if opts.Once {
+		// The tree is this call's alone and nothing of it outlives the
+		// call (a problem's message is formatted; names and strings in a
+		// tree are the source's): once it is checked, its nodes go back to
+		// the slabs for the next expression, and then the slabs to the
+		// pool (deferred calls run last first).
+		nodes := slabPool.Get().(*nodeSlabs)
+		defer slabPool.Put(nodes)
+		mark := *nodes
+		defer nodes.rewind(mark)
+		e, err = parseWith(src, nodes)
+	} else {
+		e, err = Parse(src)
+	}
 	if err != nil {
 		var se *SyntaxError
 		if errors.As(err, &se) {
@@ -261,10 +290,10 @@ func (c *checker) notCondition(e Expr, t typed) {
 }
 
 func (c *checker) field(x *Field) typed {
-	f, ok := fieldTable()[x.Name]
+	f, ok := fields().lookup(x.Name)
 	if !ok {
 		msg := fmt.Sprintf("unknown field `%s`", x.Name)
-		if s := suggest(x.Name, fieldNames(), func(n string) bool { return fieldTable()[n].InCacheRules }); s != "" {
+		if s := suggest(x.Name, fieldNames(), func(n string) bool { f, _ := fields().lookup(n); return f.InCacheRules }); s != "" {
 			msg += fmt.Sprintf(", did you mean `%s`?", s)
 		}
 		if _, isFn := functions[x.Name]; isFn {

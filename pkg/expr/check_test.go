@@ -86,7 +86,7 @@ func TestCheckExpressionLength(t *testing.T) {
 	}
 	l := limits.Default().For(limits.Free)
 	l.ExpressionMaxLength = 100000
-	if probs := CheckExpressionWith(src, Options{Plan: limits.Free, Limits: &l}); len(probs) != 0 {
+	if probs := CheckExpressionWith(src, Options{Plan: limits.Free, Limits: l}); len(probs) != 0 {
 		t.Errorf("overridden limit: %v", probs)
 	}
 }

@@ -28,6 +28,8 @@
 // (docs/performance.md, "Against start-up"): Parse's memory of the trees and
 // errors it returned (parse.go; a tree is never changed once built, so one
 // text's tree is handed out again; bounded at 2,048 texts, emptied by
-// ForgetParsed), and a sync.Pool of the chunks parse nodes are cut from
-// (slabs.go). Both are safe for concurrent use and change no result.
+// ForgetParsed; a check with Options.Once neither asks nor fills it), and
+// a sync.Pool of the chunks parse nodes are cut from (slabs.go; a check
+// with Options.Once gives its nodes back). Both are safe for concurrent use
+// and change no result.
 package expr

@@ -358,7 +358,7 @@ func (env *Env) field(name string) value {
 	if v, ok := env.fields[name]; ok {
 		return v
 	}
-	if f, ok := fieldTable()[name]; ok && f.Type.Kind == KindBool {
+	if f, ok := fields().lookup(name); ok && f.Type.Kind == KindBool {
 		return value{k: vBool, unknown: true}
 	}
 	return value{unknown: true}

@@ -168,7 +168,7 @@ func (env *Env) callOnStringField(c *Call) (*Field, string, bool) {
 	if field == nil {
 		return nil, "", false
 	}
-	if _, known := fieldTable()[field.Name]; !known {
+	if !fields().known(field.Name) {
 		return nil, "", false
 	}
 	v := env.eval(field)
@@ -275,7 +275,7 @@ func (env *Env) describe(e Expr) string {
 	}
 	text := Format(e)
 	if f, ok := e.(*Field); ok {
-		if _, known := fieldTable()[f.Name]; !known {
+		if !fields().known(f.Name) {
 			return f.Name + " is not a known field"
 		}
 	}
@@ -330,7 +330,7 @@ func describedExpr(e Expr) Expr {
 // string value, is written in place; the rest as describe builds it.
 func (env *Env) describeTo(b *strings.Builder, e Expr) {
 	if f, ok := describedExpr(e).(*Field); ok {
-		if _, known := fieldTable()[f.Name]; known {
+		if fields().known(f.Name) {
 			if v := env.eval(f); v.k == vString && !v.unknown {
 				b.WriteString(f.Name)
 				b.WriteString(" is ")

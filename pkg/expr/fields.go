@@ -1,10 +1,10 @@
 package expr
 
 import (
-	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cfcache/cfcache/pkg/limits"
 )
@@ -42,14 +42,72 @@ var CacheRuleFields = []string{
 	"ip.src.country", "ip.src.continent", "ip.src.asnum",
 }
 
-// fieldTable maps names to their description. It is built once from
-// fieldRows, on first use, and never modified: purge, zones and version
-// never read it, and building it when the package was initialised cost
-// every process 0.12–0.2 ms and 69 kB (GODEBUG=inittrace=1).
-var fieldTable = sync.OnceValue(buildFieldTable)
+// fields indexes the field rows by name; a field's description is built
+// on its first lookup, and never modified. purge, zones and version never
+// read it (building the descriptions when the package was initialised cost
+// every process 0.12–0.2 ms and 69 kB, GODEBUG=inittrace=1), and a rules
+// file's checks look up a few names (issue 12's 300 rules: three), where
+// describing all 180 fields up front cost 75 µs and 53 kB
+// (docs/performance.md, "Against start-up").
+var fields = sync.OnceValue(indexFields)
 
 // fieldNames is the sorted list of names, for suggestions.
 var fieldNames = sync.OnceValue(sortedFieldNames)
+
+// fieldIndex is the index: entry i < len(fieldRows) is fieldRows[i], then
+// come extraFieldRows and the deprecated aliases.
+type fieldIndex struct {
+	byName  map[string]int32
+	aliases [][2]string // alias, the field it stands for
+	infos   []atomic.Pointer[FieldInfo]
+}
+
+func indexFields() *fieldIndex {
+	n := len(fieldRows) + len(extraFieldRows) + len(deprecatedAliases)
+	x := &fieldIndex{byName: make(map[string]int32, n), infos: make([]atomic.Pointer[FieldInfo], n)}
+	for i, r := range fieldRows {
+		x.byName[r.name] = int32(i)
+	}
+	for i, r := range extraFieldRows {
+		x.byName[r.name] = int32(len(fieldRows) + i)
+	}
+	for alias, target := range deprecatedAliases {
+		x.byName[alias] = int32(len(fieldRows) + len(extraFieldRows) + len(x.aliases))
+		x.aliases = append(x.aliases, [2]string{alias, target})
+	}
+	return x
+}
+
+// lookup returns the description of a field, building it on first use.
+func (x *fieldIndex) lookup(name string) (FieldInfo, bool) {
+	i, ok := x.byName[name]
+	if !ok {
+		return FieldInfo{}, false
+	}
+	if f := x.infos[i].Load(); f != nil {
+		return *f, true
+	}
+	var f FieldInfo
+	switch rows := len(fieldRows) + len(extraFieldRows); {
+	case int(i) < len(fieldRows):
+		f = describeField(fieldRows[i])
+	case int(i) < rows:
+		f = describeField(extraFieldRows[int(i)-len(fieldRows)])
+	default:
+		a := x.aliases[int(i)-rows]
+		f, _ = x.lookup(a[1])
+		f.Name, f.DeprecatedFor = a[0], a[1]
+	}
+	// Two first lookups at once build equal descriptions; either is kept.
+	x.infos[i].Store(&f)
+	return f, true
+}
+
+// known reports whether name is a field, without describing it.
+func (x *fieldIndex) known(name string) bool {
+	_, ok := x.byName[name]
+	return ok
+}
 
 // fieldAvailability derives cache-rule availability from a row. The source
 // file lists no per-product availability, so the rule is: Cloudflare's Cache
@@ -80,37 +138,28 @@ func planFromLabel(label string) limits.Plan {
 	return ""
 }
 
-func buildFieldTable() map[string]FieldInfo {
-	m := make(map[string]FieldInfo, len(fieldRows)+len(extraFieldRows)+len(deprecatedAliases))
-	for _, r := range slices.Concat(fieldRows, extraFieldRows) {
-		t, err := ParseType(r.dataType)
-		if err != nil {
-			panic("expr: field table: " + r.name + ": " + err.Error())
-		}
-		ok, why := fieldAvailability(r)
-		m[r.name] = FieldInfo{
-			Name:            r.name,
-			Type:            t,
-			Categories:      strings.Split(r.categories, ", "),
-			PlanLabel:       r.planLabel,
-			MinPlan:         planFromLabel(r.planLabel),
-			InCacheRules:    ok,
-			NotInCacheRules: why,
-			ResponseOnly:    r.onlyIn == "" && strings.HasPrefix(r.categories, "Response"),
-		}
+// describeField is a row's description.
+func describeField(r fieldRow) FieldInfo {
+	t, err := ParseType(r.dataType)
+	if err != nil {
+		panic("expr: field table: " + r.name + ": " + err.Error())
 	}
-	for alias, target := range deprecatedAliases {
-		f := m[target]
-		f.Name = alias
-		f.DeprecatedFor = target
-		m[alias] = f
+	ok, why := fieldAvailability(r)
+	return FieldInfo{
+		Name:            r.name,
+		Type:            t,
+		Categories:      strings.Split(r.categories, ", "),
+		PlanLabel:       r.planLabel,
+		MinPlan:         planFromLabel(r.planLabel),
+		InCacheRules:    ok,
+		NotInCacheRules: why,
+		ResponseOnly:    r.onlyIn == "" && strings.HasPrefix(r.categories, "Response"),
 	}
-	return m
 }
 
 func sortedFieldNames() []string {
-	names := make([]string, 0, len(fieldTable()))
-	for n := range fieldTable() {
+	names := make([]string, 0, len(fields().byName))
+	for n := range fields().byName {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -119,15 +168,15 @@ func sortedFieldNames() []string {
 
 // LookupField returns the description of a field.
 func LookupField(name string) (FieldInfo, bool) {
-	f, ok := fieldTable()[name]
-	return f, ok
+	return fields().lookup(name)
 }
 
 // Fields returns every known field, sorted by name.
 func Fields() []FieldInfo {
 	out := make([]FieldInfo, 0, len(fieldNames()))
 	for _, n := range fieldNames() {
-		out = append(out, fieldTable()[n])
+		f, _ := fields().lookup(n)
+		out = append(out, f)
 	}
 	return out
 }

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+
+	"github.com/cfcache/cfcache/pkg/limits"
 )
 
 // TestParseMemo: a second Parse of the same text hands out the tree (or
@@ -56,5 +58,76 @@ func TestParseMemoBounded(t *testing.T) {
 	parsed.mu.Unlock()
 	if n > maxMemo {
 		t.Errorf("memo holds %d texts, bound %d", n, maxMemo)
+	}
+}
+
+// TestCheckOnceLeavesMemo: a check with Options.Once finds what a check
+// through Parse's memory finds, and leaves nothing in that memory.
+func TestCheckOnceLeavesMemo(t *testing.T) {
+	for _, src := range []string{
+		`starts_with(http.request.uri.path, "/once-a/") and http.host matches "^a+$"`,
+		`http.request.uri.path.extension in {"css" "js"}`,
+		"http.host eq \t\"once\"",
+		`http.host eq (`,
+		`http.host`,
+	} {
+		remembered := func() bool {
+			parsed.mu.Lock()
+			defer parsed.mu.Unlock()
+			_, inTrees := parsed.m[src]
+			_, inErrs := parsed.errs[src]
+			return inTrees || inErrs
+		}
+		before := remembered() // another test may have parsed it
+		once := CheckExpressionWith(src, Options{Plan: "pro", Once: true})
+		if !before && remembered() {
+			t.Errorf("%q: a check with Once was remembered", src)
+		}
+		if shared := CheckExpressionWith(src, Options{Plan: "pro"}); !reflect.DeepEqual(once, shared) {
+			t.Errorf("%q: with Once %v, without %v", src, once, shared)
+		}
+	}
+}
+
+// TestCheckOnceReusesNodes: checks with Options.Once give their nodes back
+// for the next expression; each still finds what a check of a tree of its
+// own finds, over the corpus checked in turn on two plans, twice (the
+// second round on nodes the first round used).
+func TestCheckOnceReusesNodes(t *testing.T) {
+	corpus, _ := loadCorpus(t)
+	// Trees Parse remembers share chunks with the nodes Once gives back:
+	// they must come out of it untouched.
+	// (Texts of their own: a tree another test evaluated has its regular
+	// expressions compiled, and would differ from a fresh one.)
+	kept := map[string]Expr{}
+	for i, cc := range corpus.Cases[:20] {
+		src := fmt.Sprintf(`(%s) and http.host ne "kept-%d"`, cc.Expr, i)
+		if e, err := Parse(src); err == nil {
+			kept[src] = e
+		}
+	}
+	defer func() {
+		for src, e := range kept {
+			if fresh, _ := parseSource(src); !reflect.DeepEqual(e, fresh) {
+				t.Errorf("%s: a remembered tree changed under checks with Once", src)
+			}
+		}
+	}()
+	for round := 0; round < 2; round++ {
+		for _, plan := range []limits.Plan{limits.Enterprise, limits.Free} {
+			for _, cc := range corpus.Cases {
+				once := CheckExpressionWith(cc.Expr, Options{Plan: plan, Once: true})
+				fresh, err := parseSource(cc.Expr)
+				var want []Problem
+				if err != nil {
+					want = CheckExpressionWith(cc.Expr, Options{Plan: plan})
+				} else {
+					want = Check(fresh, Options{Plan: plan})
+				}
+				if !reflect.DeepEqual(once, want) {
+					t.Errorf("%s on %s: with Once %v, on its own tree %v", cc.Expr, plan, once, want)
+				}
+			}
+		}
 	}
 }

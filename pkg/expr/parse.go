@@ -100,6 +100,11 @@ func (m *parseMemo) get(src string) (Expr, error) {
 func parseSource(src string) (Expr, error) {
 	nodes := slabPool.Get().(*nodeSlabs)
 	defer slabPool.Put(nodes)
+	return parseWith(src, nodes)
+}
+
+// parseWith parses src with nodes from the given slabs.
+func parseWith(src string, nodes *nodeSlabs) (Expr, error) {
 	p := &parser{src: src, line: 1, col: 1, nodes: nodes}
 	e, err := p.parse()
 	// A tab or control character between tokens is reported even when
@@ -207,8 +212,13 @@ func (p *parser) advance(n int) {
 func (p *parser) skipSpace() {
 	for p.off < len(p.src) {
 		switch c := p.src[p.off]; {
-		case c == ' ' || c == '\n' || c == '\r':
-			p.advance(1)
+		case c == ' ' || c == '\r':
+			p.off++
+			p.col++
+		case c == '\n':
+			p.off++
+			p.line++
+			p.col = 1
 		case c < 0x20 || c == 0x7f:
 			if p.badSpace == nil {
 				what := fmt.Sprintf("the control character U+%04X", c)
@@ -1045,10 +1055,15 @@ func (p *parser) parseString() (*StringLit, error) {
 		p.advance(n)
 		return p.newString(pos, body, true), nil
 	}
-	// A string with no escape is its own text: no copy.
-	if j := strings.IndexAny(s[1:], `"\`); j >= 0 && s[1+j] == '"' {
-		p.advance(j + 2)
-		return p.newString(pos, s[1:1+j], false), nil
+	// A string with no escape is its own text: no copy. (A loop, not
+	// strings.IndexAny, which builds a set of the two bytes at each call.)
+	j := 1
+	for j < len(s) && s[j] != '"' && s[j] != '\\' {
+		j++
+	}
+	if j < len(s) && s[j] == '"' {
+		p.advance(j + 1)
+		return p.newString(pos, s[1:j], false), nil
 	}
 	var b strings.Builder
 	i := 1
@@ -1159,7 +1174,10 @@ func (p *parser) parseRegex() (Expr, error) {
 		p.advance(n)
 		pattern, raw = body, true
 	} else {
+		// The pattern is the string's text, except that `\"` outside a
+		// class stands for `"`: only then is it copied.
 		var b strings.Builder
+		from := 1 // b holds the pattern of s[1:from]
 		inClass := false
 		i := 1
 		for {
@@ -1171,11 +1189,10 @@ func (p *parser) parseRegex() (Expr, error) {
 				if i+1 >= len(s) {
 					return nil, p.errorf(pos, "regular expression string is not closed: missing `\"`")
 				}
-				n := s[i+1]
-				if inClass || n != '"' {
-					b.WriteByte('\\')
+				if !inClass && s[i+1] == '"' {
+					b.WriteString(s[from:i])
+					from = i + 1
 				}
-				b.WriteByte(n)
 				i += 2
 				continue
 			}
@@ -1187,11 +1204,15 @@ func (p *parser) parseRegex() (Expr, error) {
 			} else if c == ']' && inClass {
 				inClass = false
 			}
-			b.WriteByte(c)
 			i++
 		}
 		p.advance(i + 1)
-		pattern = b.String()
+		if from == 1 {
+			pattern = s[1:i]
+		} else {
+			b.WriteString(s[from:i])
+			pattern = b.String()
+		}
 	}
 	lit := &RegexLit{P: pos, Pattern: pattern, Raw: raw, parsed: true}
 	if what := rustOnlySyntax(pattern); what != "" {

@@ -34,7 +34,7 @@ func (exprChecker) CheckValue(src string, l limits.Limits, phase string) []rules
 func exprCheck(src string, l limits.Limits, opts expr.Options) []rules.ExprProblem {
 	lim := l
 	lim.ExpressionMaxLength = 0
-	opts.Plan, opts.Limits = l.Plan, &lim
+	opts.Plan, opts.Limits = l.Plan, lim
 	var out []rules.ExprProblem
 	for _, p := range expr.CheckExpressionWith(src, opts) {
 		out = append(out, rules.ExprProblem{Line: p.Line, Col: p.Col, Message: p.Message, Warning: p.Warning})

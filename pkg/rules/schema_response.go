@@ -233,8 +233,10 @@ func describeRune(r rune) string {
 // (syntax, fields, tabs, plan gates such as regex_replace's, and a String or
 // Array of Strings as result), each problem at its place in the file.
 func (c *vctx) tagExpression(r *Rule, node *Value, path keyPath, checker ExpressionChecker) {
-	if n := utf8.RuneCountInString(node.Str); n > c.lim.ExpressionMaxLength && c.lim.ExpressionMaxLength > 0 {
-		c.errf(node.Pos, path, "expression is %d characters long: the limit is %d", n, c.lim.ExpressionMaxLength)
+	if c.lim.ExpressionMaxLength > 0 && len(node.Str) > c.lim.ExpressionMaxLength {
+		if n := utf8.RuneCountInString(node.Str); n > c.lim.ExpressionMaxLength {
+			c.errf(node.Pos, path, "expression is %d characters long: the limit is %d", n, c.lim.ExpressionMaxLength)
+		}
 	}
 	vc, ok := checker.(ValueExpressionChecker)
 	if !ok {

@@ -211,8 +211,12 @@ func (c *vctx) expression(r *Rule, rule keyPath, checker ExpressionChecker) {
 			Message: "empty expression: say which requests the rule matches (true matches all)", Severity: SeverityError})
 		return
 	}
-	if n := utf8.RuneCountInString(r.Expression); n > c.lim.ExpressionMaxLength {
-		c.errf(pos, path, "expression is %d characters long: the limit is %d", n, c.lim.ExpressionMaxLength)
+	// A text no longer in bytes than the limit is within it in characters:
+	// only a longer one is counted.
+	if len(r.Expression) > c.lim.ExpressionMaxLength {
+		if n := utf8.RuneCountInString(r.Expression); n > c.lim.ExpressionMaxLength {
+			c.errf(pos, path, "expression is %d characters long: the limit is %d", n, c.lim.ExpressionMaxLength)
+		}
 	}
 	var eps []ExprProblem
 	if pc, ok := checker.(PhaseExpressionChecker); ok {

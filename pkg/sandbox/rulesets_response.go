@@ -171,7 +171,7 @@ func tagExpressionRefusal(src string, lim limits.Limits, plan limits.Plan) strin
 	if n := len(src); lim.ExpressionMaxLength > 0 && n > lim.ExpressionMaxLength {
 		return fmt.Sprintf("%d characters, longer than the limit of %d", n, lim.ExpressionMaxLength)
 	}
-	for _, p := range expr.CheckExpressionWith(src, expr.Options{Plan: plan, Limits: &l, ResponsePhase: true, Value: true}) {
+	for _, p := range expr.CheckExpressionWith(src, expr.Options{Plan: plan, Limits: l, ResponsePhase: true, Value: true}) {
 		if !p.Warning {
 			return fmt.Sprintf("%d:%d: %s", p.Line, p.Col, p.Message)
 		}

@@ -114,6 +114,16 @@ func ValidateOptions(l limits.Limits) rules.Options {
 	return rules.Options{Limits: l, Checker: NewChecker()}
 }
 
+// ValidateOnceOptions are ValidateOptions for a command that evaluates
+// none of the file's expressions: `rules validate`, and `diff` and `deploy`
+// (ParseFile, CheckForZone), whose second pass is the first one's answer on
+// an Enterprise zone (rules.Validate remembers it) and on a lower plan
+// parses again the few rules that plan allows, rather than every command
+// keeping every tree in expr.Parse's memory.
+func ValidateOnceOptions(l limits.Limits) rules.Options {
+	return rules.Options{Limits: l, Checker: ExprChecker{Once: true}}
+}
+
 // PrintProblems writes one problem per line to stderr, as FILE:LINE:
 // rules[i].path: REASON. They are printed even with -q: they are the
 // command's answer, not progress.
@@ -181,7 +191,7 @@ func ParseFile(ctx context.Context, ios *iostreams.IOStreams, path string, table
 		if probs.HasErrors() {
 			return parsed{f: f, probs: probs}
 		}
-		return parsed{f: f, probs: probs, every: rules.Validate(f, ValidateOptions(table.Loosest()))}
+		return parsed{f: f, probs: probs, every: rules.Validate(f, ValidateOnceOptions(table.Loosest()))}
 	})
 	if err != nil {
 		return nil, nil, err
@@ -203,7 +213,7 @@ func ParseFile(ctx context.Context, ios *iostreams.IOStreams, path string, table
 func CheckForZone(ctx context.Context, ios *iostreams.IOStreams, f *rules.File, probs rules.Problems,
 	zone cfapi.Zone, table limits.Table) error {
 	more, err := Interruptible(ctx, "stopped while checking "+f.Name+": nothing was written", func() rules.Problems {
-		return rules.Validate(f, ValidateOptions(ZoneLimits(ios, table, zone)))
+		return rules.Validate(f, ValidateOnceOptions(ZoneLimits(ios, table, zone)))
 	})
 	if err != nil {
 		return err

@@ -300,7 +300,7 @@ func validateFile(opts *ValidateOptions, path string, plan *limits.Plan, source 
 			}
 		}
 		more, err := shared.Interruptible(opts.Ctx, "stopped while checking "+name+": the check did not finish", func() rules.Problems {
-			return rules.Validate(f, shared.ValidateOptions(opts.Limits().For(*plan)))
+			return rules.Validate(f, shared.ValidateOnceOptions(opts.Limits().For(*plan)))
 		})
 		if err != nil {
 			return jsonResult{}, err
