@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -562,16 +563,8 @@ func TestRunPacingAgainstIdeal(t *testing.T) {
 			}
 			clock := newFakeClock()
 			api := newFakeAPI(clock)
-			rng := rand.New(rand.NewPCG(3, 4))
-			var mu sync.Mutex
-			api.inject = func(int, Request) error {
-				mu.Lock()
-				defer mu.Unlock()
-				if rng.IntN(100) < tc.failRate {
-					return &APIError{Status: 500, Message: "Internal Server Error"}
-				}
-				return nil
-			}
+			faults := newBatchFaults(3, tc.failRate)
+			api.inject = faults.inject
 			entries := urlEntries(tc.urls)
 			cfg := config(api, KindURL, tc.plan)
 			res := Run(context.Background(), cfg, entries)
@@ -579,15 +572,107 @@ func TestRunPacingAgainstIdeal(t *testing.T) {
 			ideal := Estimate(KindURL, tc.urls, cfg.Limits, 0).Ideal
 			ratio := float64(res.Duration) / float64(ideal)
 			t.Logf("%d requests, %d retries, %v vs ideal %v: ratio %.4f", res.Requests, res.Retries, res.Duration, ideal, ratio)
+			if res.Retries != faults.count() {
+				t.Errorf("%d retries, %d faults injected", res.Retries, faults.count())
+			}
 			if res.Purged != tc.urls || ratio > tc.bound || ratio < 1 {
 				t.Errorf("purged %d, ratio %.4f > %.2f", res.Purged, ratio, tc.bound)
-				// Seen once in about 30 runs under -race (1,122 requests, one
-				// batch of 100 not purged): say why, for whoever meets it next.
+				// Say why, for whoever meets it next: a batch that gave up
+				// after MaxRetries was once the test's doing (batchFaults).
 				if len(res.Failed) > 0 {
 					t.Logf("%d failed; the first: %s: %s; run error: %v", len(res.Failed), res.Failed[0].Entry.Value, res.Failed[0].Reason, res.Err)
 				}
 			}
 		})
+	}
+}
+
+// batchFaults fails about rate percent of calls with a 500, drawn per batch
+// (named by its first value) from a stream of the batch's own, so the n-th
+// attempt of a batch meets the same answer whatever order the calls arrive
+// in. TestRunPacingAgainstIdeal drew them from one stream in arrival order,
+// and the arrival order is the scheduler's: on the fake clock the dispatcher
+// may send up to Concurrency batches before their goroutines run, in any
+// order. So the scheduler chose which batch met the faults of a dense stretch
+// of that stream (8 in draws 124 to 149), and now and then (once in ~30 runs
+// under -race in CI) one batch met six of them, e.g. draws 124, 129, 133,
+// 140, 148 and 149, and failed with "gave up after 5 retries", as
+// DefaultMaxRetries says it must (interface.md: 5xx "retry with jittered
+// backoff up to --max-retries"): 1,122 requests, Err nil, and a run one
+// batch's refill (125 ms) shorter. The engine dropped nothing and did not
+// stop early; the test failed on a schedule.
+type batchFaults struct {
+	seed uint64
+	rate int // percent
+
+	mu      sync.Mutex
+	streams map[string]*rand.Rand
+	n       int // faults injected
+}
+
+func newBatchFaults(seed uint64, rate int) *batchFaults {
+	return &batchFaults{seed: seed, rate: rate, streams: map[string]*rand.Rand{}}
+}
+
+func (f *batchFaults) inject(_ int, req Request) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	first := req.Items[0].Value
+	rng := f.streams[first]
+	if rng == nil {
+		h := fnv.New64a()
+		h.Write([]byte(first))
+		rng = rand.New(rand.NewPCG(f.seed, h.Sum64()))
+		f.streams[first] = rng
+	}
+	if rng.IntN(100) < f.rate {
+		f.n++
+		return &APIError{Status: 500, Message: "Internal Server Error"}
+	}
+	return nil
+}
+
+func (f *batchFaults) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.n
+}
+
+// The faults a batch meets do not depend on the order in which the calls of
+// several batches arrive (see batchFaults): here three batches' attempts
+// arrive one batch after another, then round-robin, and each batch meets
+// the same answers both ways.
+func TestBatchFaultsIgnoreArrivalOrder(t *testing.T) {
+	req := func(b int) Request {
+		return Request{Kind: KindURL, Items: []WireItem{{Value: fmt.Sprintf("https://example.com/p/%d", b*100)}}}
+	}
+	const batches, attempts = 3, 40
+	outcomes := func(order [][2]int) [batches][attempts]bool {
+		f := newBatchFaults(3, 50)
+		var out [batches][attempts]bool
+		for _, ba := range order {
+			out[ba[0]][ba[1]] = f.inject(0, req(ba[0])) != nil
+		}
+		return out
+	}
+	var batchMajor, roundRobin [][2]int
+	for b := range batches {
+		for a := range attempts {
+			batchMajor = append(batchMajor, [2]int{b, a})
+		}
+	}
+	for a := range attempts {
+		for b := range batches {
+			roundRobin = append(roundRobin, [2]int{b, a})
+		}
+	}
+	x, y := outcomes(batchMajor), outcomes(roundRobin)
+	for b := range batches {
+		for a := range attempts {
+			if x[b][a] != y[b][a] {
+				t.Fatalf("batch %d, attempt %d: failed %v when the batches come one after another, %v round-robin", b, a, x[b][a], y[b][a])
+			}
+		}
 	}
 }
 
