@@ -107,6 +107,10 @@ func (r *Rule) apiValue(withID bool, sch *schema) *Value {
 	return v
 }
 
+// putBodyReserve bounds PutBody's estimate of the body: 300 typical rules
+// are about 150 kB.
+const putBodyReserve = 1 << 20
+
 // PutBody returns the body of PUT .../phases/http_request_cache_settings/entrypoint:
 // {"rules": [...]} with every rule's ref, so Cloudflare keeps rule ids stable.
 // Rules carrying an ID (see AttachIDs) send it too. It is rulesDoc's JSON,
@@ -118,8 +122,12 @@ func PutBody(rules []*Rule) []byte {
 	for i, r := range rules {
 		if i == 1 {
 			// Rules are much alike: room for the others at the first's
-			// size, rather than the buffer doubling its way there.
-			b.Grow(b.Len() * (len(rules) - 1))
+			// size, rather than the buffer doubling its way there. Only
+			// up to putBodyReserve: nothing bounds one rule's description,
+			// and a first rule of megabytes must not reserve it 300 times.
+			if n := b.Len() * (len(rules) - 1); n <= putBodyReserve {
+				b.Grow(n)
+			}
 		}
 		if i > 0 {
 			b.WriteByte(',')

@@ -17,9 +17,16 @@ import "bytes"
 // would report a problem for. ParseRuleset then takes the tree path, which
 // decides and says what is wrong; TestReadRulesetMatchesTreePath and
 // FuzzReadRuleset hold the two to the same answer.
-func readRuleset(data []byte) (rs *Ruleset, ok bool) {
-	s := &jsonScanner{src: &source{data: data}, data: data}
-	rr := &rulesetReader{s: s}
+func readRuleset(data []byte) (*Ruleset, bool) {
+	return newRulesetReader(data).read()
+}
+
+func newRulesetReader(data []byte) *rulesetReader {
+	return &rulesetReader{s: &jsonScanner{src: &source{data: data}, data: data}}
+}
+
+func (rr *rulesetReader) read() (rs *Ruleset, ok bool) {
+	s := rr.s
 	rs = &Ruleset{}
 	s.ws()
 	sawRules := false
@@ -73,6 +80,13 @@ type rulesetReader struct {
 
 // setting is a value of action_parameters as read: its name, its text in
 // the answer, and the Value made of it.
+// maxLastSettings bounds rulesetReader.last, which setting searches in
+// order: the settings of a cache rule or response rule are about fifteen
+// names (cloudflare.md), and an answer with thousands of names (never
+// Cloudflare's) must cost a bounded search per setting, not one growing
+// with every name.
+const maxLastSettings = 32
+
 type setting struct {
 	key string
 	raw []byte
@@ -284,6 +298,9 @@ func (rr *rulesetReader) setting(key string) (*Value, bool) {
 		return v, ok
 	}
 	if last == nil {
+		if len(rr.last) == maxLastSettings {
+			return v, true
+		}
 		rr.last = append(rr.last, setting{key: key})
 		last = &rr.last[len(rr.last)-1]
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -70,5 +71,20 @@ func TestPutBodyIsRulesDoc(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestPutBodyReservesBoundedRoom: PutBody sizes the body from the first
+// rule, but a first rule of megabytes (nothing bounds a description) must
+// not reserve its size for every other rule (300 rules behind a 4 MiB one
+// reserved 1.2 GB).
+func TestPutBodyReservesBoundedRoom(t *testing.T) {
+	rules := []*Rule{{Ref: "big", Description: strings.Repeat("d", 256<<10), Expression: "true", Action: "set_cache_settings"}}
+	for i := range 299 {
+		rules = append(rules, &Rule{Ref: fmt.Sprintf("r%d", i), Expression: "true", Action: "set_cache_settings"})
+	}
+	body := PutBody(rules)
+	if c := cap(body); c > 4*len(body) {
+		t.Errorf("a %d-byte body reserved %d bytes", len(body), c)
 	}
 }

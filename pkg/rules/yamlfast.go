@@ -46,6 +46,9 @@ type fastYAML struct {
 	slabs
 }
 
+// maxReservedLines bounds the lines reserve sizes slabs for.
+const maxReservedLines = 1 << 15
+
 // reserve sizes the first slabs from the file's length, one allocation
 // each instead of one per 128 values: a rules file holds about 1.2 values
 // and one key per line (1.7 and 1.3 with flow mappings; more come in
@@ -53,6 +56,10 @@ type fastYAML struct {
 // files): sizing the mappings' headers too saves the forty small slabs a
 // 300-rule file took one at a time. Lists are too few to be worth it.
 func (p *fastYAML) reserve(lines int) {
+	// A 300-rule file is about 5,000 lines; past maxReservedLines the
+	// slabs grow with the values read. Sized by lines alone, a 16 MiB file
+	// of blank lines reserved gigabytes for values it does not hold.
+	lines = min(lines, maxReservedLines)
 	p.vals = make([]Value, lines+lines/4)
 	p.fields = make([]Field, lines)
 	p.fslab = make([]*Field, lines)

@@ -1,11 +1,13 @@
 package rules
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -256,5 +258,23 @@ func TestFastYAMLLeavesDocumentMarkers(t *testing.T) {
 		if _, err := parseYAMLFast(scanSource([]byte(src))); err != nil {
 			t.Errorf("the fast reader left %q to yaml.v3: %v", src, err)
 		}
+	}
+}
+
+// TestFastYAMLReservesBoundedSlabs: the fast reader sizes its first slabs
+// from the file's lines, but only up to a bound: a file of a million
+// blank lines (16 MiB of them pass the input cap) reserved 114 MB for
+// values it does not hold.
+func TestFastYAMLReservesBoundedSlabs(t *testing.T) {
+	data := append(bytes.Repeat([]byte("\n"), 1<<20), "rules: []\n"...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f, probs := Parse("blank.yaml", data)
+	runtime.ReadMemStats(&after)
+	if probs.HasErrors() || f == nil {
+		t.Fatalf("%v", probs)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 32<<20 {
+		t.Errorf("reading a file of blank lines allocated %d MB", n>>20)
 	}
 }
