@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cfcache/cfcache/pkg/purge"
+	"github.com/cfcache/cfcache/pkg/zonestatus"
 )
 
 // Zone is what routing reads of a listed zone.
@@ -22,7 +23,7 @@ type Zone struct {
 // Router matches hosts against a fixed list of zones.
 type Router struct {
 	byName map[string][]int // best-ranked zones of each name, in list order
-	rank   map[string]int   // their rank (statusRank)
+	rank   map[string]int   // their rank (zonestatus.Rank)
 }
 
 // New builds a router over zones; Match returns indexes into zones. Names
@@ -37,7 +38,7 @@ func New(zones []Zone) *Router {
 		if n == "" {
 			continue
 		}
-		rank := statusRank(z.Status)
+		rank := zonestatus.Rank(z.Status)
 		have, listed := r.byName[n]
 		switch {
 		case !listed || rank < r.rank[n]:
@@ -47,19 +48,6 @@ func New(zones []Zone) *Router {
 		}
 	}
 	return r
-}
-
-// statusRank orders zone statuses for routing: lower is preferred. An
-// active zone is the one Cloudflare serves; a pending or initializing one
-// may become it; any other (moved, deactivated, ...) is served by no one.
-func statusRank(status string) int {
-	switch strings.ToLower(status) {
-	case "", "active":
-		return 0
-	case "pending", "initializing":
-		return 1
-	}
-	return 2
 }
 
 // Match returns the zones whose name is the longest suffix of host on a
