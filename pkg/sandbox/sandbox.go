@@ -83,6 +83,12 @@ type Zone struct {
 	Plan        limits.Plan // free when empty
 	AccountID   string      // 32 hex; DefaultAccountID when empty
 	AccountName string      // "Sandbox account" when empty
+	// Status is the zone's status as GET /zones lists it: active (when
+	// empty), pending, initializing or moved. A name may be served in
+	// several accounts, as Cloudflare lets one domain be added to more
+	// than one (typically one active zone and pending copies); the
+	// zone's id is then derived from its name and account unless given.
+	Status string
 	// Environments are the zone's environments (zone versioning), listed
 	// by GET /zones/{id}/environments and purged one at a time through
 	// /zones/{id}/environments/{ref}/purge_cache and .../invalidate_cache.
@@ -210,14 +216,22 @@ func (c Config) normalized() (Config, error) {
 		return out, fmt.Errorf("sandbox: no zones configured")
 	}
 	out.Zones = make([]Zone, len(c.Zones))
-	ids, names := map[string]bool{}, map[string]bool{}
+	ids, names, inAccount := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for i, z := range c.Zones {
 		z.Name = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(z.Name), "."))
 		if z.Name == "" || validHostname(z.Name) != "" {
 			return out, fmt.Errorf("sandbox: zone %d: invalid name %q", i, c.Zones[i].Name)
 		}
+		if z.AccountID == "" {
+			z.AccountID = DefaultAccountID
+		}
 		if z.ID == "" {
+			// The first zone of a name keeps the id derived from the name
+			// alone, as before names could repeat across accounts.
 			z.ID = derivedID("zone", z.Name)
+			if names[z.Name] {
+				z.ID = derivedID("zone", z.Name+"@"+z.AccountID)
+			}
 		}
 		z.ID = strings.ToLower(z.ID)
 		if !isHexID(z.ID) {
@@ -231,9 +245,6 @@ func (c Config) normalized() (Config, error) {
 			return out, fmt.Errorf("sandbox: zone %s: %w", z.Name, err)
 		}
 		z.Plan = p
-		if z.AccountID == "" {
-			z.AccountID = DefaultAccountID
-		}
 		if z.AccountName == "" {
 			z.AccountName = "Sandbox account"
 		}
@@ -267,10 +278,17 @@ func (c Config) normalized() (Config, error) {
 			}
 			z.APO = &a
 		}
-		if ids[z.ID] || names[z.Name] {
+		z.Status = strings.ToLower(z.Status)
+		if z.Status == "" {
+			z.Status = "active"
+		}
+		if !slices.Contains(zoneStatuses, z.Status) {
+			return out, fmt.Errorf("sandbox: zone %s: status %q is not active, pending, initializing or moved", z.Name, z.Status)
+		}
+		if ids[z.ID] || inAccount[z.Name+"@"+z.AccountID] {
 			return out, fmt.Errorf("sandbox: zone %s (%s) configured twice", z.Name, z.ID)
 		}
-		ids[z.ID], names[z.Name] = true, true
+		ids[z.ID], names[z.Name], inAccount[z.Name+"@"+z.AccountID] = true, true, true
 		out.Zones[i] = z
 	}
 	out.Tokens = make([]Token, len(c.Tokens))
@@ -401,7 +419,9 @@ func New(cfg Config) *Server {
 		zs := &zoneState{Zone: z, records: map[Scope]*purgeRecord{}}
 		s.zones = append(s.zones, zs)
 		s.byID[z.ID] = zs
-		s.byName[z.Name] = zs
+		if _, seen := s.byName[z.Name]; !seen {
+			s.byName[z.Name] = zs // introspection by name: the first configured
+		}
 	}
 	for i := range c.Tokens {
 		s.tokens[c.Tokens[i].Value] = &c.Tokens[i]

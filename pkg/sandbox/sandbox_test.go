@@ -164,6 +164,37 @@ func TestZones(t *testing.T) {
 	})
 }
 
+// One domain added to several accounts is listed once per account, each
+// zone with its status, as Cloudflare lists it; the status filter applies.
+func TestZonesOfOneNameInSeveralAccounts(t *testing.T) {
+	other := strings.Repeat("ab", 16)
+	e := newEnv(t, func(c *Config) {
+		c.Zones = append(c.Zones, Zone{Name: "Example.com.", AccountID: other, Status: "Pending"})
+	})
+	var zs []zoneJSON
+	e.call(http.MethodGet, "/zones?name=example.com", testToken, nil).result(t, &zs)
+	if len(zs) != 2 || zs[0].ID != DefaultZoneID || zs[0].Status != "active" ||
+		zs[1].Account.ID != other || zs[1].Status != "pending" || zs[1].ID == DefaultZoneID || zs[1].Name != "example.com" {
+		t.Fatalf("got %+v", zs)
+	}
+	if want := derivedID("zone", "example.com@"+other); zs[1].ID != want {
+		t.Errorf("copy id %s, want %s (derived from name and account)", zs[1].ID, want)
+	}
+	zs = nil
+	e.call(http.MethodGet, "/zones?name=example.com&status=pending", testToken, nil).result(t, &zs)
+	if len(zs) != 1 || zs[0].Account.ID != other {
+		t.Fatalf("status=pending: got %+v", zs)
+	}
+	zs = nil
+	e.call(http.MethodGet, "/zones?name=example.com&account.id="+other, testToken, nil).result(t, &zs)
+	if len(zs) != 1 || zs[0].Status != "pending" {
+		t.Fatalf("account.id: got %+v", zs)
+	}
+	if e.srv.zone("example.com").ID != DefaultZoneID {
+		t.Error("introspection by name should find the first configured zone")
+	}
+}
+
 func TestRoutes(t *testing.T) {
 	e := newEnv(t, nil)
 	if res := e.call(http.MethodGet, "/nowhere", testToken, nil); res.Status != 404 || res.code() != codeNoRoute {
@@ -252,6 +283,13 @@ func TestConfigValidate(t *testing.T) {
 		{"no zones", func(c *Config) { c.Zones = nil }, "no zones"},
 		{"bad zone id", func(c *Config) { c.Zones[0].ID = "xyz" }, "32 hex"},
 		{"duplicate zone", func(c *Config) { c.Zones = append(c.Zones, Zone{Name: "example.com"}) }, "twice"},
+		{"duplicate zone in one account", func(c *Config) {
+			c.Zones = append(c.Zones, Zone{Name: "example.com", AccountID: DefaultAccountID, Status: "pending"})
+		}, "twice"},
+		{"one name in two accounts", func(c *Config) {
+			c.Zones = append(c.Zones, Zone{Name: "example.com", AccountID: strings.Repeat("ab", 16), Status: "pending"})
+		}, ""},
+		{"bad zone status", func(c *Config) { c.Zones[0].Status = "paused" }, "not active, pending"},
 		{"bad plan", func(c *Config) { c.Zones[0].Plan = "gold" }, "unknown plan"},
 		{"empty token", func(c *Config) { c.Tokens[0].Value = "" }, "no value"},
 		{"bad status", func(c *Config) { c.Tokens[0].Status = "paused" }, "status"},

@@ -83,7 +83,7 @@ func planJSON(p limits.Plan) zonePlan {
 
 func (s *Server) zoneJSON(z *zoneState) zoneJSON {
 	return zoneJSON{
-		ID: z.ID, Name: z.Name, Status: "active", Type: "full",
+		ID: z.ID, Name: z.Name, Status: z.Status, Type: "full",
 		NameServers: []string{"ada.ns.cloudflare.com", "bob.ns.cloudflare.com"},
 		ModifiedOn:  s.created, CreatedOn: s.created, ActivatedOn: s.created,
 		Meta:        zoneMeta{Step: 2, PageRuleQuota: 3},
@@ -94,6 +94,9 @@ func (s *Server) zoneJSON(z *zoneState) zoneJSON {
 	}
 }
 
+// zoneStatuses are the statuses GET /zones lists a zone with.
+var zoneStatuses = []string{"active", "pending", "initializing", "moved"}
+
 // GET /zones: filters name (exact), status and account.id; pages like
 // Cloudflare (per_page 5 to 50, default 20; a page past the end is empty).
 func (s *Server) handleZones(w http.ResponseWriter, r *http.Request, c *caller) {
@@ -102,7 +105,7 @@ func (s *Server) handleZones(w http.ResponseWriter, r *http.Request, c *caller) 
 	status, account := q.Get("status"), q.Get("account.id")
 	var matched []zoneJSON
 	for _, z := range s.zones {
-		if !c.sees(z) || name != "" && z.Name != name || status != "" && status != "active" ||
+		if !c.sees(z) || name != "" && z.Name != name || status != "" && status != z.Status ||
 			account != "" && account != z.AccountID {
 			continue
 		}
