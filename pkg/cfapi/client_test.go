@@ -80,7 +80,7 @@ func TestTimeoutBoundsEveryRequest(t *testing.T) {
 		}
 		calls := map[string]func(context.Context) error{
 			"zone by name (raw GET, no answer)": func(ctx context.Context) error {
-				_, err := c.ResolveZone(ctx, "example.com")
+				_, err := c.ResolveZone(ctx, "example.com", "")
 				return err
 			},
 			"entrypoint (raw GET, half an answer)": func(ctx context.Context) error {

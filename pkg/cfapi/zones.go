@@ -11,6 +11,7 @@ import (
 	"github.com/cloudflare/cloudflare-go/v7/zones"
 
 	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/zonestatus"
 )
 
 // Zone is what cfcache needs to know of a zone.
@@ -36,15 +37,58 @@ func (e *ZoneNotFoundError) Error() string {
 	return fmt.Sprintf("zone %q not found for these credentials: check the name, or run `cfcache zones list`", e.Query)
 }
 
+// ZoneAmbiguousError means a zone name is listed more than once (the same
+// domain in several accounts) and no single zone is preferred: two or more
+// share the best status (zonestatus.Rank).
+type ZoneAmbiguousError struct {
+	Query string
+	Zones []Zone
+}
+
+func (e *ZoneAmbiguousError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "zone %q is listed in %d accounts with the same status: ", e.Query, len(e.Zones))
+	for i, z := range e.Zones {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s (%s, account %s", z.ID, orActive(z.Status), z.AccountID)
+		if z.AccountName != "" {
+			fmt.Fprintf(&b, " %s", z.AccountName)
+		}
+		b.WriteString(")")
+	}
+	b.WriteString(": give the zone's id with --zone, or --account-id to choose one")
+	return b.String()
+}
+
+func orActive(status string) string {
+	if status == "" {
+		return "active"
+	}
+	return status
+}
+
 // ResolveZone finds a zone by name (GET /zones?name=) or 32-hex id
-// (GET /zones/{id}); the answer is cached for the run.
-func (c *Client) ResolveZone(ctx context.Context, nameOrID string) (Zone, error) {
+// (GET /zones/{id}); the answer is cached for the run. A name listed in
+// several accounts (the same domain added to more than one) resolves to
+// the zone in accountID when there is one, else to its active zone, as
+// purge routing does (zonestatus.Rank); two of the same status are refused
+// with ZoneAmbiguousError rather than guessed. accountID ("" for none)
+// only chooses among zones of the name: a zone found only in another
+// account is still the zone, so an unrelated CLOUDFLARE_ACCOUNT_ID in the
+// environment does not make a named zone unknown.
+func (c *Client) ResolveZone(ctx context.Context, nameOrID, accountID string) (Zone, error) {
 	q := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(nameOrID), "."))
 	if q == "" {
 		return Zone{}, fmt.Errorf("no zone given: use --zone NAME|ID, CFCACHE_ZONE or `zone:` in the config file")
 	}
+	key := q
+	if !IsZoneID(q) && accountID != "" {
+		key = q + "@" + accountID
+	}
 	c.mu.Lock()
-	z, ok := c.zoneByQuery[q]
+	z, ok := c.zoneByQuery[key]
 	c.mu.Unlock()
 	if ok {
 		return z, nil
@@ -64,28 +108,57 @@ func (c *Client) ResolveZone(ctx context.Context, nameOrID string) (Zone, error)
 			return Zone{}, &ZoneNotFoundError{Query: nameOrID}
 		}
 	} else {
+		var found []Zone
 		err = c.retryRead(ctx, func() error {
-			found, e := c.zonesByName(ctx, q)
-			if e != nil {
-				return e
-			}
-			for _, r := range found {
-				if strings.EqualFold(r.Name, q) {
-					z = r
-					return nil
-				}
-			}
-			return &ZoneNotFoundError{Query: nameOrID}
+			var e error
+			found, e = c.zonesByName(ctx, q)
+			return e
 		})
+		if err == nil {
+			z, err = pickByName(found, q, nameOrID, accountID)
+		}
 	}
 	if err != nil {
 		return Zone{}, err
 	}
 	c.mu.Lock()
-	c.zoneByQuery[q] = z
+	c.zoneByQuery[key] = z
 	c.zoneByQuery[z.ID] = z
 	c.mu.Unlock()
 	return z, nil
+}
+
+// pickByName chooses among the zones a lookup by name q listed: those of
+// exactly that name, in accountID if any are, the best status first.
+func pickByName(found []Zone, q, query, accountID string) (Zone, error) {
+	var named, inAccount []Zone
+	for _, r := range found {
+		if strings.EqualFold(r.Name, q) {
+			named = append(named, r)
+			if accountID != "" && strings.EqualFold(r.AccountID, accountID) {
+				inAccount = append(inAccount, r)
+			}
+		}
+	}
+	if len(named) == 0 {
+		return Zone{}, &ZoneNotFoundError{Query: query}
+	}
+	if len(inAccount) > 0 {
+		named = inAccount
+	}
+	statuses := make([]string, len(named))
+	for i, r := range named {
+		statuses[i] = r.Status
+	}
+	best := zonestatus.Best(statuses)
+	if len(best) > 1 {
+		amb := &ZoneAmbiguousError{Query: query}
+		for _, i := range best {
+			amb.Zones = append(amb.Zones, named[i])
+		}
+		return Zone{}, amb
+	}
+	return named[best[0]], nil
 }
 
 // ListZones returns every zone the credentials can see.

@@ -186,8 +186,9 @@ func (f *Factory) countedHTTPClient() *http.Client {
 	return hc
 }
 
-// ResolveZone resolves --zone through the client, mapping "not found" to a
-// usage error and auth failures to AuthError.
+// ResolveZone resolves --zone through the client (a name within
+// --account-id when it is given), mapping "not found" and an ambiguous
+// name to a usage error and auth failures to AuthError.
 func (f *Factory) ResolveZone(ctx context.Context) (cfapi.Zone, error) {
 	if f.Settings == nil || f.Settings.Zone == "" {
 		return cfapi.Zone{}, FlagErrorf("no zone given: use --zone NAME|ID, CFCACHE_ZONE, or `zone:` in the config file")
@@ -196,6 +197,6 @@ func (f *Factory) ResolveZone(ctx context.Context) (cfapi.Zone, error) {
 	if err != nil {
 		return cfapi.Zone{}, err
 	}
-	z, err := c.ResolveZone(ctx, f.Settings.Zone)
+	z, err := c.ResolveZone(ctx, f.Settings.Zone, f.Settings.AccountID)
 	return z, WrapAPIError(err)
 }

@@ -17,13 +17,14 @@ import (
 )
 
 // WrapAPIError gives API failures their exit code: auth → AuthError,
-// unknown zone → usage error, unreachable API → a message that names the fix.
+// unknown or ambiguous zone → usage error, unreachable API → a message that names the fix.
 func WrapAPIError(err error) error {
 	if err == nil {
 		return nil
 	}
 	var apiErr *cfapi.APIError
 	var notFound *cfapi.ZoneNotFoundError
+	var ambiguous *cfapi.ZoneAmbiguousError
 	var opErr *net.OpError
 	var urlErr *url.Error
 	var dnsErr *net.DNSError
@@ -33,7 +34,7 @@ func WrapAPIError(err error) error {
 		// without this case the cancellation would be flattened into "cannot
 		// reach the Cloudflare API" and lose its exit code 130.
 		return err
-	case errors.As(err, &notFound):
+	case errors.As(err, &notFound), errors.As(err, &ambiguous):
 		return &ValidationError{Err: err}
 	case errors.As(err, &apiErr) && apiErr.IsAuth():
 		return &AuthError{Err: fmt.Errorf("%s: check the token and that it has the permission this command needs (%s)", apiErr.Message(), apiErr.Path)}

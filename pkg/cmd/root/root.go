@@ -72,7 +72,7 @@ Configuration precedence: flag > environment > config file profile > default.`,
 	pf.String("config", "", "config file (default $XDG_CONFIG_HOME/cfcache/config.yaml) [$CFCACHE_CONFIG]")
 	pf.String("api-url", "", "API base URL (default "+config.DefaultAPIURL+") [$CLOUDFLARE_BASE_URL]")
 	pf.String("api-token-file", "", "read the API token from `FILE` (must be chmod 600)")
-	pf.String("account-id", "", "account id, for account-owned (cfat_) tokens [$CLOUDFLARE_ACCOUNT_ID]")
+	pf.String("account-id", "", "account id: for account-owned (cfat_) tokens; narrows purge routing and chooses among zones of one name [$CLOUDFLARE_ACCOUNT_ID]")
 	// -o and --color are declared with their values, which give the check
 	// as the flag is parsed and shell completion (cmdutil.StringEnumFlag);
 	// setUp checks the same lists for values from the environment or the

@@ -1,9 +1,7 @@
 package url
 
 import (
-	"bytes"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,13 +17,11 @@ import (
 const copyZoneID = "0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d"
 
 // twoCopies serves example.com twice: in the default account and, as
-// copyZoneID, in otherAccount, listed first and with copyStatus (the
-// sandbox refuses two zones of one name and lists every zone active: the
-// copy is served as example.net, and the listing rewritten). It counts the
-// purges each copy receives, and fails every purge while fail is set.
+// copyZoneID, in otherAccount, listed first and with copyStatus. It counts
+// the purges each copy receives, and fails every purge while fail is set.
 func twoCopies(t *testing.T, copyStatus string, fail *atomic.Bool) (sb *cmdtest.Sandbox, toCopy, toDefault *atomic.Int32) {
 	cfg := cmdtest.NewSandbox(t, limits.Free, func(c *sandbox.Config) {
-		c.Zones = append([]sandbox.Zone{{ID: copyZoneID, Name: "example.net", AccountID: otherAccount, AccountName: "Other"}}, c.Zones...)
+		c.Zones = append([]sandbox.Zone{{ID: copyZoneID, Name: "example.com", AccountID: otherAccount, AccountName: "Other", Status: copyStatus}}, c.Zones...)
 	}).Config
 	toCopy, toDefault = &atomic.Int32{}, &atomic.Int32{}
 	sb = cmdtest.StartSandbox(t, cfg, func(h http.Handler) http.Handler {
@@ -40,24 +36,47 @@ func twoCopies(t *testing.T, copyStatus string, fail *atomic.Bool) (sb *cmdtest.
 				http.Error(w, `{"success":false,"errors":[{"code":10000,"message":"boom"}]}`, http.StatusInternalServerError)
 				return
 			}
-			if !strings.HasSuffix(r.URL.Path, "/zones") {
-				h.ServeHTTP(w, r)
-				return
-			}
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, r)
-			body := bytes.ReplaceAll(rec.Body.Bytes(), []byte(`"id":"`+copyZoneID+`","name":"example.net","status":"active"`),
-				[]byte(`"id":"`+copyZoneID+`","name":"example.com","status":"`+copyStatus+`"`))
-			for k, v := range rec.Header() {
-				if k != "Content-Length" {
-					w.Header()[k] = v
-				}
-			}
-			w.WriteHeader(rec.Code)
-			w.Write(body)
+			h.ServeHTTP(w, r)
 		})
 	})
 	return sb, toCopy, toDefault
+}
+
+// --zone NAME picks the same zone routing does: the active one of a name
+// listed in two accounts, whatever the listing order (before, the first
+// listed won: here the pending copy, which Cloudflare serves to no one).
+func TestZoneFlagPrefersActiveZone(t *testing.T) {
+	sb, toCopy, toDefault := twoCopies(t, "pending", nil)
+	f, st := cmdtest.NewFactory(t, sb, "example.com", false)
+	if err := runURL(t, f, "https://example.com/a"); err != nil {
+		t.Fatalf("%v\n%s", err, st.Err.String())
+	}
+	if toCopy.Load() != 0 || toDefault.Load() != 1 {
+		t.Fatalf("purges: pending copy %d, active zone %d; want 0, 1", toCopy.Load(), toDefault.Load())
+	}
+}
+
+// --zone NAME of two active zones is refused before anything is sent,
+// naming both; --account-id chooses one.
+func TestZoneFlagAmbiguousNameRefused(t *testing.T) {
+	sb, toCopy, toDefault := twoCopies(t, "active", nil)
+	f, st := cmdtest.NewFactory(t, sb, "example.com", false)
+	err := runURL(t, f, "https://example.com/a")
+	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "listed in 2 accounts") ||
+		!strings.Contains(err.Error(), copyZoneID) || !strings.Contains(err.Error(), sandbox.DefaultZoneID) {
+		t.Fatalf("got %v (exit %d)\n%s", err, cmdutil.ExitCode(err), st.Err.String())
+	}
+	if toCopy.Load()+toDefault.Load() != 0 {
+		t.Fatal("purged")
+	}
+	f, st = cmdtest.NewFactory(t, sb, "example.com", false)
+	f.Settings.AccountID = otherAccount
+	if err := runURL(t, f, "https://example.com/a"); err != nil {
+		t.Fatalf("%v\n%s", err, st.Err.String())
+	}
+	if toCopy.Load() != 1 || toDefault.Load() != 0 {
+		t.Fatalf("purges with --account-id: copy %d, default %d; want 1, 0", toCopy.Load(), toDefault.Load())
+	}
 }
 
 // A zone name listed in two accounts routes to the active zone whatever

@@ -1,0 +1,83 @@
+package cfapi
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/cfcache/cfcache/pkg/config"
+	"github.com/cfcache/cfcache/pkg/sandbox"
+)
+
+const copyAccount = "abababababababababababababababab"
+
+// zonesClient serves example.com twice: copyStatus's zone in copyAccount
+// listed first, then the default zone (active) unless defaultStatus says
+// otherwise.
+func zonesClient(t *testing.T, copyStatus, defaultStatus string) (*Client, string) {
+	t.Helper()
+	cfg := sandbox.DefaultConfig()
+	cfg.Zones[0].Status = defaultStatus
+	cfg.Zones = append([]sandbox.Zone{{Name: "example.com", AccountID: copyAccount, AccountName: "Other", Status: copyStatus}}, cfg.Zones...)
+	srv := sandbox.New(cfg)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	c, err := New(Options{BaseURL: ts.URL + sandbox.BasePath, Credentials: config.Credentials{Token: config.NewSecret(cfg.Tokens[0].Value)}, HTTPClient: ts.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, srv.Zones()[0].ID
+}
+
+// A name listed in two accounts resolves to its active zone, whatever the
+// listing order, as purge routing does (before, the first listed won: a
+// pending copy that Cloudflare serves to no one).
+func TestResolveZonePrefersActiveZone(t *testing.T) {
+	for _, order := range []struct{ copy, def string }{{"pending", ""}, {"moved", "pending"}} {
+		c, copyID := zonesClient(t, order.copy, order.def)
+		z, err := c.ResolveZone(context.Background(), "Example.com.", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if z.ID != sandbox.DefaultZoneID {
+			t.Errorf("copy %s, default %q: got zone %s (%s), want the default zone %s; copy is %s", order.copy, order.def, z.ID, z.Status, sandbox.DefaultZoneID, copyID)
+		}
+	}
+	// The account id chooses, even a pending zone; an account holding no
+	// zone of that name does not make the name unknown.
+	c, copyID := zonesClient(t, "pending", "")
+	for account, want := range map[string]string{copyAccount: copyID, strings.Repeat("cd", 16): sandbox.DefaultZoneID} {
+		z, err := c.ResolveZone(context.Background(), "example.com", account)
+		if err != nil || z.ID != want {
+			t.Errorf("account %s: %+v, %v; want %s", account, z, err, want)
+		}
+	}
+}
+
+// Two zones of one name with the same status are refused, naming both
+// zones and their accounts and how to choose; --account-id chooses.
+func TestResolveZoneAmbiguousName(t *testing.T) {
+	c, copyID := zonesClient(t, "active", "")
+	_, err := c.ResolveZone(context.Background(), "example.com", "")
+	var amb *ZoneAmbiguousError
+	if !errors.As(err, &amb) || len(amb.Zones) != 2 {
+		t.Fatalf("got %v", err)
+	}
+	for _, want := range []string{copyID, copyAccount, "Other", sandbox.DefaultZoneID, sandbox.DefaultAccountID, "--account-id"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+	for account, want := range map[string]string{copyAccount: copyID, sandbox.DefaultAccountID: sandbox.DefaultZoneID} {
+		z, err := c.ResolveZone(context.Background(), "example.com", account)
+		if err != nil || z.ID != want {
+			t.Errorf("in account %s: %+v, %v; want %s", account, z, err, want)
+		}
+	}
+	// An account holding no zone of that name chooses nothing: still ambiguous.
+	if _, err := c.ResolveZone(context.Background(), "example.com", strings.Repeat("cd", 16)); !errors.As(err, &amb) {
+		t.Errorf("unrelated account: %v", err)
+	}
+}
