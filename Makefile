@@ -23,13 +23,15 @@ demo: build ## start the sandbox, purge examples/urls.txt against it, show the r
 # make race: the purge engine and its shared budget, warm's workers, the
 # sandbox's handlers, file writers, progress drawing, and the command layers
 # that drive them (purge's multi-zone execution, warm, two rules deploys
-# racing on one phase). It is its own target because a race build compiles
-# the standard library and every dependency a second time: in make test it
-# made a cold first run take 6.5 minutes. CI (.ci/run) runs make test, make
+# racing on one phase, explain checking its two files side by side). It is
+# its own target because a race build compiles the standard library and
+# every dependency a second time: in make test it made a cold first run take
+# 6.5 minutes. CI (.ci/run) runs make test, make
 # race and make lint.
 RACE_PKGS := ./pkg/purge/... ./pkg/budget/... ./pkg/warm/... ./pkg/sandbox/... ./pkg/fileout/... \
 	./pkg/iostreams/... ./pkg/ratelimit/... ./pkg/cmd/purge/... ./pkg/cmd/warm/... \
 	./pkg/manifest/... ./pkg/wordpress/... ./pkg/cfapi/... ./pkg/cmd/rules/shared/... ./pkg/cmd/rules/deploy/... \
+	./pkg/cmd/rules/explain/... \
 	./pkg/cmd/root/... ./pkg/expr/...
 
 test: ## format, generated files, unit and end-to-end tests (make race and make lint are CI's other two)

@@ -575,3 +575,36 @@ func TestSettingJSONIsMarshal(t *testing.T) {
 		t.Errorf("nil: got %s", got)
 	}
 }
+
+// The two FILEs are checked side by side, and reported as if one after
+// the other: problems file by file in the order given, nothing of the
+// second when the first has errors, and a second FILE that cannot be read
+// is reported after the first one's problems.
+func TestExplainTwoFilesReportInOrder(t *testing.T) {
+	badReq := rulestest.WriteFile(t, "req.yaml", "rules:\n  - ref: a\n    expression: http.host eq\n")
+	goodReq := rulestest.WriteFile(t, "good.yaml", "rules:\n  - ref: a\n    expression: http.host eq \"example.com\"\n    action_parameters: {cache: true}\n")
+	badResp := rulestest.WriteFile(t, "resp.yaml", "phase: response\nrules:\n  - ref: r\n    expression: http.response.code eq\n    action: set_cache_tags\n    action_parameters: {operation: add, values: [t]}\n")
+	for _, c := range []struct {
+		name        string
+		files       []string
+		want, never string
+	}{
+		{"first has errors", []string{badReq, badResp}, "req.yaml:3", "resp.yaml"},
+		{"second has errors", []string{goodReq, badResp}, "resp.yaml:4", "req.yaml"},
+		{"second cannot be read", []string{badReq, "/does/not/exist.yaml"}, "req.yaml:3", "exist.yaml"},
+	} {
+		io, run := offline(t, false, false)
+		err := run(append(c.files, "--url", "https://example.com/")...)
+		if code := rulestest.ExitCode(err); code != 2 {
+			t.Errorf("%s: exit %d (%v), want 2", c.name, code, err)
+		}
+		if !strings.Contains(io.ErrOut.String(), c.want) || strings.Contains(io.ErrOut.String(), c.never) {
+			t.Errorf("%s: stderr should name %q and not %q:\n%s", c.name, c.want, c.never, io.ErrOut)
+		}
+	}
+	io, run := offline(t, false, false)
+	err := run(goodReq, "/does/not/exist.yaml", "--url", "https://example.com/")
+	if rulestest.ExitCode(err) != 2 || !strings.Contains(err.Error(), "exist.yaml") {
+		t.Errorf("missing second file: %v\n%s", err, io.ErrOut)
+	}
+}
