@@ -443,8 +443,8 @@ func readLive(opts *ExplainOptions, in *inputs, request, response bool) error {
 // problems are printed file by file, in the order given, and errors stop
 // explain before anything is evaluated (exit 2). The files (one per phase,
 // so at most two) are checked side by side: each is a few milliseconds of
-// CPU and allocation, and on two cores the pair took 0.92× the wall time
-// of one after the other (docs/performance.md, "Sixth round"). What is
+// CPU and fresh memory, and on two cores the pair took 0.915× the wall
+// time of one after the other (docs/performance.md, "Sixth round"). What is
 // printed and returned is the same as checking them in turn, up to the
 // first file that cannot be read: the files before it are reported first.
 func checkFiles(opts *ExplainOptions) ([]*rules.File, error) {
