@@ -462,6 +462,9 @@ func checkFiles(opts *ExplainOptions) ([]*rules.File, error) {
 		}
 		ins = append(ins, input{data, name})
 	}
+	if len(ins) == 0 {
+		return nil, readErr // no FILE (the zone's live rules), or the first unreadable
+	}
 	plan := opts.Plan
 	if plan == "" {
 		plan = limits.Enterprise
@@ -485,9 +488,7 @@ func checkFiles(opts *ExplainOptions) ([]*rules.File, error) {
 		for i := 1; i < len(ins); i++ {
 			wg.Go(func() { check(i) })
 		}
-		if len(ins) > 0 {
-			check(0)
-		}
+		check(0)
 		wg.Wait()
 		return out
 	})
