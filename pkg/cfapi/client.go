@@ -53,6 +53,10 @@ type Options struct {
 	// before it starts, so the user sees why the command pauses and until
 	// when (interface.md "Waiting and giving up").
 	OnWait func(wait time.Duration, until time.Time)
+	// OnNotice, when set, is told what the user should know of a choice
+	// the client made (a zone of a name chosen by the account id over a
+	// better-served one); one line, no trailing newline.
+	OnNotice func(msg string)
 }
 
 // DefaultMaxWait is the longest Retry-After a read waits out by default.

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -389,8 +390,24 @@ func (c *Client) listZones(ctx context.Context, p zones.ZoneListParams) ([]Zone,
 // chain) was a quarter of the lookup's CPU in `rules diff`
 // (docs/performance.md, "Against start-up"). The answer is read as
 // listZones reads it.
+//
+// Every page is read (50 zones a page): which zone of a name is chosen
+// depends on all the zones of that name (pickByName), and a name held in
+// more accounts than one page lists must not be chosen from the first page
+// alone.
 func (c *Client) zonesByName(ctx context.Context, name string) ([]Zone, error) {
-	return rawGet(ctx, c, "zones?"+url.Values{"name": {name}}.Encode(), zonesOf)
+	var out []Zone
+	for page := 1; ; page++ {
+		q := url.Values{"name": {name}, "per_page": {"50"}, "page": {strconv.Itoa(page)}}
+		found, err := rawGet(ctx, c, "zones?"+q.Encode(), zonesOf)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, found...)
+		if len(found) < 50 {
+			return out, nil
+		}
+	}
 }
 
 // rawGet sends GET path (relative to the base URL, query included) as the

@@ -30,6 +30,12 @@ var zoneIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // IsZoneID reports whether s is a 32-hex zone id rather than a name.
 func IsZoneID(s string) bool { return zoneIDPattern.MatchString(s) }
 
+var accountIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
+
+// IsAccountID reports whether s has the form of an account id: 32 hex
+// digits (Cloudflare dashboard › Account home › Account ID).
+func IsAccountID(s string) bool { return accountIDPattern.MatchString(s) }
+
 // ZoneNotFoundError means no zone by that name is visible to the credentials.
 type ZoneNotFoundError struct{ Query string }
 
@@ -39,7 +45,8 @@ func (e *ZoneNotFoundError) Error() string {
 
 // ZoneAmbiguousError means a zone name is listed more than once (the same
 // domain in several accounts) and no single zone is preferred: two or more
-// share the best status (zonestatus.Rank).
+// have equally preferred statuses (zonestatus.Rank: active; else pending
+// or initializing; else any other).
 type ZoneAmbiguousError struct {
 	Query string
 	Zones []Zone
@@ -47,7 +54,7 @@ type ZoneAmbiguousError struct {
 
 func (e *ZoneAmbiguousError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "zone %q is listed in %d accounts with the same status: ", e.Query, len(e.Zones))
+	fmt.Fprintf(&b, "zone %q is listed in %d accounts with equally preferred statuses: ", e.Query, len(e.Zones))
 	for i, z := range e.Zones {
 		if i > 0 {
 			b.WriteString(", ")
@@ -115,7 +122,19 @@ func (c *Client) ResolveZone(ctx context.Context, nameOrID, accountID string) (Z
 			return e
 		})
 		if err == nil {
-			z, err = pickByName(found, q, nameOrID, accountID)
+			var passedOver []Zone
+			z, passedOver, err = pickByName(found, q, nameOrID, accountID)
+			if err == nil && len(passedOver) > 0 && c.opts.OnNotice != nil {
+				// The account id chose a zone less served than another of
+				// its name (a pending copy over the active zone): said, as
+				// an account id left in the environment can choose it.
+				others := make([]string, len(passedOver))
+				for i, o := range passedOver {
+					others[i] = fmt.Sprintf("%s (%s, account %s)", o.ID, orActive(o.Status), o.AccountID)
+				}
+				c.opts.OnNotice(fmt.Sprintf("zone %s is %s in account %s, the account id given; %s of that name is also listed: %s",
+					z.Name, orActive(z.Status), z.AccountID, pluralZones(len(others)), strings.Join(others, ", ")))
+			}
 		}
 	}
 	if err != nil {
@@ -128,9 +147,18 @@ func (c *Client) ResolveZone(ctx context.Context, nameOrID, accountID string) (Z
 	return z, nil
 }
 
+func pluralZones(n int) string {
+	if n == 1 {
+		return "a better-served zone"
+	}
+	return "better-served zones"
+}
+
 // pickByName chooses among the zones a lookup by name q listed: those of
 // exactly that name, in accountID if any are, the best status first.
-func pickByName(found []Zone, q, query, accountID string) (Zone, error) {
+// passedOver lists the zones of the name outside accountID whose status
+// is preferred to the chosen one's.
+func pickByName(found []Zone, q, query, accountID string) (z Zone, passedOver []Zone, err error) {
 	var named, inAccount []Zone
 	for _, r := range found {
 		if strings.EqualFold(r.Name, q) {
@@ -141,8 +169,9 @@ func pickByName(found []Zone, q, query, accountID string) (Zone, error) {
 		}
 	}
 	if len(named) == 0 {
-		return Zone{}, &ZoneNotFoundError{Query: query}
+		return Zone{}, nil, &ZoneNotFoundError{Query: query}
 	}
+	all := named
 	if len(inAccount) > 0 {
 		named = inAccount
 	}
@@ -156,9 +185,15 @@ func pickByName(found []Zone, q, query, accountID string) (Zone, error) {
 		for _, i := range best {
 			amb.Zones = append(amb.Zones, named[i])
 		}
-		return Zone{}, amb
+		return Zone{}, nil, amb
 	}
-	return named[best[0]], nil
+	z = named[best[0]]
+	for _, o := range all {
+		if zonestatus.Rank(o.Status) < zonestatus.Rank(z.Status) {
+			passedOver = append(passedOver, o)
+		}
+	}
+	return z, passedOver, nil
 }
 
 // ListZones returns every zone the credentials can see.

@@ -3,6 +3,7 @@ package cfapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -18,17 +19,29 @@ const copyAccount = "abababababababababababababababab"
 // otherwise.
 func zonesClient(t *testing.T, copyStatus, defaultStatus string) (*Client, string) {
 	t.Helper()
+	c, srv := zonesClientWith(t, func(cfg *sandbox.Config) {
+		cfg.Zones[0].Status = defaultStatus
+		cfg.Zones = append([]sandbox.Zone{{Name: "example.com", AccountID: copyAccount, AccountName: "Other", Status: copyStatus}}, cfg.Zones...)
+	}, nil)
+	return c, srv.Zones()[0].ID
+}
+
+func zonesClientWith(t *testing.T, mutate func(*sandbox.Config), opts func(*Options)) (*Client, *sandbox.Server) {
+	t.Helper()
 	cfg := sandbox.DefaultConfig()
-	cfg.Zones[0].Status = defaultStatus
-	cfg.Zones = append([]sandbox.Zone{{Name: "example.com", AccountID: copyAccount, AccountName: "Other", Status: copyStatus}}, cfg.Zones...)
+	mutate(&cfg)
 	srv := sandbox.New(cfg)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	c, err := New(Options{BaseURL: ts.URL + sandbox.BasePath, Credentials: config.Credentials{Token: config.NewSecret(cfg.Tokens[0].Value)}, HTTPClient: ts.Client()})
+	o := Options{BaseURL: ts.URL + sandbox.BasePath, Credentials: config.Credentials{Token: config.NewSecret(cfg.Tokens[0].Value)}, HTTPClient: ts.Client()}
+	if opts != nil {
+		opts(&o)
+	}
+	c, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, srv.Zones()[0].ID
+	return c, srv
 }
 
 // A name listed in two accounts resolves to its active zone, whatever the
@@ -79,5 +92,49 @@ func TestResolveZoneAmbiguousName(t *testing.T) {
 	// An account holding no zone of that name chooses nothing: still ambiguous.
 	if _, err := c.ResolveZone(context.Background(), "example.com", strings.Repeat("cd", 16)); !errors.As(err, &amb) {
 		t.Errorf("unrelated account: %v", err)
+	}
+}
+
+// Every page of a lookup by name is read: the active zone listed after 55
+// pending copies (three pages of the sandbox's default 20, two of 50) is
+// still the zone, and an account on a later page still chooses.
+func TestResolveZoneReadsEveryPage(t *testing.T) {
+	var lastAccount string
+	c, _ := zonesClientWith(t, func(cfg *sandbox.Config) {
+		var copies []sandbox.Zone
+		for i := range 55 {
+			lastAccount = fmt.Sprintf("%032x", i+1)
+			copies = append(copies, sandbox.Zone{Name: "example.com", AccountID: lastAccount, Status: "pending"})
+		}
+		cfg.Zones = append(copies, cfg.Zones...)
+	}, nil)
+	z, err := c.ResolveZone(context.Background(), "example.com", "")
+	if err != nil || z.ID != sandbox.DefaultZoneID {
+		t.Fatalf("got %+v, %v; want the active zone %s", z, err, sandbox.DefaultZoneID)
+	}
+	z, err = c.ResolveZone(context.Background(), "example.com", lastAccount)
+	if err != nil || z.AccountID != lastAccount {
+		t.Fatalf("in the last account: got %+v, %v", z, err)
+	}
+}
+
+// An account id that chooses a less-served zone than another of its name
+// (here a pending copy over the active zone) is said, naming the other.
+func TestResolveZoneSaysWhenTheAccountChoosesALesserZone(t *testing.T) {
+	var notices []string
+	c, srv := zonesClientWith(t, func(cfg *sandbox.Config) {
+		cfg.Zones = append([]sandbox.Zone{{Name: "example.com", AccountID: copyAccount, Status: "pending"}}, cfg.Zones...)
+	}, func(o *Options) { o.OnNotice = func(m string) { notices = append(notices, m) } })
+	copyID := srv.Zones()[0].ID
+	z, err := c.ResolveZone(context.Background(), "example.com", copyAccount)
+	if err != nil || z.ID != copyID {
+		t.Fatalf("got %+v, %v; want the copy %s", z, err, copyID)
+	}
+	if len(notices) != 1 || !strings.Contains(notices[0], "pending in account "+copyAccount) || !strings.Contains(notices[0], sandbox.DefaultZoneID+" (active") {
+		t.Fatalf("notices %q", notices)
+	}
+	notices = nil
+	if _, err := c.ResolveZone(context.Background(), "example.com", sandbox.DefaultAccountID); err != nil || len(notices) != 0 {
+		t.Fatalf("the active zone's account: %v, notices %q", err, notices)
 	}
 }

@@ -93,6 +93,7 @@ func (f *Factory) Client() (*cfapi.Client, error) {
 		// A read that waits for the token's window (or a 429) says so,
 		// in the purge progress's words (interface.md "Waiting and giving
 		// up"); -q silences it.
+		o.OnNotice = func(msg string) { f.IOStreams.Warn("%s", msg) }
 		o.OnWait = func(wait time.Duration, until time.Time) {
 			f.IOStreams.Status("waiting %s: %s, resumes %s", wait.Round(time.Second), purge.WaitAPILimit, until.Format("15:04:05"))
 		}
@@ -186,12 +187,25 @@ func (f *Factory) countedHTTPClient() *http.Client {
 	return hc
 }
 
-// ResolveZone resolves --zone through the client (a name within
-// --account-id when it is given), mapping "not found" and an ambiguous
-// name to a usage error and auth failures to AuthError.
+// CheckAccountID refuses an account id (from origin: the flag, the
+// environment or the config file) that is not 32 hex digits, before any
+// request: a typo would otherwise read as "no zone in that account".
+func CheckAccountID(origin, id string) error {
+	if id != "" && !cfapi.IsAccountID(id) {
+		return FlagErrorf("invalid %s %q: an account id is 32 hex digits (Cloudflare dashboard › Account home › Account ID); nothing was sent", origin, id)
+	}
+	return nil
+}
+
+// ResolveZone resolves --zone through the client (--account-id choosing
+// among zones of one name), mapping "not found" and an ambiguous name to a
+// usage error and auth failures to AuthError.
 func (f *Factory) ResolveZone(ctx context.Context) (cfapi.Zone, error) {
 	if f.Settings == nil || f.Settings.Zone == "" {
 		return cfapi.Zone{}, FlagErrorf("no zone given: use --zone NAME|ID, CFCACHE_ZONE, or `zone:` in the config file")
+	}
+	if err := CheckAccountID(f.Settings.Origin("account-id"), f.Settings.AccountID); err != nil {
+		return cfapi.Zone{}, err
 	}
 	c, err := f.Client()
 	if err != nil {

@@ -153,3 +153,35 @@ func TestTokenFileReadOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Every command that resolves --zone refuses an account id that is not 32
+// hex digits before any request (purge did; rules, zones and auth read a
+// typo as "no zone of that name in that account"), and an account id that
+// chooses a pending copy over the active zone is warned about on stderr.
+func TestResolveZoneAccountID(t *testing.T) {
+	cfg := sandbox.DefaultConfig()
+	other := strings.Repeat("ab", 16)
+	cfg.Zones = append(cfg.Zones, sandbox.Zone{Name: "example.com", AccountID: other, Status: "pending"})
+	srv := sandbox.New(cfg)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	newF := func(account string) (*Factory, interface{ String() string }) {
+		io, _, _, errOut := iostreams.Test()
+		f := &Factory{IOStreams: io, Env: config.MapEnv(map[string]string{"XDG_STATE_HOME": t.TempDir(), "CLOUDFLARE_API_TOKEN": cfg.Tokens[0].Value}),
+			HTTPClient: ts.Client(), Settings: &config.Settings{APIURL: ts.URL + sandbox.BasePath, Zone: "example.com", AccountID: account}}
+		return f, errOut
+	}
+	f, _ := newF("acme")
+	_, err := f.ResolveZone(context.Background())
+	if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), `invalid --account-id "acme": an account id is 32 hex digits`) {
+		t.Fatalf("got %v (exit %d)", err, ExitCode(err))
+	}
+	if n := srv.Stats().Total; n != 0 {
+		t.Fatalf("%d requests sent", n)
+	}
+	f, errOut := newF(other)
+	z, err := f.ResolveZone(context.Background())
+	if err != nil || z.AccountID != other || !strings.Contains(errOut.String(), "warning: zone example.com is pending in account "+other) {
+		t.Fatalf("got %+v, %v\n%s", z, err, errOut)
+	}
+}

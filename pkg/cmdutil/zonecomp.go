@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -49,7 +50,8 @@ func ZoneCompletion(f *Factory) cobra.CompletionFunc {
 				out = append(out, z.Name)
 			}
 		}
+		// A name held in several accounts is one completion.
 		sort.Strings(out)
-		return out, none
+		return slices.Compact(out), none
 	}
 }

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/cfcache/cfcache/pkg/limits"
+	"github.com/cfcache/cfcache/pkg/zonestatus"
 )
 
 // BasePath is where the API is served, as in https://api.cloudflare.com/client/v4.
@@ -224,6 +225,10 @@ func (c Config) normalized() (Config, error) {
 		}
 		if z.AccountID == "" {
 			z.AccountID = DefaultAccountID
+		}
+		z.AccountID = strings.ToLower(z.AccountID)
+		if !isHexID(z.AccountID) {
+			return out, fmt.Errorf("sandbox: zone %s: account id %q is not 32 hex digits", z.Name, c.Zones[i].AccountID)
 		}
 		if z.ID == "" {
 			// The first zone of a name keeps the id derived from the name
@@ -419,8 +424,11 @@ func New(cfg Config) *Server {
 		zs := &zoneState{Zone: z, records: map[Scope]*purgeRecord{}}
 		s.zones = append(s.zones, zs)
 		s.byID[z.ID] = zs
-		if _, seen := s.byName[z.Name]; !seen {
-			s.byName[z.Name] = zs // introspection by name: the first configured
+		// Introspection by name finds the zone `--zone NAME` resolves to:
+		// the best-served of that name (zonestatus.Rank), the first
+		// configured among equals.
+		if have, seen := s.byName[z.Name]; !seen || zonestatus.Rank(z.Status) < zonestatus.Rank(have.Status) {
+			s.byName[z.Name] = zs
 		}
 	}
 	for i := range c.Tokens {

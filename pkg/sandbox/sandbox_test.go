@@ -191,7 +191,14 @@ func TestZonesOfOneNameInSeveralAccounts(t *testing.T) {
 		t.Fatalf("account.id: got %+v", zs)
 	}
 	if e.srv.zone("example.com").ID != DefaultZoneID {
-		t.Error("introspection by name should find the first configured zone")
+		t.Error("introspection by name should find the active zone")
+	}
+	// Listed first, a pending copy is still not the zone a name finds.
+	e = newEnv(t, func(c *Config) {
+		c.Zones = append([]Zone{{Name: "example.com", AccountID: other, Status: "pending"}}, c.Zones...)
+	})
+	if z := e.srv.zone("example.com"); z.ID != DefaultZoneID {
+		t.Errorf("introspection by name found %s (%s), want the active zone %s", z.ID, z.Status, DefaultZoneID)
 	}
 }
 
@@ -290,6 +297,11 @@ func TestConfigValidate(t *testing.T) {
 			c.Zones = append(c.Zones, Zone{Name: "example.com", AccountID: strings.Repeat("ab", 16), Status: "pending"})
 		}, ""},
 		{"bad zone status", func(c *Config) { c.Zones[0].Status = "paused" }, "not active, pending"},
+		{"bad account id", func(c *Config) { c.Zones[0].AccountID = "acme" }, "account id"},
+		{"one account in two cases", func(c *Config) {
+			c.Zones[0].AccountID = strings.Repeat("ab", 16)
+			c.Zones = append(c.Zones, Zone{Name: "example.com", AccountID: strings.Repeat("AB", 16), Status: "pending"})
+		}, "twice"},
 		{"bad plan", func(c *Config) { c.Zones[0].Plan = "gold" }, "unknown plan"},
 		{"empty token", func(c *Config) { c.Tokens[0].Value = "" }, "no value"},
 		{"bad status", func(c *Config) { c.Tokens[0].Status = "paused" }, "status"},

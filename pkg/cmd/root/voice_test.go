@@ -200,6 +200,13 @@ func TestZoneCompletion(t *testing.T) {
 	if sb.Server.Stats().Total == 0 {
 		t.Errorf("no request reached the sandbox")
 	}
+	// A name held in two accounts is offered once.
+	two := cmdtest.NewSandbox(t, limits.Free, func(c *sandbox.Config) {
+		c.Zones = append(c.Zones, sandbox.Zone{Name: "example.com", AccountID: strings.Repeat("ab", 16), Status: "pending"})
+	})
+	if got, _ := complete(t, newF(two.BaseURL()), []string{"__complete", "purge", "url", "--zone", "ex"}); got != "example.com" {
+		t.Errorf("one name in two accounts: got %q, want it once", got)
+	}
 	got, dir = complete(t, newF(sb.BaseURL()), []string{"__complete", "rules", "list", "-z", "nomatch"})
 	if got != "" || dir != ":4" {
 		t.Errorf("no zone with the prefix: got %q %s", got, dir)

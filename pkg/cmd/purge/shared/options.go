@@ -9,7 +9,6 @@ package shared
 import (
 	"context"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -299,13 +298,8 @@ func (o *Common) Check() error {
 	// Routing sends it as a filter of GET /zones, and the failed file's
 	// re-run command repeats it: a typo is refused here, before any
 	// request, rather than read as "no zones" (review of issue 10, #12).
-	if o.AccountID != "" && !accountIDPattern.MatchString(o.AccountID) {
-		return cmdutil.FlagErrorf("invalid %s %q: an account id is 32 hex digits (Cloudflare dashboard › Account home › Account ID); nothing was sent", o.accountIDOrigin(), o.AccountID)
-	}
-	return nil
+	return cmdutil.CheckAccountID(o.accountIDOrigin(), o.AccountID)
 }
-
-var accountIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
 
 func (o *Common) accountIDOrigin() string {
 	if o.accountIDFrom == "" {
