@@ -2,12 +2,14 @@ package explain
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cfcache/cfcache/pkg/cmd/rules/internal/rulestest"
 	"github.com/cfcache/cfcache/pkg/cmdutil"
@@ -606,5 +608,51 @@ func TestExplainTwoFilesReportInOrder(t *testing.T) {
 	err := run(goodReq, "/does/not/exist.yaml", "--url", "https://example.com/")
 	if rulestest.ExitCode(err) != 2 || !strings.Contains(err.Error(), "exist.yaml") {
 		t.Errorf("missing second file: %v\n%s", err, io.ErrOut)
+	}
+}
+
+// A first FILE with errors is reported at once: a second FILE on standard
+// input that never ends is not read (nor waited for), as before the files
+// were checked side by side.
+func TestExplainFirstFileErrorsDoNotWaitForStdin(t *testing.T) {
+	badReq := rulestest.WriteFile(t, "req.yaml", "rules:\n  - ref: a\n    expression: http.host eq\n")
+	stdin, w := io.Pipe() // nothing is ever written: a read blocks
+	t.Cleanup(func() { w.Close() })
+	errs, run := offline(t, false, false, func(f *cmdutil.Factory) { f.IOStreams.In = stdin })
+	done := make(chan error, 1)
+	go func() { done <- run(badReq, "-", "--url", "https://example.com/") }()
+	select {
+	case err := <-done:
+		if rulestest.ExitCode(err) != 2 || !strings.Contains(errs.ErrOut.String(), "req.yaml:3") {
+			t.Fatalf("exit %d (%v)\n%s", rulestest.ExitCode(err), err, errs.ErrOut)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("explain waited for standard input after the first FILE's errors")
+	}
+}
+
+// Only regular files of bounded size are checked side by side: standard
+// input, directories, missing and large files are checked in turn.
+func TestSmallRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	small := rulestest.WriteFile(t, "small.yaml", "rules: []\n")
+	large := filepath.Join(dir, "large.yaml")
+	if err := os.WriteFile(large, make([]byte, sideBySideMax+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		paths []string
+		want  bool
+	}{
+		{[]string{small, small}, true},
+		{[]string{small, "-"}, false},
+		{[]string{"-", small}, false},
+		{[]string{small, dir}, false},
+		{[]string{small, filepath.Join(dir, "missing.yaml")}, false},
+		{[]string{large, small}, false},
+	} {
+		if got := smallRegularFiles(c.paths); got != c.want {
+			t.Errorf("smallRegularFiles(%q) = %v, want %v", c.paths, got, c.want)
+		}
 	}
 }
