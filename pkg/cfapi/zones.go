@@ -3,7 +3,6 @@ package cfapi
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -25,16 +24,34 @@ type Zone struct {
 	AccountName string      `json:"account_name"`
 }
 
-var zoneIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
-
-// IsZoneID reports whether s is a 32-hex zone id rather than a name.
-func IsZoneID(s string) bool { return zoneIDPattern.MatchString(s) }
-
-var accountIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
+// IsZoneID reports whether s is a 32-hex zone id (lowercase, as the API
+// writes them) rather than a name.
+func IsZoneID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // IsAccountID reports whether s has the form of an account id: 32 hex
-// digits (Cloudflare dashboard › Account home › Account ID).
-func IsAccountID(s string) bool { return accountIDPattern.MatchString(s) }
+// digits (Cloudflare dashboard › Account home › Account ID), either case.
+// A loop, not a regular expression compiled when every process starts.
+func IsAccountID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isHex(s[i]) {
+			return false
+		}
+	}
+	return true
+}
 
 // ZoneNotFoundError means no zone by that name is visible to the credentials.
 type ZoneNotFoundError struct{ Query string }

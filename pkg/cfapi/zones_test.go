@@ -138,3 +138,14 @@ func TestResolveZoneSaysWhenTheAccountChoosesALesserZone(t *testing.T) {
 		t.Fatalf("the active zone's account: %v, notices %q", err, notices)
 	}
 }
+
+func TestIsAccountID(t *testing.T) {
+	for s, want := range map[string]bool{
+		strings.Repeat("ab", 16): true, strings.Repeat("AB", 16): true, strings.Repeat("0", 32): true,
+		strings.Repeat("a", 31): false, strings.Repeat("a", 33): false, strings.Repeat("g", 32): false, "": false, "acme": false,
+	} {
+		if got := IsAccountID(s); got != want {
+			t.Errorf("IsAccountID(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
